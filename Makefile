@@ -1,0 +1,55 @@
+# Developer entry points.  Every target sets up what it needs: a virtual
+# environment in .venv with the package and its dev extras, and Icarus
+# Verilog (apt-get, when missing and run as root).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: all venv iverilog test test-slow test-all demo sim lint bench clean
+
+all: test
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "sc-compress needs Python 3.11, not " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+iverilog:
+	@if command -v iverilog >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Icarus Verilog with apt-get"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iverilog >/dev/null; \
+	else \
+		echo "error: iverilog (Icarus Verilog) is not installed; install it with your package manager (Debian/Ubuntu: sudo apt-get install iverilog)" >&2; \
+		exit 1; \
+	fi
+
+test: venv iverilog
+	$(BIN)/python -m pytest -m "not slow"
+
+test-slow: venv iverilog
+	$(BIN)/python -m pytest -m slow
+
+test-all: venv iverilog
+	$(BIN)/python -m pytest
+
+demo: venv iverilog
+	$(BIN)/sc-compress compress $$($(BIN)/python -c 'import compress; print(compress.example_path())') \
+		--prune-threshold 0.05 --min-popcount-bits 2
+
+lint: venv
+	$(BIN)/ruff check compress hdl_templates sim tests bench tools
+	$(BIN)/ruff format --check compress hdl_templates sim tests bench tools
+
+bench: venv
+	$(BIN)/python bench/bench_compress.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis sim_build

@@ -1,0 +1,35 @@
+"""sc-compress: compress spiking-network weights for stochastic-computing FPGAs.
+
+The public API: the five compression functions of the seed API with
+:class:`PruningReport`, the hardware codes (:func:`quantize_codes`), the
+network model and the network-level compression pipeline.
+"""
+
+from .examples import example_network, example_path
+from .network import Layer, Network, load_network, save_network
+from .passes import CompressionConfig, CompressionResult, compress_network
+from .pruning import LayerPruning, PruningReport, prune_neurons, prune_stochastic, prune_weights
+from .quantization import LayerCodes, quantize_codes, quantize_delays, quantize_weights
+
+__all__ = [
+    "CompressionConfig",
+    "CompressionResult",
+    "Layer",
+    "LayerCodes",
+    "LayerPruning",
+    "Network",
+    "PruningReport",
+    "compress_network",
+    "example_network",
+    "example_path",
+    "load_network",
+    "prune_neurons",
+    "prune_stochastic",
+    "prune_weights",
+    "quantize_codes",
+    "quantize_delays",
+    "quantize_weights",
+    "save_network",
+]
+
+__version__ = "0.1.0"

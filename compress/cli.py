@@ -1,0 +1,110 @@
+"""The ``sc-compress`` command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .examples import EXAMPLES, example_path
+from .network import load_network, save_network
+from .passes import CompressionConfig, compress_network
+from .report import compression_dict, compression_markdown
+
+__all__ = ["main"]
+
+
+def _config(**options: object) -> CompressionConfig:
+    try:
+        return CompressionConfig(**options)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+def compression_options(func):  # type: ignore[no-untyped-def]
+    """The compression options shared by ``compress`` and ``build``."""
+    options = [
+        click.option(
+            "--bits",
+            default=8,
+            show_default=True,
+            type=int,
+            help="Total weight bits (sign + magnitude), 2..16.",
+        ),
+        click.option(
+            "--prune-threshold", type=float, default=None, help="Magnitude pruning: zero |w| <= T."
+        ),
+        click.option(
+            "--prune-percentile",
+            type=float,
+            default=None,
+            help="Percentile pruning over each layer's nonzero magnitudes.",
+        ),
+        click.option(
+            "--min-popcount-bits",
+            type=float,
+            default=None,
+            help="Stochastic pruning: constant-ize weights below X popcount bits.",
+        ),
+        click.option(
+            "--bitstream-length",
+            type=int,
+            default=None,
+            help="L for stochastic pruning [default: the LFSR period].",
+        ),
+        click.option(
+            "--prune-neurons",
+            type=float,
+            default=None,
+            help="Remove hidden neurons whose weight norm is <= A.",
+        ),
+        click.option(
+            "--delay-resolution", type=int, default=1, show_default=True, help="Delay grid step."
+        ),
+        click.option("--max-delay", type=int, default=None, help="Clamp delays to this."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group()
+@click.version_option(package_name="sc-compress")
+def main() -> None:
+    """Compress SNN weights for stochastic-computing FPGAs."""
+
+
+@main.command()
+@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the compressed network here (.npz).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@compression_options
+def compress(model: Path, output: Path | None, as_json: bool, **options: object) -> None:
+    """Compress MODEL.npz and print what each step did."""
+    config = _config(**options)
+    try:
+        network = load_network(model)
+        result = compress_network(network, config)
+    except ValueError as exc:
+        raise click.ClickException(f"{model}: {exc}") from exc
+    if output is not None:
+        save_network(result.network, output)
+    if as_json:
+        click.echo(json.dumps(compression_dict(result), indent=2, sort_keys=True))
+    else:
+        click.echo(compression_markdown(result), nl=False)
+
+
+@main.command()
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--name", type=click.Choice(EXAMPLES), default=EXAMPLES[0], show_default=True)
+def example(output: Path, name: str) -> None:
+    """Write a bundled example network to OUTPUT (.npz)."""
+    output.write_bytes(example_path(name).read_bytes())
+    click.echo(str(output))
