@@ -41,8 +41,13 @@ test-all: venv iverilog
 	$(BIN)/python -m pytest
 
 demo: venv iverilog
-	$(BIN)/sc-compress compress $$($(BIN)/python -c 'import compress; print(compress.example_path())') \
-		--prune-threshold 0.05 --min-popcount-bits 2
+	rm -rf demo_out
+	$(BIN)/sc-compress build $$($(BIN)/python -c 'import compress; print(compress.example_path())') \
+		-o demo_out --prune-threshold 0.05 --min-popcount-bits 2
+	cd sim && ../$(BIN)/python -c 'import sys; from runner import run_sim; t, f, c = run_sim("../demo_out", "../demo_out/sim_work", steps=200); print(f"cocotb/Icarus vs golden model: {t - f}/{t} passed, {len(c)} steps compared"); sys.exit(f != 0 or t != 1)'
+
+sim: venv iverilog
+	cd sim && ../$(BIN)/python run_examples.py --work ../sim_build
 
 lint: venv
 	$(BIN)/ruff check compress hdl_templates sim tests bench tools
@@ -52,4 +57,4 @@ bench: venv
 	$(BIN)/python bench/bench_compress.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis sim_build
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis sim_build demo_out

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .build import build as build_folder
 from .examples import EXAMPLES, example_path
 from .network import load_network, save_network
 from .passes import CompressionConfig, compress_network
@@ -108,3 +109,26 @@ def example(output: Path, name: str) -> None:
     """Write a bundled example network to OUTPUT (.npz)."""
     output.write_bytes(example_path(name).read_bytes())
     click.echo(str(output))
+
+
+@main.command()
+@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Output folder (rtl/, mem/, model.npz, design.json, reports).",
+)
+@click.option("--top", default="sc_network", show_default=True, help="Top module name.")
+@click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
+@compression_options
+def build(model: Path, output: Path, top: str, force: bool, **options: object) -> None:
+    """Compress MODEL.npz and generate its Verilog, memories and reports."""
+    config = _config(**options)
+    try:
+        result = build_folder(load_network(model), output, config, top=top, force=force)
+    except (ValueError, FileExistsError) as exc:
+        raise click.ClickException(f"{model}: {exc}") from exc
+    click.echo((output / "report.md").read_text(), nl=False)
+    click.echo(f"\nwrote {len(result.files)} files to {output}")

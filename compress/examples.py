@@ -4,6 +4,7 @@
 zeros, near-0 and near-1 weights, negative weights, per-neuron thresholds,
 a leak, both reset modes and synaptic delays.  It was written once by
 ``tools/make_examples.py``; the file, not the script, is the reference.
+``random_64_32_10.npz`` is a dense random 64-32-10 network with a leak.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from .network import Network, load_network
 __all__ = ["EXAMPLES", "example_network", "example_path"]
 
 #: Names of the bundled example networks.
-EXAMPLES = ("example_16_12_4",)
+EXAMPLES = ("example_16_12_4", "random_64_32_10")
 
 
 def example_path(name: str = "example_16_12_4") -> Path:

@@ -78,3 +78,125 @@ def compression_markdown(result: CompressionResult) -> str:
         ["layer", "n_in x n_out", "synapses", "dropped", "constant", "stochastic"], rows
     )
     return "\n".join(lines) + "\n"
+
+
+def build_report(plan: Any, compression: CompressionResult) -> dict[str, Any]:
+    """``report.json`` of a hardware build: per layer synapses by class, memory
+    bits, delay buffers, widths, threshold conversion and latency."""
+    from .build import mem_words  # the memory format lives with the build
+
+    layers = []
+    for layer, net_layer in zip(plan.layers, compression.network.layers):
+        width, words = mem_words(layer)
+        layers.append(
+            {
+                "index": layer.index,
+                "n_in": layer.n_in,
+                "n_out": layer.n_out,
+                "bits": layer.bits,
+                "synapses": layer.class_counts(),
+                "memory_bits": width * len(words),
+                "memory_word_width": width,
+                "delay_lines": sum(1 for d in layer.line_depths if d),
+                "delay_bits": int(sum(layer.line_depths)),
+                "max_delay": max(layer.line_depths),
+                "lfsr_registers": len(layer.seeds),
+                "lfsr_bits": len(layer.seeds) * layer.k,
+                "streams": len(layer.stream_defs),
+                "count_width": layer.count_width,
+                "v_width": layer.v_width,
+                "threshold_unit": layer.threshold_unit,
+                "thresholds_weight_units": [float(t) for t in net_layer.thresholds],
+                "thresholds_count_units": list(layer.thresholds),
+                "latency": layer.latency,
+            }
+        )
+    return {
+        "schema": "sc-compress/report/1",
+        "top": plan.top,
+        "latency": plan.latency,
+        "count_width": plan.count_width,
+        "compression": compression_dict(compression),
+        "layers": layers,
+    }
+
+
+def build_markdown(report: dict[str, Any]) -> str:
+    """``report.md`` of a hardware build (from :func:`build_report`)."""
+    lines = [
+        f"# {report['top']}: sc-compress build report",
+        "",
+        f"Latency: {report['latency']} clocks; one step per clock; "
+        f"out_counts: {report['count_width']} bits per neuron.",
+        "",
+        "## Synapses by class",
+        "",
+    ]
+    rows = [
+        [
+            la["index"],
+            f"{la['n_in']}x{la['n_out']}",
+            la["bits"],
+            la["synapses"]["dropped"],
+            la["synapses"]["constant"],
+            la["synapses"]["stochastic"],
+            la["memory_bits"],
+            la["lfsr_bits"],
+            la["streams"],
+        ]
+        for la in report["layers"]
+    ]
+    lines += _table(
+        [
+            "layer",
+            "n_in x n_out",
+            "bits",
+            "dropped",
+            "constant",
+            "stochastic",
+            "memory bits",
+            "LFSR bits",
+            "streams",
+        ],
+        rows,
+    )
+    lines += ["", "## Delays, widths, latency", ""]
+    rows = [
+        [
+            la["index"],
+            la["delay_lines"],
+            la["max_delay"],
+            la["delay_bits"],
+            la["count_width"],
+            la["v_width"],
+            la["latency"],
+        ]
+        for la in report["layers"]
+    ]
+    lines += _table(
+        [
+            "layer",
+            "delay lines",
+            "max delay",
+            "delay FF bits",
+            "count width",
+            "membrane width",
+            "latency",
+        ],
+        rows,
+    )
+    lines += [
+        "",
+        "## Thresholds",
+        "",
+        "Counts are in units of one full-scale weight per step: "
+        "threshold (count units) = round(threshold (weight units) / unit), at least 1.",
+        "",
+    ]
+    for la in report["layers"]:
+        pairs = ", ".join(
+            f"{w:g} -> {c}"
+            for w, c in zip(la["thresholds_weight_units"], la["thresholds_count_units"])
+        )
+        lines.append(f"- layer {la['index']} (unit {la['threshold_unit']:.6g}): {pairs}")
+    return "\n".join(lines) + "\n"

@@ -27,7 +27,17 @@ def example_16_12_4() -> Network:
     return Network(tuple(layers))
 
 
+def random_64_32_10() -> Network:
+    rng = np.random.default_rng(641)
+    layers = []
+    for n_out, n_in, threshold in ((32, 64, 2.0), (10, 32, 1.5)):
+        w = rng.uniform(-1.0, 1.0, size=(n_out, n_in))
+        layers.append(Layer(w, threshold=threshold, leak_shift=4))
+    return Network(tuple(layers))
+
+
 if __name__ == "__main__":
-    out = Path(__file__).resolve().parents[1] / "compress" / "data" / "example_16_12_4.npz"
-    save_network(example_16_12_4(), out)
-    print(out)
+    data = Path(__file__).resolve().parents[1] / "compress" / "data"
+    for make in (example_16_12_4, random_64_32_10):
+        save_network(make(), data / f"{make.__name__}.npz")
+        print(data / f"{make.__name__}.npz")

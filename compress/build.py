@@ -1,0 +1,191 @@
+"""``sc-compress build``: compressed network -> output folder.
+
+The build is an ordered list of steps (compress, plan, render, write); the
+folder is assembled in a temporary directory beside ``out`` and moved into
+place, so a failed build never leaves a half-written folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .network import Network, network_arrays, write_npz
+from .passes import CompressionConfig, CompressionResult, compress_network
+from .plan import STOCHASTIC, LayerPlan, NetworkPlan, Stream, plan_network
+from .report import build_markdown, build_report
+from .rtl import _render, render_rtl
+
+__all__ = ["BuildResult", "build", "load_plan", "mem_words"]
+
+
+@dataclass(frozen=True, eq=False)
+class BuildResult:
+    """What :func:`build` produced."""
+
+    out: Path
+    plan: NetworkPlan
+    compression: CompressionResult
+    files: tuple[str, ...]
+
+
+def mem_words(layer: LayerPlan) -> tuple[int, list[int]]:
+    """Weight-memory words of a layer: ``(word width, words)``.
+
+    One word per stochastic synapse, neuron-major then input order:
+    ``{input index, sign (1 = negative), code}`` with the code in the low
+    ``k`` bits, the sign above it and the input index in the high bits.
+    """
+    index_bits = max(1, (layer.n_in - 1).bit_length())
+    width = index_bits + 1 + layer.k
+    words = []
+    for i, j in zip(*np.nonzero(layer.classes == STOCHASTIC)):
+        sign = int(layer.signs[i, j] < 0)
+        words.append((int(j) << (layer.k + 1)) | (sign << layer.k) | int(layer.codes[i, j]))
+    return width, words
+
+
+def _hex(width: int, words: list[int]) -> str:
+    digits = (width + 3) // 4
+    return "".join(f"{w:0{digits}x}\n" for w in words)
+
+
+def _model_arrays(compression: CompressionResult, plan: NetworkPlan) -> dict[str, np.ndarray]:
+    arrays = dict(network_arrays(compression.network))
+    for layer in plan.layers:
+        arrays[f"codes_{layer.index}"] = layer.codes
+        arrays[f"signs_{layer.index}"] = layer.signs
+        arrays[f"streams_{layer.index}"] = layer.streams
+        arrays[f"synapse_delays_{layer.index}"] = layer.delays
+    return arrays
+
+
+def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
+    """Rebuild the :class:`NetworkPlan` of a build folder from its
+    ``design.json`` and ``model.npz`` (what the simulations check against)."""
+    out = Path(out)
+    design = json.loads((out / "design.json").read_text())
+    with np.load(out / "model.npz", allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data.files}
+    layers = []
+    for d in design["layers"]:
+        index = d["index"]
+        lfsr = d["lfsr"]
+        layers.append(
+            LayerPlan(
+                index=index,
+                n_in=d["n_in"],
+                n_out=d["n_out"],
+                bits=d["bits"],
+                signs=arrays[f"signs_{index}"],
+                codes=arrays[f"codes_{index}"],
+                delays=arrays[f"synapse_delays_{index}"],
+                streams=arrays[f"streams_{index}"],
+                seeds=tuple(lfsr["seeds"]),
+                stream_defs=tuple(Stream(s["register"], tuple(s["perm"])) for s in lfsr["streams"]),
+                line_depths=tuple(d["line_depths"]),
+                count_width=d["count_width"],
+                v_width=d["v_width"],
+                thresholds=tuple(d["thresholds"]),
+                threshold_unit=d["threshold_unit"],
+                leak_shift=d["leak_shift"],
+                reset=d["reset"],
+                tree_levels=d["tree_levels"],
+                tree_stages=d["tree_stages"],
+                latency=d["latency"],
+            )
+        )
+    return NetworkPlan(design["top"], tuple(layers))
+
+
+def _core(plan: NetworkPlan, rtl: list[str]) -> str:
+    return _render("core.j2", top=plan.top, rtl=rtl)
+
+
+def build(
+    network: Network,
+    out: str | os.PathLike[str],
+    config: CompressionConfig | None = None,
+    *,
+    top: str = "sc_network",
+    force: bool = False,
+) -> BuildResult:
+    """Compress ``network`` and write the hardware build folder ``out``.
+
+    Parameters
+    ----------
+    network : Network
+        The float network (not modified).
+    out : path-like
+        Output folder: ``rtl/*.v``, ``mem/*.hex``, ``model.npz``,
+        ``design.json``, ``report.json``, ``report.md`` and ``<top>.core``.
+    config : CompressionConfig, optional
+        Compression options; the default only quantizes to 8 bits.
+    top : str
+        Top module name.
+    force : bool
+        Replace a non-empty ``out``.
+
+    Returns
+    -------
+    BuildResult
+
+    Raises
+    ------
+    FileExistsError
+        When ``out`` is not empty and ``force`` is false.
+    ValueError
+        For an invalid network or option (nothing is written).
+    """
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
+        raise FileExistsError(
+            f"output folder must be empty or new, not {str(out)!r} (use --force to replace it)"
+        )
+    compression = compress_network(network, config)
+    plan = plan_network(compression, top)
+    rtl = render_rtl(plan)
+    files: dict[str, str | bytes] = {f"rtl/{name}": text for name, text in sorted(rtl.items())}
+    for layer in plan.layers:
+        width, words = mem_words(layer)
+        files[f"mem/layer{layer.index}.hex"] = _hex(width, words)
+    design = plan.to_dict()
+    design["mem"] = [
+        {
+            "file": f"mem/layer{layer.index}.hex",
+            "word_width": mem_words(layer)[0],
+            "words": len(mem_words(layer)[1]),
+            "format": "{input index, sign (1 = negative), code[k-1:0]}, neuron-major",
+        }
+        for layer in plan.layers
+    ]
+    design["rtl"] = sorted(f"rtl/{name}" for name in rtl)
+    report = build_report(plan, compression)
+    files["design.json"] = json.dumps(design, indent=2, sort_keys=True) + "\n"
+    files["report.json"] = json.dumps(report, indent=2, sort_keys=True) + "\n"
+    files["report.md"] = build_markdown(report)
+    files[f"{top}.core"] = _core(plan, design["rtl"])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for rel, content in files.items():
+            path = tmp / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content)
+        write_npz(tmp / "model.npz", _model_arrays(compression, plan))
+        if out.exists():
+            shutil.rmtree(out) if out.is_dir() else out.unlink()
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return BuildResult(out, plan, compression, tuple(sorted([*files, "model.npz"])))

@@ -1,0 +1,351 @@
+"""The hardware plan: a pure pass from a compressed network to what the RTL builds.
+
+Every synapse falls in one class (SPEC section 4): *dropped* (code 0),
+*constant* (code ``M``: a wire into the popcount) or *stochastic*
+(``0 < m < M``: ``[r(t) <= m] & x``).  The plan assigns each stochastic
+synapse a random stream (:mod:`compress.lfsr`) so that no two stochastic
+synapses of one neuron with the same code share a stream, and no two layers
+share a stream; it sizes the delay buffers, the count and membrane registers,
+converts thresholds to count units and fixes the pipeline latency.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .lfsr import TAPS, permutations, stream_table
+from .passes import CompressionResult
+
+__all__ = [
+    "CONSTANT",
+    "DROPPED",
+    "STOCHASTIC",
+    "LayerPlan",
+    "NetworkPlan",
+    "Stream",
+    "plan_network",
+]
+
+DROPPED, CONSTANT, STOCHASTIC = 0, 1, 2
+#: Membrane registers are at most this wide.
+MAX_VW = 32
+
+
+@dataclass(frozen=True)
+class Stream:
+    """A random stream: LFSR register ``register`` seen through ``perm``."""
+
+    register: int
+    perm: tuple[int, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class LayerPlan:
+    """Everything the RTL and the golden model need for one layer.
+
+    Attributes
+    ----------
+    index, n_in, n_out : int
+    bits : int
+        Weight bits; ``k = bits - 1`` magnitude bits, ``max_code = 2**k - 1``.
+    signs, codes : ndarray (n_out, n_in)
+        Sign (-1, 0, +1) and magnitude code of every synapse.
+    delays : ndarray of int64 (n_out, n_in)
+        Delay of every synapse in steps (0 where dropped).
+    streams : ndarray of int32 (n_out, n_in)
+        Index into ``stream_defs`` for stochastic synapses, -1 elsewhere.
+    seeds : tuple of int
+        Seed (state at step 0) of each LFSR register of this layer.
+    stream_defs : tuple of Stream
+    line_depths : tuple of int
+        Delay-buffer depth of each input line (largest delay on the line).
+    count_width : int
+        Signed width of the count ``c_i(t)``.
+    v_width : int
+        Signed width of the membrane; sums saturate to its range.
+    thresholds : tuple of int
+        Thresholds in count units.
+    threshold_unit : float
+        Weight value of one count unit (the layer's full scale).
+    leak_shift : int or None
+    reset : str
+    tree_levels : int
+        Adder-tree levels of the widest popcount.
+    tree_stages : int
+        Registered tree stages (every second level).
+    latency : int
+        Clocks from a step entering the layer to its spikes leaving it.
+    """
+
+    index: int
+    n_in: int
+    n_out: int
+    bits: int
+    signs: np.ndarray
+    codes: np.ndarray
+    delays: np.ndarray
+    streams: np.ndarray
+    seeds: tuple[int, ...]
+    stream_defs: tuple[Stream, ...]
+    line_depths: tuple[int, ...]
+    count_width: int
+    v_width: int
+    thresholds: tuple[int, ...]
+    threshold_unit: float
+    leak_shift: int | None
+    reset: str
+    tree_levels: int
+    tree_stages: int
+    latency: int
+
+    @property
+    def k(self) -> int:
+        """Magnitude bits, the LFSR width."""
+        return self.bits - 1
+
+    @property
+    def max_code(self) -> int:
+        """``M``: full-scale code and LFSR period."""
+        return (1 << self.k) - 1
+
+    @property
+    def classes(self) -> np.ndarray:
+        """Class of every synapse: DROPPED, CONSTANT or STOCHASTIC."""
+        out = np.full(self.codes.shape, STOCHASTIC, dtype=np.int8)
+        out[self.codes == 0] = DROPPED
+        out[self.codes == self.max_code] = CONSTANT
+        return out
+
+    def stream_tables(self) -> np.ndarray:
+        """Values of every stream over one period, shape ``(n_streams, M)``."""
+        if not self.stream_defs:
+            return np.zeros((0, self.max_code), dtype=np.int32)
+        return np.stack(
+            [stream_table(self.k, self.seeds[s.register], s.perm) for s in self.stream_defs]
+        )
+
+    def class_counts(self) -> dict[str, int]:
+        """Synapses per class."""
+        classes = self.classes
+        return {
+            "dropped": int(np.count_nonzero(classes == DROPPED)),
+            "constant": int(np.count_nonzero(classes == CONSTANT)),
+            "stochastic": int(np.count_nonzero(classes == STOCHASTIC)),
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkPlan:
+    """The hardware plan of a whole network."""
+
+    top: str
+    layers: tuple[LayerPlan, ...]
+
+    @property
+    def n_in(self) -> int:
+        """Width of ``in_spikes``."""
+        return self.layers[0].n_in
+
+    @property
+    def n_out(self) -> int:
+        """Width of ``out_spikes``."""
+        return self.layers[-1].n_out
+
+    @property
+    def count_width(self) -> int:
+        """``CW``: bits per neuron in ``out_counts``."""
+        return self.layers[-1].count_width
+
+    @property
+    def latency(self) -> int:
+        """Clocks from an accepted input step to its ``out_valid``."""
+        return 1 + sum(layer.latency for layer in self.layers)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as JSON-ready data (``design.json``)."""
+        return {
+            "schema": "sc-compress/design/1",
+            "top": self.top,
+            "ports": {
+                "clk": 1,
+                "rst": 1,
+                "in_valid": 1,
+                "in_ready": 1,
+                "in_spikes": self.n_in,
+                "out_valid": 1,
+                "out_spikes": self.n_out,
+                "out_counts": self.n_out * self.count_width,
+            },
+            "n_in": self.n_in,
+            "n_out": self.n_out,
+            "count_width": self.count_width,
+            "count_packing": "neuron i in out_counts[i*CW +: CW], two's complement",
+            "latency": self.latency,
+            "clocks_per_step": 1,
+            "reset": "synchronous, active high",
+            "layers": [_layer_dict(layer) for layer in self.layers],
+        }
+
+
+def _layer_dict(layer: LayerPlan) -> dict[str, Any]:
+    return {
+        "index": layer.index,
+        "n_in": layer.n_in,
+        "n_out": layer.n_out,
+        "bits": layer.bits,
+        "max_code": layer.max_code,
+        "synapses": layer.class_counts(),
+        "lfsr": {
+            "width": layer.k,
+            "taps": list(TAPS[layer.k]),
+            "seeds": list(layer.seeds),
+            "streams": [{"register": s.register, "perm": list(s.perm)} for s in layer.stream_defs],
+        },
+        "line_depths": list(layer.line_depths),
+        "delay_bits": int(sum(layer.line_depths)),
+        "count_width": layer.count_width,
+        "v_width": layer.v_width,
+        "thresholds": list(layer.thresholds),
+        "threshold_unit": layer.threshold_unit,
+        "leak_shift": layer.leak_shift,
+        "reset": layer.reset,
+        "tree_levels": layer.tree_levels,
+        "tree_stages": layer.tree_stages,
+        "latency": layer.latency,
+    }
+
+
+class _StreamPool:
+    """Hands out streams no earlier layer used, register by register."""
+
+    def __init__(self) -> None:
+        self.used: dict[int, set[bytes]] = {}
+
+    def take(self, width: int, count: int, layer: int) -> tuple[tuple[int, ...], list[Stream]]:
+        used = self.used.setdefault(width, set())
+        period = (1 << width) - 1
+        seeds: list[int] = []
+        streams: list[Stream] = []
+        start = (layer * 37) % period  # decorrelate layers: different seeds first
+        for offset in range(period):
+            seed = (start + offset) % period + 1
+            if len(streams) == count:
+                break
+            fresh = []
+            for perm in permutations(width):
+                key = stream_table(width, seed, perm).tobytes()
+                if key not in used:
+                    used.add(key)
+                    fresh.append(perm)
+                if len(streams) + len(fresh) == count:
+                    break
+            if fresh:
+                streams += [Stream(len(seeds), perm) for perm in fresh]
+                seeds.append(seed)
+        if len(streams) < count:
+            raise ValueError(
+                f"layer {layer}: random streams must number at least {count} (one per "
+                f"repeated code of a neuron), not the {len(streams)} left for {width}-bit "
+                "LFSRs; use more weight bits"
+            )
+        return tuple(seeds), streams
+
+
+def _assign_streams(codes: np.ndarray, stochastic: np.ndarray) -> tuple[np.ndarray, int]:
+    """The n-th stochastic synapse of a neuron with a given code gets stream n."""
+    streams = np.full(codes.shape, -1, dtype=np.int32)
+    needed = 0
+    for i in range(codes.shape[0]):
+        cols = np.flatnonzero(stochastic[i])
+        if cols.size == 0:
+            continue
+        row_codes = codes[i, cols]
+        order = np.argsort(row_codes, kind="stable")
+        sorted_codes = row_codes[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(sorted_codes)) + 1]
+        rank = np.arange(cols.size) - np.repeat(starts, np.diff(np.r_[starts, cols.size]))
+        streams[i, cols[order]] = rank
+        needed = max(needed, int(rank.max()) + 1)
+    return streams, needed
+
+
+def _plan_layer(index: int, result: CompressionResult, pool: _StreamPool) -> LayerPlan:
+    layer = result.network.layers[index]
+    codes_obj = result.codes[index]
+    codes = np.array(codes_obj.magnitudes, dtype=np.int32)
+    signs = np.array(codes_obj.signs, dtype=np.int8)
+    max_code = codes_obj.max_code
+    k = codes_obj.bits - 1
+    delays = np.zeros(codes.shape, dtype=np.int64)
+    if layer.delays is not None:
+        if not np.array_equal(layer.delays, np.round(layer.delays)):
+            raise ValueError(
+                f"layer {index}: delays must be whole steps, not fractions; "
+                "run quantize_delays first"
+            )
+        delays = layer.delays.astype(np.int64)
+    delays[codes == 0] = 0
+    stochastic = (codes > 0) & (codes < max_code)
+    streams, needed = _assign_streams(codes, stochastic)
+    seeds, stream_defs = pool.take(k, needed, index) if needed else ((), [])
+    positive = np.count_nonzero((codes > 0) & (signs > 0), axis=1)
+    negative = np.count_nonzero((codes > 0) & (signs < 0), axis=1)
+    widest = max(int(positive.max()), int(negative.max()), 1)
+    count_width = max(widest.bit_length() + 1, 2)
+    unit = codes_obj.full_scale
+    thresholds = [max(1, int(np.round(t / unit))) for t in layer.thresholds]
+    v_width = max(count_width + 4, max(thresholds).bit_length() + 2)
+    if v_width > MAX_VW:
+        raise ValueError(
+            f"layer {index}: threshold must be below 2**{MAX_VW - 2} count units, "
+            f"not {max(thresholds)} (= {float(layer.thresholds.max())!r} / {unit!r})"
+        )
+    tree_levels = math.ceil(math.log2(widest)) if widest > 1 else 0
+    tree_stages = math.ceil(tree_levels / 2)
+    return LayerPlan(
+        index=index,
+        n_in=layer.n_in,
+        n_out=layer.n_out,
+        bits=codes_obj.bits,
+        signs=signs,
+        codes=codes,
+        delays=delays,
+        streams=streams,
+        seeds=seeds,
+        stream_defs=tuple(stream_defs),
+        line_depths=tuple(int(d) for d in delays.max(axis=0)),
+        count_width=count_width,
+        v_width=v_width,
+        thresholds=tuple(thresholds),
+        threshold_unit=unit,
+        leak_shift=layer.leak_shift,
+        reset=layer.reset,
+        tree_levels=tree_levels,
+        tree_stages=tree_stages,
+        latency=tree_stages + 2,
+    )
+
+
+def plan_network(result: CompressionResult, top: str = "sc_network") -> NetworkPlan:
+    """Plan the fully parallel hardware of a compressed network.
+
+    Parameters
+    ----------
+    result : CompressionResult
+        From :func:`compress.compress_network`.
+    top : str
+        Name of the top module (a Verilog identifier).
+
+    Returns
+    -------
+    NetworkPlan
+    """
+    if not isinstance(top, str) or not top.isidentifier() or not top.isascii():
+        raise ValueError(f"top must be a Verilog identifier, not {top!r}")
+    pool = _StreamPool()
+    layers = tuple(_plan_layer(i, result, pool) for i in range(len(result.codes)))
+    return NetworkPlan(top, layers)

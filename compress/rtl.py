@@ -1,0 +1,200 @@
+"""Render the Verilog of a :class:`~compress.plan.NetworkPlan`.
+
+Python computes every name, width and expression; the Jinja2 templates in
+``hdl_templates`` only lay them out (StrictUndefined, so a missing value is an
+error that names the template).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+import numpy as np
+
+from .lfsr import TAPS
+from .plan import CONSTANT, STOCHASTIC, LayerPlan, NetworkPlan
+
+__all__ = ["render_rtl"]
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("hdl_templates", ""),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+    autoescape=False,
+)
+
+
+def _render(template: str, **context: Any) -> str:
+    try:
+        return _ENV.get_template(template).render(**context)
+    except jinja2.TemplateError as exc:
+        raise RuntimeError(f"template {template}: {exc}") from exc
+
+
+@dataclass
+class _Item:
+    expr: str  # a signal name or a 1-bit expression
+    width: int
+    top: int  # largest value it can hold
+
+
+def _extend(item: _Item, width: int) -> str:
+    if item.width == width:
+        return item.expr
+    return f"{{{width - item.width}'b0, {item.expr}}}"
+
+
+def _tree(leaves: list[str], levels: int, prefix: str, nodes: list[dict[str, Any]]) -> _Item | None:
+    """Pairwise adder tree over 1-bit leaves; levels 2, 4, ... and the last are registered."""
+    if not leaves:
+        return None
+    items = [_Item(leaf, 1, 1) for leaf in leaves]
+    for level in range(1, levels + 1):
+        registered = level % 2 == 0 or level == levels
+        out: list[_Item] = []
+        for pos in range(0, len(items), 2):
+            pair = items[pos : pos + 2]
+            top = sum(item.top for item in pair)
+            width = top.bit_length()
+            if len(pair) == 2:
+                expr = f"{_extend(pair[0], width)} + {_extend(pair[1], width)}"
+            elif registered:
+                expr = pair[0].expr
+            else:
+                out.append(pair[0])
+                continue
+            name = f"{prefix}_{level}_{pos // 2}"
+            nodes.append({"name": name, "width": width, "expr": expr, "reg": registered})
+            out.append(_Item(name, width, top))
+        items = out
+    (result,) = items
+    return result
+
+
+def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
+    k = layer.k
+    classes = layer.classes
+    registers = [
+        {
+            "name": f"lfsr{r}",
+            "seed": seed,
+            "taps": "".join("1" if (b + 1) in TAPS[k] else "0" for b in reversed(range(k))),
+        }
+        for r, seed in enumerate(layer.seeds)
+    ]
+    streams = [
+        {
+            "name": f"stream{s}",
+            "expr": "{"
+            + ", ".join(f"lfsr{d.register}[{d.perm[b]}]" for b in reversed(range(k)))
+            + "}",
+        }
+        for s, d in enumerate(layer.stream_defs)
+    ]
+    lines = []
+    for j, depth in enumerate(layer.line_depths):
+        if depth:
+            name = f"dl{j}"
+            nxt = f"in_spikes[{j}]" if depth == 1 else f"{{{name}[{depth - 2}:0], in_spikes[{j}]}}"
+            lines.append({"name": name, "depth": depth, "next": nxt})
+    stochastic = classes == STOCHASTIC
+    pairs = sorted(set(zip(layer.streams[stochastic].tolist(), layer.codes[stochastic].tolist())))
+    comparators = [{"name": f"cmp{s}_{m}", "stream": f"stream{s}", "code": m} for s, m in pairs]
+    valids = []
+    prev = "in_valid"
+    for stage in range(1, layer.tree_stages + 1):
+        valids.append({"name": f"tree_valid{stage}", "prev": prev})
+        prev = f"tree_valid{stage}"
+    valids.append({"name": "count_valid", "prev": prev})
+    nodes: list[dict[str, Any]] = []
+    neurons = []
+    cw = layer.count_width
+    for i in range(layer.n_out):
+        polarity: dict[int, list[str]] = {1: [], -1: []}
+        for j in np.flatnonzero(classes[i] != 0):
+            d = int(layer.delays[i, j])
+            x = f"in_spikes[{j}]" if d == 0 else f"dl{j}[{d - 1}]"
+            if classes[i, j] == CONSTANT:
+                leaf = x
+            else:
+                leaf = f"{x} & cmp{layer.streams[i, j]}_{layer.codes[i, j]}"
+            polarity[int(layer.signs[i, j])].append(leaf)
+        pos = _tree(polarity[1], layer.tree_levels, f"p{i}", nodes)
+        neg = _tree(polarity[-1], layer.tree_levels, f"n{i}", nodes)
+        terms = [
+            "$signed(" + (_extend(item, cw) if item else f"{cw}'d0") + ")" for item in (pos, neg)
+        ]
+        neurons.append(
+            {
+                "index": i,
+                "count": f"count{i}",
+                "count_expr": f"{terms[0]} - {terms[1]}",
+                "v": f"v{i}",
+                "v_width": layer.v_width,
+                "theta": layer.thresholds[i],
+                "leak": layer.leak_shift or 0,
+                "reset_sub": int(layer.reset == "subtract"),
+            }
+        )
+    return {
+        "top": top,
+        "name": f"{top}_layer{layer.index}",
+        "index": layer.index,
+        "n_in": layer.n_in,
+        "n_out": layer.n_out,
+        "k": k,
+        "cw": cw,
+        "synapses": layer.class_counts(),
+        "latency": layer.latency,
+        "tree_stages": layer.tree_stages,
+        "registers": registers,
+        "streams": streams,
+        "lines": lines,
+        "comparators": comparators,
+        "valids": valids[:-1],
+        "count_valid": "count_valid",
+        "count_valid_prev": valids[-1]["prev"],
+        "nodes": nodes,
+        "neurons": neurons,
+    }
+
+
+def render_rtl(plan: NetworkPlan) -> dict[str, str]:
+    """Verilog files of ``plan``: ``{file name: text}``, one module per file."""
+    top = plan.top
+    files = {
+        f"{top}_lfsr.v": _render("lfsr.v.j2", top=top),
+        f"{top}_lif.v": _render("lif.v.j2", top=top),
+    }
+    layers = []
+    for layer in plan.layers:
+        context = _layer_context(top, layer)
+        files[f"{context['name']}.v"] = _render("layer.v.j2", **context)
+        index = layer.index
+        layers.append(
+            {
+                "index": index,
+                "module": context["name"],
+                "n_out": layer.n_out,
+                "cw": layer.count_width,
+                "in_valid": "l0_in_valid" if index == 0 else f"l{index - 1}_valid",
+                "in_spikes": "l0_in_spikes" if index == 0 else f"l{index - 1}_spikes",
+                "last": index == len(plan.layers) - 1,
+            }
+        )
+    files[f"{top}.v"] = _render(
+        "top.v.j2",
+        top=top,
+        sizes="-".join(str(n) for n in (plan.n_in, *(layer.n_out for layer in plan.layers))),
+        latency=plan.latency,
+        n_in=plan.n_in,
+        n_out=plan.n_out,
+        cw=plan.count_width,
+        layers=layers,
+        last=f"l{len(plan.layers) - 1}",
+    )
+    return files

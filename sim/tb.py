@@ -1,0 +1,107 @@
+"""Testbench parts for a generated sc-compress network: driver, monitor, checker.
+
+Written only against SPEC section 5's ports (and, for hidden layers, the
+``l<l>_valid`` / ``l<l>_spikes`` wires the top exposes for simulation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from cocotb.triggers import ReadOnly, RisingEdge
+
+
+def _bits(value: int, width: int) -> np.ndarray:
+    return np.array([(value >> b) & 1 for b in range(width)], dtype=bool)
+
+
+def unpack_counts(value: int, n: int, width: int) -> np.ndarray:
+    """Split ``out_counts`` into ``n`` two's-complement fields of ``width`` bits."""
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        field_ = (value >> (i * width)) & ((1 << width) - 1)
+        out[i] = field_ - (1 << width) if field_ >> (width - 1) else field_
+    return out
+
+
+class Driver:
+    """Sends one step per ``in_valid && in_ready`` handshake, with random idle gaps."""
+
+    def __init__(self, dut, spikes: np.ndarray, gap_rate: float, rng: np.random.Generator):
+        self.dut, self.spikes, self.gap_rate, self.rng = dut, spikes, gap_rate, rng
+
+    async def run(self) -> None:
+        dut = self.dut
+        for row in self.spikes:
+            while self.rng.random() < self.gap_rate:
+                dut.in_valid.value = 0
+                await RisingEdge(dut.clk)
+            dut.in_spikes.value = int(sum(int(b) << j for j, b in enumerate(row)))
+            dut.in_valid.value = 1
+            await RisingEdge(dut.clk)
+            while not int(dut.in_ready.value):
+                await RisingEdge(dut.clk)
+        dut.in_valid.value = 0
+
+
+@dataclass
+class Observed:
+    spikes: list[list[np.ndarray]]
+    counts: list[np.ndarray] = field(default_factory=list)
+
+
+class Monitor:
+    """Samples every layer it can see on each clock where that layer's valid is high."""
+
+    def __init__(self, dut, n_layers: int, sizes: list[int], count_width: int):
+        self.dut, self.n_layers, self.sizes, self.cw = dut, n_layers, sizes, count_width
+        self.seen = Observed([[] for _ in range(n_layers)])
+
+    async def run(self) -> None:
+        dut = self.dut
+        last = self.n_layers - 1
+        while True:
+            await RisingEdge(dut.clk)
+            await ReadOnly()
+            for layer in range(last):
+                if int(getattr(dut, f"l{layer}_valid").value):
+                    value = int(getattr(dut, f"l{layer}_spikes").value)
+                    self.seen.spikes[layer].append(_bits(value, self.sizes[layer]))
+            if int(dut.out_valid.value):
+                self.seen.spikes[last].append(_bits(int(dut.out_spikes.value), self.sizes[last]))
+                self.seen.counts.append(
+                    unpack_counts(int(dut.out_counts.value), self.sizes[last], self.cw)
+                )
+
+
+def check(seen: Observed, counts: np.ndarray, spikes: list[np.ndarray]) -> list[str]:
+    """Compare what the monitor saw with the golden model; one line per first mismatch."""
+    errors = []
+    last = len(spikes) - 1
+    steps = counts.shape[0]
+    if len(seen.counts) != steps:
+        errors.append(f"out_valid rose {len(seen.counts)} times, not {steps}")
+    for t, got in enumerate(seen.counts[:steps]):
+        bad = np.flatnonzero(got != counts[t])
+        if bad.size:
+            i = int(bad[0])
+            errors.append(
+                f"step {t}, layer {last}, neuron {i}: count {int(got[i])}, "
+                f"golden {int(counts[t, i])}"
+            )
+            break
+    for layer, want in enumerate(spikes):
+        got_rows = seen.spikes[layer]
+        if len(got_rows) != steps:
+            errors.append(f"layer {layer} valid rose {len(got_rows)} times, not {steps}")
+        for t, got in enumerate(got_rows[:steps]):
+            bad = np.flatnonzero(got != want[t])
+            if bad.size:
+                i = int(bad[0])
+                errors.append(
+                    f"step {t}, layer {layer}, neuron {i}: spike {int(got[i])}, "
+                    f"golden {int(want[t, i])}"
+                )
+                break
+    return errors

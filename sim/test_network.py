@@ -1,0 +1,50 @@
+"""cocotb test: a generated network against the golden model, bit for bit.
+
+Environment: ``SC_BUILD`` (build folder), ``SC_STEPS``, ``SC_SEED``,
+``SC_RATE`` (input spike probability), ``SC_GAPS`` (idle-cycle probability),
+``SC_CONSTANT`` (1: one random input row held for every step).
+"""
+
+from __future__ import annotations
+
+import os
+
+import cocotb
+import numpy as np
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, RisingEdge
+from tb import Driver, Monitor, check
+
+from compress.build import load_plan
+from compress.golden import simulate
+
+
+@cocotb.test()
+async def golden_match(dut):
+    """Every count of the last layer and every observable spike equals the golden model."""
+    plan = load_plan(os.environ["SC_BUILD"])
+    steps = int(os.environ.get("SC_STEPS", "64"))
+    rng = np.random.default_rng(int(os.environ.get("SC_SEED", "1")))
+    rate = float(os.environ.get("SC_RATE", "0.4"))
+    if os.environ.get("SC_CONSTANT") == "1":
+        spikes = np.repeat(rng.random((1, plan.n_in)) < rate, steps, axis=0)
+    else:
+        spikes = rng.random((steps, plan.n_in)) < rate
+    trace = simulate(plan, spikes)
+
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    dut.rst.value = 1
+    dut.in_valid.value = 0
+    dut.in_spikes.value = 0
+    await ClockCycles(dut.clk, 3)
+    dut.rst.value = 0
+    monitor = Monitor(
+        dut, len(plan.layers), [layer.n_out for layer in plan.layers], plan.count_width
+    )
+    cocotb.start_soon(monitor.run())
+    await Driver(dut, spikes, float(os.environ.get("SC_GAPS", "0.2")), rng).run()
+    await ClockCycles(dut.clk, plan.latency + 2)
+    await RisingEdge(dut.clk)
+    errors = check(monitor.seen, trace.counts[-1], trace.spikes)
+    np.save(os.path.join(os.environ["SC_RESULTS"], "counts.npy"), np.array(monitor.seen.counts))
+    assert not errors, "mismatch against the golden model:\n" + "\n".join(errors)
