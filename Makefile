@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all venv iverilog test test-slow test-all demo sim lint bench clean
+.PHONY: all venv iverilog test test-slow test-all demo sim lint bench bench-hw clean
 
 all: test
 
@@ -56,5 +56,8 @@ lint: venv
 bench: venv
 	$(BIN)/python bench/bench_compress.py
 
+bench-hw: venv iverilog
+	$(BIN)/python bench/bench_hw.py
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis sim_build demo_out
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis sim_build demo_out bench_out

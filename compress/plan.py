@@ -33,6 +33,8 @@ __all__ = [
 DROPPED, CONSTANT, STOCHASTIC = 0, 1, 2
 #: Membrane registers are at most this wide.
 MAX_VW = 32
+#: The popcount adder trees are registered after every this many levels.
+TREE_REGISTER_EVERY = 3
 
 
 @dataclass(frozen=True)
@@ -76,9 +78,11 @@ class LayerPlan:
     tree_levels : int
         Adder-tree levels of the widest popcount.
     tree_stages : int
-        Registered tree stages (every second level).
+        Registered tree stages (after every third level).
     latency : int
-        Clocks from a step entering the layer to its spikes leaving it.
+        Clocks from a step entering the layer to its spikes leaving it:
+        the tree stages plus the neuron stage (count, membrane and spike
+        registers, fed by the last tree levels and ``P - N``).
     """
 
     index: int
@@ -305,7 +309,7 @@ def _plan_layer(index: int, result: CompressionResult, pool: _StreamPool) -> Lay
             f"not {max(thresholds)} (= {float(layer.thresholds.max())!r} / {unit!r})"
         )
     tree_levels = math.ceil(math.log2(widest)) if widest > 1 else 0
-    tree_stages = math.ceil(tree_levels / 2)
+    tree_stages = tree_levels // TREE_REGISTER_EVERY
     return LayerPlan(
         index=index,
         n_in=layer.n_in,
@@ -326,7 +330,7 @@ def _plan_layer(index: int, result: CompressionResult, pool: _StreamPool) -> Lay
         reset=layer.reset,
         tree_levels=tree_levels,
         tree_stages=tree_stages,
-        latency=tree_stages + 2,
+        latency=tree_stages + 1,
     )
 
 

@@ -14,7 +14,7 @@ import jinja2
 import numpy as np
 
 from .lfsr import TAPS
-from .plan import CONSTANT, STOCHASTIC, LayerPlan, NetworkPlan
+from .plan import CONSTANT, STOCHASTIC, TREE_REGISTER_EVERY, LayerPlan, NetworkPlan
 
 __all__ = ["render_rtl"]
 
@@ -49,12 +49,12 @@ def _extend(item: _Item, width: int) -> str:
 
 
 def _tree(leaves: list[str], levels: int, prefix: str, nodes: list[dict[str, Any]]) -> _Item | None:
-    """Pairwise adder tree over 1-bit leaves; levels 2, 4, ... and the last are registered."""
+    """Pairwise adder tree over 1-bit leaves; levels 3, 6, ... are registered."""
     if not leaves:
         return None
     items = [_Item(leaf, 1, 1) for leaf in leaves]
     for level in range(1, levels + 1):
-        registered = level % 2 == 0 or level == levels
+        registered = level % TREE_REGISTER_EVERY == 0
         out: list[_Item] = []
         for pos in range(0, len(items), 2):
             pair = items[pos : pos + 2]
