@@ -302,7 +302,7 @@ def _plan_layer(index: int, result: CompressionResult, pool: _StreamPool) -> Lay
     count_width = max(widest.bit_length() + 1, 2)
     unit = codes_obj.full_scale
     thresholds = [max(1, int(np.round(t / unit))) for t in layer.thresholds]
-    v_width = max(count_width + 4, max(thresholds).bit_length() + 2)
+    v_width = max(count_width + 2, max(thresholds).bit_length() + 2)
     if v_width > MAX_VW:
         raise ValueError(
             f"layer {index}: threshold must be below 2**{MAX_VW - 2} count units, "
