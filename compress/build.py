@@ -152,18 +152,18 @@ def build(
     plan = plan_network(compression, top)
     rtl = render_rtl(plan)
     files: dict[str, str | bytes] = {f"rtl/{name}": text for name, text in sorted(rtl.items())}
-    for layer in plan.layers:
-        width, words = mem_words(layer)
+    mems = [mem_words(layer) for layer in plan.layers]
+    for layer, (width, words) in zip(plan.layers, mems):
         files[f"mem/layer{layer.index}.hex"] = _hex(width, words)
     design = plan.to_dict()
     design["mem"] = [
         {
             "file": f"mem/layer{layer.index}.hex",
-            "word_width": mem_words(layer)[0],
-            "words": len(mem_words(layer)[1]),
+            "word_width": width,
+            "words": len(words),
             "format": "{input index, sign (1 = negative), code[k-1:0]}, neuron-major",
         }
-        for layer in plan.layers
+        for layer, (width, words) in zip(plan.layers, mems)
     ]
     design["rtl"] = sorted(f"rtl/{name}" for name in rtl)
     report = build_report(plan, compression)
