@@ -23,7 +23,7 @@ import numpy as np
 from ._validate import check_bits, check_int, check_number
 from .network import Network
 from .pruning import PruningReport, prune_neurons, prune_stochastic, prune_weights
-from .quantization import LayerCodes, quantize_codes, quantize_delays
+from .quantization import LayerCodes, layer_full_scale, quantize_codes, quantize_delays
 
 __all__ = ["CompressionConfig", "CompressionResult", "StepResult", "compress_network"]
 
@@ -164,7 +164,7 @@ def _step_weights(net: Network, cfg: CompressionConfig) -> tuple[Network, Prunin
 
 def _step_stochastic(net: Network, cfg: CompressionConfig) -> tuple[Network, PruningReport]:
     length = cfg.bitstream_length or cfg.max_code
-    scales = [c.full_scale for c in quantize_codes(net.weights, cfg.bits)]
+    scales = [layer_full_scale(w) for w in net.weights]
     pruned, report = prune_stochastic(net.weights, length, cfg.min_popcount_bits, scale=scales)
     return net.with_weights(pruned), report
 

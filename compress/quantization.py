@@ -77,13 +77,14 @@ class LayerCodes:
         return np.clip(values, -self.full_scale, self.full_scale)
 
 
-def _full_scale(w: np.ndarray) -> float:
+def layer_full_scale(w: np.ndarray) -> float:
+    """Full-scale magnitude of a layer: ``max(max|w|, 1e-8)`` (probability 1)."""
     return max(float(w.max()), -float(w.min()), MIN_FULL_SCALE)
 
 
 def _codes(w: np.ndarray, bits: int) -> LayerCodes:
     max_code = (1 << (bits - 1)) - 1
-    full_scale = _full_scale(w)
+    full_scale = layer_full_scale(w)
     scale = full_scale / max_code
     signs = np.empty(w.shape, dtype=np.int8)
     magnitudes = np.empty(w.shape, dtype=np.int32)
@@ -97,7 +98,7 @@ def _codes(w: np.ndarray, bits: int) -> LayerCodes:
 
 def _symmetric(w: np.ndarray, bits: int) -> np.ndarray:
     """``quantize_codes(...).values()`` computed directly, block by block."""
-    full_scale = _full_scale(w)
+    full_scale = layer_full_scale(w)
     scale = full_scale / ((1 << (bits - 1)) - 1)
     out = np.empty(w.shape, dtype=np.float64)
     for rows in row_blocks(w.shape):

@@ -75,33 +75,29 @@ class Monitor:
                 )
 
 
-def check(seen: Observed, counts: np.ndarray, spikes: list[np.ndarray]) -> list[str]:
-    """Compare what the monitor saw with the golden model; one line per first mismatch."""
+def _first_mismatch(
+    what: str, layer: int, got_rows: list[np.ndarray], want: np.ndarray
+) -> list[str]:
+    """The count check of one signal: how often valid rose, and the first wrong value."""
+    steps = want.shape[0]
     errors = []
-    last = len(spikes) - 1
-    steps = counts.shape[0]
-    if len(seen.counts) != steps:
-        errors.append(f"out_valid rose {len(seen.counts)} times, not {steps}")
-    for t, got in enumerate(seen.counts[:steps]):
-        bad = np.flatnonzero(got != counts[t])
+    if len(got_rows) != steps:
+        errors.append(f"layer {layer} valid rose {len(got_rows)} times, not {steps}")
+    for t, got in enumerate(got_rows[:steps]):
+        bad = np.flatnonzero(got != want[t])
         if bad.size:
             i = int(bad[0])
             errors.append(
-                f"step {t}, layer {last}, neuron {i}: count {int(got[i])}, "
-                f"golden {int(counts[t, i])}"
+                f"step {t}, layer {layer}, neuron {i}: {what} {int(got[i])}, "
+                f"golden {int(want[t, i])}"
             )
             break
+    return errors
+
+
+def check(seen: Observed, counts: np.ndarray, spikes: list[np.ndarray]) -> list[str]:
+    """Compare what the monitor saw with the golden model; one line per first mismatch."""
+    errors = _first_mismatch("count", len(spikes) - 1, seen.counts, counts)
     for layer, want in enumerate(spikes):
-        got_rows = seen.spikes[layer]
-        if len(got_rows) != steps:
-            errors.append(f"layer {layer} valid rose {len(got_rows)} times, not {steps}")
-        for t, got in enumerate(got_rows[:steps]):
-            bad = np.flatnonzero(got != want[t])
-            if bad.size:
-                i = int(bad[0])
-                errors.append(
-                    f"step {t}, layer {layer}, neuron {i}: spike {int(got[i])}, "
-                    f"golden {int(want[t, i])}"
-                )
-                break
+        errors += _first_mismatch("spike", layer, seen.spikes[layer], want)
     return errors
