@@ -19,7 +19,7 @@ import numpy as np
 
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build
-from compress.synth import nextpnr_ice40, synthesize
+from compress.synth import synthesize
 
 WORK = Path("bench_out")
 

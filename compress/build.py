@@ -16,11 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
+from .amaranth_rtl import LINT_WAIVERS, render_amaranth
 from .network import Network, network_arrays, write_npz
 from .passes import CompressionConfig, CompressionResult, compress_network
 from .plan import STOCHASTIC, LayerPlan, NetworkPlan, Stream, plan_network
 from .report import build_markdown, build_report
 from .rtl import _render, render_rtl
+
+#: Verilog emitters: Jinja2 text (default, scales to large layers) or Amaranth components.
+EMITTERS = {"jinja": render_rtl, "amaranth": render_amaranth}
 
 __all__ = ["BuildResult", "build", "load_plan", "mem_words"]
 
@@ -115,6 +119,7 @@ def build(
     *,
     top: str = "sc_network",
     force: bool = False,
+    emitter: str = "jinja",
 ) -> BuildResult:
     """Compress ``network`` and write the hardware build folder ``out``.
 
@@ -131,6 +136,11 @@ def build(
         Top module name.
     force : bool
         Replace a non-empty ``out``.
+    emitter : {"jinja", "amaranth"}
+        How the Verilog is written: Jinja2 templates (default; a 784-128-10
+        network takes about a second) or the Amaranth components of
+        ``hdl_templates.components`` (several seconds per thousand synapses).
+        Both give the same hardware, checked against the golden model.
 
     Returns
     -------
@@ -144,14 +154,18 @@ def build(
         For an invalid network or option (nothing is written).
     """
     out = Path(out)
+    if emitter not in EMITTERS:
+        raise ValueError(f"emitter must be one of {', '.join(EMITTERS)}, not {emitter!r}")
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
         raise FileExistsError(
             f"output folder must be empty or new, not {str(out)!r} (use --force to replace it)"
         )
     compression = compress_network(network, config)
     plan = plan_network(compression, top)
-    rtl = render_rtl(plan)
+    rtl = EMITTERS[emitter](plan)
     files: dict[str, str | bytes] = {f"rtl/{name}": text for name, text in sorted(rtl.items())}
+    if emitter == "amaranth":
+        files["rtl/lint.vlt"] = LINT_WAIVERS.replace("{top}", top)
     mems = [mem_words(layer) for layer in plan.layers]
     for layer, (width, words) in zip(plan.layers, mems):
         files[f"mem/layer{layer.index}.hex"] = _hex(width, words)

@@ -122,12 +122,23 @@ def example(output: Path, name: str) -> None:
 )
 @click.option("--top", default="sc_network", show_default=True, help="Top module name.")
 @click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
+@click.option(
+    "--emitter",
+    type=click.Choice(["jinja", "amaranth"]),
+    default="jinja",
+    show_default=True,
+    help="Write the Verilog from Jinja2 templates or from the Amaranth components.",
+)
 @compression_options
-def build(model: Path, output: Path, top: str, force: bool, **options: object) -> None:
+def build(
+    model: Path, output: Path, top: str, force: bool, emitter: str, **options: object
+) -> None:
     """Compress MODEL.npz and generate its Verilog, memories and reports."""
     config = _config(**options)
     try:
-        result = build_folder(load_network(model), output, config, top=top, force=force)
+        result = build_folder(
+            load_network(model), output, config, top=top, force=force, emitter=emitter
+        )
     except (ValueError, FileExistsError) as exc:
         raise click.ClickException(f"{model}: {exc}") from exc
     click.echo((output / "report.md").read_text(), nl=False)

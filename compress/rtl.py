@@ -75,6 +75,51 @@ def _tree(leaves: list[str], levels: int, prefix: str, nodes: list[dict[str, Any
     return result
 
 
+#: Comparators wider than this are split into a high and a low half.
+SPLIT_ABOVE = 4
+
+
+def _comparators(
+    k: int, pairs: list[tuple[int, int]]
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Comparator wires ``r <= m`` for (stream, code) pairs, and the shared halves they use.
+
+    A ``k``-bit comparison with a constant costs a carry chain on LUT4 families.
+    Above :data:`SPLIT_ABOVE` bits it is split: with ``r = (h, l)`` and
+    ``m = (a, b)``, ``r <= m`` is ``h < a | (h == a & l <= b)``.  The half
+    comparisons (each narrow enough for one LUT) are shared by every comparator
+    on the stream, so a comparator costs one 3-input gate.  Terms that are
+    constant for a given ``a`` or ``b`` are left out.
+    """
+    if k <= SPLIT_ABOVE:
+        return [{"name": f"cmp{s}_{m}", "expr": f"stream{s} <= {k}'d{m}"} for s, m in pairs], []
+    lo = (k + 1) // 2
+    hi = k - lo
+    b_max = (1 << lo) - 1
+    halves: dict[str, str] = {}
+    comparators = []
+    for s, m in pairs:
+        a, b = m >> lo, m & b_max
+        high, low = f"stream{s}[{k - 1}:{lo}]", f"stream{s}[{lo - 1}:0]"
+        if b == b_max:  # l <= b always holds: r <= m is h <= a
+            terms = [(f"s{s}_hle{a}", f"{high} <= {hi}'d{a}")]
+        else:
+            terms = [
+                (f"s{s}_heq{a}", f"{high} == {hi}'d{a}"),
+                (f"s{s}_lle{b}", f"{low} <= {lo}'d{b}"),
+            ]
+            if a > 0:
+                terms.append((f"s{s}_hlt{a}", f"{high} < {hi}'d{a}"))
+        for name, expr in terms:
+            halves[name] = expr
+        names = [name for name, _ in terms]
+        expr = names[0] if len(names) == 1 else f"{names[0]} & {names[1]}"
+        if len(names) == 3:
+            expr = f"{names[2]} | ({expr})"
+        comparators.append({"name": f"cmp{s}_{m}", "expr": expr})
+    return comparators, [{"name": n, "expr": e} for n, e in sorted(halves.items())]
+
+
 def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
     k = layer.k
     classes = layer.classes
@@ -103,7 +148,7 @@ def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
             lines.append({"name": name, "depth": depth, "next": nxt})
     stochastic = classes == STOCHASTIC
     pairs = sorted(set(zip(layer.streams[stochastic].tolist(), layer.codes[stochastic].tolist())))
-    comparators = [{"name": f"cmp{s}_{m}", "stream": f"stream{s}", "code": m} for s, m in pairs]
+    comparators, halves = _comparators(k, pairs)
     valids = []
     prev = "in_valid"
     for stage in range(1, layer.tree_stages + 1):
@@ -154,6 +199,7 @@ def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
         "registers": registers,
         "streams": streams,
         "lines": lines,
+        "halves": halves,
         "comparators": comparators,
         "valids": valids[:-1],
         "count_valid": "count_valid",

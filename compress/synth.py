@@ -11,10 +11,13 @@ import json
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FAMILIES", "find_tool", "nextpnr_ice40", "synthesize"]
+from .rtl import _render
+
+__all__ = ["FAMILIES", "PnrResult", "find_tool", "io_wrapper", "place_and_route", "synthesize"]
 
 #: Yosys synthesis command per family.
 FAMILIES = {"ice40": "synth_ice40", "ecp5": "synth_ecp5", "xilinx": "synth_xilinx"}
@@ -32,14 +35,67 @@ def find_tool(name: str) -> list[str]:
     )
 
 
-def synthesize(build: str | Path, family: str, *, top: str | None = None) -> dict[str, Any]:
-    """Synthesize the build folder's RTL for ``family``; return Yosys' ``stat -json``."""
+#: Output bits XOR-reduced per register of the wrapper's first parity stage.
+PARITY_GROUP = 4
+
+
+def io_wrapper(design: dict[str, Any]) -> tuple[str, str]:
+    """Verilog of a five-pin wrapper around the design: ``(module name, text)``.
+
+    A fully parallel layer has more ports than any iCE40 package has pins, so
+    place-and-route measurements wrap it: inputs shift in through one pin and
+    every output bit is folded into one pin by a registered XOR reduction.
+    """
+    top = design["top"]
+    n_in, n_out, cw = design["n_in"], design["n_out"], design["count_width"]
+    n_bits = 2 + n_out + n_out * cw
+    groups = [
+        {"lo": lo, "hi": min(lo + PARITY_GROUP, n_bits) - 1}
+        for lo in range(0, n_bits, PARITY_GROUP)
+    ]
+    name = f"{top}_io"
+    shift = "si" if n_in == 1 else f"{{spikes[{n_in - 2}:0], si}}"
+    text = _render(
+        "io_wrapper.v.j2",
+        name=name,
+        top=top,
+        n_in=n_in,
+        n_out=n_out,
+        cw=cw,
+        n_bits=n_bits,
+        groups=groups,
+        shift=shift,
+    )
+    return name, text
+
+
+def synthesize(
+    build: str | Path, family: str, *, top: str | None = None, wrap: bool = False
+) -> dict[str, Any]:
+    """Synthesize the build folder's RTL for ``family``; return Yosys' ``stat -json``.
+
+    Parameters
+    ----------
+    build : str or Path
+        A folder written by :func:`compress.build.build`.
+    family : str
+        One of :data:`FAMILIES`.
+    top : str, optional
+        Top module; the design's top by default.
+    wrap : bool
+        Synthesize the design inside :func:`io_wrapper` (for place and route);
+        the wrapper is written to ``synth_io.v`` in the build folder.
+    """
     build = Path(build)
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {', '.join(FAMILIES)}, not {family!r}")
     design = json.loads((build / "design.json").read_text())
     top = top or design["top"]
     reads = " ".join(design["rtl"])
+    if wrap:
+        top, text = io_wrapper(design)
+        (build / "synth_io.v").write_text(text)
+        reads += " synth_io.v"
     out = f"synth_{family}"
     script = (
         f"read_verilog {reads}; {FAMILIES[family]} -flatten -top {top} -json {out}.json; "
@@ -52,19 +108,56 @@ def synthesize(build: str | Path, family: str, *, top: str | None = None) -> dic
     return stat["design"] if "design" in stat else stat
 
 
-def nextpnr_ice40(build: str | Path, device: str = "up5k", package: str = "sg48") -> float:
-    """Place and route the ice40 netlist of :func:`synthesize`; return Fmax in MHz."""
+@dataclass(frozen=True)
+class PnrResult:
+    """What nextpnr measured: the clock's Fmax and the logic cells used."""
+
+    device: str
+    fmax_mhz: float
+    cells: str
+    used: int
+    available: int
+
+
+#: The logic-cell kind nextpnr reports per family.
+_CELL = {"ice40": "ICESTORM_LC", "ecp5": "TRELLIS_COMB"}
+
+
+def place_and_route(
+    build: str | Path, family: str = "ice40", device: str = "up5k", package: str = "sg48"
+) -> PnrResult:
+    """Place and route the netlist of :func:`synthesize` for ``family``; return the figures.
+
+    Parameters
+    ----------
+    build : str or Path
+        A build folder in which :func:`synthesize` has run for ``family``
+        (usually with ``wrap=True``, so the pins fit the package).
+    family : {"ice40", "ecp5"}
+        The nextpnr flavour.
+    device, package : str
+        nextpnr's device flag without dashes (``up5k``, ``hx8k``, ``25k``) and package.
+
+    Raises
+    ------
+    RuntimeError
+        When nextpnr fails, e.g. because the design does not fit; nextpnr's
+        errors are in the message.
+    """
+    if family not in _CELL:
+        raise ValueError(f"family must be one of {', '.join(_CELL)}, not {family!r}")
     build = Path(build)
+    report_name = f"pnr_{family}_{device}.json"
     proc = subprocess.run(
         [
-            *find_tool("nextpnr-ice40"),
+            *find_tool(f"nextpnr-{family}"),
             f"--{device}",
             "--package",
             package,
             "--json",
-            "synth_ice40.json",
+            f"synth_{family}.json",
             "--report",
-            "pnr_ice40.json",
+            report_name,
             "--timing-allow-fail",
             "--quiet",
         ],
@@ -74,6 +167,15 @@ def nextpnr_ice40(build: str | Path, device: str = "up5k", package: str = "sg48"
     )
     if proc.returncode != 0:
         errors = [line for line in proc.stderr.splitlines() if line.startswith("ERROR")]
-        raise RuntimeError(f"nextpnr-ice40 --{device} failed: {' '.join(errors) or proc.stderr}")
-    report = json.loads((build / "pnr_ice40.json").read_text())
-    return min(clock["achieved"] for clock in report["fmax"].values())
+        raise RuntimeError(
+            f"nextpnr-{family} --{device} failed: {' '.join(errors) or proc.stderr.strip()}"
+        )
+    report = json.loads((build / report_name).read_text())
+    cell = report["utilization"][_CELL[family]]
+    return PnrResult(
+        device=device,
+        fmax_mhz=min(clock["achieved"] for clock in report["fmax"].values()),
+        cells=_CELL[family],
+        used=int(cell["used"]),
+        available=int(cell["available"]),
+    )

@@ -21,12 +21,31 @@ def run_sim(
     rate: float = 0.4,
     gaps: float = 0.2,
     constant: bool = False,
+    inputs: np.ndarray | None = None,
     simulator: str = "icarus",
 ) -> tuple[int, int, np.ndarray]:
     """Simulate ``build`` against its golden model.
 
-    Returns ``(tests, failures, counts)`` where ``counts`` holds the last
-    layer's counts the monitor saw, shape ``(steps, n_out)``.
+    Parameters
+    ----------
+    build, work : path
+        The build folder and a scratch folder for the simulator.
+    steps, seed, rate : int, int, float
+        Random input rows: how many, the generator seed, the spike probability.
+    gaps : float
+        Probability of an idle clock before each step.
+    constant : bool
+        Hold one random row for every step.
+    inputs : ndarray, optional
+        An explicit ``(steps, n_in)`` spike array instead of random rows.
+    simulator : str
+        A cocotb runner name.
+
+    Returns
+    -------
+    tuple
+        ``(tests, failures, counts)`` where ``counts`` holds the last layer's
+        counts the monitor saw, shape ``(steps, n_out)``.
     """
     build, work = Path(build).resolve(), Path(work).resolve()
     work.mkdir(parents=True, exist_ok=True)
@@ -48,6 +67,10 @@ def run_sim(
         "SC_CONSTANT": "1" if constant else "0",
         "SC_RESULTS": str(work),
     }
+    if inputs is not None:
+        np.save(work / "inputs.npy", np.asarray(inputs, dtype=bool))
+        env["SC_INPUTS"] = str(work / "inputs.npy")
+        env["SC_STEPS"] = str(len(inputs))
     results = work / "results.xml"
     try:
         runner.test(

@@ -2,7 +2,8 @@
 
 Environment: ``SC_BUILD`` (build folder), ``SC_STEPS``, ``SC_SEED``,
 ``SC_RATE`` (input spike probability), ``SC_GAPS`` (idle-cycle probability),
-``SC_CONSTANT`` (1: one random input row held for every step).
+``SC_CONSTANT`` (1: one random input row held for every step), ``SC_INPUTS``
+(a ``.npy`` spike array of shape ``(steps, n_in)`` used instead of random rows).
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ async def golden_match(dut):
     steps = int(os.environ.get("SC_STEPS", "64"))
     rng = np.random.default_rng(int(os.environ.get("SC_SEED", "1")))
     rate = float(os.environ.get("SC_RATE", "0.4"))
-    if os.environ.get("SC_CONSTANT") == "1":
+    if os.environ.get("SC_INPUTS"):
+        spikes = np.load(os.environ["SC_INPUTS"]).astype(bool)
+    elif os.environ.get("SC_CONSTANT") == "1":
         spikes = np.repeat(rng.random((1, plan.n_in)) < rate, steps, axis=0)
     else:
         spikes = rng.random((steps, plan.n_in)) < rate

@@ -1,0 +1,160 @@
+"""The Amaranth components in Amaranth's simulator, against the golden model."""
+
+import numpy as np
+import pytest
+from amaranth import ClockDomain, Module
+from amaranth.sim import Simulator
+from amaranth_sim import simulate_components
+
+from compress import CompressionConfig, Layer, Network, example_network
+from compress.golden import neuron_update, simulate
+from compress.lfsr import lfsr_sequence
+from compress.passes import compress_network
+from compress.plan import plan_network
+from hdl_templates.components import LFSR, LIF, Comparator, DelayLine, PopcountTree
+
+
+def _run(dut, bench):
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+
+
+@pytest.mark.parametrize("width", [2, 5, 7])
+def test_lfsr_follows_the_model_and_holds_without_enable(width):
+    seed = 3
+    dut = LFSR(width, seed)
+    want = lfsr_sequence(width, seed).tolist()
+    got = []
+
+    async def bench(ctx):
+        for t in range(2 * len(want)):
+            ctx.set(dut.en, t % 2)  # every other clock idle: the state must hold
+            if t % 2:
+                got.append(ctx.get(dut.state))
+            await ctx.tick()
+
+    _run(dut, bench)
+    assert got == want
+
+
+def test_comparator_and_errors():
+    dut = Comparator(4, 9)
+    seen = []
+
+    async def bench(ctx):
+        for r in range(16):
+            ctx.set(dut.stream, r)
+            seen.append(ctx.get(dut.bit))
+
+    sim = Simulator(dut)
+    sim.add_testbench(bench)
+    sim.run()
+    assert seen == [int(r <= 9) for r in range(16)]
+    with pytest.raises(ValueError, match=r"^comparator code must be in 1\.\.14, not 15$"):
+        Comparator(4, 15)
+    with pytest.raises(ValueError, match=r"^LFSR seed must be in 1\.\.7, not 0$"):
+        LFSR(3, 0)
+
+
+def test_delay_line_taps():
+    dut = DelayLine(3)
+    x = [1, 0, 1, 1, 0, 0, 1, 0]
+    taps = []
+
+    async def bench(ctx):
+        for bit in x:
+            ctx.set(dut.en, 1)
+            ctx.set(dut.x, bit)
+            await ctx.tick()
+            taps.append(ctx.get(dut.taps))
+
+    _run(dut, bench)
+    for t, value in enumerate(taps):
+        for d in range(1, 4):  # taps[d-1] after the edge holds x[t - d + 1]
+            want = x[t - d + 1] if t - d + 1 >= 0 else 0
+            assert (value >> (d - 1)) & 1 == want
+
+
+@pytest.mark.parametrize(("n", "levels"), [(1, 0), (5, 3), (13, 4), (40, 6), (64, 7)])
+def test_popcount_tree_sum_and_latency(n, levels):
+    dut = PopcountTree(n, levels)
+    rng = np.random.default_rng(n)
+    rows = rng.random((20, n)) < 0.5
+    lag = levels // 3
+    got = []
+
+    async def bench(ctx):
+        for row in rows:
+            ctx.set(dut.leaves, int(sum(int(b) << j for j, b in enumerate(row))))
+            got.append(ctx.get(dut.total))  # combinational view of this clock
+            await ctx.tick()
+
+    m = Module()
+    m.domains.sync = ClockDomain()  # a tree of fewer than 3 levels has no registers
+    m.submodules.dut = dut
+    _run(m, bench)
+    assert got[lag:] == rows.sum(axis=1)[: len(rows) - lag].tolist()
+
+
+@pytest.mark.parametrize(("leak", "reset"), [(0, "zero"), (2, "subtract"), (1, "zero")])
+def test_lif_matches_the_golden_neuron(leak, reset):
+    layer = Layer(np.ones((1, 7)), threshold=3.0, leak_shift=leak or None, reset=reset)
+    plan = plan_network(compress_network(Network((layer,)), CompressionConfig(bits=2)))
+    lp = plan.layers[0]
+    counts = np.random.default_rng(leak).integers(-7, 8, (80, 1))
+    counts[10:30] = -7  # long negative run: the membrane saturates
+    want_v, want_s = neuron_update(lp, counts)
+    dut = LIF(lp.count_width, lp.v_width, lp.thresholds[0], leak, reset == "subtract")
+    got_v, got_s = [], []
+
+    async def bench(ctx):
+        for c in counts[:, 0]:
+            ctx.set(dut.valid, 1)
+            ctx.set(dut.count, int(c))
+            await ctx.tick()
+            got_v.append(ctx.get(dut.v))
+            got_s.append(bool(ctx.get(dut.spike)))
+
+    _run(dut, bench)
+    if not leak:  # without a leak the long negative run reaches the bottom
+        assert want_v.min() == -(1 << (lp.v_width - 1))
+    assert got_v == want_v[:, 0].tolist() and got_s == want_s[:, 0].tolist()
+
+
+def _check_network(plan, steps, seed, gaps):
+    x = np.random.default_rng(seed).random((steps, plan.n_in)) < 0.4
+    trace = simulate(plan, x)
+    got = simulate_components(plan, x, gaps=gaps, seed=seed)
+    for index in range(len(plan.layers)):
+        assert np.array_equal(got.counts[index], trace.counts[index]), index
+        assert np.array_equal(got.spikes[index], trace.spikes[index]), index
+    return got
+
+
+def test_example_network_matches_golden():
+    plan = plan_network(compress_network(example_network()))
+    got = _check_network(plan, 70, 3, 0.3)
+    # Without gaps, layer l's results come exactly latency clocks after their step.
+    fast = simulate_components(plan, np.zeros((10, plan.n_in), bool), gaps=0.0)
+    assert fast.clocks[-1][0] == plan.latency and np.all(np.diff(fast.clocks[-1]) == 1)
+    assert len(got.counts[-1]) == 70
+
+
+def test_pruned_random_network_matches_golden():
+    rng = np.random.default_rng(11)
+    net = Network(
+        (
+            Layer(
+                rng.uniform(-1, 1, (12, 20)),
+                delays=rng.integers(0, 4, (12, 20)).astype(float),
+                threshold=0.6,
+                leak_shift=2,
+                reset="subtract",
+            ),
+            Layer(rng.uniform(-1, 1, (5, 12)), threshold=0.3),
+        )
+    )
+    config = CompressionConfig(bits=5, prune_percentile=30)
+    _check_network(plan_network(compress_network(net, config)), 60, 4, 0.2)
