@@ -1,10 +1,13 @@
 """Hardware figures of fully parallel builds (issue 3's cost targets).
 
 Prints, for a fully parallel 64-32 layer of 8-bit stochastic weights, the
-Yosys ``synth_xilinx -flatten`` LUT and FF counts per stochastic synapse and
-the nextpnr Fmax on an iCE40 UP5K; the 64-32-10 network's LUTs with and
-without 50 % magnitude pruning; build time and peak memory for 64-32-10 and
-784-128-10; and Icarus simulation speed for 64-32-10.  Run: ``make bench-hw``.
+Yosys ``synth_xilinx -flatten`` LUT and FF counts per stochastic synapse, its
+iCE40 size and its nextpnr Fmax on an ECP5-25k; the Fmax on an iCE40 UP5K of
+the same layer pruned until it fits (speed pipeline); the 64-32-10 network's
+LUTs with and without 50 % magnitude pruning; build time and peak memory for
+64-32-10 and 784-128-10; and Icarus simulation speed for 64-32-10.
+Place and route uses the five-pin wrapper of :func:`compress.synth.io_wrapper`.
+Run: ``make bench-hw`` (about 5 minutes).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build
-from compress.synth import synthesize
+from compress.synth import place_and_route, synthesize
 
 WORK = Path("bench_out")
 
@@ -36,6 +39,19 @@ def stochastic_layer() -> Network:
     w = rng.uniform(0.02, 0.98, (32, 64)) * rng.choice([-1, 1], (32, 64))
     w[0, 0] = 1.0  # fixes the full scale; the one constant synapse
     return Network((Layer(w, threshold=4.0),))
+
+
+#: Sparsities (magnitude-pruning percentiles) tried for the UP5K figure.
+UP5K_SPARSITIES = (55, 60)
+
+
+def pnr_line(folder: Path, family: str, device: str, package: str) -> str:
+    """nextpnr's Fmax and cell use on the wrapped design, or why it failed."""
+    try:
+        r = place_and_route(folder, family, device, package)
+    except RuntimeError as exc:
+        return f"nextpnr {family} {device}: does not fit or failed ({exc})"
+    return f"nextpnr {family} {device}: Fmax {r.fmax_mhz:.1f} MHz, {r.used}/{r.available} {r.cells}"
 
 
 def build_cost(sizes: str) -> None:
@@ -62,19 +78,34 @@ def main() -> None:
     result = build(stochastic_layer(), WORK / "layer_64_32", force=True)
     n_stoch = result.plan.layers[0].class_counts()["stochastic"]
     luts, ffs = luts_ffs(synthesize(WORK / "layer_64_32", "xilinx"))
-    print(f"\n64-32 layer, {n_stoch} stochastic 8-bit synapses, synth_xilinx -flatten:")
+    print(f"\n64-32 layer, {n_stoch} stochastic 8-bit synapses, area pipeline:")
     print(
-        f"  {luts} LUT, {ffs} FF -> {luts / n_stoch:.2f} LUT and {ffs / n_stoch:.2f} FF "
-        "per stochastic synapse (targets: <= 3 LUT6, <= 1 FF)"
+        f"  synth_xilinx -flatten: {luts} LUT, {ffs} FF -> {luts / n_stoch:.2f} LUT and "
+        f"{ffs / n_stoch:.2f} FF per stochastic synapse (targets: <= 3 LUT6, <= 1 FF)"
     )
     ice_luts, ice_ffs = luts_ffs(synthesize(WORK / "layer_64_32", "ice40"))
-    print(f"  iCE40: {ice_luts} LUT4, {ice_ffs} FF")
-    for device, package in (("up5k", "sg48"), ("hx8k", "ct256")):
-        try:
-            fmax = nextpnr_ice40(WORK / "layer_64_32", device, package)
-            print(f"  nextpnr iCE40 {device.upper()}: Fmax {fmax:.1f} MHz (target >= 50)")
-        except RuntimeError as exc:
-            print(f"  nextpnr iCE40 {device.upper()}: does not fit ({exc})")
+    print(f"  synth_ice40: {ice_luts} LUT4, {ice_ffs} FF (the UP5K has 5280 logic cells)")
+    synthesize(WORK / "layer_64_32", "ecp5", wrap=True)
+    print(f"  {pnr_line(WORK / 'layer_64_32', 'ecp5', '25k', 'CABGA256')}")
+    synthesize(WORK / "layer_64_32", "ice40", wrap=True)
+    print(f"  {pnr_line(WORK / 'layer_64_32', 'ice40', 'up5k', 'sg48')}")
+
+    print("\n64-32 layer pruned until it fits the iCE40 UP5K, speed pipeline:")
+    for percentile in UP5K_SPARSITIES:
+        folder = WORK / f"layer_64_32_p{percentile}_speed"
+        res = build(
+            stochastic_layer(),
+            folder,
+            CompressionConfig(prune_percentile=percentile),
+            force=True,
+            pipeline="speed",
+        )
+        counts = res.plan.layers[0].class_counts()
+        synthesize(folder, "ice40", wrap=True)
+        print(
+            f"  {percentile}% magnitude pruning ({counts['stochastic']} stochastic): "
+            f"{pnr_line(folder, 'ice40', 'up5k', 'sg48')}"
+        )
 
     net = example_network("random_64_32_10")
     for label, config in (

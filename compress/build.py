@@ -103,6 +103,7 @@ def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
                 tree_levels=d["tree_levels"],
                 tree_stages=d["tree_stages"],
                 latency=d["latency"],
+                pipeline=d["pipeline"],
             )
         )
     return NetworkPlan(design["top"], tuple(layers))
@@ -120,6 +121,7 @@ def build(
     top: str = "sc_network",
     force: bool = False,
     emitter: str = "jinja",
+    pipeline: str = "area",
 ) -> BuildResult:
     """Compress ``network`` and write the hardware build folder ``out``.
 
@@ -141,6 +143,8 @@ def build(
         network takes about a second) or the Amaranth components of
         ``hdl_templates.components`` (several seconds per thousand synapses).
         Both give the same hardware, checked against the golden model.
+    pipeline : {"area", "speed"}
+        Pipelining preset (see :func:`compress.plan.plan_network`).
 
     Returns
     -------
@@ -161,7 +165,7 @@ def build(
             f"output folder must be empty or new, not {str(out)!r} (use --force to replace it)"
         )
     compression = compress_network(network, config)
-    plan = plan_network(compression, top)
+    plan = plan_network(compression, top, pipeline=pipeline)
     rtl = EMITTERS[emitter](plan)
     files: dict[str, str | bytes] = {f"rtl/{name}": text for name, text in sorted(rtl.items())}
     if emitter == "amaranth":

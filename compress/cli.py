@@ -129,15 +129,35 @@ def example(output: Path, name: str) -> None:
     show_default=True,
     help="Write the Verilog from Jinja2 templates or from the Amaranth components.",
 )
+@click.option(
+    "--pipeline",
+    type=click.Choice(["area", "speed"]),
+    default="area",
+    show_default=True,
+    help="area: fewest flip-flops; speed: registered comparators and counts, adder trees "
+    "registered every 2 levels (one more clock per layer), for slow LUT4 parts like the UP5K.",
+)
 @compression_options
 def build(
-    model: Path, output: Path, top: str, force: bool, emitter: str, **options: object
+    model: Path,
+    output: Path,
+    top: str,
+    force: bool,
+    emitter: str,
+    pipeline: str,
+    **options: object,
 ) -> None:
     """Compress MODEL.npz and generate its Verilog, memories and reports."""
     config = _config(**options)
     try:
         result = build_folder(
-            load_network(model), output, config, top=top, force=force, emitter=emitter
+            load_network(model),
+            output,
+            config,
+            top=top,
+            force=force,
+            emitter=emitter,
+            pipeline=pipeline,
         )
     except (ValueError, FileExistsError) as exc:
         raise click.ClickException(f"{model}: {exc}") from exc

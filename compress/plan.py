@@ -23,18 +23,22 @@ from .passes import CompressionResult
 __all__ = [
     "CONSTANT",
     "DROPPED",
+    "PIPELINES",
     "STOCHASTIC",
     "LayerPlan",
     "NetworkPlan",
     "Stream",
     "plan_network",
+    "registered_levels",
 ]
 
 DROPPED, CONSTANT, STOCHASTIC = 0, 1, 2
 #: Membrane registers are at most this wide.
 MAX_VW = 32
-#: The popcount adder trees are registered after every this many levels.
-TREE_REGISTER_EVERY = 3
+#: Pipelining presets: how often the popcount trees are registered, by name.
+#: ``area`` spends the fewest flip-flops; ``speed`` also registers the
+#: comparators and the count (for slow LUT4 parts such as the iCE40 UP5K).
+PIPELINES = {"area": 3, "speed": 2}
 
 
 @dataclass(frozen=True)
@@ -78,11 +82,14 @@ class LayerPlan:
     tree_levels : int
         Adder-tree levels of the widest popcount.
     tree_stages : int
-        Registered tree stages (after every third level).
+        Registered tree stages (``len(registered_levels)``).
     latency : int
         Clocks from a step entering the layer to its spikes leaving it:
         the tree stages plus the neuron stage (count, membrane and spike
-        registers, fed by the last tree levels and ``P - N``).
+        registers, fed by the last tree levels and ``P - N``), plus a count
+        stage with the ``speed`` pipeline.
+    pipeline : str
+        A key of :data:`PIPELINES`.
     """
 
     index: int
@@ -105,6 +112,17 @@ class LayerPlan:
     tree_levels: int
     tree_stages: int
     latency: int
+    pipeline: str = "area"
+
+    @property
+    def register_every(self) -> int:
+        """The popcount tree is registered after every this many levels."""
+        return PIPELINES[self.pipeline]
+
+    @property
+    def registered_levels(self) -> tuple[int, ...]:
+        """The popcount-tree levels that are registered (see :func:`registered_levels`)."""
+        return registered_levels(self.tree_levels, self.pipeline)
 
     @property
     def k(self) -> int:
@@ -166,7 +184,12 @@ class NetworkPlan:
 
     @property
     def latency(self) -> int:
-        """Clocks from an accepted input step to its ``out_valid``."""
+        """Clocks from an accepted input step to its ``out_valid``.
+
+        A step accepted by rising edge ``c`` (``in_valid && in_ready`` high
+        there) has ``out_valid`` high at rising edge ``c + latency``: one clock
+        for the input register, then each layer's latency.
+        """
         return 1 + sum(layer.latency for layer in self.layers)
 
     def to_dict(self) -> dict[str, Any]:
@@ -189,6 +212,9 @@ class NetworkPlan:
             "count_width": self.count_width,
             "count_packing": "neuron i in out_counts[i*CW +: CW], two's complement",
             "latency": self.latency,
+            "latency_rule": (
+                "a step accepted at rising edge c has out_valid high at edge c + latency"
+            ),
             "clocks_per_step": 1,
             "reset": "synchronous, active high",
             "layers": [_layer_dict(layer) for layer in self.layers],
@@ -220,7 +246,22 @@ def _layer_dict(layer: LayerPlan) -> dict[str, Any]:
         "tree_levels": layer.tree_levels,
         "tree_stages": layer.tree_stages,
         "latency": layer.latency,
+        "pipeline": layer.pipeline,
+        "register_every": layer.register_every,
     }
+
+
+def registered_levels(levels: int, pipeline: str) -> tuple[int, ...]:
+    """Registered levels of a ``levels``-level popcount tree under ``pipeline``.
+
+    Every ``PIPELINES[pipeline]``-th level; the ``speed`` pipeline also
+    registers the top level, so the count stage starts from registers.
+    """
+    every = PIPELINES[pipeline]
+    out = list(range(every, levels + 1, every))
+    if pipeline == "speed" and levels and levels % every:
+        out.append(levels)
+    return tuple(out)
 
 
 class _StreamPool:
@@ -277,7 +318,9 @@ def _assign_streams(codes: np.ndarray, stochastic: np.ndarray) -> tuple[np.ndarr
     return streams, needed
 
 
-def _plan_layer(index: int, result: CompressionResult, pool: _StreamPool) -> LayerPlan:
+def _plan_layer(
+    index: int, result: CompressionResult, pool: _StreamPool, pipeline: str
+) -> LayerPlan:
     layer = result.network.layers[index]
     codes_obj = result.codes[index]
     codes = np.array(codes_obj.magnitudes, dtype=np.int32)
@@ -309,7 +352,7 @@ def _plan_layer(index: int, result: CompressionResult, pool: _StreamPool) -> Lay
             f"not {max(thresholds)} (= {float(layer.thresholds.max())!r} / {unit!r})"
         )
     tree_levels = math.ceil(math.log2(widest)) if widest > 1 else 0
-    tree_stages = tree_levels // TREE_REGISTER_EVERY
+    tree_stages = len(registered_levels(tree_levels, pipeline))
     return LayerPlan(
         index=index,
         n_in=layer.n_in,
@@ -330,11 +373,14 @@ def _plan_layer(index: int, result: CompressionResult, pool: _StreamPool) -> Lay
         reset=layer.reset,
         tree_levels=tree_levels,
         tree_stages=tree_stages,
-        latency=tree_stages + 1,
+        latency=tree_stages + (2 if pipeline == "speed" else 1),
+        pipeline=pipeline,
     )
 
 
-def plan_network(result: CompressionResult, top: str = "sc_network") -> NetworkPlan:
+def plan_network(
+    result: CompressionResult, top: str = "sc_network", *, pipeline: str = "area"
+) -> NetworkPlan:
     """Plan the fully parallel hardware of a compressed network.
 
     Parameters
@@ -343,6 +389,12 @@ def plan_network(result: CompressionResult, top: str = "sc_network") -> NetworkP
         From :func:`compress.compress_network`.
     top : str
         Name of the top module (a Verilog identifier).
+    pipeline : {"area", "speed"}
+        ``area`` (default): popcount trees registered every 3 levels, the
+        fewest flip-flops.  ``speed``: trees registered every 2 levels, the
+        comparators registered ahead of time from the LFSRs' next states, and
+        a count stage before the neurons (one more clock per layer); for slow
+        LUT4 parts.  Results are identical; only the latency differs.
 
     Returns
     -------
@@ -350,6 +402,8 @@ def plan_network(result: CompressionResult, top: str = "sc_network") -> NetworkP
     """
     if not isinstance(top, str) or not top.isidentifier() or not top.isascii():
         raise ValueError(f"top must be a Verilog identifier, not {top!r}")
+    if pipeline not in PIPELINES:
+        raise ValueError(f"pipeline must be one of {', '.join(PIPELINES)}, not {pipeline!r}")
     pool = _StreamPool()
-    layers = tuple(_plan_layer(i, result, pool) for i in range(len(result.codes)))
+    layers = tuple(_plan_layer(i, result, pool, pipeline) for i in range(len(result.codes)))
     return NetworkPlan(top, layers)

@@ -14,7 +14,7 @@ import jinja2
 import numpy as np
 
 from .lfsr import TAPS
-from .plan import CONSTANT, STOCHASTIC, TREE_REGISTER_EVERY, LayerPlan, NetworkPlan
+from .plan import CONSTANT, STOCHASTIC, LayerPlan, NetworkPlan
 
 __all__ = ["render_rtl"]
 
@@ -48,13 +48,19 @@ def _extend(item: _Item, width: int) -> str:
     return f"{{{width - item.width}'b0, {item.expr}}}"
 
 
-def _tree(leaves: list[str], levels: int, prefix: str, nodes: list[dict[str, Any]]) -> _Item | None:
-    """Pairwise adder tree over 1-bit leaves; levels 3, 6, ... are registered."""
+def _tree(
+    leaves: list[str],
+    levels: int,
+    registered_levels: tuple[int, ...],
+    prefix: str,
+    nodes: list[dict[str, Any]],
+) -> _Item | None:
+    """Pairwise adder tree over 1-bit leaves; the levels in ``registered_levels`` are registers."""
     if not leaves:
         return None
     items = [_Item(leaf, 1, 1) for leaf in leaves]
     for level in range(1, levels + 1):
-        registered = level % TREE_REGISTER_EVERY == 0
+        registered = level in registered_levels
         out: list[_Item] = []
         for pos in range(0, len(items), 2):
             pair = items[pos : pos + 2]
@@ -78,46 +84,58 @@ def _tree(leaves: list[str], levels: int, prefix: str, nodes: list[dict[str, Any
 #: Comparators wider than this are split into a high and a low half.
 SPLIT_ABOVE = 4
 
+_OPS = {"<=": int.__le__, "==": int.__eq__, "<": int.__lt__}
+
 
 def _comparators(
-    k: int, pairs: list[tuple[int, int]]
-) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """Comparator wires ``r <= m`` for (stream, code) pairs, and the shared halves they use.
+    k: int, pairs: list[tuple[int, int]], initial: dict[int, int]
+) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
+    """Comparator wires ``r <= m`` for (stream, code) pairs and the registered terms they use.
 
     A ``k``-bit comparison with a constant costs a carry chain on LUT4 families.
     Above :data:`SPLIT_ABOVE` bits it is split: with ``r = (h, l)`` and
     ``m = (a, b)``, ``r <= m`` is ``h < a | (h == a & l <= b)``.  The half
     comparisons (each narrow enough for one LUT) are shared by every comparator
-    on the stream, so a comparator costs one 3-input gate.  Terms that are
-    constant for a given ``a`` or ``b`` are left out.
+    on the stream, so a comparator costs one 3-input gate, which the synthesis
+    tools merge with the synapse's AND.  Terms that are constant for a given
+    ``a`` or ``b`` are left out.
+
+    ``initial`` maps each stream to the value the terms are taken of at reset,
+    which gives their ``init`` bits (used when they are registers).
     """
-    if k <= SPLIT_ABOVE:
-        return [{"name": f"cmp{s}_{m}", "expr": f"stream{s} <= {k}'d{m}"} for s, m in pairs], []
-    lo = (k + 1) // 2
+    lo = (k + 1) // 2 if k > SPLIT_ABOVE else k
     hi = k - lo
     b_max = (1 << lo) - 1
-    halves: dict[str, str] = {}
+    terms: dict[str, dict[str, Any]] = {}
     comparators = []
+
+    def term(s: int, part: str, op: str, const: int) -> str:
+        tag = {"<=": "le", "==": "eq", "<": "lt"}[op]
+        name = f"s{s}_{part}{tag}{const}"
+        if name not in terms:
+            if part == "h":
+                select, value, width = f"[{k - 1}:{lo}]", initial[s] >> lo, hi
+            else:
+                select, value, width = f"[{lo - 1}:0]", initial[s] & b_max, lo
+            terms[name] = {
+                "name": name,
+                "expr": f"stream{s}{select} {op} {width}'d{const}",
+                "init": int(_OPS[op](value, const)),
+            }
+        return name
+
     for s, m in pairs:
         a, b = m >> lo, m & b_max
-        high, low = f"stream{s}[{k - 1}:{lo}]", f"stream{s}[{lo - 1}:0]"
-        if b == b_max:  # l <= b always holds: r <= m is h <= a
-            terms = [(f"s{s}_hle{a}", f"{high} <= {hi}'d{a}")]
+        if hi == 0:
+            expr = term(s, "l", "<=", m)
+        elif b == b_max:  # l <= b always holds: r <= m is h <= a
+            expr = term(s, "h", "<=", a)
         else:
-            terms = [
-                (f"s{s}_heq{a}", f"{high} == {hi}'d{a}"),
-                (f"s{s}_lle{b}", f"{low} <= {lo}'d{b}"),
-            ]
+            expr = f"{term(s, 'h', '==', a)} & {term(s, 'l', '<=', b)}"
             if a > 0:
-                terms.append((f"s{s}_hlt{a}", f"{high} < {hi}'d{a}"))
-        for name, expr in terms:
-            halves[name] = expr
-        names = [name for name, _ in terms]
-        expr = names[0] if len(names) == 1 else f"{names[0]} & {names[1]}"
-        if len(names) == 3:
-            expr = f"{names[2]} | ({expr})"
+                expr = f"{term(s, 'h', '<', a)} | ({expr})"
         comparators.append({"name": f"cmp{s}_{m}", "expr": expr})
-    return comparators, [{"name": n, "expr": e} for n, e in sorted(halves.items())]
+    return comparators, [terms[name] for name in sorted(terms)]
 
 
 def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
@@ -131,11 +149,17 @@ def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
         }
         for r, seed in enumerate(layer.seeds)
     ]
+    speed = layer.pipeline == "speed"
+    # The speed pipeline registers the terms and the comparators ahead of time: the
+    # terms are taken of the stream two steps ahead (from the LFSRs' next2 states),
+    # loaded whenever the LFSRs advance, and the comparators of the terms, one step
+    # later; so every comparator register equals its comparison on the current value.
+    source = "_next2" if speed else ""
     streams = [
         {
             "name": f"stream{s}",
             "expr": "{"
-            + ", ".join(f"lfsr{d.register}[{d.perm[b]}]" for b in reversed(range(k)))
+            + ", ".join(f"lfsr{d.register}{source}[{d.perm[b]}]" for b in reversed(range(k)))
             + "}",
         }
         for s, d in enumerate(layer.stream_defs)
@@ -148,7 +172,11 @@ def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
             lines.append({"name": name, "depth": depth, "next": nxt})
     stochastic = classes == STOCHASTIC
     pairs = sorted(set(zip(layer.streams[stochastic].tolist(), layer.codes[stochastic].tolist())))
-    comparators, halves = _comparators(k, pairs)
+    tables = layer.stream_tables()
+    initial = {s: int(t[(1 if speed else 0) % len(t)]) for s, t in enumerate(tables)}
+    comparators, cmp_terms = _comparators(k, pairs, initial)
+    for c, (s, m) in zip(comparators, pairs):
+        c["init"] = int(tables[s][0] <= m)
     valids = []
     prev = "in_valid"
     for stage in range(1, layer.tree_stages + 1):
@@ -168,8 +196,9 @@ def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
             else:
                 leaf = f"{x} & cmp{layer.streams[i, j]}_{layer.codes[i, j]}"
             polarity[int(layer.signs[i, j])].append(leaf)
-        pos = _tree(polarity[1], layer.tree_levels, f"p{i}", nodes)
-        neg = _tree(polarity[-1], layer.tree_levels, f"n{i}", nodes)
+        regs = layer.registered_levels
+        pos = _tree(polarity[1], layer.tree_levels, regs, f"p{i}", nodes)
+        neg = _tree(polarity[-1], layer.tree_levels, regs, f"n{i}", nodes)
         terms = [
             "$signed(" + (_extend(item, cw) if item else f"{cw}'d0") + ")" for item in (pos, neg)
         ]
@@ -181,6 +210,7 @@ def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
                 "v": f"v{i}",
                 "v_width": layer.v_width,
                 "theta": layer.thresholds[i],
+                "ctheta_expr": f"count{i} - {layer.v_width}'sd{layer.thresholds[i]}",
                 "leak": layer.leak_shift or 0,
                 "reset_sub": int(layer.reset == "subtract"),
             }
@@ -193,13 +223,15 @@ def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
         "n_out": layer.n_out,
         "k": k,
         "cw": cw,
+        "speed": speed,
+        "pipeline": layer.pipeline,
         "synapses": layer.class_counts(),
         "latency": layer.latency,
         "tree_stages": layer.tree_stages,
         "registers": registers,
         "streams": streams,
         "lines": lines,
-        "halves": halves,
+        "terms": cmp_terms,
         "comparators": comparators,
         "valids": valids[:-1],
         "count_valid": "count_valid",

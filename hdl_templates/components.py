@@ -19,7 +19,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from compress.lfsr import TAPS
-from compress.plan import CONSTANT, STOCHASTIC, TREE_REGISTER_EVERY, LayerPlan, NetworkPlan
+from compress.plan import CONSTANT, STOCHASTIC, LayerPlan, NetworkPlan, registered_levels
 
 __all__ = [
     "LFSR",
@@ -53,6 +53,8 @@ class LFSR(wiring.Component):
     en : In(1)
         Advance one state on the clock edge.
     state : Out(width)
+    next : Out(width)
+        The state after the next advance (combinational).
     """
 
     def __init__(self, width: int, seed: int):
@@ -61,13 +63,14 @@ class LFSR(wiring.Component):
         if not 0 < seed < (1 << width):
             raise _invalid(self, f"LFSR seed must be in 1..{(1 << width) - 1}, not {seed}")
         self.width, self.seed = width, seed
-        super().__init__({"en": In(1), "state": Out(width, init=seed)})
+        super().__init__({"en": In(1), "state": Out(width, init=seed), "next": Out(width)})
 
     def elaborate(self, platform):
         m = Module()
         feedback = reduce(xor, (self.state[tap - 1] for tap in TAPS[self.width]))
+        m.d.comb += self.next.eq(Cat(feedback, self.state[:-1]))
         with m.If(self.en):
-            m.d.sync += self.state.eq(Cat(feedback, self.state[:-1]))
+            m.d.sync += self.state.eq(self.next)
         return m
 
 
@@ -75,21 +78,37 @@ class Comparator(wiring.Component):
     """``bit = stream <= code``: one stochastic weight bit, shared by every synapse
     that compares the same stream with the same code.
 
+    Parameters
+    ----------
+    k, code : int
+    registered : bool
+        Register the bit (the ``speed`` pipeline): ``stream`` is then the
+        stream's *next* value and the bit loads when ``en`` is high, so it
+        always equals the comparison on the current value.
+    init : int
+        The registered bit after reset: the comparison at step 0.
+
     Attributes
     ----------
     stream : In(k)
+    en : In(1)
+        Read only when ``registered``.
     bit : Out(1)
     """
 
-    def __init__(self, k: int, code: int):
+    def __init__(self, k: int, code: int, *, registered: bool = False, init: int = 0):
         if not 0 < code < (1 << k) - 1:
             raise _invalid(self, f"comparator code must be in 1..{(1 << k) - 2}, not {code}")
-        self.k, self.code = k, code
-        super().__init__({"stream": In(k), "bit": Out(1)})
+        self.k, self.code, self.registered = k, code, registered
+        super().__init__({"stream": In(k), "en": In(1), "bit": Out(1, init=init)})
 
     def elaborate(self, platform):
         m = Module()
-        m.d.comb += self.bit.eq(self.stream <= self.code)
+        if self.registered:
+            with m.If(self.en):
+                m.d.sync += self.bit.eq(self.stream <= self.code)
+        else:
+            m.d.comb += self.bit.eq(self.stream <= self.code)
         return m
 
 
@@ -120,10 +139,10 @@ class DelayLine(wiring.Component):
 class PopcountTree(wiring.Component):
     """Pipelined pairwise adder tree over ``n`` one-bit leaves.
 
-    Level ``l`` adds pairs of level ``l - 1``; levels 3, 6, ... (every
-    ``TREE_REGISTER_EVERY``) are registered, so the sum appears
-    ``levels // TREE_REGISTER_EVERY`` clocks after its leaves.  ``levels`` is the
-    layer's widest tree, so narrower trees of the layer have the same latency.
+    Level ``l`` adds pairs of level ``l - 1``; the levels in ``registered``
+    (:func:`compress.plan.registered_levels`) are registers, so the sum appears
+    ``len(registered)`` clocks after its leaves.  ``levels`` is the layer's
+    widest tree, so narrower trees of the layer have the same latency.
 
     Attributes
     ----------
@@ -132,17 +151,18 @@ class PopcountTree(wiring.Component):
         ``width = n.bit_length()``.
     """
 
-    def __init__(self, n: int, levels: int):
+    def __init__(self, n: int, levels: int, registered: tuple[int, ...] | None = None):
         if n < 1 or (1 << levels) < n:
             raise _invalid(self, f"a tree of {levels} levels cannot add {n} leaves")
         self.n, self.levels = n, levels
+        self.registered = registered_levels(levels, "area") if registered is None else registered
         super().__init__({"leaves": In(n), "total": Out(n.bit_length())})
 
     def elaborate(self, platform):
         m = Module()
         items = [(self.leaves[j], 1) for j in range(self.n)]  # (value, largest value)
         for level in range(1, self.levels + 1):
-            registered = level % TREE_REGISTER_EVERY == 0
+            registered = level in self.registered
             out = []
             for pos in range(0, len(items), 2):
                 pair = items[pos : pos + 2]
@@ -166,21 +186,32 @@ class LIF(wiring.Component):
 
     On ``valid``: ``v <- v - (v >>> leak)`` (when ``leak > 0``), ``v <- sat(v + count)``,
     ``spike <- v >= theta``, then ``v <- 0`` or ``v - theta`` (``reset_sub``).
+    With ``pre``, the comparison uses ``ctheta = count - theta`` (registered
+    by the layer) beside the addition instead of after it.
 
     Attributes
     ----------
     valid : In(1)
     count : In(signed(cw))
+    ctheta : In(signed(vw))
+        ``count - theta``; read only when ``pre``.
     spike : Out(1)
     v : Out(signed(vw))
     """
 
-    def __init__(self, cw: int, vw: int, theta: int, leak: int, reset_sub: bool):
+    def __init__(self, cw: int, vw: int, theta: int, leak: int, reset_sub: bool, pre: bool = False):
         if not 0 < theta < (1 << (vw - 1)):
             raise _invalid(self, f"theta must be in 1..{(1 << (vw - 1)) - 1}, not {theta}")
         self.cw, self.vw, self.theta, self.leak, self.reset_sub = cw, vw, theta, leak, reset_sub
+        self.pre = pre
         super().__init__(
-            {"valid": In(1), "count": In(signed(cw)), "spike": Out(1), "v": Out(signed(vw))}
+            {
+                "valid": In(1),
+                "count": In(signed(cw)),
+                "ctheta": In(signed(vw)),
+                "spike": Out(1),
+                "v": Out(signed(vw)),
+            }
         )
 
     def elaborate(self, platform):
@@ -198,9 +229,14 @@ class LIF(wiring.Component):
         saturated = Cat(Mux(total[vw], 0, (1 << (vw - 1)) - 1)[: vw - 1], total[vw])
         m.d.comb += sat.eq(Mux(overflow, saturated, total[:vw]))
         diff = Signal(signed(vw + 1))
-        m.d.comb += diff.eq(sat - self.theta)
+        if self.pre:  # cannot overflow; >= 0 exactly when sat >= theta
+            m.d.comb += diff.eq(leaked + self.ctheta)
+            ceiling = (1 << (vw - 1)) - 1 - self.theta  # subtract-reset after a positive overflow
+            after = Mux(overflow & ~total[vw], ceiling, diff[:vw]) if self.reset_sub else 0
+        else:
+            m.d.comb += diff.eq(sat - self.theta)
+            after = diff[:vw] if self.reset_sub else 0
         fire = ~diff[vw]
-        after = diff[:vw] if self.reset_sub else 0
         with m.If(self.valid):
             m.d.sync += [self.spike.eq(fire), self.v.eq(Mux(fire, after, sat))]
         return m
@@ -236,12 +272,14 @@ class Layer(wiring.Component):
         m = Module()
         plan = self.plan
         k, cw = plan.k, plan.count_width
+        speed = plan.pipeline == "speed"
         registers = []
         for r, seed in enumerate(plan.seeds):
             lfsr = LFSR(k, seed)
             m.submodules[f"lfsr{r}"] = lfsr
             m.d.comb += lfsr.en.eq(self.in_valid)
-            registers.append(lfsr.state)
+            registers.append(lfsr.next if speed else lfsr.state)
+        tables = plan.stream_tables()
         streams = [
             Cat(registers[d.register][d.perm[b]] for b in range(k)) for d in plan.stream_defs
         ]
@@ -257,9 +295,10 @@ class Layer(wiring.Component):
         for i, j in zip(*(classes == STOCHASTIC).nonzero(), strict=True):
             key = (int(plan.streams[i, j]), int(plan.codes[i, j]))
             if key not in comparators:
-                cmp = Comparator(k, key[1])
+                init = int(tables[key[0]][0] <= key[1])
+                cmp = Comparator(k, key[1], registered=speed, init=init)
                 m.submodules[f"cmp{key[0]}_{key[1]}"] = cmp
-                m.d.comb += cmp.stream.eq(streams[key[0]])
+                m.d.comb += [cmp.stream.eq(streams[key[0]]), cmp.en.eq(self.in_valid)]
                 comparators[key] = cmp.bit
 
         valid = self.in_valid
@@ -267,6 +306,11 @@ class Layer(wiring.Component):
             reg = Signal(name=f"tree_valid{stage}")
             m.d.sync += reg.eq(valid)
             valid = reg
+        if speed:  # the count stage
+            neuron_valid = Signal(name="neuron_valid")
+            m.d.sync += neuron_valid.eq(valid)
+        else:
+            neuron_valid = valid
         for i in range(plan.n_out):
             totals = []
             for sign in (1, -1):
@@ -281,7 +325,7 @@ class Layer(wiring.Component):
                             x & comparators[(int(plan.streams[i, j]), int(plan.codes[i, j]))]
                         )
                 if leaves:
-                    tree = PopcountTree(len(leaves), plan.tree_levels)
+                    tree = PopcountTree(len(leaves), plan.tree_levels, plan.registered_levels)
                     m.submodules[f"{'pos' if sign > 0 else 'neg'}{i}"] = tree
                     m.d.comb += tree.leaves.eq(Cat(leaves))
                     totals.append(tree.total)
@@ -289,21 +333,27 @@ class Layer(wiring.Component):
                     totals.append(0)
             count = Signal(signed(cw), name=f"count{i}")
             m.d.comb += count.eq(totals[0] - totals[1])
-            m.d.sync += self.out_counts[i * cw : (i + 1) * cw].eq(count)
+            theta = plan.thresholds[i]
             neuron = LIF(
                 cw,
                 plan.v_width,
-                plan.thresholds[i],
+                theta,
                 plan.leak_shift or 0,
                 plan.reset == "subtract",
+                pre=speed,
             )
             m.submodules[f"neuron{i}"] = neuron
-            m.d.comb += [
-                neuron.valid.eq(valid),
-                neuron.count.eq(count),
-                self.out_spikes[i].eq(neuron.spike),
-            ]
-        m.d.sync += self.out_valid.eq(valid)
+            m.d.comb += [neuron.valid.eq(neuron_valid), self.out_spikes[i].eq(neuron.spike)]
+            field = self.out_counts[i * cw : (i + 1) * cw]
+            if speed:  # count and count - theta registered; the count re-timed to the spike
+                count_q = Signal(signed(cw), name=f"count{i}_q", reset_less=True)
+                ctheta_q = Signal(signed(plan.v_width), name=f"count{i}_ctheta_q", reset_less=True)
+                m.d.sync += [count_q.eq(count), ctheta_q.eq(count - theta), field.eq(count_q)]
+                m.d.comb += [neuron.count.eq(count_q), neuron.ctheta.eq(ctheta_q)]
+            else:
+                m.d.sync += field.eq(count)
+                m.d.comb += neuron.count.eq(count)
+        m.d.sync += self.out_valid.eq(neuron_valid)
         return m
 
 

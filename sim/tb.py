@@ -49,6 +49,8 @@ class Driver:
 class Observed:
     spikes: list[list[np.ndarray]]
     counts: list[np.ndarray] = field(default_factory=list)
+    accepted: list[int] = field(default_factory=list)  # clock of each in_valid && in_ready
+    emitted: list[int] = field(default_factory=list)  # clock of each out_valid
 
 
 class Monitor:
@@ -61,14 +63,19 @@ class Monitor:
     async def run(self) -> None:
         dut = self.dut
         last = self.n_layers - 1
+        clock = 0
         while True:
             await RisingEdge(dut.clk)
+            clock += 1
+            if int(dut.in_valid.value) and int(dut.in_ready.value):  # as sampled by this edge
+                self.seen.accepted.append(clock)
             await ReadOnly()
             for layer in range(last):
                 if int(getattr(dut, f"l{layer}_valid").value):
                     value = int(getattr(dut, f"l{layer}_spikes").value)
                     self.seen.spikes[layer].append(_bits(value, self.sizes[layer]))
-            if int(dut.out_valid.value):
+            if int(dut.out_valid.value):  # visible after this edge: sampled by the next one
+                self.seen.emitted.append(clock + 1)
                 self.seen.spikes[last].append(_bits(int(dut.out_spikes.value), self.sizes[last]))
                 self.seen.counts.append(
                     unpack_counts(int(dut.out_counts.value), self.sizes[last], self.cw)
@@ -95,9 +102,22 @@ def _first_mismatch(
     return errors
 
 
-def check(seen: Observed, counts: np.ndarray, spikes: list[np.ndarray]) -> list[str]:
-    """Compare what the monitor saw with the golden model; one line per first mismatch."""
+def check(
+    seen: Observed, counts: np.ndarray, spikes: list[np.ndarray], latency: int | None = None
+) -> list[str]:
+    """Compare what the monitor saw with the golden model; one line per first mismatch.
+
+    With ``latency``, every step's ``out_valid`` must also come exactly that
+    many clocks after the step was accepted (``design.json``'s ``latency``).
+    """
     errors = _first_mismatch("count", len(spikes) - 1, seen.counts, counts)
+    if latency is not None:
+        for t, (sent, out) in enumerate(zip(seen.accepted, seen.emitted)):
+            if out - sent != latency:
+                errors.append(
+                    f"step {t}: out_valid {out - sent} clocks after in_valid, not {latency}"
+                )
+                break
     for layer, want in enumerate(spikes):
         errors += _first_mismatch("spike", layer, seen.spikes[layer], want)
     return errors

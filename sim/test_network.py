@@ -48,6 +48,6 @@ async def golden_match(dut):
     await Driver(dut, spikes, float(os.environ.get("SC_GAPS", "0.2")), rng).run()
     await ClockCycles(dut.clk, plan.latency + 2)
     await RisingEdge(dut.clk)
-    errors = check(monitor.seen, trace.counts[-1], trace.spikes)
+    errors = check(monitor.seen, trace.counts[-1], trace.spikes, plan.latency)
     np.save(os.path.join(os.environ["SC_RESULTS"], "counts.npy"), np.array(monitor.seen.counts))
     assert not errors, "mismatch against the golden model:\n" + "\n".join(errors)

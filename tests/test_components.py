@@ -98,21 +98,24 @@ def test_popcount_tree_sum_and_latency(n, levels):
     assert got[lag:] == rows.sum(axis=1)[: len(rows) - lag].tolist()
 
 
+@pytest.mark.parametrize("pre", [False, True])
 @pytest.mark.parametrize(("leak", "reset"), [(0, "zero"), (2, "subtract"), (1, "zero")])
-def test_lif_matches_the_golden_neuron(leak, reset):
+def test_lif_matches_the_golden_neuron(leak, reset, pre):
     layer = Layer(np.ones((1, 7)), threshold=3.0, leak_shift=leak or None, reset=reset)
     plan = plan_network(compress_network(Network((layer,)), CompressionConfig(bits=2)))
     lp = plan.layers[0]
     counts = np.random.default_rng(leak).integers(-7, 8, (80, 1))
     counts[10:30] = -7  # long negative run: the membrane saturates
     want_v, want_s = neuron_update(lp, counts)
-    dut = LIF(lp.count_width, lp.v_width, lp.thresholds[0], leak, reset == "subtract")
+    theta = lp.thresholds[0]
+    dut = LIF(lp.count_width, lp.v_width, theta, leak, reset == "subtract", pre=pre)
     got_v, got_s = [], []
 
     async def bench(ctx):
         for c in counts[:, 0]:
             ctx.set(dut.valid, 1)
             ctx.set(dut.count, int(c))
+            ctx.set(dut.ctheta, int(c) - theta)
             await ctx.tick()
             got_v.append(ctx.get(dut.v))
             got_s.append(bool(ctx.get(dut.spike)))
@@ -133,8 +136,9 @@ def _check_network(plan, steps, seed, gaps):
     return got
 
 
-def test_example_network_matches_golden():
-    plan = plan_network(compress_network(example_network()))
+@pytest.mark.parametrize("pipeline", ["area", "speed"])
+def test_example_network_matches_golden(pipeline):
+    plan = plan_network(compress_network(example_network()), pipeline=pipeline)
     got = _check_network(plan, 70, 3, 0.3)
     # Without gaps, layer l's results come exactly latency clocks after their step.
     fast = simulate_components(plan, np.zeros((10, plan.n_in), bool), gaps=0.0)
@@ -142,7 +146,8 @@ def test_example_network_matches_golden():
     assert len(got.counts[-1]) == 70
 
 
-def test_pruned_random_network_matches_golden():
+@pytest.mark.parametrize("pipeline", ["area", "speed"])
+def test_pruned_random_network_matches_golden(pipeline):
     rng = np.random.default_rng(11)
     net = Network(
         (
@@ -157,4 +162,4 @@ def test_pruned_random_network_matches_golden():
         )
     )
     config = CompressionConfig(bits=5, prune_percentile=30)
-    _check_network(plan_network(compress_network(net, config)), 60, 4, 0.2)
+    _check_network(plan_network(compress_network(net, config), pipeline=pipeline), 60, 4, 0.2)

@@ -111,8 +111,10 @@ def test_split_comparators_are_exact(tmp_path, k):
     from compress.rtl import _comparators
 
     m_max = (1 << k) - 1
-    comparators, halves = _comparators(k, [(0, m) for m in range(1, m_max)])
-    body = [f"    wire {h['name']} = ({h['expr']});" for h in halves]
+    pairs = [(0, m) for m in range(1, m_max)]
+    comparators, terms = _comparators(k, pairs, {0: 1})
+    # As wires (the area pipeline) the terms show the function the registers hold.
+    body = [f"    wire {t['name']} = ({t['expr']});" for t in terms]
     body += [f"    wire {c['name']} = {c['expr']};" for c in comparators]
     checks = [
         f"        if ({c['name']} !== (stream0 <= {k}'d{m})) begin "
@@ -132,7 +134,16 @@ def test_split_comparators_are_exact(tmp_path, k):
         ["vvp", "-n", "tb.vvp"], cwd=tmp_path, check=True, capture_output=True, text=True
     ).stdout
     assert out.strip().splitlines()[-1] == "ERRORS 0", out
-    if k > 4:  # split: every comparator is at most one 3-input gate over shared halves
+    # Reset values: the terms evaluated at the stream's value at step 0.
+    for r in range(1, m_max + 1):
+        comparators, terms = _comparators(k, pairs, {0: r})
+        init = {t["name"]: t["init"] for t in terms}
+        for c, (_, m) in zip(comparators, pairs):
+            expr = c["expr"]
+            for name in sorted(init, key=len, reverse=True):
+                expr = expr.replace(name, str(init[name]))
+            assert eval(expr) == int(r <= m), (r, m, c["expr"])
+    if k > 4:  # split: every comparator is at most one 3-input gate over shared terms
         lo = (k + 1) // 2
-        assert len(halves) <= 3 * (1 << (k - lo)) + (1 << lo)  # heq, hlt, hle; lle
+        assert len(terms) <= 3 * (1 << (k - lo)) + (1 << lo)  # heq, hlt, hle; lle
         assert all(c["expr"].count("s0_") <= 3 for c in comparators)

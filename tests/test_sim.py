@@ -14,13 +14,15 @@ from compress.network import write_npz
 pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs iverilog")
 
 
-def test_example_matches_golden(tmp_path):
-    build(example_network(), tmp_path / "b")
+@pytest.mark.parametrize("pipeline", ["area", "speed"])
+def test_example_matches_golden(tmp_path, pipeline):
+    build(example_network(), tmp_path / "b", pipeline=pipeline)
     tests, failures, counts = run_sim(tmp_path / "b", tmp_path / "w", steps=60, gaps=0.3)
     assert (tests, failures) == (1, 0) and counts.shape == (60, 4)
 
 
-def test_random_pruned_network_matches_golden(tmp_path):
+@pytest.mark.parametrize("pipeline", ["area", "speed"])
+def test_random_pruned_network_matches_golden(tmp_path, pipeline):
     rng = np.random.default_rng(5)
     net = Network(
         (
@@ -28,7 +30,7 @@ def test_random_pruned_network_matches_golden(tmp_path):
             Layer(rng.uniform(-1, 1, (10, 16)), threshold=0.4, reset="subtract"),
         )
     )
-    build(net, tmp_path / "b", CompressionConfig(bits=6, prune_percentile=40))
+    build(net, tmp_path / "b", CompressionConfig(bits=6, prune_percentile=40), pipeline=pipeline)
     tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", steps=50, seed=2, gaps=0.0)
     assert (tests, failures) == (1, 0)
 
@@ -46,13 +48,14 @@ def test_corrupted_model_fails(tmp_path):
     assert (tests, failures) == (1, 1)
 
 
-def test_period_exactness_on_verilog(tmp_path):
+@pytest.mark.parametrize("pipeline", ["area", "speed"])
+def test_period_exactness_on_verilog(tmp_path, pipeline):
     """Constant inputs: any M consecutive counts of the RTL sum to sum(s*m*x) + M*sum(const)."""
     rng = np.random.default_rng(9)
     w = rng.uniform(-1, 1, (6, 10))
     w[0, :3] = [1.0, -1.0, 0.0]  # constants and a dropped synapse
     net = Network((Layer(w, threshold=100.0),))
-    build(net, tmp_path / "b", CompressionConfig(bits=5))
+    build(net, tmp_path / "b", CompressionConfig(bits=5), pipeline=pipeline)
     plan = load_plan(tmp_path / "b")
     layer = plan.layers[0]
     m = layer.max_code
@@ -67,11 +70,12 @@ def test_period_exactness_on_verilog(tmp_path):
         assert counts[start : start + m].sum(axis=0).tolist() == want.tolist()
 
 
-def test_saturation_on_verilog(tmp_path):
-    """Membranes saturate at both ends; a wrapping membrane would fire at the wrong steps."""
+@pytest.mark.parametrize("pipeline", ["area", "speed"])
+def test_saturation_on_verilog(tmp_path, pipeline):
+    """Membranes saturate at the bottom; a wrapping membrane would fire at the wrong steps."""
     w = np.array([[-1.0, -1.0, -1.0, 1.0], [1.0, 1.0, 1.0, -1.0]])
     net = Network((Layer(w, threshold=3.0, reset="subtract"),))
-    build(net, tmp_path / "b", CompressionConfig(bits=2))
+    build(net, tmp_path / "b", CompressionConfig(bits=2), pipeline=pipeline)
     plan = load_plan(tmp_path / "b")
     layer = plan.layers[0]
     low = -(1 << (layer.v_width - 1))
@@ -85,9 +89,10 @@ def test_saturation_on_verilog(tmp_path):
     assert (tests, failures) == (1, 0)
 
 
-def test_amaranth_emitter_matches_golden(tmp_path):
+@pytest.mark.parametrize("pipeline", ["area", "speed"])
+def test_amaranth_emitter_matches_golden(tmp_path, pipeline):
     """The Verilog the Amaranth components emit passes the same cocotb check."""
-    result = build(example_network(), tmp_path / "b", emitter="amaranth")
+    result = build(example_network(), tmp_path / "b", emitter="amaranth", pipeline=pipeline)
     assert "rtl/sc_network.v" in result.files and "rtl/lint.vlt" in result.files
     tests, failures, counts = run_sim(tmp_path / "b", tmp_path / "w", steps=50, gaps=0.3)
     assert (tests, failures) == (1, 0) and counts.shape == (50, 4)
