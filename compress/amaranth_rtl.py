@@ -40,6 +40,12 @@ def render_amaranth(plan: NetworkPlan) -> dict[str, str]:
 
     from hdl_templates.components import Network
 
+    for layer in plan.layers:
+        if layer.folded:
+            raise ValueError(
+                f"layer {layer.index}: parallelism must be 'full' with --emitter amaranth, "
+                f"not {layer.parallelism}; folded layers come from the Jinja2 emitter"
+            )
     text = verilog.convert(Network(plan), name=plan.top, emit_src=False)
     escaped = re.compile(r"\\(" + re.escape(plan.top) + r"(?:\.[A-Za-z0-9_$]+)+) ")
     text = escaped.sub(lambda m: re.sub(r"[.$]", "__", m.group(1)) + " ", text)

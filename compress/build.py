@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from .network import Network, network_arrays, write_npz
 from .passes import CompressionConfig, CompressionResult, compress_network
 from .plan import STOCHASTIC, LayerPlan, NetworkPlan, Stream, plan_network
 from .report import build_markdown, build_report
-from .rtl import _render, render_rtl
+from .rtl import _render, fold_words, render_rtl
 
 #: Verilog emitters: Jinja2 text (default, scales to large layers) or Amaranth components.
 EMITTERS = {"jinja": render_rtl, "amaranth": render_amaranth}
@@ -39,13 +40,29 @@ class BuildResult:
     files: tuple[str, ...]
 
 
-def mem_words(layer: LayerPlan) -> tuple[int, list[int]]:
-    """Weight-memory words of a layer: ``(word width, words)``.
+#: How a layer's ``mem/layer<l>.hex`` is laid out, by kind of layer.
+MEM_FORMATS = {
+    "parallel": "one word per stochastic synapse, neuron-major then input order: "
+    "{input index, sign (1 = negative), code[k-1:0]}; not read by the RTL (the codes are "
+    "constants of the comparators)",
+    "folded": "one row per slot, read by the RTL with $readmemh; lane p of neuron i at bits "
+    "[(i*P + p)*W +: W]: {input (delay group * n_in + line), stream, sign (1 = negative), "
+    "code[k-1:0]}; 0 is an empty lane",
+}
 
-    One word per stochastic synapse, neuron-major then input order:
-    ``{input index, sign (1 = negative), code}`` with the code in the low
-    ``k`` bits, the sign above it and the input index in the high bits.
+
+def mem_words(layer: LayerPlan) -> tuple[int, list[int]]:
+    """Weight-memory contents of a layer: ``(word width, words)``.
+
+    A folded layer's memory has one row per slot (:func:`compress.rtl.fold_words`).
+    A fully parallel layer's has one word per stochastic synapse, neuron-major
+    then input order: ``{input index, sign (1 = negative), code}`` with the
+    code in the low ``k`` bits, the sign above it and the input index in the
+    high bits.
     """
+    if layer.folded:
+        _, row_width, rows = fold_words(layer)
+        return row_width, rows
     index_bits = max(1, (layer.n_in - 1).bit_length())
     width = index_bits + 1 + layer.k
     words = []
@@ -67,6 +84,8 @@ def _model_arrays(compression: CompressionResult, plan: NetworkPlan) -> dict[str
         arrays[f"signs_{layer.index}"] = layer.signs
         arrays[f"streams_{layer.index}"] = layer.streams
         arrays[f"synapse_delays_{layer.index}"] = layer.delays
+        if layer.folded:
+            arrays[f"schedule_{layer.index}"] = layer.schedule
     return arrays
 
 
@@ -104,6 +123,9 @@ def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
                 tree_stages=d["tree_stages"],
                 latency=d["latency"],
                 pipeline=d["pipeline"],
+                parallelism=None if d["parallelism"] == "full" else d["parallelism"],
+                slots=d["slots"],
+                schedule=arrays.get(f"schedule_{index}"),
             )
         )
     return NetworkPlan(design["top"], tuple(layers))
@@ -122,6 +144,7 @@ def build(
     force: bool = False,
     emitter: str = "jinja",
     pipeline: str = "area",
+    parallelism: int | str | None | Sequence[int | str | None] = None,
 ) -> BuildResult:
     """Compress ``network`` and write the hardware build folder ``out``.
 
@@ -145,6 +168,9 @@ def build(
         Both give the same hardware, checked against the golden model.
     pipeline : {"area", "speed"}
         Pipelining preset (see :func:`compress.plan.plan_network`).
+    parallelism : int, "full", None, or one of them per layer
+        Synapse lanes per neuron of folded layers (see
+        :func:`compress.plan.plan_network`); fully parallel by default.
 
     Returns
     -------
@@ -165,7 +191,7 @@ def build(
             f"output folder must be empty or new, not {str(out)!r} (use --force to replace it)"
         )
     compression = compress_network(network, config)
-    plan = plan_network(compression, top, pipeline=pipeline)
+    plan = plan_network(compression, top, pipeline=pipeline, parallelism=parallelism)
     rtl = EMITTERS[emitter](plan)
     files: dict[str, str | bytes] = {f"rtl/{name}": text for name, text in sorted(rtl.items())}
     if emitter == "amaranth":
@@ -179,7 +205,7 @@ def build(
             "file": f"mem/layer{layer.index}.hex",
             "word_width": width,
             "words": len(words),
-            "format": "{input index, sign (1 = negative), code[k-1:0]}, neuron-major",
+            "format": MEM_FORMATS["folded" if layer.folded else "parallel"],
         }
         for layer, (width, words) in zip(plan.layers, mems)
     ]

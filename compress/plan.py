@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ __all__ = [
     "LayerPlan",
     "NetworkPlan",
     "Stream",
+    "fold_slots",
     "plan_network",
     "registered_levels",
 ]
@@ -35,6 +37,9 @@ __all__ = [
 DROPPED, CONSTANT, STOCHASTIC = 0, 1, 2
 #: Membrane registers are at most this wide.
 MAX_VW = 32
+#: Clocks a folded layer adds to its slots: latch, memory read, lane bits, partial
+#: sums, accumulate, neuron (see ``hdl_templates/folded.v.j2``).
+FOLD_LATENCY = 5
 #: Pipelining presets: how often the popcount trees are registered, by name.
 #: ``area`` spends the fewest flip-flops; ``speed`` also registers the
 #: comparators and the count (for slow LUT4 parts such as the iCE40 UP5K).
@@ -82,7 +87,8 @@ class LayerPlan:
     tree_levels : int
         Adder-tree levels of the widest popcount.
     tree_stages : int
-        Registered tree stages (``len(registered_levels)``).
+        Registered tree stages (``len(registered_levels)``) of the popcount of
+        all synapses (fully parallel) or of the constant synapses (folded).
     latency : int
         Clocks from a step entering the layer to its spikes leaving it:
         the tree stages plus the neuron stage (count, membrane and spike
@@ -90,6 +96,18 @@ class LayerPlan:
         stage with the ``speed`` pipeline.
     pipeline : str
         A key of :data:`PIPELINES`.
+    parallelism : int or None
+        ``None``: fully parallel.  Otherwise the layer is folded: each neuron
+        has ``parallelism`` lanes, which step through its stochastic synapses.
+    slots : int
+        Folded: clocks per step in which the lanes read weight words,
+        ``ceil(max stochastic synapses of a neuron / P)`` (at least 1); 0 when
+        fully parallel.  The LFSRs still advance once per step and every
+        synapse keeps its stream, so folding never changes a count.
+    schedule : ndarray of int32 (n_out, slots, parallelism) or None
+        Folded: the input line of the synapse that neuron ``i``'s lane ``p``
+        handles in slot ``s``, or -1 for an empty slot.  A neuron's stochastic
+        synapses fill its slots in input order, lane by lane within a slot.
     """
 
     index: int
@@ -113,6 +131,20 @@ class LayerPlan:
     tree_stages: int
     latency: int
     pipeline: str = "area"
+    parallelism: int | None = None
+    slots: int = 0
+    schedule: np.ndarray | None = None
+
+    @property
+    def folded(self) -> bool:
+        """Whether the layer is folded (``parallelism`` lanes per neuron, ``slots`` clocks)."""
+        return self.parallelism is not None
+
+    @property
+    def delay_values(self) -> tuple[int, ...]:
+        """The distinct delays of the stochastic synapses, ascending (0 always first)."""
+        stochastic = self.classes == STOCHASTIC
+        return tuple(sorted({0, *self.delays[stochastic].tolist()}))
 
     @property
     def register_every(self) -> int:
@@ -192,6 +224,17 @@ class NetworkPlan:
         """
         return 1 + sum(layer.latency for layer in self.layers)
 
+    @property
+    def folded(self) -> bool:
+        """Whether any layer is folded (then one step is in flight at a time)."""
+        return any(layer.folded for layer in self.layers)
+
+    @property
+    def clocks_per_step(self) -> int:
+        """Clocks between accepted steps at full rate: 1 when fully parallel; with a
+        folded layer, ``latency`` (``in_ready`` rises with the step's ``out_valid``)."""
+        return self.latency if self.folded else 1
+
     def to_dict(self) -> dict[str, Any]:
         """The plan as JSON-ready data (``design.json``)."""
         return {
@@ -215,7 +258,7 @@ class NetworkPlan:
             "latency_rule": (
                 "a step accepted at rising edge c has out_valid high at edge c + latency"
             ),
-            "clocks_per_step": 1,
+            "clocks_per_step": self.clocks_per_step,
             "reset": "synchronous, active high",
             "layers": [_layer_dict(layer) for layer in self.layers],
         }
@@ -248,6 +291,8 @@ def _layer_dict(layer: LayerPlan) -> dict[str, Any]:
         "latency": layer.latency,
         "pipeline": layer.pipeline,
         "register_every": layer.register_every,
+        "parallelism": "full" if layer.parallelism is None else layer.parallelism,
+        "slots": layer.slots,
     }
 
 
@@ -300,6 +345,38 @@ class _StreamPool:
         return tuple(seeds), streams
 
 
+def _parallelism(value: object, n_layers: int) -> list[int | None]:
+    """One lane count (None: fully parallel) per layer, checked."""
+    values = list(value) if isinstance(value, (list, tuple)) else [value] * n_layers
+    if len(values) != n_layers:
+        raise ValueError(f"parallelism must list {n_layers} layers, not {len(values)}")
+    out: list[int | None] = []
+    for index, v in enumerate(values):
+        if v is None or v == "full":
+            out.append(None)
+        elif isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1:
+            out.append(int(v))
+        else:
+            raise ValueError(
+                f"layer {index}: parallelism must be a positive integer or 'full', not {v!r}"
+            )
+    return out
+
+
+def fold_slots(widest: int, lanes: int) -> int:
+    """Slots per step of a folded layer: ``ceil(widest / lanes)``, at least 1."""
+    return max(1, math.ceil(widest / lanes))
+
+
+def _schedule(stochastic: np.ndarray, lanes: int, slots: int) -> np.ndarray:
+    """Fill each neuron's slots with its stochastic synapses, in input order."""
+    out = np.full((stochastic.shape[0], slots, lanes), -1, dtype=np.int32)
+    for i in range(stochastic.shape[0]):
+        cols = np.flatnonzero(stochastic[i])
+        out[i].reshape(-1)[: cols.size] = cols  # slot-major: s * lanes + p
+    return out
+
+
 def _assign_streams(codes: np.ndarray, stochastic: np.ndarray) -> tuple[np.ndarray, int]:
     """The n-th stochastic synapse of a neuron with a given code gets stream n."""
     streams = np.full(codes.shape, -1, dtype=np.int32)
@@ -319,7 +396,11 @@ def _assign_streams(codes: np.ndarray, stochastic: np.ndarray) -> tuple[np.ndarr
 
 
 def _plan_layer(
-    index: int, result: CompressionResult, pool: _StreamPool, pipeline: str
+    index: int,
+    result: CompressionResult,
+    pool: _StreamPool,
+    pipeline: str,
+    parallelism: int | None,
 ) -> LayerPlan:
     layer = result.network.layers[index]
     codes_obj = result.codes[index]
@@ -337,12 +418,24 @@ def _plan_layer(
         delays = layer.delays.astype(np.int64)
     delays[codes == 0] = 0
     stochastic = (codes > 0) & (codes < max_code)
-    streams, needed = _assign_streams(codes, stochastic)
-    seeds, stream_defs = pool.take(k, needed, index) if needed else ((), [])
     positive = np.count_nonzero((codes > 0) & (signs > 0), axis=1)
     negative = np.count_nonzero((codes > 0) & (signs < 0), axis=1)
     widest = max(int(positive.max()), int(negative.max()), 1)
     count_width = max(widest.bit_length() + 1, 2)
+    # Streams do not depend on the parallelism: a folded layer computes the same counts.
+    streams, needed = _assign_streams(codes, stochastic)
+    seeds, stream_defs = pool.take(k, needed, index) if needed else ((), [])
+    slots, schedule = 0, None
+    tree_widest = widest
+    if parallelism is not None:
+        slots = fold_slots(int(stochastic.sum(axis=1).max()), parallelism)
+        schedule = _schedule(stochastic, parallelism, slots)
+        constant = codes == max_code  # only the constant synapses have a popcount tree
+        tree_widest = max(
+            int(np.count_nonzero(constant & (signs > 0), axis=1).max()),
+            int(np.count_nonzero(constant & (signs < 0), axis=1).max()),
+            1,
+        )
     unit = codes_obj.full_scale
     thresholds = [max(1, int(np.round(t / unit))) for t in layer.thresholds]
     v_width = max(count_width + 2, max(thresholds).bit_length() + 2)
@@ -351,8 +444,17 @@ def _plan_layer(
             f"layer {index}: threshold must be below 2**{MAX_VW - 2} count units, "
             f"not {max(thresholds)} (= {float(layer.thresholds.max())!r} / {unit!r})"
         )
-    tree_levels = math.ceil(math.log2(widest)) if widest > 1 else 0
+    tree_levels = math.ceil(math.log2(tree_widest)) if tree_widest > 1 else 0
     tree_stages = len(registered_levels(tree_levels, pipeline))
+    if parallelism is None:
+        latency = tree_stages + (2 if pipeline == "speed" else 1)
+    else:
+        latency = slots + FOLD_LATENCY
+        if tree_stages > slots + FOLD_LATENCY - 2:  # the constants' sum must be ready in time
+            raise ValueError(
+                f"layer {index}: the constant synapses' popcount must take at most "
+                f"{slots + FOLD_LATENCY - 2} clocks, not {tree_stages}; use a smaller parallelism"
+            )
     return LayerPlan(
         index=index,
         n_in=layer.n_in,
@@ -373,15 +475,22 @@ def _plan_layer(
         reset=layer.reset,
         tree_levels=tree_levels,
         tree_stages=tree_stages,
-        latency=tree_stages + (2 if pipeline == "speed" else 1),
+        latency=latency,
         pipeline=pipeline,
+        parallelism=parallelism,
+        slots=slots,
+        schedule=schedule,
     )
 
 
 def plan_network(
-    result: CompressionResult, top: str = "sc_network", *, pipeline: str = "area"
+    result: CompressionResult,
+    top: str = "sc_network",
+    *,
+    pipeline: str = "area",
+    parallelism: int | str | None | Sequence[int | str | None] = None,
 ) -> NetworkPlan:
-    """Plan the fully parallel hardware of a compressed network.
+    """Plan the hardware of a compressed network.
 
     Parameters
     ----------
@@ -395,6 +504,10 @@ def plan_network(
         comparators registered ahead of time from the LFSRs' next states, and
         a count stage before the neurons (one more clock per layer); for slow
         LUT4 parts.  Results are identical; only the latency differs.
+    parallelism : int, "full", None, or a sequence of them (one per layer)
+        Synapse lanes per neuron: ``None`` or ``"full"`` for a fully parallel
+        layer (one step per clock), an integer ``P >= 1`` for a folded one
+        (weight words from block RAM, ``slots + FOLD_LATENCY`` clocks per step).
 
     Returns
     -------
@@ -404,6 +517,9 @@ def plan_network(
         raise ValueError(f"top must be a Verilog identifier, not {top!r}")
     if pipeline not in PIPELINES:
         raise ValueError(f"pipeline must be one of {', '.join(PIPELINES)}, not {pipeline!r}")
+    lanes = _parallelism(parallelism, len(result.codes))
     pool = _StreamPool()
-    layers = tuple(_plan_layer(i, result, pool, pipeline) for i in range(len(result.codes)))
+    layers = tuple(
+        _plan_layer(i, result, pool, pipeline, lanes[i]) for i in range(len(result.codes))
+    )
     return NetworkPlan(top, layers)

@@ -16,7 +16,7 @@ import numpy as np
 from .lfsr import TAPS
 from .plan import CONSTANT, STOCHASTIC, LayerPlan, NetworkPlan
 
-__all__ = ["render_rtl"]
+__all__ = ["BLOCK_RAM_MIN_BITS", "fold_words", "render_rtl"]
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("hdl_templates", ""),
@@ -138,10 +138,9 @@ def _comparators(
     return comparators, [terms[name] for name in sorted(terms)]
 
 
-def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
+def _registers(layer: LayerPlan) -> list[dict[str, Any]]:
     k = layer.k
-    classes = layer.classes
-    registers = [
+    return [
         {
             "name": f"lfsr{r}",
             "seed": seed,
@@ -149,6 +148,41 @@ def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
         }
         for r, seed in enumerate(layer.seeds)
     ]
+
+
+def _neuron(layer: LayerPlan, i: int) -> dict[str, Any]:
+    return {
+        "index": i,
+        "count": f"count{i}",
+        "v": f"v{i}",
+        "v_width": layer.v_width,
+        "theta": layer.thresholds[i],
+        "ctheta_expr": f"count{i} - {layer.v_width}'sd{layer.thresholds[i]}",
+        "leak": layer.leak_shift or 0,
+        "reset_sub": int(layer.reset == "subtract"),
+    }
+
+
+def _common(top: str, layer: LayerPlan) -> dict[str, Any]:
+    return {
+        "top": top,
+        "name": f"{top}_layer{layer.index}",
+        "index": layer.index,
+        "n_in": layer.n_in,
+        "n_out": layer.n_out,
+        "k": layer.k,
+        "cw": layer.count_width,
+        "pipeline": layer.pipeline,
+        "synapses": layer.class_counts(),
+        "latency": layer.latency,
+        "tree_stages": layer.tree_stages,
+        "registers": _registers(layer),
+    }
+
+
+def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
+    k = layer.k
+    classes = layer.classes
     speed = layer.pipeline == "speed"
     # The speed pipeline registers the terms and the comparators ahead of time: the
     # terms are taken of the stream two steps ahead (from the LFSRs' next2 states),
@@ -202,33 +236,10 @@ def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
         terms = [
             "$signed(" + (_extend(item, cw) if item else f"{cw}'d0") + ")" for item in (pos, neg)
         ]
-        neurons.append(
-            {
-                "index": i,
-                "count": f"count{i}",
-                "count_expr": f"{terms[0]} - {terms[1]}",
-                "v": f"v{i}",
-                "v_width": layer.v_width,
-                "theta": layer.thresholds[i],
-                "ctheta_expr": f"count{i} - {layer.v_width}'sd{layer.thresholds[i]}",
-                "leak": layer.leak_shift or 0,
-                "reset_sub": int(layer.reset == "subtract"),
-            }
-        )
+        neurons.append({**_neuron(layer, i), "count_expr": f"{terms[0]} - {terms[1]}"})
     return {
-        "top": top,
-        "name": f"{top}_layer{layer.index}",
-        "index": layer.index,
-        "n_in": layer.n_in,
-        "n_out": layer.n_out,
-        "k": k,
-        "cw": cw,
+        **_common(top, layer),
         "speed": speed,
-        "pipeline": layer.pipeline,
-        "synapses": layer.class_counts(),
-        "latency": layer.latency,
-        "tree_stages": layer.tree_stages,
-        "registers": registers,
         "streams": streams,
         "lines": lines,
         "terms": cmp_terms,
@@ -241,6 +252,127 @@ def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
     }
 
 
+#: Folded weight memories of at least this many bits get ``(* ram_style = "block" *)``;
+#: smaller ones are left to the synthesis tool (LUT RAM or logic).
+BLOCK_RAM_MIN_BITS = 4096
+
+
+def fold_words(layer: LayerPlan) -> tuple[int, int, list[int]]:
+    """The folded weight memory of ``layer``: ``(word width, row width, rows)``.
+
+    Row ``s`` holds, for neuron ``i`` and lane ``p``, the word of the synapse
+    ``layer.schedule[i, s, p]`` at bits ``(i * P + p) * W``:
+    ``{input, stream, sign (1 = negative), code}``, where ``input`` indexes the
+    ``x(t - d)`` groups (``d``-th delay value times ``n_in`` plus the line).
+    Empty slots are 0 (code 0 never fires: LFSR values are at least 1).
+    """
+    lanes, k = layer.parallelism, layer.k
+    delay_index = {d: n for n, d in enumerate(layer.delay_values)}
+    index_bits, stream_bits = _fold_fields(layer)
+    width = index_bits + stream_bits + 1 + k
+    rows = []
+    for s in range(layer.slots):
+        row = 0
+        for i in range(layer.n_out):
+            for p in range(lanes):
+                j = int(layer.schedule[i, s, p])
+                if j < 0:
+                    continue
+                flat = delay_index[int(layer.delays[i, j])] * layer.n_in + j
+                word = (
+                    (((flat << stream_bits) | int(layer.streams[i, j])) << (k + 1))
+                    | (int(layer.signs[i, j] < 0) << k)
+                    | int(layer.codes[i, j])
+                )
+                row |= word << ((i * lanes + p) * width)
+        rows.append(row)
+    return width, layer.n_out * lanes * width, rows
+
+
+def _fold_fields(layer: LayerPlan) -> tuple[int, int]:
+    """Bits of a folded word's input and stream fields."""
+    index_bits = max(1, _bits_for(len(layer.delay_values) * layer.n_in))
+    return index_bits, _bits_for(len(layer.stream_defs))
+
+
+def _bits_for(n: int) -> int:
+    """Bits of an index into ``n`` things (0 for a single thing)."""
+    return (n - 1).bit_length()
+
+
+def _folded_context(top: str, layer: LayerPlan) -> dict[str, Any]:
+    k, cw, lanes = layer.k, layer.count_width, layer.parallelism
+    classes = layer.classes
+    context = _common(top, layer)
+    neurons = [_neuron(layer, i) for i in range(layer.n_out)]
+    lines = []
+    for j, depth in enumerate(layer.line_depths):
+        if depth:
+            name = f"dl{j}"
+            nxt = f"x_q[{j}]" if depth == 1 else f"{{{name}[{depth - 2}:0], x_q[{j}]}}"
+            lines.append({"name": name, "depth": depth, "next": nxt})
+    groups = []
+    for d in reversed(layer.delay_values):
+        if d == 0:
+            groups.append("x_q")
+            continue
+        bits = [
+            f"dl{j}[{d - 1}]" if layer.line_depths[j] >= d else "1'b0"
+            for j in reversed(range(layer.n_in))
+        ]
+        groups.append("{" + ", ".join(bits) + "}")
+    xvec_width = len(layer.delay_values) * layer.n_in
+    streams = [
+        "{" + ", ".join(f"lfsr{d.register}[{d.perm[b]}]" for b in reversed(range(k))) + "}"
+        for d in reversed(layer.stream_defs)
+    ] or [f"{k}'d0"]
+    word_width, mem_width, _ = fold_words(layer)
+    part_width = lanes.bit_length() + 1
+    nodes: list[dict[str, Any]] = []
+    regs = layer.registered_levels
+    for n in neurons:
+        i = n["index"]
+        polarity: dict[int, list[str]] = {1: [], -1: []}
+        for j in np.flatnonzero(classes[i] == CONSTANT):
+            d = int(layer.delays[i, j])
+            polarity[int(layer.signs[i, j])].append(f"x_q[{j}]" if d == 0 else f"dl{j}[{d - 1}]")
+        pos = _tree(polarity[1], layer.tree_levels, regs, f"p{i}", nodes)
+        neg = _tree(polarity[-1], layer.tree_levels, regs, f"n{i}", nodes)
+        n["const_expr"] = " - ".join(
+            "$signed(" + (_extend(item, cw) if item else f"{cw}'d0") + ")" for item in (pos, neg)
+        )
+        ones = [f"{{{part_width - 1}'d0, pos_q[{i * lanes + p}]}}" for p in range(lanes)]
+        minus = [f"{{{part_width - 1}'d0, neg_q[{i * lanes + p}]}}" for p in range(lanes)]
+        n["part_expr"] = f"$signed({' + '.join(ones)}) - $signed({' + '.join(minus)})"
+        part = f"part{i}"
+        if part_width < cw:
+            n["part_ext"] = f"{{{{{cw - part_width}{{{part}[{part_width - 1}]}}}}, {part}}}"
+        elif part_width == cw:
+            n["part_ext"] = part
+        else:  # a partial sum never exceeds the count's range
+            n["part_ext"] = f"{part}[{cw - 1}:0]"
+    context.update(
+        lanes=lanes,
+        slots=layer.slots,
+        slot_bits=max(1, _bits_for(layer.slots)),
+        lines=lines,
+        xvec_width=xvec_width,
+        xvec_expr="{" + ", ".join(groups) + "}" if len(groups) > 1 else groups[0],
+        streams_width=max(1, len(layer.stream_defs)) * k,
+        streams_expr="{" + ", ".join(streams) + "}" if len(streams) > 1 else streams[0],
+        word_width=word_width,
+        mem_width=mem_width,
+        mem_file=f"mem/layer{layer.index}.hex",
+        block_ram=mem_width * layer.slots >= BLOCK_RAM_MIN_BITS,
+        stream_bits=_fold_fields(layer)[1],
+        index_bits=_fold_fields(layer)[0],
+        part_width=part_width,
+        nodes=nodes,
+        neurons=neurons,
+    )
+    return context
+
+
 def render_rtl(plan: NetworkPlan) -> dict[str, str]:
     """Verilog files of ``plan``: ``{file name: text}``, one module per file."""
     top = plan.top
@@ -250,8 +382,12 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
     }
     layers = []
     for layer in plan.layers:
-        context = _layer_context(top, layer)
-        files[f"{context['name']}.v"] = _render("layer.v.j2", **context)
+        if layer.folded:
+            context = _folded_context(top, layer)
+            files[f"{context['name']}.v"] = _render("folded.v.j2", **context)
+        else:
+            context = _layer_context(top, layer)
+            files[f"{context['name']}.v"] = _render("layer.v.j2", **context)
         index = layer.index
         layers.append(
             {
@@ -262,6 +398,7 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
                 "in_valid": "l0_in_valid" if index == 0 else f"l{index - 1}_valid",
                 "in_spikes": "l0_in_spikes" if index == 0 else f"l{index - 1}_spikes",
                 "last": index == len(plan.layers) - 1,
+                "mem_file": f"layer{index}.hex" if layer.folded else "",
             }
         )
     files[f"{top}.v"] = _render(
@@ -269,6 +406,10 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
         top=top,
         sizes="-".join(str(n) for n in (plan.n_in, *(layer.n_out for layer in plan.layers))),
         latency=plan.latency,
+        locked=any(layer.folded for layer in plan.layers),
+        kind="with folded layers, one step at a time"
+        if any(layer.folded for layer in plan.layers)
+        else "fully parallel, one step per clock",
         n_in=plan.n_in,
         n_out=plan.n_out,
         cw=plan.count_width,

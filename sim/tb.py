@@ -26,7 +26,11 @@ def unpack_counts(value: int, n: int, width: int) -> np.ndarray:
 
 
 class Driver:
-    """Sends one step per ``in_valid && in_ready`` handshake, with random idle gaps."""
+    """Sends one step per ``in_valid && in_ready`` handshake, with random idle gaps.
+
+    A step is taken by the rising edge at which ``in_valid`` and ``in_ready``
+    are both high; ``in_ready`` is read once the clock cycle has settled.
+    """
 
     def __init__(self, dut, spikes: np.ndarray, gap_rate: float, rng: np.random.Generator):
         self.dut, self.spikes, self.gap_rate, self.rng = dut, spikes, gap_rate, rng
@@ -39,9 +43,12 @@ class Driver:
                 await RisingEdge(dut.clk)
             dut.in_spikes.value = int(sum(int(b) << j for j, b in enumerate(row)))
             dut.in_valid.value = 1
-            await RisingEdge(dut.clk)
-            while not int(dut.in_ready.value):
+            while True:
+                await ReadOnly()
+                taken = bool(int(dut.in_ready.value))
                 await RisingEdge(dut.clk)
+                if taken:
+                    break
         dut.in_valid.value = 0
 
 
@@ -63,23 +70,23 @@ class Monitor:
     async def run(self) -> None:
         dut = self.dut
         last = self.n_layers - 1
-        clock = 0
+        clock = 0  # rising edges so far
         while True:
-            await RisingEdge(dut.clk)
-            clock += 1
-            if int(dut.in_valid.value) and int(dut.in_ready.value):  # as sampled by this edge
-                self.seen.accepted.append(clock)
-            await ReadOnly()
+            await ReadOnly()  # the settled cycle before edge clock + 1, which samples it
+            if int(dut.in_valid.value) and int(dut.in_ready.value):
+                self.seen.accepted.append(clock + 1)
             for layer in range(last):
                 if int(getattr(dut, f"l{layer}_valid").value):
                     value = int(getattr(dut, f"l{layer}_spikes").value)
                     self.seen.spikes[layer].append(_bits(value, self.sizes[layer]))
-            if int(dut.out_valid.value):  # visible after this edge: sampled by the next one
+            if int(dut.out_valid.value):
                 self.seen.emitted.append(clock + 1)
                 self.seen.spikes[last].append(_bits(int(dut.out_spikes.value), self.sizes[last]))
                 self.seen.counts.append(
                     unpack_counts(int(dut.out_counts.value), self.sizes[last], self.cw)
                 )
+            await RisingEdge(dut.clk)
+            clock += 1
 
 
 def _first_mismatch(
