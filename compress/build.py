@@ -144,7 +144,7 @@ def build(
     force: bool = False,
     emitter: str = "jinja",
     pipeline: str = "area",
-    parallelism: int | str | None | Sequence[int | str | None] = None,
+    parallelism: int | str | Sequence[int | str | None] | None = None,
 ) -> BuildResult:
     """Compress ``network`` and write the hardware build folder ``out``.
 

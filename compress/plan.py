@@ -12,8 +12,8 @@ converts thresholds to count units and fixes the pipeline latency.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -488,7 +488,7 @@ def plan_network(
     top: str = "sc_network",
     *,
     pipeline: str = "area",
-    parallelism: int | str | None | Sequence[int | str | None] = None,
+    parallelism: int | str | Sequence[int | str | None] | None = None,
 ) -> NetworkPlan:
     """Plan the hardware of a compressed network.
 
