@@ -23,6 +23,28 @@ def _config(**options: object) -> CompressionConfig:
         raise click.UsageError(str(exc)) from exc
 
 
+def _lane_value(text: str, what: str) -> int | str:
+    if text == "full":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise click.BadParameter(f"{what} must be 'full' or an integer, not {text!r}") from None
+
+
+def _lanes(default: str, overrides: tuple[str, ...], n_layers: int) -> list[int | str]:
+    """One parallelism per layer from --parallelism and --layer-parallelism L=P."""
+    lanes = [_lane_value(default, "--parallelism")] * n_layers
+    for item in overrides:
+        layer, sep, value = item.partition("=")
+        if not sep or not layer.isdigit() or int(layer) >= n_layers:
+            raise click.BadParameter(
+                f"--layer-parallelism must be L=P with L in 0..{n_layers - 1}, not {item!r}"
+            )
+        lanes[int(layer)] = _lane_value(value, f"--layer-parallelism {layer}")
+    return lanes
+
+
 def compression_options(func):  # type: ignore[no-untyped-def]
     """The compression options shared by ``compress`` and ``build``."""
     options = [
@@ -137,6 +159,19 @@ def example(output: Path, name: str) -> None:
     help="area: fewest flip-flops; speed: registered comparators and counts, adder trees "
     "registered every 2 levels (one more clock per layer), for slow LUT4 parts like the UP5K.",
 )
+@click.option(
+    "--parallelism",
+    default="full",
+    show_default=True,
+    help="Synapse lanes per neuron for every layer: 'full' (fully parallel, one step per "
+    "clock) or P >= 1 (folded: weight words in block RAM, ceil(synapses / P) clocks per step).",
+)
+@click.option(
+    "--layer-parallelism",
+    multiple=True,
+    metavar="L=P",
+    help="Override --parallelism for layer L (repeatable), e.g. --layer-parallelism 1=full.",
+)
 @compression_options
 def build(
     model: Path,
@@ -145,19 +180,24 @@ def build(
     force: bool,
     emitter: str,
     pipeline: str,
+    parallelism: str,
+    layer_parallelism: tuple[str, ...],
     **options: object,
 ) -> None:
     """Compress MODEL.npz and generate its Verilog, memories and reports."""
     config = _config(**options)
+    network = load_network(model)
+    lanes = _lanes(parallelism, layer_parallelism, len(network.layers))
     try:
         result = build_folder(
-            load_network(model),
+            network,
             output,
             config,
             top=top,
             force=force,
             emitter=emitter,
             pipeline=pipeline,
+            parallelism=lanes,
         )
     except (ValueError, FileExistsError) as exc:
         raise click.ClickException(f"{model}: {exc}") from exc

@@ -109,12 +109,16 @@ def build_report(plan: Any, compression: CompressionResult) -> dict[str, Any]:
                 "thresholds_weight_units": [float(t) for t in net_layer.thresholds],
                 "thresholds_count_units": list(layer.thresholds),
                 "latency": layer.latency,
+                "parallelism": "full" if layer.parallelism is None else layer.parallelism,
+                "slots": layer.slots,
+                "pipeline": layer.pipeline,
             }
         )
     return {
         "schema": "sc-compress/report/1",
         "top": plan.top,
         "latency": plan.latency,
+        "clocks_per_step": plan.clocks_per_step,
         "count_width": plan.count_width,
         "compression": compression_dict(compression),
         "layers": layers,
@@ -126,8 +130,13 @@ def build_markdown(report: dict[str, Any]) -> str:
     lines = [
         f"# {report['top']}: sc-compress build report",
         "",
-        f"Latency: {report['latency']} clocks; one step per clock; "
-        f"out_counts: {report['count_width']} bits per neuron.",
+        f"Latency: {report['latency']} clocks; "
+        + (
+            "one step per clock; "
+            if report["clocks_per_step"] == 1
+            else f"one step every {report['clocks_per_step']} clocks (folded layers); "
+        )
+        + f"out_counts: {report['count_width']} bits per neuron.",
         "",
         "## Synapses by class",
         "",
@@ -160,7 +169,7 @@ def build_markdown(report: dict[str, Any]) -> str:
         ],
         rows,
     )
-    lines += ["", "## Delays, widths, latency", ""]
+    lines += ["", "## Delays, widths, folding, latency", ""]
     rows = [
         [
             la["index"],
@@ -169,6 +178,8 @@ def build_markdown(report: dict[str, Any]) -> str:
             la["delay_bits"],
             la["count_width"],
             la["v_width"],
+            la["parallelism"],
+            la["slots"] or "",
             la["latency"],
         ]
         for la in report["layers"]
@@ -181,6 +192,8 @@ def build_markdown(report: dict[str, Any]) -> str:
             "delay FF bits",
             "count width",
             "membrane width",
+            "lanes per neuron",
+            "slots",
             "latency",
         ],
         rows,

@@ -147,3 +147,62 @@ def test_split_comparators_are_exact(tmp_path, k):
         lo = (k + 1) // 2
         assert len(terms) <= 3 * (1 << (k - lo)) + (1 << lo)  # heq, hlt, hle; lle
         assert all(c["expr"].count("s0_") <= 3 for c in comparators)
+
+
+@pytest.mark.skipif(_verilator() is None, reason="verilator is not installed")
+def test_folded_lint_clean_and_deterministic(tmp_path):
+    a = build(example_network(), tmp_path / "a", parallelism=[3, "full"])
+    build(example_network(), tmp_path / "b", parallelism=[3, "full"])
+    for rel in a.files:
+        assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
+    files = [str(tmp_path / "a" / f) for f in a.files if f.endswith(".v")]
+    proc = subprocess.run(
+        [_verilator(), "--lint-only", "-Wall", "--top-module", "sc_network", *files],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0 and "%Warning" not in proc.stderr, proc.stderr
+
+
+def test_fold_words_round_trip(tmp_path):
+    """Decoding the folded memory gives back every stochastic synapse exactly once."""
+    from compress.rtl import fold_words
+
+    plan = build(example_network(), tmp_path / "a", parallelism=2).plan
+    for layer in plan.layers:
+        width, row_width, rows = fold_words(layer)
+        assert row_width == layer.n_out * 2 * width and len(rows) == layer.slots
+        text = (tmp_path / "a" / f"mem/layer{layer.index}.hex").read_text().split()
+        assert [int(t, 16) for t in text] == rows
+        k, delays = layer.k, layer.delay_values
+        seen = set()
+        for s, row in enumerate(rows):
+            for i in range(layer.n_out):
+                for p in range(2):
+                    word = (row >> ((i * 2 + p) * width)) & ((1 << width) - 1)
+                    if word == 0:
+                        assert layer.schedule[i, s, p] == -1
+                        continue
+                    code, sign = word & ((1 << k) - 1), (word >> k) & 1
+                    stream_bits = (len(layer.stream_defs) - 1).bit_length()
+                    stream = (word >> (k + 1)) & ((1 << stream_bits) - 1)
+                    flat = word >> (k + 1 + stream_bits)
+                    d, j = delays[flat // layer.n_in], flat % layer.n_in
+                    assert layer.schedule[i, s, p] == j
+                    assert (code, sign, stream, d) == (
+                        layer.codes[i, j],
+                        int(layer.signs[i, j] < 0),
+                        layer.streams[i, j],
+                        layer.delays[i, j],
+                    )
+                    seen.add((i, j))
+        stochastic = set(zip(*np.nonzero(layer.classes == 2)))
+        assert seen == {(int(i), int(j)) for i, j in stochastic}
+
+
+def test_parallelism_errors(tmp_path):
+    with pytest.raises(ValueError, match=r"^layer 1: parallelism must be a positive integer"):
+        build(example_network(), tmp_path / "a", parallelism=[2, 0])
+    with pytest.raises(ValueError, match=r"^parallelism must list 2 layers, not 3$"):
+        build(example_network(), tmp_path / "a", parallelism=[2, 2, 2])
+    assert not (tmp_path / "a").exists()

@@ -96,3 +96,39 @@ def test_amaranth_emitter_matches_golden(tmp_path, pipeline):
     assert "rtl/sc_network.v" in result.files and "rtl/lint.vlt" in result.files
     tests, failures, counts = run_sim(tmp_path / "b", tmp_path / "w", steps=50, gaps=0.3)
     assert (tests, failures) == (1, 0) and counts.shape == (50, 4)
+
+
+@pytest.mark.parametrize("parallelism", [1, 2, 5, "full"])
+def test_folded_matches_parallel_and_golden(tmp_path, parallelism):
+    """The example (constants, delays, both resets) folded at several P: same counts."""
+    build(example_network(), tmp_path / "full")
+    build(example_network(), tmp_path / "b", parallelism=parallelism)
+    plan = load_plan(tmp_path / "b")
+    if parallelism != "full":
+        assert all(
+            layer.slots == -(-max_stoch // parallelism)
+            for layer, max_stoch in zip(
+                plan.layers, [int((la.classes == 2).sum(axis=1).max()) for la in plan.layers]
+            )
+        )
+    steps = 24
+    tests, failures, counts = run_sim(tmp_path / "b", tmp_path / "w", steps=steps, gaps=0.3)
+    assert (tests, failures) == (1, 0)
+    _, _, reference = run_sim(tmp_path / "full", tmp_path / "wf", steps=steps, gaps=0.0)
+    assert np.array_equal(counts, reference)
+
+
+def test_folded_mixed_layers_match_golden(tmp_path):
+    """A folded layer feeding a fully parallel one and the other way round, with leak."""
+    rng = np.random.default_rng(8)
+    net = Network(
+        (
+            Layer(rng.uniform(-1, 1, (10, 20)), threshold=0.5, leak_shift=2, reset="subtract"),
+            Layer(rng.uniform(-1, 1, (6, 10)), threshold=0.4),
+            Layer(rng.uniform(-1, 1, (3, 6)), threshold=0.3),
+        )
+    )
+    config = CompressionConfig(bits=6, prune_percentile=30)
+    build(net, tmp_path / "b", config, parallelism=[3, "full", 1])
+    tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", steps=30, seed=3, gaps=0.2)
+    assert (tests, failures) == (1, 0)
