@@ -128,7 +128,7 @@ def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
                 schedule=arrays.get(f"schedule_{index}"),
             )
         )
-    return NetworkPlan(design["top"], tuple(layers))
+    return NetworkPlan(design["top"], tuple(layers), design.get("weight_port", False))
 
 
 def _core(plan: NetworkPlan, rtl: list[str]) -> str:
@@ -145,6 +145,7 @@ def build(
     emitter: str = "jinja",
     pipeline: str = "area",
     parallelism: int | str | Sequence[int | str | None] | None = None,
+    weight_port: bool = False,
 ) -> BuildResult:
     """Compress ``network`` and write the hardware build folder ``out``.
 
@@ -171,6 +172,10 @@ def build(
     parallelism : int, "full", None, or one of them per layer
         Synapse lanes per neuron of folded layers (see
         :func:`compress.plan.plan_network`); fully parallel by default.
+    weight_port : bool
+        Add ``w_en``/``w_layer``/``w_addr``/``w_data`` to the top: writes rows of
+        the folded layers' weight memories (format in ``design.json``) while the
+        network is idle, so weights can change without synthesis.
 
     Returns
     -------
@@ -191,7 +196,9 @@ def build(
             f"output folder must be empty or new, not {str(out)!r} (use --force to replace it)"
         )
     compression = compress_network(network, config)
-    plan = plan_network(compression, top, pipeline=pipeline, parallelism=parallelism)
+    plan = plan_network(
+        compression, top, pipeline=pipeline, parallelism=parallelism, weight_port=weight_port
+    )
     rtl = EMITTERS[emitter](plan)
     files: dict[str, str | bytes] = {f"rtl/{name}": text for name, text in sorted(rtl.items())}
     if emitter == "amaranth":

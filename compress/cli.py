@@ -172,6 +172,12 @@ def example(output: Path, name: str) -> None:
     metavar="L=P",
     help="Override --parallelism for layer L (repeatable), e.g. --layer-parallelism 1=full.",
 )
+@click.option(
+    "--weight-port",
+    is_flag=True,
+    help="Add w_en/w_layer/w_addr/w_data to write the folded layers' weight memories "
+    "at run time (no re-synthesis).",
+)
 @compression_options
 def build(
     model: Path,
@@ -182,6 +188,7 @@ def build(
     pipeline: str,
     parallelism: str,
     layer_parallelism: tuple[str, ...],
+    weight_port: bool,
     **options: object,
 ) -> None:
     """Compress MODEL.npz and generate its Verilog, memories and reports."""
@@ -198,6 +205,7 @@ def build(
             emitter=emitter,
             pipeline=pipeline,
             parallelism=lanes,
+            weight_port=weight_port,
         )
     except (ValueError, FileExistsError) as exc:
         raise click.ClickException(f"{model}: {exc}") from exc

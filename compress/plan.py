@@ -194,10 +194,28 @@ class LayerPlan:
 
 @dataclass(frozen=True, eq=False)
 class NetworkPlan:
-    """The hardware plan of a whole network."""
+    """The hardware plan of a whole network.
+
+    ``weight_port``: the top has a write port into the folded layers' weight
+    memories (``w_en``, ``w_layer``, ``w_addr``, ``w_data``), see
+    :meth:`weight_port_widths`.
+    """
 
     top: str
     layers: tuple[LayerPlan, ...]
+    weight_port: bool = False
+
+    def weight_port_widths(self) -> dict[str, int]:
+        """Widths of the write-port signals: layer select, row address, row data."""
+        from .rtl import fold_words  # the row format lives with the RTL
+
+        folded = [layer for layer in self.layers if layer.folded]
+        return {
+            "w_en": 1,
+            "w_layer": max(1, (len(self.layers) - 1).bit_length()),
+            "w_addr": max(max(1, (layer.slots - 1).bit_length()) for layer in folded),
+            "w_data": max(fold_words(layer)[1] for layer in folded),
+        }
 
     @property
     def n_in(self) -> int:
@@ -249,7 +267,9 @@ class NetworkPlan:
                 "out_valid": 1,
                 "out_spikes": self.n_out,
                 "out_counts": self.n_out * self.count_width,
+                **(self.weight_port_widths() if self.weight_port else {}),
             },
+            "weight_port": self.weight_port,
             "n_in": self.n_in,
             "n_out": self.n_out,
             "count_width": self.count_width,
@@ -489,6 +509,7 @@ def plan_network(
     *,
     pipeline: str = "area",
     parallelism: int | str | Sequence[int | str | None] | None = None,
+    weight_port: bool = False,
 ) -> NetworkPlan:
     """Plan the hardware of a compressed network.
 
@@ -508,6 +529,9 @@ def plan_network(
         Synapse lanes per neuron: ``None`` or ``"full"`` for a fully parallel
         layer (one step per clock), an integer ``P >= 1`` for a folded one
         (weight words from block RAM, ``slots + FOLD_LATENCY`` clocks per step).
+    weight_port : bool
+        Add a write port into the folded layers' weight memories, so weights can
+        be reloaded at run time without synthesis (needs a folded layer).
 
     Returns
     -------
@@ -522,4 +546,8 @@ def plan_network(
     layers = tuple(
         _plan_layer(i, result, pool, pipeline, lanes[i]) for i in range(len(result.codes))
     )
-    return NetworkPlan(top, layers)
+    if weight_port and not any(layer.folded for layer in layers):
+        raise ValueError(
+            "weight_port needs a folded layer (parallelism P), not only fully parallel ones"
+        )
+    return NetworkPlan(top, layers, weight_port)

@@ -384,6 +384,7 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
     for layer in plan.layers:
         if layer.folded:
             context = _folded_context(top, layer)
+            context["weight_port"] = plan.weight_port
             files[f"{context['name']}.v"] = _render("folded.v.j2", **context)
         else:
             context = _layer_context(top, layer)
@@ -399,6 +400,9 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
                 "in_spikes": "l0_in_spikes" if index == 0 else f"l{index - 1}_spikes",
                 "last": index == len(plan.layers) - 1,
                 "mem_file": f"layer{index}.hex" if layer.folded else "",
+                "write": plan.weight_port and layer.folded,
+                "addr_bits": max(1, _bits_for(layer.slots)) if layer.folded else 0,
+                "data_bits": fold_words(layer)[1] if layer.folded else 0,
             }
         )
     files[f"{top}.v"] = _render(
@@ -407,6 +411,8 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
         sizes="-".join(str(n) for n in (plan.n_in, *(layer.n_out for layer in plan.layers))),
         latency=plan.latency,
         locked=any(layer.folded for layer in plan.layers),
+        weight_port=plan.weight_port,
+        wp=plan.weight_port_widths() if plan.weight_port else {},
         kind="with folded layers, one step at a time"
         if any(layer.folded for layer in plan.layers)
         else "fully parallel, one step per clock",

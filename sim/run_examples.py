@@ -2,6 +2,8 @@
 
 Every count of the last layer and every observable spike of every step is
 compared with the golden model; the exit status is non-zero on any mismatch.
+Each example runs dense and pruned, fully parallel and folded (P = 1 and a
+middle P), and a random 784-128-10 network runs folded for a few steps.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from pathlib import Path
 
 from runner import run_sim
 
-from compress import CompressionConfig, example_network
+import numpy as np
+
+from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build
 from compress.examples import EXAMPLES
 
@@ -22,6 +26,23 @@ CONFIGS = {
     "dense": CompressionConfig(),
     "pruned": CompressionConfig(prune_percentile=50, min_popcount_bits=2.0),
 }
+#: (label, parallelism) of every run; folded runs take fewer steps (several clocks each).
+FOLDINGS = (("full", "full"), ("P=4", 4), ("P=1", 1))
+FOLDED_STEPS = 60
+#: The large network: layer 0 folded, layer 1 fully parallel.
+LARGE = ((784, 128, 10), [16, "full"], 5)
+
+
+def large_network() -> Network:
+    """A random 784-128-10 network (fixed seed)."""
+    rng = np.random.default_rng(784)
+    sizes = LARGE[0]
+    return Network(
+        tuple(
+            Layer(rng.uniform(-1, 1, (n_out, n_in)), threshold=2.0)
+            for n_in, n_out in zip(sizes, sizes[1:])
+        )
+    )
 
 
 def main() -> int:
@@ -32,22 +53,41 @@ def main() -> int:
     args = parser.parse_args()
     failed = 0
     rows = []
-    for name in EXAMPLES:
-        for label, config in CONFIGS.items():
-            work = args.work / f"{name}_{label}"
-            shutil.rmtree(work, ignore_errors=True)
-            build(example_network(name), work / "design", config)
-            start = time.perf_counter()
-            tests, failures, counts = run_sim(
-                work / "design", work / "sim", steps=args.steps, simulator=args.simulator
-            )
-            seconds = time.perf_counter() - start
-            ok = tests == 1 and failures == 0 and counts.shape[0] == args.steps
-            failed += not ok
-            rows.append(
-                f"{name:18s} {label:7s} {'PASS' if ok else 'FAIL'} {args.steps} steps "
-                f"in {seconds:.1f} s ({args.steps / seconds:.0f} steps/s incl. build)"
-            )
+    runs = [
+        (f"{name}", label, fold, example_network(name), config, parallelism)
+        for name in EXAMPLES
+        for label, config in CONFIGS.items()
+        for fold, parallelism in FOLDINGS
+    ]
+    sizes, parallelism, _ = LARGE
+    runs.append(
+        (
+            "-".join(map(str, sizes)),
+            "dense",
+            "P=16,full",
+            large_network(),
+            CONFIGS["dense"],
+            parallelism,
+        )
+    )
+    for name, label, fold, network, config, parallelism in runs:
+        steps = args.steps if fold == "full" else min(args.steps, FOLDED_STEPS)
+        if name.startswith("784"):
+            steps = LARGE[2]
+        work = args.work / f"{name}_{label}_{fold.replace('=', '').replace(',', '_')}"
+        shutil.rmtree(work, ignore_errors=True)
+        build(network, work / "design", config, parallelism=parallelism)
+        start = time.perf_counter()
+        tests, failures, counts = run_sim(
+            work / "design", work / "sim", steps=steps, simulator=args.simulator
+        )
+        seconds = time.perf_counter() - start
+        ok = tests == 1 and failures == 0 and counts.shape[0] == steps
+        failed += not ok
+        rows.append(
+            f"{name:18s} {label:7s} {fold:10s} {'PASS' if ok else 'FAIL'} {steps:4d} steps "
+            f"in {seconds:5.1f} s ({steps / seconds:.0f} steps/s incl. compile)"
+        )
     print("\n".join(rows))
     return 1 if failed else 0
 

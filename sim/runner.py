@@ -22,6 +22,8 @@ def run_sim(
     gaps: float = 0.2,
     constant: bool = False,
     inputs: np.ndarray | None = None,
+    golden: str | os.PathLike[str] | None = None,
+    reload: bool = True,
     simulator: str = "icarus",
 ) -> tuple[int, int, np.ndarray]:
     """Simulate ``build`` against its golden model.
@@ -38,6 +40,10 @@ def run_sim(
         Hold one random row for every step.
     inputs : ndarray, optional
         An explicit ``(steps, n_in)`` spike array instead of random rows.
+    golden : path, optional
+        A build folder whose model the outputs are checked against (default:
+        ``build``).  With a weight port, its folded layers' memory rows are
+        first written through the port, unless ``reload`` is false.
     simulator : str
         A cocotb runner name.
 
@@ -70,6 +76,9 @@ def run_sim(
         "SC_CONSTANT": "1" if constant else "0",
         "SC_RESULTS": str(work),
     }
+    if golden is not None:
+        env["SC_GOLDEN"] = str(Path(golden).resolve())
+        env["SC_RELOAD"] = "1" if reload else "0"
     if inputs is not None:
         np.save(work / "inputs.npy", np.asarray(inputs, dtype=bool))
         env["SC_INPUTS"] = str(work / "inputs.npy")

@@ -128,3 +128,19 @@ def check(
     for layer, want in enumerate(spikes):
         errors += _first_mismatch("spike", layer, seen.spikes[layer], want)
     return errors
+
+
+async def reload_weights(dut, plan) -> None:
+    """Write every folded layer's weight-memory rows of ``plan`` through the weight port."""
+    from compress.rtl import fold_words
+
+    for layer in plan.layers:
+        if not layer.folded:
+            continue
+        for address, row in enumerate(fold_words(layer)[2]):
+            dut.w_en.value = 1
+            dut.w_layer.value = layer.index
+            dut.w_addr.value = address
+            dut.w_data.value = row
+            await RisingEdge(dut.clk)
+    dut.w_en.value = 0

@@ -3,7 +3,10 @@
 Environment: ``SC_BUILD`` (build folder), ``SC_STEPS``, ``SC_SEED``,
 ``SC_RATE`` (input spike probability), ``SC_GAPS`` (idle-cycle probability),
 ``SC_CONSTANT`` (1: one random input row held for every step), ``SC_INPUTS``
-(a ``.npy`` spike array of shape ``(steps, n_in)`` used instead of random rows).
+(a ``.npy`` spike array of shape ``(steps, n_in)`` used instead of random rows),
+``SC_GOLDEN`` (a build folder whose model the outputs are checked against; with
+a weight port, its folded layers' memory rows are written through the port
+first), ``SC_RELOAD`` (0: check against SC_GOLDEN without writing).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
-from tb import Driver, Monitor, check
+from tb import Driver, Monitor, check, reload_weights
 
 from compress.build import load_plan
 from compress.golden import simulate
@@ -23,7 +26,8 @@ from compress.golden import simulate
 @cocotb.test()
 async def golden_match(dut):
     """Every count of the last layer and every observable spike equals the golden model."""
-    plan = load_plan(os.environ["SC_BUILD"])
+    hardware = load_plan(os.environ["SC_BUILD"])
+    plan = load_plan(os.environ.get("SC_GOLDEN") or os.environ["SC_BUILD"])
     steps = int(os.environ.get("SC_STEPS", "64"))
     rng = np.random.default_rng(int(os.environ.get("SC_SEED", "1")))
     rate = float(os.environ.get("SC_RATE", "0.4"))
@@ -39,8 +43,12 @@ async def golden_match(dut):
     dut.rst.value = 1
     dut.in_valid.value = 0
     dut.in_spikes.value = 0
+    if hardware.weight_port:
+        dut.w_en.value = 0
     await ClockCycles(dut.clk, 3)
     dut.rst.value = 0
+    if hardware.weight_port and os.environ.get("SC_RELOAD", "1") == "1":
+        await reload_weights(dut, plan)
     monitor = Monitor(
         dut, len(plan.layers), [layer.n_out for layer in plan.layers], plan.count_width
     )

@@ -150,9 +150,10 @@ def test_split_comparators_are_exact(tmp_path, k):
 
 
 @pytest.mark.skipif(_verilator() is None, reason="verilator is not installed")
-def test_folded_lint_clean_and_deterministic(tmp_path):
-    a = build(example_network(), tmp_path / "a", parallelism=[3, "full"])
-    build(example_network(), tmp_path / "b", parallelism=[3, "full"])
+@pytest.mark.parametrize("weight_port", [False, True])
+def test_folded_lint_clean_and_deterministic(tmp_path, weight_port):
+    a = build(example_network(), tmp_path / "a", parallelism=[3, "full"], weight_port=weight_port)
+    build(example_network(), tmp_path / "b", parallelism=[3, "full"], weight_port=weight_port)
     for rel in a.files:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
     files = [str(tmp_path / "a" / f) for f in a.files if f.endswith(".v")]
@@ -205,4 +206,6 @@ def test_parallelism_errors(tmp_path):
         build(example_network(), tmp_path / "a", parallelism=[2, 0])
     with pytest.raises(ValueError, match=r"^parallelism must list 2 layers, not 3$"):
         build(example_network(), tmp_path / "a", parallelism=[2, 2, 2])
+    with pytest.raises(ValueError, match=r"^weight_port needs a folded layer"):
+        build(example_network(), tmp_path / "a", weight_port=True)
     assert not (tmp_path / "a").exists()

@@ -132,3 +132,30 @@ def test_folded_mixed_layers_match_golden(tmp_path):
     build(net, tmp_path / "b", config, parallelism=[3, "full", 1])
     tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", steps=30, seed=3, gaps=0.2)
     assert (tests, failures) == (1, 0)
+
+
+def test_weight_port_reloads_weights(tmp_path):
+    """New codes and signs written through the weight port give the new model's counts."""
+    import json
+    import shutil as sh
+
+    build(example_network(), tmp_path / "b", parallelism=[2, 3], weight_port=True)
+    design = json.loads((tmp_path / "b" / "design.json").read_text())
+    assert {"w_en", "w_layer", "w_addr", "w_data"} <= set(design["ports"])
+    sh.copytree(tmp_path / "b", tmp_path / "g")
+    with np.load(tmp_path / "g" / "model.npz") as data:
+        arrays = {k: data[k] for k in data.files}
+    for index in (0, 1):  # reflect every stochastic code and flip its sign: new weights
+        codes, signs = arrays[f"codes_{index}"].copy(), arrays[f"signs_{index}"].copy()
+        stochastic = (codes > 0) & (codes < 127)
+        codes[stochastic] = 127 - codes[stochastic]
+        signs[stochastic] = -signs[stochastic]
+        arrays[f"codes_{index}"], arrays[f"signs_{index}"] = codes, signs
+    write_npz(tmp_path / "g" / "model.npz", arrays)
+    tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", steps=20, golden=tmp_path / "g")
+    assert (tests, failures) == (1, 0)
+    # Without the writes the hardware keeps its old weights and the check fails.
+    tests, failures, _ = run_sim(
+        tmp_path / "b", tmp_path / "w2", steps=20, golden=tmp_path / "g", reload=False
+    )
+    assert (tests, failures) == (1, 1)
