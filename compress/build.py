@@ -126,6 +126,7 @@ def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
                 parallelism=None if d["parallelism"] == "full" else d["parallelism"],
                 slots=d["slots"],
                 schedule=arrays.get(f"schedule_{index}"),
+                fold_order=d["fold_order"],
             )
         )
     return NetworkPlan(design["top"], tuple(layers), design.get("weight_port", False))
@@ -146,6 +147,7 @@ def build(
     pipeline: str = "area",
     parallelism: int | str | Sequence[int | str | None] | None = None,
     weight_port: bool = False,
+    fold_order: str = "compact",
 ) -> BuildResult:
     """Compress ``network`` and write the hardware build folder ``out``.
 
@@ -176,6 +178,10 @@ def build(
         Add ``w_en``/``w_layer``/``w_addr``/``w_data`` to the top: writes rows of
         the folded layers' weight memories (format in ``design.json``) while the
         network is idle, so weights can change without synthesis.
+    fold_order : {"compact", "banked"}
+        How folded layers spread synapses over lanes
+        (:data:`compress.plan.FOLD_ORDERS`): ``compact`` needs the fewest clocks,
+        ``banked`` far smaller input multiplexers.
 
     Returns
     -------
@@ -197,7 +203,12 @@ def build(
         )
     compression = compress_network(network, config)
     plan = plan_network(
-        compression, top, pipeline=pipeline, parallelism=parallelism, weight_port=weight_port
+        compression,
+        top,
+        pipeline=pipeline,
+        parallelism=parallelism,
+        weight_port=weight_port,
+        fold_order=fold_order,
     )
     rtl = EMITTERS[emitter](plan)
     files: dict[str, str | bytes] = {f"rtl/{name}": text for name, text in sorted(rtl.items())}

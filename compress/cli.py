@@ -173,6 +173,14 @@ def example(output: Path, name: str) -> None:
     help="Override --parallelism for layer L (repeatable), e.g. --layer-parallelism 1=full.",
 )
 @click.option(
+    "--fold-order",
+    type=click.Choice(["compact", "banked"]),
+    default="compact",
+    show_default=True,
+    help="Folded layers: compact (fewest clocks, any lane reads any input) or banked "
+    "(lane p reads inputs j % P == p: much smaller input multiplexers).",
+)
+@click.option(
     "--weight-port",
     is_flag=True,
     help="Add w_en/w_layer/w_addr/w_data to write the folded layers' weight memories "
@@ -188,6 +196,7 @@ def build(
     pipeline: str,
     parallelism: str,
     layer_parallelism: tuple[str, ...],
+    fold_order: str,
     weight_port: bool,
     **options: object,
 ) -> None:
@@ -206,6 +215,7 @@ def build(
             pipeline=pipeline,
             parallelism=lanes,
             weight_port=weight_port,
+            fold_order=fold_order,
         )
     except (ValueError, FileExistsError) as exc:
         raise click.ClickException(f"{model}: {exc}") from exc

@@ -24,6 +24,7 @@ from .passes import CompressionResult
 __all__ = [
     "CONSTANT",
     "DROPPED",
+    "FOLD_ORDERS",
     "PIPELINES",
     "STOCHASTIC",
     "LayerPlan",
@@ -106,8 +107,9 @@ class LayerPlan:
         synapse keeps its stream, so folding never changes a count.
     schedule : ndarray of int32 (n_out, slots, parallelism) or None
         Folded: the input line of the synapse that neuron ``i``'s lane ``p``
-        handles in slot ``s``, or -1 for an empty slot.  A neuron's stochastic
-        synapses fill its slots in input order, lane by lane within a slot.
+        handles in slot ``s``, or -1 for an empty slot (see :data:`FOLD_ORDERS`).
+    fold_order : str
+        One of :data:`FOLD_ORDERS`.
     """
 
     index: int
@@ -134,6 +136,7 @@ class LayerPlan:
     parallelism: int | None = None
     slots: int = 0
     schedule: np.ndarray | None = None
+    fold_order: str = "compact"
 
     @property
     def folded(self) -> bool:
@@ -313,6 +316,7 @@ def _layer_dict(layer: LayerPlan) -> dict[str, Any]:
         "register_every": layer.register_every,
         "parallelism": "full" if layer.parallelism is None else layer.parallelism,
         "slots": layer.slots,
+        "fold_order": layer.fold_order,
     }
 
 
@@ -388,12 +392,33 @@ def fold_slots(widest: int, lanes: int) -> int:
     return max(1, math.ceil(widest / lanes))
 
 
-def _schedule(stochastic: np.ndarray, lanes: int, slots: int) -> np.ndarray:
-    """Fill each neuron's slots with its stochastic synapses, in input order."""
-    out = np.full((stochastic.shape[0], slots, lanes), -1, dtype=np.int32)
-    for i in range(stochastic.shape[0]):
+#: How a folded layer spreads a neuron's synapses over its lanes.
+#: ``compact``: in input order, lane by lane within a slot; any lane may hold any
+#: input (an n_in-way input multiplexer per lane), slots = ceil(max synapses / P).
+#: ``banked``: lane p holds the inputs j with j % P == p (an n_in/P-way multiplexer),
+#: slots = the most synapses of any neuron in any bank (more when pruning is uneven).
+FOLD_ORDERS = ("compact", "banked")
+
+
+def _schedule(stochastic: np.ndarray, lanes: int, order: str) -> np.ndarray:
+    """Each neuron's stochastic synapses in its lanes' slots (see :data:`FOLD_ORDERS`)."""
+    n_out = stochastic.shape[0]
+    if order == "compact":
+        slots = fold_slots(int(stochastic.sum(axis=1).max()), lanes)
+    else:
+        banks = np.zeros((n_out, lanes), dtype=np.int64)
+        for p in range(lanes):
+            banks[:, p] = stochastic[:, p::lanes].sum(axis=1)
+        slots = max(1, int(banks.max()))
+    out = np.full((n_out, slots, lanes), -1, dtype=np.int32)
+    for i in range(n_out):
         cols = np.flatnonzero(stochastic[i])
-        out[i].reshape(-1)[: cols.size] = cols  # slot-major: s * lanes + p
+        if order == "compact":
+            out[i].reshape(-1)[: cols.size] = cols  # slot-major: s * lanes + p
+        else:
+            for p in range(lanes):
+                bank = cols[cols % lanes == p]
+                out[i, : bank.size, p] = bank
     return out
 
 
@@ -421,6 +446,7 @@ def _plan_layer(
     pool: _StreamPool,
     pipeline: str,
     parallelism: int | None,
+    fold_order: str,
 ) -> LayerPlan:
     layer = result.network.layers[index]
     codes_obj = result.codes[index]
@@ -448,8 +474,8 @@ def _plan_layer(
     slots, schedule = 0, None
     tree_widest = widest
     if parallelism is not None:
-        slots = fold_slots(int(stochastic.sum(axis=1).max()), parallelism)
-        schedule = _schedule(stochastic, parallelism, slots)
+        schedule = _schedule(stochastic, parallelism, fold_order)
+        slots = schedule.shape[1]
         constant = codes == max_code  # only the constant synapses have a popcount tree
         tree_widest = max(
             int(np.count_nonzero(constant & (signs > 0), axis=1).max()),
@@ -500,6 +526,7 @@ def _plan_layer(
         parallelism=parallelism,
         slots=slots,
         schedule=schedule,
+        fold_order=fold_order if parallelism is not None else "compact",
     )
 
 
@@ -510,6 +537,7 @@ def plan_network(
     pipeline: str = "area",
     parallelism: int | str | Sequence[int | str | None] | None = None,
     weight_port: bool = False,
+    fold_order: str = "compact",
 ) -> NetworkPlan:
     """Plan the hardware of a compressed network.
 
@@ -532,6 +560,8 @@ def plan_network(
     weight_port : bool
         Add a write port into the folded layers' weight memories, so weights can
         be reloaded at run time without synthesis (needs a folded layer).
+    fold_order : {"compact", "banked"}
+        How folded layers spread synapses over lanes (:data:`FOLD_ORDERS`).
 
     Returns
     -------
@@ -541,10 +571,13 @@ def plan_network(
         raise ValueError(f"top must be a Verilog identifier, not {top!r}")
     if pipeline not in PIPELINES:
         raise ValueError(f"pipeline must be one of {', '.join(PIPELINES)}, not {pipeline!r}")
+    if fold_order not in FOLD_ORDERS:
+        raise ValueError(f"fold_order must be one of {', '.join(FOLD_ORDERS)}, not {fold_order!r}")
     lanes = _parallelism(parallelism, len(result.codes))
     pool = _StreamPool()
     layers = tuple(
-        _plan_layer(i, result, pool, pipeline, lanes[i]) for i in range(len(result.codes))
+        _plan_layer(i, result, pool, pipeline, lanes[i], fold_order)
+        for i in range(len(result.codes))
     )
     if weight_port and not any(layer.folded for layer in layers):
         raise ValueError(

@@ -278,7 +278,7 @@ def fold_words(layer: LayerPlan) -> tuple[int, int, list[int]]:
                 j = int(layer.schedule[i, s, p])
                 if j < 0:
                     continue
-                flat = delay_index[int(layer.delays[i, j])] * layer.n_in + j
+                flat = _lane_index(layer, delay_index[int(layer.delays[i, j])], j)
                 word = (
                     (((flat << stream_bits) | int(layer.streams[i, j])) << (k + 1))
                     | (int(layer.signs[i, j] < 0) << k)
@@ -289,9 +289,23 @@ def fold_words(layer: LayerPlan) -> tuple[int, int, list[int]]:
     return width, layer.n_out * lanes * width, rows
 
 
+def _bank_size(layer: LayerPlan) -> int:
+    """Inputs a lane can reach per delay group: all of them (compact) or one bank."""
+    if layer.fold_order == "banked":
+        return -(-layer.n_in // layer.parallelism)
+    return layer.n_in
+
+
+def _lane_index(layer: LayerPlan, group: int, j: int) -> int:
+    """A word's input field: delay group and line, within the lane's reach."""
+    if layer.fold_order == "banked":
+        return group * _bank_size(layer) + j // layer.parallelism
+    return group * layer.n_in + j
+
+
 def _fold_fields(layer: LayerPlan) -> tuple[int, int]:
     """Bits of a folded word's input and stream fields."""
-    index_bits = max(1, _bits_for(len(layer.delay_values) * layer.n_in))
+    index_bits = max(1, _bits_for(len(layer.delay_values) * _bank_size(layer)))
     return index_bits, _bits_for(len(layer.stream_defs))
 
 
@@ -327,6 +341,18 @@ def _folded_context(top: str, layer: LayerPlan) -> dict[str, Any]:
         for d in reversed(layer.stream_defs)
     ] or [f"{k}'d0"]
     word_width, mem_width, _ = fold_words(layer)
+    groups_n = len(layer.delay_values)
+    bank = _bank_size(layer)
+    if layer.fold_order == "banked":  # lane p reaches the lines j with j % P == p
+        banks = []
+        for p in reversed(range(lanes)):
+            for g in reversed(range(groups_n)):
+                for b in reversed(range(bank)):
+                    j = b * lanes + p
+                    banks.append(f"xvec[{g * layer.n_in + j}]" if j < layer.n_in else "1'b0")
+        banks_expr = "{" + ", ".join(banks) + "}"
+    else:
+        banks_expr = ""
     part_width = lanes.bit_length() + 1
     nodes: list[dict[str, Any]] = []
     regs = layer.registered_levels
@@ -357,6 +383,10 @@ def _folded_context(top: str, layer: LayerPlan) -> dict[str, Any]:
         slot_bits=max(1, _bits_for(layer.slots)),
         lines=lines,
         xvec_width=xvec_width,
+        banked=layer.fold_order == "banked",
+        fold_order=layer.fold_order,
+        bank_width=groups_n * bank,
+        banks_expr=banks_expr,
         xvec_expr="{" + ", ".join(groups) + "}" if len(groups) > 1 else groups[0],
         streams_width=max(1, len(layer.stream_defs)) * k,
         streams_expr="{" + ", ".join(streams) + "}" if len(streams) > 1 else streams[0],

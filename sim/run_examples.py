@@ -14,9 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from runner import run_sim
-
 import numpy as np
+from runner import run_sim
 
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build

@@ -165,11 +165,12 @@ def test_folded_lint_clean_and_deterministic(tmp_path, weight_port):
     assert proc.returncode == 0 and "%Warning" not in proc.stderr, proc.stderr
 
 
-def test_fold_words_round_trip(tmp_path):
+@pytest.mark.parametrize("fold_order", ["compact", "banked"])
+def test_fold_words_round_trip(tmp_path, fold_order):
     """Decoding the folded memory gives back every stochastic synapse exactly once."""
     from compress.rtl import fold_words
 
-    plan = build(example_network(), tmp_path / "a", parallelism=2).plan
+    plan = build(example_network(), tmp_path / "a", parallelism=2, fold_order=fold_order).plan
     for layer in plan.layers:
         width, row_width, rows = fold_words(layer)
         assert row_width == layer.n_out * 2 * width and len(rows) == layer.slots
@@ -188,7 +189,11 @@ def test_fold_words_round_trip(tmp_path):
                     stream_bits = (len(layer.stream_defs) - 1).bit_length()
                     stream = (word >> (k + 1)) & ((1 << stream_bits) - 1)
                     flat = word >> (k + 1 + stream_bits)
-                    d, j = delays[flat // layer.n_in], flat % layer.n_in
+                    if fold_order == "banked":  # lane p's bank: lines j % 2 == p
+                        bank = -(-layer.n_in // 2)
+                        d, j = delays[flat // bank], (flat % bank) * 2 + p
+                    else:
+                        d, j = delays[flat // layer.n_in], flat % layer.n_in
                     assert layer.schedule[i, s, p] == j
                     assert (code, sign, stream, d) == (
                         layer.codes[i, j],

@@ -118,7 +118,8 @@ def test_folded_matches_parallel_and_golden(tmp_path, parallelism):
     assert np.array_equal(counts, reference)
 
 
-def test_folded_mixed_layers_match_golden(tmp_path):
+@pytest.mark.parametrize("fold_order", ["compact", "banked"])
+def test_folded_mixed_layers_match_golden(tmp_path, fold_order):
     """A folded layer feeding a fully parallel one and the other way round, with leak."""
     rng = np.random.default_rng(8)
     net = Network(
@@ -129,7 +130,9 @@ def test_folded_mixed_layers_match_golden(tmp_path):
         )
     )
     config = CompressionConfig(bits=6, prune_percentile=30)
-    build(net, tmp_path / "b", config, parallelism=[3, "full", 1])
+    build(net, tmp_path / "b", config, parallelism=[3, "full", 2], fold_order=fold_order)
+    plan = load_plan(tmp_path / "b")
+    assert plan.layers[0].fold_order == fold_order
     tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", steps=30, seed=3, gaps=0.2)
     assert (tests, failures) == (1, 0)
 
