@@ -20,7 +20,7 @@ import numpy as np
 from .amaranth_rtl import LINT_WAIVERS, render_amaranth
 from .network import Network, network_arrays, write_npz
 from .passes import CompressionConfig, CompressionResult, compress_network
-from .plan import STOCHASTIC, LayerPlan, NetworkPlan, Stream, plan_network
+from .plan import DELAY_RAM_MIN_BITS, STOCHASTIC, LayerPlan, NetworkPlan, Stream, plan_network
 from .report import build_markdown, build_report
 from .rtl import _render, fold_words, render_rtl
 
@@ -127,6 +127,7 @@ def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
                 slots=d["slots"],
                 schedule=arrays.get(f"schedule_{index}"),
                 fold_order=d["fold_order"],
+                delay_ram=d["delay_ram"],
             )
         )
     return NetworkPlan(design["top"], tuple(layers), design.get("weight_port", False))
@@ -148,6 +149,7 @@ def build(
     parallelism: int | str | Sequence[int | str | None] | None = None,
     weight_port: bool = False,
     fold_order: str = "compact",
+    delay_ram_bits: int = DELAY_RAM_MIN_BITS,
 ) -> BuildResult:
     """Compress ``network`` and write the hardware build folder ``out``.
 
@@ -182,6 +184,9 @@ def build(
         How folded layers spread synapses over lanes
         (:data:`compress.plan.FOLD_ORDERS`): ``compact`` needs the fewest clocks,
         ``banked`` far smaller input multiplexers.
+    delay_ram_bits : int
+        Delay buffers of at least this many bits become a RAM ring
+        (:data:`compress.plan.DELAY_RAM_MIN_BITS` by default).
 
     Returns
     -------
@@ -209,6 +214,7 @@ def build(
         parallelism=parallelism,
         weight_port=weight_port,
         fold_order=fold_order,
+        delay_ram_bits=delay_ram_bits,
     )
     rtl = EMITTERS[emitter](plan)
     files: dict[str, str | bytes] = {f"rtl/{name}": text for name, text in sorted(rtl.items())}

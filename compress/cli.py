@@ -181,6 +181,14 @@ def example(output: Path, name: str) -> None:
     "(lane p reads inputs j % P == p: much smaller input multiplexers).",
 )
 @click.option(
+    "--delay-ram-bits",
+    type=int,
+    default=1024,
+    show_default=True,
+    help="Delay buffers holding at least this many bits become a RAM ring buffer "
+    "instead of shift registers.",
+)
+@click.option(
     "--weight-port",
     is_flag=True,
     help="Add w_en/w_layer/w_addr/w_data to write the folded layers' weight memories "
@@ -197,6 +205,7 @@ def build(
     parallelism: str,
     layer_parallelism: tuple[str, ...],
     fold_order: str,
+    delay_ram_bits: int,
     weight_port: bool,
     **options: object,
 ) -> None:
@@ -216,6 +225,7 @@ def build(
             parallelism=lanes,
             weight_port=weight_port,
             fold_order=fold_order,
+            delay_ram_bits=delay_ram_bits,
         )
     except (ValueError, FileExistsError) as exc:
         raise click.ClickException(f"{model}: {exc}") from exc

@@ -23,6 +23,7 @@ from .passes import CompressionResult
 
 __all__ = [
     "CONSTANT",
+    "DELAY_RAM_MIN_BITS",
     "DROPPED",
     "FOLD_ORDERS",
     "PIPELINES",
@@ -38,6 +39,8 @@ __all__ = [
 DROPPED, CONSTANT, STOCHASTIC = 0, 1, 2
 #: Membrane registers are at most this wide.
 MAX_VW = 32
+#: Delay buffers of at least this many bits (sum of the lines' depths) become a RAM ring.
+DELAY_RAM_MIN_BITS = 1024
 #: Clocks a folded layer adds to its slots: latch, memory read, lane bits, partial
 #: sums, accumulate, neuron (see ``hdl_templates/folded.v.j2``).
 FOLD_LATENCY = 5
@@ -110,6 +113,10 @@ class LayerPlan:
         handles in slot ``s``, or -1 for an empty slot (see :data:`FOLD_ORDERS`).
     fold_order : str
         One of :data:`FOLD_ORDERS`.
+    delay_ram : bool
+        The delay buffers are one RAM ring (depth: the largest delay; one
+        registered read per delay value in use) instead of a shift register
+        per line; chosen when they hold at least ``delay_ram_bits`` bits.
     """
 
     index: int
@@ -137,6 +144,7 @@ class LayerPlan:
     slots: int = 0
     schedule: np.ndarray | None = None
     fold_order: str = "compact"
+    delay_ram: bool = False
 
     @property
     def folded(self) -> bool:
@@ -317,6 +325,7 @@ def _layer_dict(layer: LayerPlan) -> dict[str, Any]:
         "parallelism": "full" if layer.parallelism is None else layer.parallelism,
         "slots": layer.slots,
         "fold_order": layer.fold_order,
+        "delay_ram": layer.delay_ram,
     }
 
 
@@ -447,6 +456,7 @@ def _plan_layer(
     pipeline: str,
     parallelism: int | None,
     fold_order: str,
+    delay_ram_bits: int,
 ) -> LayerPlan:
     layer = result.network.layers[index]
     codes_obj = result.codes[index]
@@ -527,6 +537,8 @@ def _plan_layer(
         slots=slots,
         schedule=schedule,
         fold_order=fold_order if parallelism is not None else "compact",
+        delay_ram=int(delays.max(initial=0)) >= 2
+        and int(delays.max(axis=0).sum()) >= delay_ram_bits,
     )
 
 
@@ -538,6 +550,7 @@ def plan_network(
     parallelism: int | str | Sequence[int | str | None] | None = None,
     weight_port: bool = False,
     fold_order: str = "compact",
+    delay_ram_bits: int = DELAY_RAM_MIN_BITS,
 ) -> NetworkPlan:
     """Plan the hardware of a compressed network.
 
@@ -562,6 +575,9 @@ def plan_network(
         be reloaded at run time without synthesis (needs a folded layer).
     fold_order : {"compact", "banked"}
         How folded layers spread synapses over lanes (:data:`FOLD_ORDERS`).
+    delay_ram_bits : int
+        A layer whose delay buffers hold at least this many bits (and whose
+        largest delay is at least 2) gets a RAM ring instead of shift registers.
 
     Returns
     -------
@@ -573,10 +589,16 @@ def plan_network(
         raise ValueError(f"pipeline must be one of {', '.join(PIPELINES)}, not {pipeline!r}")
     if fold_order not in FOLD_ORDERS:
         raise ValueError(f"fold_order must be one of {', '.join(FOLD_ORDERS)}, not {fold_order!r}")
+    if (
+        isinstance(delay_ram_bits, bool)
+        or not isinstance(delay_ram_bits, int)
+        or delay_ram_bits < 1
+    ):
+        raise ValueError(f"delay_ram_bits must be a positive integer, not {delay_ram_bits!r}")
     lanes = _parallelism(parallelism, len(result.codes))
     pool = _StreamPool()
     layers = tuple(
-        _plan_layer(i, result, pool, pipeline, lanes[i], fold_order)
+        _plan_layer(i, result, pool, pipeline, lanes[i], fold_order, delay_ram_bits)
         for i in range(len(result.codes))
     )
     if weight_port and not any(layer.folded for layer in layers):

@@ -138,6 +138,46 @@ def _comparators(
     return comparators, [terms[name] for name in sorted(terms)]
 
 
+def _delays(
+    layer: LayerPlan, source: str
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None, dict[tuple[int, int], str]]:
+    """The layer's delay buffers: shift-register lines, or a RAM ring (``layer.delay_ram``).
+
+    ``source`` is the vector shifted in at each accepted step (``in_spikes`` in a
+    fully parallel layer, ``x_q`` in a folded one).  Returns the shift-register
+    lines, the RAM context (or None) and the Verilog of ``x(t - d)`` for every
+    (line, delay >= 1) a synapse uses.
+    """
+    used = sorted(
+        {
+            (int(j), int(layer.delays[i, j]))
+            for i, j in zip(*np.nonzero((layer.classes != 0) & (layer.delays > 0)), strict=True)
+        }
+    )
+    if not layer.delay_ram:
+        lines = []
+        for j, depth in enumerate(layer.line_depths):
+            if depth:
+                name = f"dl{j}"
+                src = f"{source}[{j}]"
+                nxt = src if depth == 1 else f"{{{name}[{depth - 2}:0], {src}}}"
+                lines.append({"name": name, "depth": depth, "next": nxt})
+        return lines, None, {(j, d): f"dl{j}[{d - 1}]" for j, d in used}
+    delayed = [j for j, depth in enumerate(layer.line_depths) if depth]
+    pos = {j: n for n, j in enumerate(delayed)}
+    depth = max(layer.line_depths)
+    ram = {
+        "lines": delayed,
+        "depth": depth,
+        "bits": depth * len(delayed),
+        "addr_bits": max(1, _bits_for(depth)),
+        "count_bits": depth.bit_length(),
+        "write_expr": "{" + ", ".join(f"{source}[{j}]" for j in reversed(delayed)) + "}",
+        "reads": [{"delay": d} for d in sorted({d for _, d in used})],
+    }
+    return [], ram, {(j, d): f"dr{d}[{pos[j]}]" for j, d in used}
+
+
 def _registers(layer: LayerPlan) -> list[dict[str, Any]]:
     k = layer.k
     return [
@@ -198,12 +238,7 @@ def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
         }
         for s, d in enumerate(layer.stream_defs)
     ]
-    lines = []
-    for j, depth in enumerate(layer.line_depths):
-        if depth:
-            name = f"dl{j}"
-            nxt = f"in_spikes[{j}]" if depth == 1 else f"{{{name}[{depth - 2}:0], in_spikes[{j}]}}"
-            lines.append({"name": name, "depth": depth, "next": nxt})
+    lines, ram, tap = _delays(layer, "in_spikes")
     stochastic = classes == STOCHASTIC
     pairs = sorted(set(zip(layer.streams[stochastic].tolist(), layer.codes[stochastic].tolist())))
     tables = layer.stream_tables()
@@ -224,7 +259,7 @@ def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
         polarity: dict[int, list[str]] = {1: [], -1: []}
         for j in np.flatnonzero(classes[i] != 0):
             d = int(layer.delays[i, j])
-            x = f"in_spikes[{j}]" if d == 0 else f"dl{j}[{d - 1}]"
+            x = f"in_spikes[{j}]" if d == 0 else tap[(int(j), d)]
             if classes[i, j] == CONSTANT:
                 leaf = x
             else:
@@ -242,6 +277,7 @@ def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
         "speed": speed,
         "streams": streams,
         "lines": lines,
+        "ram": ram,
         "terms": cmp_terms,
         "comparators": comparators,
         "valids": valids[:-1],
@@ -319,21 +355,13 @@ def _folded_context(top: str, layer: LayerPlan) -> dict[str, Any]:
     classes = layer.classes
     context = _common(top, layer)
     neurons = [_neuron(layer, i) for i in range(layer.n_out)]
-    lines = []
-    for j, depth in enumerate(layer.line_depths):
-        if depth:
-            name = f"dl{j}"
-            nxt = f"x_q[{j}]" if depth == 1 else f"{{{name}[{depth - 2}:0], x_q[{j}]}}"
-            lines.append({"name": name, "depth": depth, "next": nxt})
+    lines, ram, tap = _delays(layer, "x_q")
     groups = []
     for d in reversed(layer.delay_values):
         if d == 0:
             groups.append("x_q")
             continue
-        bits = [
-            f"dl{j}[{d - 1}]" if layer.line_depths[j] >= d else "1'b0"
-            for j in reversed(range(layer.n_in))
-        ]
+        bits = [tap.get((j, d), "1'b0") for j in reversed(range(layer.n_in))]
         groups.append("{" + ", ".join(bits) + "}")
     xvec_width = len(layer.delay_values) * layer.n_in
     streams = [
@@ -361,7 +389,7 @@ def _folded_context(top: str, layer: LayerPlan) -> dict[str, Any]:
         polarity: dict[int, list[str]] = {1: [], -1: []}
         for j in np.flatnonzero(classes[i] == CONSTANT):
             d = int(layer.delays[i, j])
-            polarity[int(layer.signs[i, j])].append(f"x_q[{j}]" if d == 0 else f"dl{j}[{d - 1}]")
+            polarity[int(layer.signs[i, j])].append(f"x_q[{j}]" if d == 0 else tap[(int(j), d)])
         pos = _tree(polarity[1], layer.tree_levels, regs, f"p{i}", nodes)
         neg = _tree(polarity[-1], layer.tree_levels, regs, f"n{i}", nodes)
         n["const_expr"] = " - ".join(
@@ -382,6 +410,7 @@ def _folded_context(top: str, layer: LayerPlan) -> dict[str, Any]:
         slots=layer.slots,
         slot_bits=max(1, _bits_for(layer.slots)),
         lines=lines,
+        ram=ram,
         xvec_width=xvec_width,
         banked=layer.fold_order == "banked",
         fold_order=layer.fold_order,

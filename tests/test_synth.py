@@ -1,8 +1,9 @@
 """Slow tier: Yosys synthesis of generated designs for the three families."""
 
+import numpy as np
 import pytest
 
-from compress import CompressionConfig, example_network
+from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build
 from compress.synth import FAMILIES, find_tool, synthesize
 
@@ -44,3 +45,45 @@ def test_unknown_family():
         ValueError, match=r"^family must be one of ice40, ecp5, xilinx, not 'gw1n'$"
     ):
         synthesize(".", "gw1n")
+
+
+#: Block-RAM primitives per family.
+BRAMS = {"ice40": ("SB_RAM40_4K",), "ecp5": ("DP16KD",), "xilinx": ("RAMB18E1", "RAMB36E1")}
+
+
+def _brams(stat, family):
+    return sum(stat["num_cells_by_type"].get(cell, 0) for cell in BRAMS[family])
+
+
+def _ffs(stat):
+    cells = stat["num_cells_by_type"]
+    return sum(n for c, n in cells.items() if c.startswith(("SB_DFF", "TRELLIS_FF", "FD")))
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+@pytest.mark.parametrize("weight_port", [False, True])
+def test_folded_weight_memory_is_block_ram(tmp_path, family, weight_port):
+    """A folded 64-16 layer's weight memory maps to block RAM, with or without a write port."""
+    rng = np.random.default_rng(2)
+    w = rng.uniform(0.05, 0.95, (16, 64)) * rng.choice([-1, 1], (16, 64))
+    net = Network((Layer(w, threshold=3.0),))
+    result = build(net, tmp_path / "b", parallelism=4, fold_order="banked", weight_port=weight_port)
+    assert '(* ram_style = "block" *)' in (tmp_path / "b" / "rtl/sc_network_layer0.v").read_text()
+    stat = synthesize(tmp_path / "b", family)
+    assert _brams(stat, family) >= 1, stat["num_cells_by_type"]
+    assert result.plan.layers[0].slots == 16
+
+
+def test_long_delays_go_to_a_ram_ring(tmp_path):
+    """64 lines delayed by up to 60 steps: block RAM instead of 3840 flip-flops."""
+    rng = np.random.default_rng(4)
+    w = rng.uniform(-1, 1, (4, 64))
+    delays = rng.choice([0.0, 30.0, 60.0], (4, 64))
+    net = Network((Layer(w, delays=delays, threshold=2.0),))
+    ring = build(net, tmp_path / "ring").plan.layers[0]
+    shift = build(net, tmp_path / "shift", delay_ram_bits=10**6).plan.layers[0]
+    assert ring.delay_ram and not shift.delay_ram
+    ring_stat = synthesize(tmp_path / "ring", "ice40")
+    shift_stat = synthesize(tmp_path / "shift", "ice40")
+    assert _brams(ring_stat, "ice40") >= 1
+    assert _ffs(ring_stat) < _ffs(shift_stat) / 4, (_ffs(ring_stat), _ffs(shift_stat))
