@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all venv iverilog test test-slow test-all demo sim lint bench bench-hw clean
+.PHONY: all venv iverilog test test-slow test-all demo sim lint bench bench-hw bench-fold clean
 
 all: test
 
@@ -58,6 +58,9 @@ bench: venv
 
 bench-hw: venv iverilog
 	$(BIN)/python bench/bench_hw.py
+
+bench-fold: venv
+	$(BIN)/python bench/bench_fold.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis sim_build demo_out bench_out

@@ -29,7 +29,7 @@ CONFIGS = {
 FOLDINGS = (("full", "full"), ("P=4", 4), ("P=1", 1))
 FOLDED_STEPS = 60
 #: The large network: layer 0 folded, layer 1 fully parallel.
-LARGE = ((784, 128, 10), [16, "full"], 5)
+LARGE = ((784, 128, 10), [16, "full"], 12)
 
 
 def large_network() -> Network:
