@@ -162,3 +162,35 @@ def test_weight_port_reloads_weights(tmp_path):
         tmp_path / "b", tmp_path / "w2", steps=20, golden=tmp_path / "g", reload=False
     )
     assert (tests, failures) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("parallelism", "pipeline"), [("full", "area"), (2, "area"), ("full", "speed")]
+)
+def test_delay_ram_ring_matches_golden(tmp_path, parallelism, pipeline):
+    """Delay buffers as a RAM ring (threshold 1 bit): same counts as the golden model."""
+    result = build(
+        example_network(),
+        tmp_path / "b",
+        parallelism=parallelism,
+        pipeline=pipeline,
+        delay_ram_bits=1,
+    )
+    assert all(layer.delay_ram for layer in result.plan.layers)
+    text = (tmp_path / "b" / "rtl" / "sc_network_layer0.v").read_text()
+    assert "dmem" in text and "dl1" not in text
+    tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", steps=40, gaps=0.3)
+    assert (tests, failures) == (1, 0)
+
+
+def test_long_delays_default_to_ram_and_match_golden(tmp_path):
+    """Delays up to 40 steps on 32 lines (1280 bits): a RAM ring by default, exact over 90 steps."""
+    rng = np.random.default_rng(6)
+    w = rng.uniform(-1, 1, (5, 32))
+    delays = rng.choice([0.0, 1.0, 17.0, 40.0], (5, 32))
+    delays[:, 0] = 40.0  # every neuron reaches back 40 steps on line 0
+    net = Network((Layer(w, delays=delays, threshold=1.5),))
+    result = build(net, tmp_path / "b")
+    assert result.plan.layers[0].delay_ram and sum(result.plan.layers[0].line_depths) >= 1024
+    tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", steps=90, gaps=0.1)
+    assert (tests, failures) == (1, 0)
