@@ -1,7 +1,7 @@
 """Folded versus fully parallel layers: Yosys cells of a 256-64 layer (issue 4).
 
-Builds one 256-64 layer of 8-bit stochastic weights fully parallel and folded
-at P = 8 (both fold orders), synthesizes each with Yosys for the requested
+Builds one 256-64 layer of 8-bit stochastic weights fully parallel, folded at
+P = 8 (both fold orders) and at P = 1, synthesizes each with Yosys for the requested
 families and prints LUTs, flip-flops and block-RAM cells side by side, plus the
 clocks per step.  The weight memory of a folded layer must come out as block
 RAM (SB_RAM40_4K, DP16KD, RAMB18E1/RAMB36E1), not LUTs.
@@ -24,7 +24,12 @@ from compress.synth import FAMILIES, synthesize
 
 WORK = Path("bench_out")
 BRAM_CELLS = ("SB_RAM40_4K", "DP16KD", "RAMB18E1", "RAMB36E1")
-VARIANTS = (("full", None, "compact"), ("P=8 compact", 8, "compact"), ("P=8 banked", 8, "banked"))
+VARIANTS = (
+    ("full", None, "compact"),
+    ("P=8 compact", 8, "compact"),
+    ("P=8 banked", 8, "banked"),
+    ("P=1", 1, "compact"),
+)
 
 
 def layer_256_64() -> Network:
@@ -47,6 +52,9 @@ def cells(stat: dict) -> tuple[int, int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--families", nargs="+", default=sorted(FAMILIES), choices=FAMILIES)
+    parser.add_argument(
+        "--variants", nargs="+", default=[v[0] for v in VARIANTS], choices=[v[0] for v in VARIANTS]
+    )
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     net = layer_256_64()
@@ -57,6 +65,8 @@ def main() -> None:
     )
     for family in args.families:
         for label, parallelism, order in VARIANTS:
+            if label not in args.variants:
+                continue
             folder = WORK / f"fold_256_64_{label.replace('=', '').replace(' ', '_')}_{family}"
             result = build(net, folder, force=True, parallelism=parallelism, fold_order=order)
             start = time.perf_counter()
