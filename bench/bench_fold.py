@@ -20,6 +20,7 @@ import numpy as np
 
 from compress import Layer, Network
 from compress.build import build
+from compress.plan import HardwareOptions
 from compress.synth import FAMILIES, synthesize
 
 WORK = Path("bench_out")
@@ -68,7 +69,8 @@ def main() -> None:
             if label not in args.variants:
                 continue
             folder = WORK / f"fold_256_64_{label.replace('=', '').replace(' ', '_')}_{family}"
-            result = build(net, folder, force=True, parallelism=parallelism, fold_order=order)
+            hardware = HardwareOptions(parallelism=parallelism, fold_order=order)
+            result = build(net, folder, hardware=hardware, force=True)
             start = time.perf_counter()
             luts, ffs, brams = cells(synthesize(folder, family))
             seconds = time.perf_counter() - start

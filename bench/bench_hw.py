@@ -22,6 +22,7 @@ import numpy as np
 
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build
+from compress.plan import HardwareOptions
 from compress.synth import place_and_route, synthesize
 
 WORK = Path("bench_out")
@@ -97,8 +98,8 @@ def main() -> None:
             stochastic_layer(),
             folder,
             CompressionConfig(prune_percentile=percentile),
+            HardwareOptions(pipeline="speed"),
             force=True,
-            pipeline="speed",
         )
         counts = res.plan.layers[0].class_counts()
         synthesize(folder, "ice40", wrap=True)

@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import numpy as np
 from .amaranth_rtl import LINT_WAIVERS, render_amaranth
 from .network import Network, network_arrays, write_npz
 from .passes import CompressionConfig, CompressionResult, compress_network
-from .plan import DELAY_RAM_MIN_BITS, STOCHASTIC, LayerPlan, NetworkPlan, Stream, plan_network
+from .plan import STOCHASTIC, HardwareOptions, LayerPlan, NetworkPlan, Stream, plan_network
 from .report import build_markdown, build_report
 from .rtl import _render, fold_words, render_rtl
 
@@ -141,15 +140,11 @@ def build(
     network: Network,
     out: str | os.PathLike[str],
     config: CompressionConfig | None = None,
+    hardware: HardwareOptions | None = None,
     *,
     top: str = "sc_network",
     force: bool = False,
     emitter: str = "jinja",
-    pipeline: str = "area",
-    parallelism: int | str | Sequence[int | str | None] | None = None,
-    weight_port: bool = False,
-    fold_order: str = "compact",
-    delay_ram_bits: int = DELAY_RAM_MIN_BITS,
 ) -> BuildResult:
     """Compress ``network`` and write the hardware build folder ``out``.
 
@@ -162,6 +157,9 @@ def build(
         ``design.json``, ``report.json``, ``report.md`` and ``<top>.core``.
     config : CompressionConfig, optional
         Compression options; the default only quantizes to 8 bits.
+    hardware : HardwareOptions, optional
+        Pipelining, folding (parallelism, fold order), weight port and delay
+        buffers; fully parallel ``area`` hardware by default.
     top : str
         Top module name.
     force : bool
@@ -169,24 +167,9 @@ def build(
     emitter : {"jinja", "amaranth"}
         How the Verilog is written: Jinja2 templates (default; a 784-128-10
         network takes about a second) or the Amaranth components of
-        ``hdl_templates.components`` (several seconds per thousand synapses).
-        Both give the same hardware, checked against the golden model.
-    pipeline : {"area", "speed"}
-        Pipelining preset (see :func:`compress.plan.plan_network`).
-    parallelism : int, "full", None, or one of them per layer
-        Synapse lanes per neuron of folded layers (see
-        :func:`compress.plan.plan_network`); fully parallel by default.
-    weight_port : bool
-        Add ``w_en``/``w_layer``/``w_addr``/``w_data`` to the top: writes rows of
-        the folded layers' weight memories (format in ``design.json``) while the
-        network is idle, so weights can change without synthesis.
-    fold_order : {"compact", "banked"}
-        How folded layers spread synapses over lanes
-        (:data:`compress.plan.FOLD_ORDERS`): ``compact`` needs the fewest clocks,
-        ``banked`` far smaller input multiplexers.
-    delay_ram_bits : int
-        Delay buffers of at least this many bits become a RAM ring
-        (:data:`compress.plan.DELAY_RAM_MIN_BITS` by default).
+        ``hdl_templates.components`` (several seconds per thousand synapses;
+        fully parallel layers only).  Both give the same hardware, checked
+        against the golden model.
 
     Returns
     -------
@@ -207,15 +190,7 @@ def build(
             f"output folder must be empty or new, not {str(out)!r} (use --force to replace it)"
         )
     compression = compress_network(network, config)
-    plan = plan_network(
-        compression,
-        top,
-        pipeline=pipeline,
-        parallelism=parallelism,
-        weight_port=weight_port,
-        fold_order=fold_order,
-        delay_ram_bits=delay_ram_bits,
-    )
+    plan = plan_network(compression, top, hardware)
     rtl = EMITTERS[emitter](plan)
     files: dict[str, str | bytes] = {f"rtl/{name}": text for name, text in sorted(rtl.items())}
     if emitter == "amaranth":

@@ -11,6 +11,7 @@ from .build import build as build_folder
 from .examples import EXAMPLES, example_path
 from .network import load_network, save_network
 from .passes import CompressionConfig, compress_network
+from .plan import HardwareOptions
 from .report import compression_dict, compression_markdown
 
 __all__ = ["main"]
@@ -214,18 +215,15 @@ def build(
     network = load_network(model)
     lanes = _lanes(parallelism, layer_parallelism, len(network.layers))
     try:
-        result = build_folder(
-            network,
-            output,
-            config,
-            top=top,
-            force=force,
-            emitter=emitter,
+        hardware = HardwareOptions(
             pipeline=pipeline,
             parallelism=lanes,
-            weight_port=weight_port,
             fold_order=fold_order,
+            weight_port=weight_port,
             delay_ram_bits=delay_ram_bits,
+        )
+        result = build_folder(
+            network, output, config, hardware, top=top, force=force, emitter=emitter
         )
     except (ValueError, FileExistsError) as exc:
         raise click.ClickException(f"{model}: {exc}") from exc

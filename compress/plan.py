@@ -28,6 +28,7 @@ __all__ = [
     "FOLD_ORDERS",
     "PIPELINES",
     "STOCHASTIC",
+    "HardwareOptions",
     "LayerPlan",
     "NetworkPlan",
     "Stream",
@@ -542,24 +543,12 @@ def _plan_layer(
     )
 
 
-def plan_network(
-    result: CompressionResult,
-    top: str = "sc_network",
-    *,
-    pipeline: str = "area",
-    parallelism: int | str | Sequence[int | str | None] | None = None,
-    weight_port: bool = False,
-    fold_order: str = "compact",
-    delay_ram_bits: int = DELAY_RAM_MIN_BITS,
-) -> NetworkPlan:
-    """Plan the hardware of a compressed network.
+@dataclass(frozen=True)
+class HardwareOptions:
+    """How a compressed network becomes hardware (what :func:`plan_network` builds).
 
-    Parameters
+    Attributes
     ----------
-    result : CompressionResult
-        From :func:`compress.compress_network`.
-    top : str
-        Name of the top module (a Verilog identifier).
     pipeline : {"area", "speed"}
         ``area`` (default): popcount trees registered every 3 levels, the
         fewest flip-flops.  ``speed``: trees registered every 2 levels, the
@@ -570,39 +559,78 @@ def plan_network(
         Synapse lanes per neuron: ``None`` or ``"full"`` for a fully parallel
         layer (one step per clock), an integer ``P >= 1`` for a folded one
         (weight words from block RAM, ``slots + FOLD_LATENCY`` clocks per step).
+    fold_order : {"compact", "banked"}
+        How folded layers spread synapses over lanes (:data:`FOLD_ORDERS`).
     weight_port : bool
         Add a write port into the folded layers' weight memories, so weights can
         be reloaded at run time without synthesis (needs a folded layer).
-    fold_order : {"compact", "banked"}
-        How folded layers spread synapses over lanes (:data:`FOLD_ORDERS`).
     delay_ram_bits : int
         A layer whose delay buffers hold at least this many bits (and whose
         largest delay is at least 2) gets a RAM ring instead of shift registers.
+    """
+
+    pipeline: str = "area"
+    parallelism: int | str | Sequence[int | str | None] | None = None
+    fold_order: str = "compact"
+    weight_port: bool = False
+    delay_ram_bits: int = DELAY_RAM_MIN_BITS
+
+    def __post_init__(self) -> None:
+        if self.pipeline not in PIPELINES:
+            raise ValueError(
+                f"pipeline must be one of {', '.join(PIPELINES)}, not {self.pipeline!r}"
+            )
+        if self.fold_order not in FOLD_ORDERS:
+            raise ValueError(
+                f"fold_order must be one of {', '.join(FOLD_ORDERS)}, not {self.fold_order!r}"
+            )
+        bits = self.delay_ram_bits
+        if isinstance(bits, bool) or not isinstance(bits, int) or bits < 1:
+            raise ValueError(f"delay_ram_bits must be a positive integer, not {bits!r}")
+        if isinstance(self.parallelism, list):  # hashable, like every other field
+            object.__setattr__(self, "parallelism", tuple(self.parallelism))
+
+
+def plan_network(
+    result: CompressionResult,
+    top: str = "sc_network",
+    hardware: HardwareOptions | None = None,
+) -> NetworkPlan:
+    """Plan the hardware of a compressed network.
+
+    Parameters
+    ----------
+    result : CompressionResult
+        From :func:`compress.compress_network`.
+    top : str
+        Name of the top module (a Verilog identifier).
+    hardware : HardwareOptions, optional
+        Pipelining, folding, weight port and delay buffers; fully parallel
+        ``area`` hardware by default.
 
     Returns
     -------
     NetworkPlan
     """
+    hardware = hardware or HardwareOptions()
     if not isinstance(top, str) or not top.isidentifier() or not top.isascii():
         raise ValueError(f"top must be a Verilog identifier, not {top!r}")
-    if pipeline not in PIPELINES:
-        raise ValueError(f"pipeline must be one of {', '.join(PIPELINES)}, not {pipeline!r}")
-    if fold_order not in FOLD_ORDERS:
-        raise ValueError(f"fold_order must be one of {', '.join(FOLD_ORDERS)}, not {fold_order!r}")
-    if (
-        isinstance(delay_ram_bits, bool)
-        or not isinstance(delay_ram_bits, int)
-        or delay_ram_bits < 1
-    ):
-        raise ValueError(f"delay_ram_bits must be a positive integer, not {delay_ram_bits!r}")
-    lanes = _parallelism(parallelism, len(result.codes))
+    lanes = _parallelism(hardware.parallelism, len(result.codes))
     pool = _StreamPool()
     layers = tuple(
-        _plan_layer(i, result, pool, pipeline, lanes[i], fold_order, delay_ram_bits)
+        _plan_layer(
+            i,
+            result,
+            pool,
+            hardware.pipeline,
+            lanes[i],
+            hardware.fold_order,
+            hardware.delay_ram_bits,
+        )
         for i in range(len(result.codes))
     )
-    if weight_port and not any(layer.folded for layer in layers):
+    if hardware.weight_port and not any(layer.folded for layer in layers):
         raise ValueError(
             "weight_port needs a folded layer (parallelism P), not only fully parallel ones"
         )
-    return NetworkPlan(top, layers, weight_port)
+    return NetworkPlan(top, layers, hardware.weight_port)

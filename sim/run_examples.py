@@ -20,6 +20,7 @@ from runner import run_sim
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build
 from compress.examples import EXAMPLES
+from compress.plan import HardwareOptions
 
 CONFIGS = {
     "dense": CompressionConfig(),
@@ -75,7 +76,7 @@ def main() -> int:
             steps = LARGE[2]
         work = args.work / f"{name}_{label}_{fold.replace('=', '').replace(',', '_')}"
         shutil.rmtree(work, ignore_errors=True)
-        build(network, work / "design", config, parallelism=parallelism)
+        build(network, work / "design", config, HardwareOptions(parallelism=parallelism))
         start = time.perf_counter()
         tests, failures, counts = run_sim(
             work / "design", work / "sim", steps=steps, simulator=args.simulator

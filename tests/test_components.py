@@ -10,7 +10,7 @@ from compress import CompressionConfig, Layer, Network, example_network
 from compress.golden import neuron_update, simulate
 from compress.lfsr import lfsr_sequence
 from compress.passes import compress_network
-from compress.plan import plan_network
+from compress.plan import HardwareOptions, plan_network
 from hdl_templates.components import LFSR, LIF, Comparator, DelayLine, PopcountTree
 
 
@@ -138,7 +138,7 @@ def _check_network(plan, steps, seed, gaps):
 
 @pytest.mark.parametrize("pipeline", ["area", "speed"])
 def test_example_network_matches_golden(pipeline):
-    plan = plan_network(compress_network(example_network()), pipeline=pipeline)
+    plan = plan_network(compress_network(example_network()), hardware=HardwareOptions(pipeline))
     got = _check_network(plan, 70, 3, 0.3)
     # Without gaps, layer l's results come exactly latency clocks after their step.
     fast = simulate_components(plan, np.zeros((10, plan.n_in), bool), gaps=0.0)
@@ -162,4 +162,5 @@ def test_pruned_random_network_matches_golden(pipeline):
         )
     )
     config = CompressionConfig(bits=5, prune_percentile=30)
-    _check_network(plan_network(compress_network(net, config), pipeline=pipeline), 60, 4, 0.2)
+    hardware = HardwareOptions(pipeline)
+    _check_network(plan_network(compress_network(net, config), hardware=hardware), 60, 4, 0.2)

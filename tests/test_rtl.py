@@ -8,6 +8,7 @@ import pytest
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build, load_plan
 from compress.golden import simulate
+from compress.plan import HardwareOptions
 
 
 @pytest.mark.parametrize("emitter", ["jinja", "amaranth"])
@@ -152,8 +153,9 @@ def test_split_comparators_are_exact(tmp_path, k):
 @pytest.mark.skipif(_verilator() is None, reason="verilator is not installed")
 @pytest.mark.parametrize("weight_port", [False, True])
 def test_folded_lint_clean_and_deterministic(tmp_path, weight_port):
-    a = build(example_network(), tmp_path / "a", parallelism=[3, "full"], weight_port=weight_port)
-    build(example_network(), tmp_path / "b", parallelism=[3, "full"], weight_port=weight_port)
+    hardware = HardwareOptions(parallelism=[3, "full"], weight_port=weight_port)
+    a = build(example_network(), tmp_path / "a", hardware=hardware)
+    build(example_network(), tmp_path / "b", hardware=hardware)
     for rel in a.files:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
     files = [str(tmp_path / "a" / f) for f in a.files if f.endswith(".v")]
@@ -170,7 +172,8 @@ def test_fold_words_round_trip(tmp_path, fold_order):
     """Decoding the folded memory gives back every stochastic synapse exactly once."""
     from compress.rtl import fold_words
 
-    plan = build(example_network(), tmp_path / "a", parallelism=2, fold_order=fold_order).plan
+    hardware = HardwareOptions(parallelism=2, fold_order=fold_order)
+    plan = build(example_network(), tmp_path / "a", hardware=hardware).plan
     for layer in plan.layers:
         width, row_width, rows = fold_words(layer)
         assert row_width == layer.n_out * 2 * width and len(rows) == layer.slots
@@ -208,9 +211,9 @@ def test_fold_words_round_trip(tmp_path, fold_order):
 
 def test_parallelism_errors(tmp_path):
     with pytest.raises(ValueError, match=r"^layer 1: parallelism must be a positive integer"):
-        build(example_network(), tmp_path / "a", parallelism=[2, 0])
+        build(example_network(), tmp_path / "a", hardware=HardwareOptions(parallelism=[2, 0]))
     with pytest.raises(ValueError, match=r"^parallelism must list 2 layers, not 3$"):
-        build(example_network(), tmp_path / "a", parallelism=[2, 2, 2])
+        build(example_network(), tmp_path / "a", hardware=HardwareOptions(parallelism=[2, 2, 2]))
     with pytest.raises(ValueError, match=r"^weight_port needs a folded layer"):
-        build(example_network(), tmp_path / "a", weight_port=True)
+        build(example_network(), tmp_path / "a", hardware=HardwareOptions(weight_port=True))
     assert not (tmp_path / "a").exists()

@@ -10,13 +10,14 @@ from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build, load_plan
 from compress.golden import simulate
 from compress.network import write_npz
+from compress.plan import HardwareOptions
 
 pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs iverilog")
 
 
 @pytest.mark.parametrize("pipeline", ["area", "speed"])
 def test_example_matches_golden(tmp_path, pipeline):
-    build(example_network(), tmp_path / "b", pipeline=pipeline)
+    build(example_network(), tmp_path / "b", hardware=HardwareOptions(pipeline))
     tests, failures, counts = run_sim(tmp_path / "b", tmp_path / "w", steps=60, gaps=0.3)
     assert (tests, failures) == (1, 0) and counts.shape == (60, 4)
 
@@ -30,7 +31,12 @@ def test_random_pruned_network_matches_golden(tmp_path, pipeline):
             Layer(rng.uniform(-1, 1, (10, 16)), threshold=0.4, reset="subtract"),
         )
     )
-    build(net, tmp_path / "b", CompressionConfig(bits=6, prune_percentile=40), pipeline=pipeline)
+    build(
+        net,
+        tmp_path / "b",
+        CompressionConfig(bits=6, prune_percentile=40),
+        HardwareOptions(pipeline),
+    )
     tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", steps=50, seed=2, gaps=0.0)
     assert (tests, failures) == (1, 0)
 
@@ -55,7 +61,7 @@ def test_period_exactness_on_verilog(tmp_path, pipeline):
     w = rng.uniform(-1, 1, (6, 10))
     w[0, :3] = [1.0, -1.0, 0.0]  # constants and a dropped synapse
     net = Network((Layer(w, threshold=100.0),))
-    build(net, tmp_path / "b", CompressionConfig(bits=5), pipeline=pipeline)
+    build(net, tmp_path / "b", CompressionConfig(bits=5), HardwareOptions(pipeline))
     plan = load_plan(tmp_path / "b")
     layer = plan.layers[0]
     m = layer.max_code
@@ -75,7 +81,7 @@ def test_saturation_on_verilog(tmp_path, pipeline):
     """Membranes saturate at the bottom; a wrapping membrane would fire at the wrong steps."""
     w = np.array([[-1.0, -1.0, -1.0, 1.0], [1.0, 1.0, 1.0, -1.0]])
     net = Network((Layer(w, threshold=3.0, reset="subtract"),))
-    build(net, tmp_path / "b", CompressionConfig(bits=2), pipeline=pipeline)
+    build(net, tmp_path / "b", CompressionConfig(bits=2), HardwareOptions(pipeline))
     plan = load_plan(tmp_path / "b")
     layer = plan.layers[0]
     low = -(1 << (layer.v_width - 1))
@@ -92,7 +98,9 @@ def test_saturation_on_verilog(tmp_path, pipeline):
 @pytest.mark.parametrize("pipeline", ["area", "speed"])
 def test_amaranth_emitter_matches_golden(tmp_path, pipeline):
     """The Verilog the Amaranth components emit passes the same cocotb check."""
-    result = build(example_network(), tmp_path / "b", emitter="amaranth", pipeline=pipeline)
+    result = build(
+        example_network(), tmp_path / "b", None, HardwareOptions(pipeline), emitter="amaranth"
+    )
     assert "rtl/sc_network.v" in result.files and "rtl/lint.vlt" in result.files
     tests, failures, counts = run_sim(tmp_path / "b", tmp_path / "w", steps=50, gaps=0.3)
     assert (tests, failures) == (1, 0) and counts.shape == (50, 4)
@@ -102,7 +110,7 @@ def test_amaranth_emitter_matches_golden(tmp_path, pipeline):
 def test_folded_matches_parallel_and_golden(tmp_path, parallelism):
     """The example (constants, delays, both resets) folded at several P: same counts."""
     build(example_network(), tmp_path / "full")
-    build(example_network(), tmp_path / "b", parallelism=parallelism)
+    build(example_network(), tmp_path / "b", hardware=HardwareOptions(parallelism=parallelism))
     plan = load_plan(tmp_path / "b")
     if parallelism != "full":
         assert all(
@@ -130,7 +138,12 @@ def test_folded_mixed_layers_match_golden(tmp_path, fold_order):
         )
     )
     config = CompressionConfig(bits=6, prune_percentile=30)
-    build(net, tmp_path / "b", config, parallelism=[3, "full", 2], fold_order=fold_order)
+    build(
+        net,
+        tmp_path / "b",
+        config,
+        HardwareOptions(parallelism=[3, "full", 2], fold_order=fold_order),
+    )
     plan = load_plan(tmp_path / "b")
     assert plan.layers[0].fold_order == fold_order
     tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", steps=30, seed=3, gaps=0.2)
@@ -142,7 +155,11 @@ def test_weight_port_reloads_weights(tmp_path):
     import json
     import shutil as sh
 
-    build(example_network(), tmp_path / "b", parallelism=[2, 3], weight_port=True)
+    build(
+        example_network(),
+        tmp_path / "b",
+        hardware=HardwareOptions(parallelism=[2, 3], weight_port=True),
+    )
     design = json.loads((tmp_path / "b" / "design.json").read_text())
     assert {"w_en", "w_layer", "w_addr", "w_data"} <= set(design["ports"])
     sh.copytree(tmp_path / "b", tmp_path / "g")
@@ -169,13 +186,8 @@ def test_weight_port_reloads_weights(tmp_path):
 )
 def test_delay_ram_ring_matches_golden(tmp_path, parallelism, pipeline):
     """Delay buffers as a RAM ring (threshold 1 bit): same counts as the golden model."""
-    result = build(
-        example_network(),
-        tmp_path / "b",
-        parallelism=parallelism,
-        pipeline=pipeline,
-        delay_ram_bits=1,
-    )
+    hardware = HardwareOptions(pipeline, parallelism, delay_ram_bits=1)
+    result = build(example_network(), tmp_path / "b", hardware=hardware)
     assert all(layer.delay_ram for layer in result.plan.layers)
     text = (tmp_path / "b" / "rtl" / "sc_network_layer0.v").read_text()
     assert "dmem" in text and "dl1" not in text

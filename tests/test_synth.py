@@ -5,6 +5,7 @@ import pytest
 
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build
+from compress.plan import HardwareOptions
 from compress.synth import FAMILIES, find_tool, synthesize
 
 pytestmark = pytest.mark.slow
@@ -67,7 +68,8 @@ def test_folded_weight_memory_is_block_ram(tmp_path, family, weight_port):
     rng = np.random.default_rng(2)
     w = rng.uniform(0.05, 0.95, (16, 64)) * rng.choice([-1, 1], (16, 64))
     net = Network((Layer(w, threshold=3.0),))
-    result = build(net, tmp_path / "b", parallelism=4, fold_order="banked", weight_port=weight_port)
+    hardware = HardwareOptions(parallelism=4, fold_order="banked", weight_port=weight_port)
+    result = build(net, tmp_path / "b", hardware=hardware)
     assert '(* ram_style = "block" *)' in (tmp_path / "b" / "rtl/sc_network_layer0.v").read_text()
     stat = synthesize(tmp_path / "b", family)
     assert _brams(stat, family) >= 1, stat["num_cells_by_type"]
@@ -81,7 +83,8 @@ def test_long_delays_go_to_a_ram_ring(tmp_path):
     delays = rng.choice([0.0, 30.0, 60.0], (4, 64))
     net = Network((Layer(w, delays=delays, threshold=2.0),))
     ring = build(net, tmp_path / "ring").plan.layers[0]
-    shift = build(net, tmp_path / "shift", delay_ram_bits=10**6).plan.layers[0]
+    shift = build(net, tmp_path / "shift", hardware=HardwareOptions(delay_ram_bits=10**6))
+    shift = shift.plan.layers[0]
     assert ring.delay_ram and not shift.delay_ram
     ring_stat = synthesize(tmp_path / "ring", "ice40")
     shift_stat = synthesize(tmp_path / "shift", "ice40")
