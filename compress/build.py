@@ -133,7 +133,9 @@ def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
 
 
 def _core(plan: NetworkPlan, rtl: list[str]) -> str:
-    return _render("core.j2", top=plan.top, rtl=rtl)
+    mem = [f"mem/layer{layer.index}.hex" for layer in plan.layers if layer.folded]
+    filesets = "rtl, mem" if mem else "rtl"
+    return _render("core.j2", top=plan.top, rtl=rtl, mem=mem, filesets=filesets)
 
 
 def build(

@@ -282,6 +282,14 @@ class NetworkPlan:
                 **(self.weight_port_widths() if self.weight_port else {}),
             },
             "weight_port": self.weight_port,
+            "parameters": (
+                {
+                    "MEM_DIR": 'folder of the mem/*.hex files read by $readmemh, default "mem/" '
+                    "(relative to the simulator's or synthesis tool's working directory)"
+                }
+                if self.folded
+                else {}
+            ),
             "n_in": self.n_in,
             "n_out": self.n_out,
             "count_width": self.count_width,
