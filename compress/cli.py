@@ -175,11 +175,12 @@ def example(output: Path, name: str) -> None:
 )
 @click.option(
     "--fold-order",
-    type=click.Choice(["compact", "banked"]),
+    type=click.Choice(["compact", "banked", "aligned"]),
     default="compact",
     show_default=True,
     help="Folded layers: compact (fewest clocks, any lane reads any input) or banked "
-    "(lane p reads inputs j % P == p: much smaller input multiplexers).",
+    "(lane p reads inputs j % P == p: much smaller input multiplexers) or aligned (every "
+    "neuron's lane reads the same line: one multiplexer per lane; dropped synapses cost clocks).",
 )
 @click.option(
     "--delay-ram-bits",

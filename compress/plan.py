@@ -415,12 +415,21 @@ def fold_slots(widest: int, lanes: int) -> int:
 #: input (an n_in-way input multiplexer per lane), slots = ceil(max synapses / P).
 #: ``banked``: lane p holds the inputs j with j % P == p (an n_in/P-way multiplexer),
 #: slots = the most synapses of any neuron in any bank (more when pruning is uneven).
-FOLD_ORDERS = ("compact", "banked")
+#: ``aligned``: slot s lane p is the same input line for every neuron (the (s*P + p)-th
+#: line that any stochastic synapse uses), so one multiplexer per lane serves all
+#: neurons; slots = ceil(live lines / P), whatever each neuron dropped.
+FOLD_ORDERS = ("compact", "banked", "aligned")
 
 
 def _schedule(stochastic: np.ndarray, lanes: int, order: str) -> np.ndarray:
     """Each neuron's stochastic synapses in its lanes' slots (see :data:`FOLD_ORDERS`)."""
     n_out = stochastic.shape[0]
+    if order == "aligned":
+        live = np.flatnonzero(stochastic.any(axis=0))
+        slots = fold_slots(live.size, lanes)
+        out = np.full((n_out, slots * lanes), -1, dtype=np.int32)
+        out[:, : live.size] = np.where(stochastic[:, live], live[None, :], -1)
+        return out.reshape(n_out, slots, lanes)
     if order == "compact":
         slots = fold_slots(int(stochastic.sum(axis=1).max()), lanes)
     else:

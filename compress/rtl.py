@@ -298,8 +298,12 @@ def fold_words(layer: LayerPlan) -> tuple[int, int, list[int]]:
 
     Row ``s`` holds, for neuron ``i`` and lane ``p``, the word of the synapse
     ``layer.schedule[i, s, p]`` at bits ``(i * P + p) * W``:
-    ``{input, stream, sign (1 = negative), code}``, where ``input`` indexes the
-    ``x(t - d)`` groups (``d``-th delay value times ``n_in`` plus the line).
+    ``{input, stream, sign (1 = negative), code}``.  ``input`` says where the
+    lane finds the synapse's ``x(t - d)``: the delay group (the index of ``d`` in
+    ``layer.delay_values``) times the lane's reach plus the line within it
+    (compact: any line; banked: line ``j // P`` of lane ``p``'s bank; aligned:
+    the delay group only, the line being the lane's, shared by all neurons and
+    stored above the words at bits ``n_out * P * W + p * LB``).
     Empty slots are 0 (code 0 never fires: LFSR values are at least 1).
     """
     lanes, k = layer.parallelism, layer.k
@@ -321,14 +325,26 @@ def fold_words(layer: LayerPlan) -> tuple[int, int, list[int]]:
                     | int(layer.codes[i, j])
                 )
                 row |= word << ((i * lanes + p) * width)
+        if layer.fold_order == "aligned":
+            base, line_bits = layer.n_out * lanes * width, _line_bits(layer)
+            for p in range(lanes):
+                row |= max(0, int(layer.schedule[:, s, p].max())) << (base + p * line_bits)
         rows.append(row)
-    return width, layer.n_out * lanes * width, rows
+    shared = lanes * _line_bits(layer) if layer.fold_order == "aligned" else 0
+    return width, layer.n_out * lanes * width + shared, rows
+
+
+def _line_bits(layer: LayerPlan) -> int:
+    """Bits of an aligned lane's shared line number."""
+    return max(1, _bits_for(layer.n_in))
 
 
 def _bank_size(layer: LayerPlan) -> int:
     """Inputs a lane can reach per delay group: all of them (compact) or one bank."""
     if layer.fold_order == "banked":
         return -(-layer.n_in // layer.parallelism)
+    if layer.fold_order == "aligned":
+        return 1
     return layer.n_in
 
 
@@ -336,12 +352,13 @@ def _lane_index(layer: LayerPlan, group: int, j: int) -> int:
     """A word's input field: delay group and line, within the lane's reach."""
     if layer.fold_order == "banked":
         return group * _bank_size(layer) + j // layer.parallelism
-    return group * layer.n_in + j
+    return group * _bank_size(layer) + (0 if layer.fold_order == "aligned" else j)
 
 
 def _fold_fields(layer: LayerPlan) -> tuple[int, int]:
-    """Bits of a folded word's input and stream fields."""
-    index_bits = max(1, _bits_for(len(layer.delay_values) * _bank_size(layer)))
+    """Bits of a folded word's input and stream fields (aligned: 0 with one delay group)."""
+    reach = len(layer.delay_values) * _bank_size(layer)
+    index_bits = _bits_for(reach) if layer.fold_order == "aligned" else max(1, _bits_for(reach))
     return index_bits, _bits_for(len(layer.stream_defs))
 
 
@@ -381,6 +398,7 @@ def _folded_context(top: str, layer: LayerPlan) -> dict[str, Any]:
         banks_expr = "{" + ", ".join(banks) + "}"
     else:
         banks_expr = ""
+    aligned = layer.fold_order == "aligned"
     part_width = lanes.bit_length() + 1
     nodes: list[dict[str, Any]] = []
     regs = layer.registered_levels
@@ -413,6 +431,12 @@ def _folded_context(top: str, layer: LayerPlan) -> dict[str, Any]:
         ram=ram,
         xvec_width=xvec_width,
         banked=layer.fold_order == "banked",
+        aligned=aligned,
+        row_layout=f"{layer.n_out} neurons x {lanes} lanes x W"
+        + (f", then {lanes} lane lines x {_line_bits(layer)} bits" if aligned else ""),
+        groups=groups_n,
+        line_bits=_line_bits(layer),
+        words_width=layer.n_out * lanes * word_width,
         fold_order=layer.fold_order,
         bank_width=groups_n * bank,
         banks_expr=banks_expr,

@@ -167,7 +167,7 @@ def test_folded_lint_clean_and_deterministic(tmp_path, weight_port):
     assert proc.returncode == 0 and "%Warning" not in proc.stderr, proc.stderr
 
 
-@pytest.mark.parametrize("fold_order", ["compact", "banked"])
+@pytest.mark.parametrize("fold_order", ["compact", "banked", "aligned"])
 def test_fold_words_round_trip(tmp_path, fold_order):
     """Decoding the folded memory gives back every stochastic synapse exactly once."""
     from compress.rtl import fold_words
@@ -176,7 +176,8 @@ def test_fold_words_round_trip(tmp_path, fold_order):
     plan = build(example_network(), tmp_path / "a", hardware=hardware).plan
     for layer in plan.layers:
         width, row_width, rows = fold_words(layer)
-        assert row_width == layer.n_out * 2 * width and len(rows) == layer.slots
+        lines = 2 * max(1, (layer.n_in - 1).bit_length()) if fold_order == "aligned" else 0
+        assert row_width == layer.n_out * 2 * width + lines and len(rows) == layer.slots
         text = (tmp_path / "a" / f"mem/layer{layer.index}.hex").read_text().split()
         assert [int(t, 16) for t in text] == rows
         k, delays = layer.k, layer.delay_values
@@ -195,6 +196,10 @@ def test_fold_words_round_trip(tmp_path, fold_order):
                     if fold_order == "banked":  # lane p's bank: lines j % 2 == p
                         bank = -(-layer.n_in // 2)
                         d, j = delays[flat // bank], (flat % bank) * 2 + p
+                    elif fold_order == "aligned":  # the lane's line is shared, above the words
+                        line_bits = lines // 2
+                        shift = layer.n_out * 2 * width + p * line_bits
+                        d, j = delays[flat], (row >> shift) & ((1 << line_bits) - 1)
                     else:
                         d, j = delays[flat // layer.n_in], flat % layer.n_in
                     assert layer.schedule[i, s, p] == j

@@ -126,7 +126,7 @@ def test_folded_matches_parallel_and_golden(tmp_path, parallelism):
     assert np.array_equal(counts, reference)
 
 
-@pytest.mark.parametrize("fold_order", ["compact", "banked"])
+@pytest.mark.parametrize("fold_order", ["compact", "banked", "aligned"])
 def test_folded_mixed_layers_match_golden(tmp_path, fold_order):
     """A folded layer feeding a fully parallel one and the other way round, with leak."""
     rng = np.random.default_rng(8)
@@ -186,7 +186,7 @@ def test_weight_port_reloads_weights(tmp_path):
 )
 def test_delay_ram_ring_matches_golden(tmp_path, parallelism, pipeline):
     """Delay buffers as a RAM ring (threshold 1 bit): same counts as the golden model."""
-    hardware = HardwareOptions(pipeline, parallelism, delay_ram_bits=1)
+    hardware = HardwareOptions(pipeline, parallelism, "aligned", delay_ram_bits=1)
     result = build(example_network(), tmp_path / "b", hardware=hardware)
     assert all(layer.delay_ram for layer in result.plan.layers)
     text = (tmp_path / "b" / "rtl" / "sc_network_layer0.v").read_text()

@@ -68,7 +68,7 @@ def test_folded_weight_memory_is_block_ram(tmp_path, family, weight_port):
     rng = np.random.default_rng(2)
     w = rng.uniform(0.05, 0.95, (16, 64)) * rng.choice([-1, 1], (16, 64))
     net = Network((Layer(w, threshold=3.0),))
-    hardware = HardwareOptions(parallelism=4, fold_order="banked", weight_port=weight_port)
+    hardware = HardwareOptions(parallelism=4, fold_order="aligned", weight_port=weight_port)
     result = build(net, tmp_path / "b", hardware=hardware)
     assert '(* ram_style = "block" *)' in (tmp_path / "b" / "rtl/sc_network_layer0.v").read_text()
     stat = synthesize(tmp_path / "b", family)
