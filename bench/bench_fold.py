@@ -1,7 +1,7 @@
 """Folded versus fully parallel layers: Yosys cells of a 256-64 layer (issue 4).
 
 Builds one 256-64 layer of 8-bit stochastic weights fully parallel, folded at
-P = 8 (both fold orders) and at P = 1, synthesizes each with Yosys for the requested
+P = 8 (every fold order) and at P = 1, synthesizes each with Yosys for the requested
 families and prints LUTs, flip-flops and block-RAM cells side by side, plus the
 clocks per step.  The weight memory of a folded layer must come out as block
 RAM (SB_RAM40_4K, DP16KD, RAMB18E1/RAMB36E1), not LUTs.
@@ -29,7 +29,9 @@ VARIANTS = (
     ("full", None, "compact"),
     ("P=8 compact", 8, "compact"),
     ("P=8 banked", 8, "banked"),
+    ("P=8 aligned", 8, "aligned"),
     ("P=1", 1, "compact"),
+    ("P=1 aligned", 1, "aligned"),
 )
 
 
