@@ -7,6 +7,7 @@ place, so a failed build never leaves a half-written folder.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -127,6 +128,7 @@ def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
                 schedule=arrays.get(f"schedule_{index}"),
                 fold_order=d["fold_order"],
                 delay_ram=d["delay_ram"],
+                constants=d["constants"],
             )
         )
     return NetworkPlan(design["top"], tuple(layers), design.get("weight_port", False))
@@ -211,6 +213,11 @@ def build(
         for layer, (width, words) in zip(plan.layers, mems)
     ]
     design["rtl"] = sorted(f"rtl/{name}" for name in rtl)
+    design["build_options"] = {
+        "compression": dataclasses.asdict(compression.config),
+        "hardware": dataclasses.asdict(hardware or HardwareOptions()),
+        "emitter": emitter,
+    }
     report = build_report(plan, compression)
     files["design.json"] = json.dumps(design, indent=2, sort_keys=True) + "\n"
     files["report.json"] = json.dumps(report, indent=2, sort_keys=True) + "\n"
@@ -227,10 +234,11 @@ def build(
             else:
                 path.write_text(content)
         write_npz(tmp / "model.npz", _model_arrays(compression, plan))
+        write_npz(tmp / "source.npz", dict(network_arrays(network)))
         if out.exists():
             shutil.rmtree(out) if out.is_dir() else out.unlink()
         os.replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return BuildResult(out, plan, compression, tuple(sorted([*files, "model.npz"])))
+    return BuildResult(out, plan, compression, tuple(sorted([*files, "model.npz", "source.npz"])))

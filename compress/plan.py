@@ -114,6 +114,9 @@ class LayerPlan:
         handles in slot ``s``, or -1 for an empty slot (see :data:`FOLD_ORDERS`).
     fold_order : str
         One of :data:`FOLD_ORDERS`.
+    constants : bool
+        Full-scale codes are constant synapses (wires); ``False`` gives them
+        comparators too (``r <= M`` is always 1): the uncompressed baseline.
     delay_ram : bool
         The delay buffers are one RAM ring (depth: the largest delay; one
         registered read per delay value in use) instead of a shift register
@@ -146,6 +149,7 @@ class LayerPlan:
     schedule: np.ndarray | None = None
     fold_order: str = "compact"
     delay_ram: bool = False
+    constants: bool = True
 
     @property
     def folded(self) -> bool:
@@ -183,7 +187,8 @@ class LayerPlan:
         """Class of every synapse: DROPPED, CONSTANT or STOCHASTIC."""
         out = np.full(self.codes.shape, STOCHASTIC, dtype=np.int8)
         out[self.codes == 0] = DROPPED
-        out[self.codes == self.max_code] = CONSTANT
+        if self.constants:
+            out[self.codes == self.max_code] = CONSTANT
         return out
 
     def stream_tables(self) -> np.ndarray:
@@ -335,6 +340,7 @@ def _layer_dict(layer: LayerPlan) -> dict[str, Any]:
         "slots": layer.slots,
         "fold_order": layer.fold_order,
         "delay_ram": layer.delay_ram,
+        "constants": layer.constants,
     }
 
 
@@ -475,6 +481,7 @@ def _plan_layer(
     parallelism: int | None,
     fold_order: str,
     delay_ram_bits: int,
+    constants: bool,
 ) -> LayerPlan:
     layer = result.network.layers[index]
     codes_obj = result.codes[index]
@@ -491,7 +498,7 @@ def _plan_layer(
             )
         delays = layer.delays.astype(np.int64)
     delays[codes == 0] = 0
-    stochastic = (codes > 0) & (codes < max_code)
+    stochastic = (codes > 0) & ((codes < max_code) | (not constants))
     positive = np.count_nonzero((codes > 0) & (signs > 0), axis=1)
     negative = np.count_nonzero((codes > 0) & (signs < 0), axis=1)
     widest = max(int(positive.max()), int(negative.max()), 1)
@@ -504,7 +511,7 @@ def _plan_layer(
     if parallelism is not None:
         schedule = _schedule(stochastic, parallelism, fold_order)
         slots = schedule.shape[1]
-        constant = codes == max_code  # only the constant synapses have a popcount tree
+        constant = (codes == max_code) & constants  # only constants have a popcount tree
         tree_widest = max(
             int(np.count_nonzero(constant & (signs > 0), axis=1).max()),
             int(np.count_nonzero(constant & (signs < 0), axis=1).max()),
@@ -555,6 +562,7 @@ def _plan_layer(
         slots=slots,
         schedule=schedule,
         fold_order=fold_order if parallelism is not None else "compact",
+        constants=constants,
         delay_ram=int(delays.max(initial=0)) >= 2
         and int(delays.max(axis=0).sum()) >= delay_ram_bits,
     )
@@ -584,6 +592,9 @@ class HardwareOptions:
     delay_ram_bits : int
         A layer whose delay buffers hold at least this many bits (and whose
         largest delay is at least 2) gets a RAM ring instead of shift registers.
+    constants : bool
+        Full-scale codes become wires (default).  ``False`` gives every nonzero
+        code a comparator: the uncompressed baseline reports compare against.
     """
 
     pipeline: str = "area"
@@ -591,6 +602,7 @@ class HardwareOptions:
     fold_order: str = "compact"
     weight_port: bool = False
     delay_ram_bits: int = DELAY_RAM_MIN_BITS
+    constants: bool = True
 
     def __post_init__(self) -> None:
         if self.pipeline not in PIPELINES:
@@ -643,6 +655,7 @@ def plan_network(
             lanes[i],
             hardware.fold_order,
             hardware.delay_ram_bits,
+            hardware.constants,
         )
         for i in range(len(result.codes))
     )
