@@ -222,6 +222,9 @@ def build(
     files["design.json"] = json.dumps(design, indent=2, sort_keys=True) + "\n"
     files["report.json"] = json.dumps(report, indent=2, sort_keys=True) + "\n"
     files["report.md"] = build_markdown(report)
+    from .report_html import render_html  # matplotlib: imported only when a build runs
+
+    files["report.html"] = render_html(report)
     files[f"{top}.core"] = _core(plan, design["rtl"])
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))

@@ -230,3 +230,61 @@ def build(
         raise click.ClickException(f"{model}: {exc}") from exc
     click.echo((output / "report.md").read_text(), nl=False)
     click.echo(f"\nwrote {len(result.files)} files to {output}")
+
+
+@main.command()
+@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--target",
+    type=click.Choice(["ice40", "ecp5", "xilinx"]),
+    required=True,
+    help="FPGA family to measure for.",
+)
+@click.option("--synth", is_flag=True, help="Run Yosys and record LUT, FF, BRAM and carry cells.")
+@click.option("--pnr", is_flag=True, help="Also run nextpnr (ice40, ecp5) and record Fmax.")
+@click.option(
+    "--dense/--no-dense",
+    default=True,
+    show_default=True,
+    help="With --synth: build and measure the uncompressed baseline too (OUT/dense).",
+)
+@click.option("--device", default=None, help="nextpnr device (default up5k / 25k).")
+@click.option("--package", default=None, help="nextpnr package (default sg48 / CABGA256).")
+def report(
+    out: Path,
+    target: str,
+    synth: bool,
+    pnr: bool,
+    dense: bool,
+    device: str | None,
+    package: str | None,
+) -> None:
+    """Measure the build folder OUT and rewrite its report.json, report.md and report.html."""
+    from .measure import dense_baseline, measure, savings
+    from .report import write_reports
+
+    data = json.loads((out / "report.json").read_text())
+    if pnr and not synth:
+        raise click.UsageError("--pnr needs --synth")
+    try:
+        if synth:
+            data["measured"] = measure(out, target, pnr=pnr, device=device, package=package)
+            if dense:
+                base = dense_baseline(out)
+                base_report = json.loads((base / "report.json").read_text())
+                measured = measure(base, target, pnr=pnr, device=device, package=package)
+                data["dense"] = {
+                    "folder": "dense",
+                    "synapses": base_report["synapses"],
+                    "memory_bits": base_report["memory_bits"],
+                    "measured": measured,
+                }
+                mine = {**data["measured"], "synapses": data["synapses"]}
+                mine["memory_bits"] = data["memory_bits"]
+                theirs = {**measured, "synapses": base_report["synapses"]}
+                theirs["memory_bits"] = base_report["memory_bits"]
+                data["savings"] = savings(mine, theirs)
+    except (FileNotFoundError, RuntimeError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    write_reports(out, data)
+    click.echo((out / "report.md").read_text(), nl=False)

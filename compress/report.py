@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
 from typing import Any
 
 from .passes import CompressionResult
@@ -80,6 +83,10 @@ def compression_markdown(result: CompressionResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Version of report.json's layout; bumped when a field changes meaning or goes away.
+REPORT_SCHEMA = "sc-compress/report/2"
+
+
 def build_report(plan: Any, compression: CompressionResult) -> dict[str, Any]:
     """``report.json`` of a hardware build: per layer synapses by class, memory
     bits, delay buffers, widths, threshold conversion and latency."""
@@ -114,8 +121,11 @@ def build_report(plan: Any, compression: CompressionResult) -> dict[str, Any]:
                 "pipeline": layer.pipeline,
             }
         )
+    live = sum(la["synapses"]["constant"] + la["synapses"]["stochastic"] for la in layers)
     return {
-        "schema": "sc-compress/report/1",
+        "schema": REPORT_SCHEMA,
+        "synapses": live,
+        "memory_bits": sum(la["memory_bits"] for la in layers),
         "top": plan.top,
         "latency": plan.latency,
         "clocks_per_step": plan.clocks_per_step,
@@ -212,4 +222,55 @@ def build_markdown(report: dict[str, Any]) -> str:
             for w, c in zip(la["thresholds_weight_units"], la["thresholds_count_units"])
         )
         lines.append(f"- layer {la['index']} (unit {la['threshold_unit']:.6g}): {pairs}")
+    lines += _measured_markdown(report)
     return "\n".join(lines) + "\n"
+
+
+def _measured_markdown(report: dict[str, Any]) -> list[str]:
+    measured = report.get("measured")
+    if not measured:
+        return []
+    lines = ["", f"## Measured (Yosys synth_{measured['family']} -flatten)", ""]
+    keys = ("luts", "ffs", "brams", "carries")
+    rows = [["compressed", *(measured[k] for k in keys), measured.get("fmax_mhz", "-")]]
+    dense = report.get("dense")
+    if dense:
+        rows.append(
+            ["dense", *(dense["measured"][k] for k in keys), dense["measured"].get("fmax_mhz", "-")]
+        )
+        saved = report["savings"]
+        rows.append(["saved (%)", *(_or_dash(saved.get(k)) for k in keys), "-"])
+    lines += _table(["design", "LUT", "FF", "BRAM", "carry", "Fmax (MHz)"], rows)
+    for name, m in (("compressed", measured), ("dense", (dense or {}).get("measured", {}))):
+        if "pnr_error" in m:
+            lines += ["", f"nextpnr ({name}, {m['device']} {m['package']}): {m['pnr_error']}"]
+    if "fmax_mhz" in measured:
+        lines += [
+            "",
+            f"Fmax: nextpnr on {measured['device']} {measured['package']}, the design in a "
+            f"five-pin wrapper; {measured['logic_cells']}/{measured['logic_cells_available']} "
+            "logic cells.",
+        ]
+    if dense:
+        lines += [
+            "",
+            "Dense: the source network with compression off (same bits and hardware options, "
+            "no pruning, every nonzero code a comparator); "
+            f"synapses {dense['synapses']} -> {report['synapses']}, memory bits "
+            f"{dense['memory_bits']} -> {report['memory_bits']}.",
+        ]
+    return lines
+
+
+def _or_dash(value: object) -> object:
+    return "-" if value is None else value
+
+
+def write_reports(folder: str | os.PathLike[str], report: dict[str, Any]) -> None:
+    """Write ``report.json``, ``report.md`` and ``report.html`` of ``report`` into ``folder``."""
+    from .report_html import render_html
+
+    folder = Path(folder)
+    (folder / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    (folder / "report.md").write_text(build_markdown(report))
+    (folder / "report.html").write_text(render_html(report))

@@ -3,6 +3,7 @@ import json
 from click.testing import CliRunner
 
 from compress import example_path, load_network
+from compress.build import load_plan
 from compress.cli import main
 
 
@@ -52,3 +53,42 @@ def test_example_command(tmp_path):
     result = CliRunner().invoke(main, ["example", str(tmp_path / "e.npz")])
     assert result.exit_code == 0
     assert load_network(tmp_path / "e.npz").sizes == (16, 12, 4)
+
+
+def test_report_without_synthesis_rewrites_the_reports(tmp_path):
+    from click.testing import CliRunner
+
+    from compress import example_path
+    from compress.cli import main
+
+    runner = CliRunner()
+    res = runner.invoke(main, ["build", str(example_path()), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    (tmp_path / "o" / "report.html").unlink()
+    res = runner.invoke(main, ["report", str(tmp_path / "o"), "--target", "ice40"])
+    assert res.exit_code == 0, res.output
+    page = (tmp_path / "o" / "report.html").read_text()
+    assert (
+        page.startswith("<!DOCTYPE html>")
+        and "<svg" in page
+        and "http" not in page.split("<svg", 1)[0]
+    )
+    data = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert data["schema"] == "sc-compress/report/2" and "measured" not in data
+    res = runner.invoke(main, ["report", str(tmp_path / "o"), "--target", "ice40", "--pnr"])
+    assert res.exit_code != 0 and "--pnr needs --synth" in res.output
+
+
+def test_dense_baseline_has_no_constants_and_no_pruning(tmp_path):
+    from compress import CompressionConfig, example_network
+    from compress.build import build
+    from compress.measure import dense_baseline, savings
+
+    result = build(example_network(), tmp_path / "o", CompressionConfig(prune_percentile=40))
+    base = load_plan(dense_baseline(tmp_path / "o"))
+    for mine, theirs in zip(result.plan.layers, base.layers):
+        assert theirs.class_counts()["constant"] == 0
+        assert (theirs.codes > 0).sum() >= (mine.codes > 0).sum()
+        assert theirs.class_counts()["stochastic"] == int((theirs.codes > 0).sum())
+    assert savings({"luts": 60}, {"luts": 100}) == {"luts": 40.0}
+    assert savings({"brams": 0}, {"brams": 0}) == {"brams": None}

@@ -90,3 +90,28 @@ def test_long_delays_go_to_a_ram_ring(tmp_path):
     shift_stat = synthesize(tmp_path / "shift", "ice40")
     assert _brams(ring_stat, "ice40") >= 1
     assert _ffs(ring_stat) < _ffs(shift_stat) / 4, (_ffs(ring_stat), _ffs(shift_stat))
+
+
+def test_report_measures_compressed_and_dense(tmp_path):
+    """`sc-compress report --synth --pnr`: Yosys cells, Fmax, the dense baseline and savings."""
+    import json
+
+    from click.testing import CliRunner
+
+    from compress import example_path
+    from compress.cli import main
+
+    runner = CliRunner()
+    out = tmp_path / "o"
+    res = runner.invoke(
+        main, ["build", str(example_path()), "-o", str(out), "--prune-percentile", "50"]
+    )
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["report", str(out), "--target", "ice40", "--synth", "--pnr"])
+    assert res.exit_code == 0, res.output
+    data = json.loads((out / "report.json").read_text())
+    measured, dense = data["measured"], data["dense"]["measured"]
+    assert measured["luts"] > 0 and measured["fmax_mhz"] > 10 and measured["device"] == "up5k"
+    assert dense["luts"] > measured["luts"] and data["savings"]["luts"] > 0
+    assert (out / "dense" / "design.json").exists()
+    assert "dense" in (out / "report.html").read_text() and "## Measured" in res.output

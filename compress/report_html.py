@@ -1,0 +1,145 @@
+"""``report.html``: the build report as one offline page with inline SVG plots.
+
+The plots are drawn with matplotlib (Agg) as SVG text with a fixed hash salt
+and no date, so the same report gives the same page.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from .rtl import _render
+
+__all__ = ["render_html"]
+
+_COLOURS = {"dropped": "#bbbbbb", "constant": "#4c9be8", "stochastic": "#e8894c"}
+
+
+def _svg(fig: Any) -> str:
+    buffer = io.StringIO()
+    with plt.rc_context({"svg.hashsalt": "sc-compress", "svg.fonttype": "none"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _classes_svg(layers: list[dict[str, Any]]) -> str:
+    fig, ax = plt.subplots(figsize=(6, 2.8))
+    names = [f"layer {la['index']}" for la in layers]
+    bottom = [0] * len(layers)
+    for kind, colour in _COLOURS.items():
+        values = [la["synapses"][kind] for la in layers]
+        ax.bar(names, values, bottom=bottom, color=colour, label=kind)
+        bottom = [b + v for b, v in zip(bottom, values, strict=True)]
+    ax.set_ylabel("synapses")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return _svg(fig)
+
+
+def _compare_svg(measured: dict[str, Any], dense: dict[str, Any]) -> str:
+    keys = [k for k in ("luts", "ffs", "brams", "carries") if k in measured]
+    fig, ax = plt.subplots(figsize=(6, 2.8))
+    x = range(len(keys))
+    ax.bar(
+        [i - 0.2 for i in x], [dense[k] for k in keys], width=0.4, label="dense", color="#999999"
+    )
+    ax.bar(
+        [i + 0.2 for i in x],
+        [measured[k] for k in keys],
+        width=0.4,
+        label="compressed",
+        color="#e8894c",
+    )
+    ax.set_xticks(list(x), keys)
+    ax.set_ylabel("cells")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return _svg(fig)
+
+
+def render_html(report: dict[str, Any]) -> str:
+    """The page for a ``report.json`` dictionary (:func:`compress.report.build_report`)."""
+    layers = report["layers"]
+    header = [
+        "layer",
+        "n_in x n_out",
+        "dropped",
+        "constant",
+        "stochastic",
+        "memory bits",
+        "lanes",
+        "latency",
+    ]
+    rows = [
+        [
+            la["index"],
+            f"{la['n_in']}x{la['n_out']}",
+            la["synapses"]["dropped"],
+            la["synapses"]["constant"],
+            la["synapses"]["stochastic"],
+            la["memory_bits"],
+            la["parallelism"],
+            la["latency"],
+        ]
+        for la in layers
+    ]
+    measured = report.get("measured")
+    dense = report.get("dense")
+    measured_rows: list[list[Any]] = []
+    measured_header = ["design", "LUT", "FF", "BRAM", "carry", "Fmax (MHz)"]
+    compare = ""
+    note = ""
+    if measured:
+
+        def row(name: str, m: dict[str, Any]) -> list[Any]:
+            return [name, m["luts"], m["ffs"], m["brams"], m["carries"], m.get("fmax_mhz", "-")]
+
+        measured_rows.append(row("compressed", measured))
+        if dense:
+            measured_rows.append(row("dense", dense["measured"]))
+            saved = report["savings"]
+            measured_rows.append(
+                [
+                    "saved (%)",
+                    *(
+                        "-" if saved.get(k) is None else saved[k]
+                        for k in ("luts", "ffs", "brams", "carries")
+                    ),
+                    "-",
+                ]
+            )
+            compare = _compare_svg(measured, dense["measured"])
+        note = (
+            f"Yosys synth_{measured['family']} -flatten"
+            + (
+                f"; Fmax from nextpnr on {measured['device']} {measured['package']} "
+                "(design in a five-pin wrapper)"
+                if "fmax_mhz" in measured
+                else ""
+            )
+            + "."
+        )
+    return _render(
+        "report.html.j2",
+        top=report["top"],
+        summary=(
+            f"Latency {report['latency']} clocks, one step every {report['clocks_per_step']} "
+            f"clock(s); out_counts {report['count_width']} bits per neuron."
+        ),
+        classes_svg=_classes_svg(layers),
+        layer_header=header,
+        layer_rows=rows,
+        measured_header=measured_header,
+        measured_rows=measured_rows,
+        measured_note=note,
+        dense=bool(dense),
+        compare_svg=compare,
+    )
