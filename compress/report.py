@@ -121,11 +121,18 @@ def build_report(plan: Any, compression: CompressionResult) -> dict[str, Any]:
                 "pipeline": layer.pipeline,
             }
         )
+    from .estimate import FAMILIES, estimate_structures, layer_structure
+
+    structures = [layer_structure(plan, layer) for layer in plan.layers]
+    estimates = {f: estimate_structures(plan, structures, f) for f in FAMILIES}
+    for index, la in enumerate(layers):
+        la["estimate"] = {f: estimates[f]["layers"][index] for f in FAMILIES}
     live = sum(la["synapses"]["constant"] + la["synapses"]["stochastic"] for la in layers)
     return {
         "schema": REPORT_SCHEMA,
         "synapses": live,
         "memory_bits": sum(la["memory_bits"] for la in layers),
+        "estimate": {f: estimates[f]["total"] for f in FAMILIES},
         "top": plan.top,
         "latency": plan.latency,
         "clocks_per_step": plan.clocks_per_step,
@@ -222,6 +229,11 @@ def build_markdown(report: dict[str, Any]) -> str:
             for w, c in zip(la["thresholds_weight_units"], la["thresholds_count_units"])
         )
         lines.append(f"- layer {la['index']} (unit {la['threshold_unit']:.6g}): {pairs}")
+    lines += ["", "## Estimated resources (analytical, no synthesis)", ""]
+    lines += _table(
+        ["family", "LUT", "FF", "BRAM"],
+        [[f, e["luts"], e["ffs"], e["brams"]] for f, e in sorted(report["estimate"].items())],
+    )
     lines += _measured_markdown(report)
     return "\n".join(lines) + "\n"
 
@@ -232,7 +244,11 @@ def _measured_markdown(report: dict[str, Any]) -> list[str]:
         return []
     lines = ["", f"## Measured (Yosys synth_{measured['family']} -flatten)", ""]
     keys = ("luts", "ffs", "brams", "carries")
-    rows = [["compressed", *(measured[k] for k in keys), measured.get("fmax_mhz", "-")]]
+    estimated = report["estimate"][measured["family"]]
+    rows = [
+        ["estimate", estimated["luts"], estimated["ffs"], estimated["brams"], "-", "-"],
+        ["compressed", *(measured[k] for k in keys), measured.get("fmax_mhz", "-")],
+    ]
     dense = report.get("dense")
     if dense:
         rows.append(

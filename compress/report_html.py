@@ -44,20 +44,24 @@ def _classes_svg(layers: list[dict[str, Any]]) -> str:
     return _svg(fig)
 
 
-def _compare_svg(measured: dict[str, Any], dense: dict[str, Any]) -> str:
-    keys = [k for k in ("luts", "ffs", "brams", "carries") if k in measured]
+def _compare_svg(
+    estimated: dict[str, Any], measured: dict[str, Any], dense: dict[str, Any] | None
+) -> str:
+    keys = ("luts", "ffs", "brams")
+    bars = [("estimate", estimated, "#4c9be8"), ("compressed", measured, "#e8894c")]
+    if dense:
+        bars.append(("dense", dense, "#999999"))
     fig, ax = plt.subplots(figsize=(6, 2.8))
+    width = 0.8 / len(bars)
+    for n, (label, values, colour) in enumerate(bars):
+        ax.bar(
+            [i + (n - (len(bars) - 1) / 2) * width for i in range(len(keys))],
+            [values[k] for k in keys],
+            width=width,
+            label=label,
+            color=colour,
+        )
     x = range(len(keys))
-    ax.bar(
-        [i - 0.2 for i in x], [dense[k] for k in keys], width=0.4, label="dense", color="#999999"
-    )
-    ax.bar(
-        [i + 0.2 for i in x],
-        [measured[k] for k in keys],
-        width=0.4,
-        label="compressed",
-        color="#e8894c",
-    )
     ax.set_xticks(list(x), keys)
     ax.set_ylabel("cells")
     ax.legend(frameon=False, fontsize=8)
@@ -102,7 +106,12 @@ def render_html(report: dict[str, Any]) -> str:
         def row(name: str, m: dict[str, Any]) -> list[Any]:
             return [name, m["luts"], m["ffs"], m["brams"], m["carries"], m.get("fmax_mhz", "-")]
 
+        estimated = report["estimate"][measured["family"]]
+        measured_rows.append(
+            ["estimate", estimated["luts"], estimated["ffs"], estimated["brams"], "-", "-"]
+        )
         measured_rows.append(row("compressed", measured))
+        compare = _compare_svg(estimated, measured, dense["measured"] if dense else None)
         if dense:
             measured_rows.append(row("dense", dense["measured"]))
             saved = report["savings"]
@@ -116,7 +125,6 @@ def render_html(report: dict[str, Any]) -> str:
                     "-",
                 ]
             )
-            compare = _compare_svg(measured, dense["measured"])
         note = (
             f"Yosys synth_{measured['family']} -flatten"
             + (

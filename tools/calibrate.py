@@ -1,0 +1,117 @@
+"""Synthesize the calibration set and fit the estimator's LUT model.
+
+``.venv/bin/python tools/calibrate.py`` synthesizes every design of
+:data:`compress.calibration.CALIBRATION` for the three families (about 10
+minutes), writes ``compress/data/calibration.json``, then fits the per-family
+LUT coefficients of :mod:`compress.estimate` and writes
+``compress/data/lut_model.json``.  ``--fit-only`` refits from the stored JSON.
+Commit both files.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from compress.build import build
+from compress.calibration import CALIBRATION, HOLDOUT
+from compress.measure import resources
+from compress.synth import FAMILIES, synthesize
+
+WORK = Path("bench_out/calibration")
+DATA = Path(__file__).resolve().parents[1] / "compress" / "data"
+OUT = DATA / "calibration.json"
+MODEL = DATA / "lut_model.json"
+#: Prior LUTs per feature unit (LUT4 families, LUT6); the fit stays near them.
+PRIORS = {
+    "lut4": {
+        "rom_logic_bits": 0.1,
+        "registered_bits": 0.3,
+        "adder_bits": 1.0,
+        "leaves": 0.3,
+        "comparator_terms": 1.5,
+        "neuron_bits": 4.0,
+        "mux_inputs": 0.5,
+        "lane_compares": 1.0,
+        "intercept": 0.0,
+    },
+    "lut6": {
+        "rom_logic_bits": 0.05,
+        "registered_bits": 0.2,
+        "adder_bits": 0.8,
+        "leaves": 0.2,
+        "comparator_terms": 1.0,
+        "neuron_bits": 3.0,
+        "mux_inputs": 0.35,
+        "lane_compares": 0.7,
+        "intercept": 0.0,
+    },
+}
+#: Weight of the pull towards the priors against the relative fit error.
+RIDGE = 0.05
+
+
+def run(args: tuple[int, str]) -> tuple[str, str, dict]:
+    index, family = args
+    design = (CALIBRATION + HOLDOUT)[index]
+    folder = WORK / f"{design.name}_{family}"
+    build(design.build_network(), folder, design.config, design.hardware, force=True)
+    return design.name, family, resources(synthesize(folder, family))
+
+
+def fit(figures: dict[str, dict[str, dict]]) -> dict[str, dict[str, float]]:
+    """Per-family LUT coefficients: relative least squares, pulled towards :data:`PRIORS`."""
+    import numpy as np
+
+    from compress.estimate import FEATURES, layer_structure
+    from compress.passes import compress_network
+    from compress.plan import plan_network
+
+    names = [*FEATURES, "intercept"]
+    model = {}
+    for family in sorted(FAMILIES):
+        prior = PRIORS["lut6" if family == "xilinx" else "lut4"]
+        rows, targets = [], []
+        for design in CALIBRATION:
+            measured = figures.get(design.name, {}).get(family)
+            if measured is None:
+                continue
+            plan = plan_network(
+                compress_network(design.build_network(), design.config),
+                "sc_network",
+                design.hardware,
+            )
+            x = np.zeros(len(names))
+            for layer in plan.layers:
+                features = layer_structure(plan, layer)["features"]
+                x[: len(FEATURES)] += [features[f] for f in FEATURES]
+                x[-1] += 1
+            rows.append(x / measured["luts"])  # relative error
+            targets.append(1.0)
+        scale = np.array([max(prior[n], 0.1) for n in names])
+        a = np.vstack([np.array(rows), RIDGE * np.diag(1 / scale)])
+        b = np.concatenate([targets, RIDGE * np.array([prior[n] for n in names]) / scale])
+        coefficients, *_ = np.linalg.lstsq(a, b, rcond=None)
+        model[family] = {n: round(float(c), 4) for n, c in zip(names, coefficients, strict=True)}
+    return model
+
+
+def main() -> None:
+    if "--fit-only" in sys.argv:
+        figures = json.loads(OUT.read_text())
+        MODEL.write_text(json.dumps(fit(figures), indent=2, sort_keys=True) + "\n")
+        return
+    jobs = [(i, f) for i in range(len(CALIBRATION + HOLDOUT)) for f in sorted(FAMILIES)]
+    figures: dict[str, dict[str, dict]] = {}
+    with ProcessPoolExecutor(max_workers=4) as pool:
+        for name, family, res in pool.map(run, jobs):
+            figures.setdefault(name, {})[family] = res
+            print(name, family, res, flush=True, file=sys.stderr)
+    OUT.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+    MODEL.write_text(json.dumps(fit(figures), indent=2, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    main()
