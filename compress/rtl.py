@@ -8,6 +8,7 @@ error that names the template).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import jinja2
@@ -220,6 +221,7 @@ def _common(top: str, layer: LayerPlan) -> dict[str, Any]:
     }
 
 
+@lru_cache(maxsize=8)  # the build renders a layer, then estimates its resources
 def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
     k = layer.k
     classes = layer.classes
@@ -367,6 +369,7 @@ def _bits_for(n: int) -> int:
     return (n - 1).bit_length()
 
 
+@lru_cache(maxsize=8)
 def _folded_context(top: str, layer: LayerPlan) -> dict[str, Any]:
     k, cw, lanes = layer.k, layer.count_width, layer.parallelism
     classes = layer.classes
@@ -467,8 +470,9 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
     for layer in plan.layers:
         if layer.folded:
             context = _folded_context(top, layer)
-            context["weight_port"] = plan.weight_port
-            files[f"{context['name']}.v"] = _render("folded.v.j2", **context)
+            files[f"{context['name']}.v"] = _render(
+                "folded.v.j2", **context, weight_port=plan.weight_port
+            )
         else:
             context = _layer_context(top, layer)
             files[f"{context['name']}.v"] = _render("layer.v.j2", **context)
