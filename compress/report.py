@@ -238,11 +238,13 @@ def build_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _measured_markdown(report: dict[str, Any]) -> list[str]:
-    measured = report.get("measured")
-    if not measured:
-        return []
-    lines = ["", f"## Measured (Yosys synth_{measured['family']} -flatten)", ""]
+#: Columns of the measured-resources table (report.md and report.html).
+MEASURED_HEADER = ("design", "LUT", "FF", "BRAM", "carry", "Fmax (MHz)")
+
+
+def measured_rows(report: dict[str, Any]) -> list[list[Any]]:
+    """Rows of the measured-resources table: estimate, compressed, dense, saved."""
+    measured = report["measured"]
     keys = ("luts", "ffs", "brams", "carries")
     estimated = report["estimate"][measured["family"]]
     rows = [
@@ -251,12 +253,20 @@ def _measured_markdown(report: dict[str, Any]) -> list[str]:
     ]
     dense = report.get("dense")
     if dense:
-        rows.append(
-            ["dense", *(dense["measured"][k] for k in keys), dense["measured"].get("fmax_mhz", "-")]
-        )
+        base = dense["measured"]
+        rows.append(["dense", *(base[k] for k in keys), base.get("fmax_mhz", "-")])
         saved = report["savings"]
         rows.append(["saved (%)", *(_or_dash(saved.get(k)) for k in keys), "-"])
-    lines += _table(["design", "LUT", "FF", "BRAM", "carry", "Fmax (MHz)"], rows)
+    return rows
+
+
+def _measured_markdown(report: dict[str, Any]) -> list[str]:
+    measured = report.get("measured")
+    if not measured:
+        return []
+    dense = report.get("dense")
+    lines = ["", f"## Measured (Yosys synth_{measured['family']} -flatten)", ""]
+    lines += _table(list(MEASURED_HEADER), measured_rows(report))
     for name, m in (("compressed", measured), ("dense", (dense or {}).get("measured", {}))):
         if "pnr_error" in m:
             lines += ["", f"nextpnr ({name}, {m['device']} {m['package']}): {m['pnr_error']}"]

@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from .report import MEASURED_HEADER, measured_rows
 from .rtl import _render
 
 __all__ = ["render_html"]
@@ -97,34 +98,13 @@ def render_html(report: dict[str, Any]) -> str:
     ]
     measured = report.get("measured")
     dense = report.get("dense")
-    measured_rows: list[list[Any]] = []
-    measured_header = ["design", "LUT", "FF", "BRAM", "carry", "Fmax (MHz)"]
+    rows_measured: list[list[Any]] = []
     compare = ""
     note = ""
     if measured:
-
-        def row(name: str, m: dict[str, Any]) -> list[Any]:
-            return [name, m["luts"], m["ffs"], m["brams"], m["carries"], m.get("fmax_mhz", "-")]
-
+        rows_measured = measured_rows(report)
         estimated = report["estimate"][measured["family"]]
-        measured_rows.append(
-            ["estimate", estimated["luts"], estimated["ffs"], estimated["brams"], "-", "-"]
-        )
-        measured_rows.append(row("compressed", measured))
         compare = _compare_svg(estimated, measured, dense["measured"] if dense else None)
-        if dense:
-            measured_rows.append(row("dense", dense["measured"]))
-            saved = report["savings"]
-            measured_rows.append(
-                [
-                    "saved (%)",
-                    *(
-                        "-" if saved.get(k) is None else saved[k]
-                        for k in ("luts", "ffs", "brams", "carries")
-                    ),
-                    "-",
-                ]
-            )
         note = (
             f"Yosys synth_{measured['family']} -flatten"
             + (
@@ -145,8 +125,8 @@ def render_html(report: dict[str, Any]) -> str:
         classes_svg=_classes_svg(layers),
         layer_header=header,
         layer_rows=rows,
-        measured_header=measured_header,
-        measured_rows=measured_rows,
+        measured_header=MEASURED_HEADER,
+        measured_rows=rows_measured,
         measured_note=note,
         dense=bool(dense),
         compare_svg=compare,
