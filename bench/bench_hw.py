@@ -5,7 +5,10 @@ Yosys ``synth_xilinx -flatten`` LUT and FF counts per stochastic synapse, its
 iCE40 size and its nextpnr Fmax on an ECP5-25k; the Fmax on an iCE40 UP5K of
 the same layer pruned until it fits (speed pipeline); the 64-32-10 network's
 LUTs with and without 50 % magnitude pruning; build time and peak memory for
-64-32-10 and 784-128-10; and Icarus simulation speed for 64-32-10.
+64-32-10 and 784-128-10; Icarus simulation speed for 64-32-10; and a sweep of
+LUT and FF per synapse (16 to 256 inputs, dense and pruned, fully parallel and
+folded), estimated and measured, next to a popcount's physical floor
+(``--sweep-only`` prints just the sweep).
 Place and route uses the five-pin wrapper of :func:`compress.synth.io_wrapper`.
 Run: ``make bench-hw`` (about 5 minutes).
 """
@@ -71,8 +74,55 @@ def build_cost(sizes: str) -> None:
     print(f"build {sizes.replace(', ', '-'):12s}: {out.stdout.strip()} (whole process)")
 
 
+#: The sweep: inputs per layer (16 neurons), magnitude-pruning percentiles, hardware.
+SWEEP_INPUTS = (16, 64, 256)
+SWEEP_PRUNING = (None, 50)
+SWEEP_HARDWARE = (
+    ("full", HardwareOptions()),
+    ("P=4 aligned", HardwareOptions(parallelism=4, fold_order="aligned")),
+)
+#: A popcount's physical floor: about 1.75 input bits per LUT6 (6:3 counters).
+POPCOUNT_FLOOR = 1 / 1.75
+
+
+def sweep() -> None:
+    """LUT and FF per live synapse, estimated and measured (Xilinx), next to the floor."""
+    from compress.estimate import estimate
+
+    print(
+        f"\nSweep: one layer of 16 neurons, 8-bit weights, synth_xilinx -flatten; "
+        f"popcount floor {POPCOUNT_FLOOR:.2f} LUT per synapse"
+    )
+    print(
+        f"{'n_in':>4s} {'pruned':>6s} {'hardware':12s} {'synapses':>8s} "
+        f"{'LUT/syn est':>11s} {'meas':>6s} {'FF/syn est':>10s} {'meas':>6s} {'BRAM':>4s}"
+    )
+    for n_in in SWEEP_INPUTS:
+        rng = np.random.default_rng(n_in)
+        net = Network((Layer(rng.uniform(-1, 1, (16, n_in)), threshold=3.0),))
+        for percentile in SWEEP_PRUNING:
+            for label, hardware in SWEEP_HARDWARE:
+                folder = WORK / f"sweep_{n_in}_{percentile}_{label.replace(' ', '_')}"
+                config = CompressionConfig(prune_percentile=percentile)
+                result = build(net, folder, config, hardware, force=True)
+                counts = result.plan.layers[0].class_counts()
+                live = counts["constant"] + counts["stochastic"]
+                est = estimate(result.plan, "xilinx")["total"]
+                luts, ffs = luts_ffs(synthesize(folder, "xilinx"))
+                brams = est["brams"]
+                print(
+                    f"{n_in:4d} {percentile or 0:5d}% {label:12s} {live:8d} "
+                    f"{est['luts'] / live:11.2f} {luts / live:6.2f} "
+                    f"{est['ffs'] / live:10.2f} {ffs / live:6.2f} {brams:4d}",
+                    flush=True,
+                )
+
+
 def main() -> None:
     WORK.mkdir(exist_ok=True)
+    if "--sweep-only" in sys.argv:
+        sweep()
+        return
     build_cost("64, 32, 10")
     build_cost("784, 128, 10")
 
@@ -133,6 +183,7 @@ def main() -> None:
         times[steps] = time.perf_counter() - start
     rate = 1000 / (times[1050] - times[50])
     print(f"Icarus (cocotb, golden check each step) 64-32-10: {rate:.0f} steps/s")
+    sweep()
     print(
         f"peak RSS of this script: "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
