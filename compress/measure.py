@@ -108,6 +108,11 @@ def dense_baseline(folder: str | Path, out: str | Path | None = None) -> Path:
     """
     folder = Path(folder)
     design = json.loads((folder / "design.json").read_text())
+    if "build_options" not in design or not (folder / "source.npz").exists():
+        raise FileNotFoundError(
+            f"{folder} must hold source.npz and build options (sc-compress >= this "
+            "version), not an older build; rebuild it"
+        )
     options = design["build_options"]
     compression = options["compression"]
     config = CompressionConfig(
@@ -116,10 +121,6 @@ def dense_baseline(folder: str | Path, out: str | Path | None = None) -> Path:
         max_delay=compression["max_delay"],
     )
     hardware = dict(options["hardware"], constants=False)
-    if hardware.get("weight_port") and not any(
-        layer["parallelism"] != "full" for layer in design["layers"]
-    ):
-        hardware["weight_port"] = False
     target = Path(out) if out is not None else folder / "dense"
     build(
         load_network(folder / "source.npz"),
