@@ -110,8 +110,8 @@ def dense_baseline(folder: str | Path, out: str | Path | None = None) -> Path:
     design = json.loads((folder / "design.json").read_text())
     if "build_options" not in design or not (folder / "source.npz").exists():
         raise FileNotFoundError(
-            f"{folder} must hold source.npz and build options (sc-compress >= this "
-            "version), not an older build; rebuild it"
+            f"{folder} must hold source.npz and design.json build_options, not a build "
+            "from an older sc-compress; rebuild it"
         )
     options = design["build_options"]
     compression = options["compression"]
