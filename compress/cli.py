@@ -268,11 +268,15 @@ def report(
         raise click.UsageError("--pnr needs --synth")
     try:
         if synth:
-            data["measured"] = measure(out, target, pnr=pnr, device=device, package=package)
+            data["measured"] = measure(
+                out, target, pnr=pnr, per_layer=True, device=device, package=package
+            )
             if dense:
                 base = dense_baseline(out)
                 base_report = json.loads((base / "report.json").read_text())
-                measured = measure(base, target, pnr=pnr, device=device, package=package)
+                measured = measure(
+                    base, target, pnr=pnr, per_layer=True, device=device, package=package
+                )
                 data["dense"] = {
                     "folder": "dense",
                     "synapses": base_report["synapses"],

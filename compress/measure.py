@@ -18,9 +18,17 @@ from .build import build
 from .network import load_network
 from .passes import CompressionConfig
 from .plan import HardwareOptions
+from .report import savings
 from .synth import FAMILIES, place_and_route, synthesize
 
-__all__ = ["PNR_DEVICES", "dense_baseline", "measure", "resources", "savings"]
+__all__ = [
+    "PNR_DEVICES",
+    "dense_baseline",
+    "layer_resources",
+    "measure",
+    "resources",
+    "savings",
+]
 
 #: nextpnr's default device and package per family (Fmax is measured on these).
 PNR_DEVICES = {"ice40": ("up5k", "sg48"), "ecp5": ("25k", "CABGA256")}
@@ -47,11 +55,42 @@ def resources(stat: dict[str, Any]) -> dict[str, int]:
     }
 
 
+def layer_resources(folder: str | Path, family: str) -> list[dict[str, int]]:
+    """Per-layer Yosys figures: the design synthesized without flattening.
+
+    Each layer module's cells are added up with those of the LFSR and neuron
+    modules it instantiates.  Without flattening Yosys cannot optimise across
+    module boundaries (the hidden layers' count registers stay, for one), so
+    the layers add up to more than the flattened total of :func:`measure`.
+    """
+    folder = Path(folder)
+    design = json.loads((folder / "design.json").read_text())
+    modules = {
+        name.lstrip("\\"): stat["num_cells_by_type"]
+        for name, stat in synthesize(folder, family, flatten=False)["modules"].items()
+    }
+
+    def rolled(name: str) -> dict[str, int]:
+        total: dict[str, int] = {}
+        for cell, count in modules[name].items():
+            parts = rolled(cell) if cell in modules else {cell: 1}
+            for kind, n in parts.items():
+                total[kind] = total.get(kind, 0) + count * n
+        return total
+
+    layers = []
+    for layer in design["layers"]:
+        cells = rolled(f"{design['top']}_layer{layer['index']}")
+        layers.append(resources({"num_cells_by_type": cells, "num_cells": sum(cells.values())}))
+    return layers
+
+
 def measure(
     folder: str | Path,
     family: str,
     *,
     pnr: bool = False,
+    per_layer: bool = False,
     device: str | None = None,
     package: str | None = None,
 ) -> dict[str, Any]:
@@ -65,6 +104,9 @@ def measure(
     pnr : bool
         Also place and route (iCE40 and ECP5 only) on ``device``/``package``
         (default :data:`PNR_DEVICES`).
+    per_layer : bool
+        Also synthesize without flattening for ``layers``: per-layer figures
+        (:func:`layer_resources`).
 
     Returns
     -------
@@ -81,6 +123,8 @@ def measure(
             f"pnr needs a family nextpnr supports ({', '.join(PNR_DEVICES)}), not {family!r}"
         )
     result: dict[str, Any] = {"family": family, **resources(synthesize(folder, family))}
+    if per_layer:
+        result["layers"] = layer_resources(folder, family)
     if pnr:
         device = device or PNR_DEVICES[family][0]
         package = package or PNR_DEVICES[family][1]
@@ -131,13 +175,3 @@ def dense_baseline(folder: str | Path, out: str | Path | None = None) -> Path:
         force=True,
     )
     return target
-
-
-def savings(compressed: dict[str, Any], dense: dict[str, Any]) -> dict[str, float | None]:
-    """Percent saved by compression for every figure both sides have."""
-    out: dict[str, float | None] = {}
-    for key in ("luts", "ffs", "brams", "carries", "memory_bits", "synapses"):
-        if key in compressed and key in dense:
-            base = dense[key]
-            out[key] = round(100.0 * (base - compressed[key]) / base, 1) if base else None
-    return out

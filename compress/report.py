@@ -267,6 +267,27 @@ def _measured_markdown(report: dict[str, Any]) -> list[str]:
     dense = report.get("dense")
     lines = ["", f"## Measured (Yosys synth_{measured['family']} -flatten)", ""]
     lines += _table(list(MEASURED_HEADER), measured_rows(report))
+    if "layers" in measured:
+        family = measured["family"]
+        header = ["layer", "LUT est", "LUT", "FF est", "FF", "BRAM est", "BRAM"]
+        rows = []
+        for index, (la, m) in enumerate(zip(report["layers"], measured["layers"], strict=True)):
+            est = la["estimate"][family]
+            row = [index, est["luts"], m["luts"], est["ffs"], m["ffs"], est["brams"], m["brams"]]
+            if dense and "layers" in dense["measured"]:
+                base = dense["measured"]["layers"][index]
+                saved = savings(m, base)
+                row += [base["luts"], base["ffs"], _or_dash(saved.get("luts"))]
+            rows.append(row)
+        if dense and "layers" in dense["measured"]:
+            header += ["dense LUT", "dense FF", "LUT saved (%)"]
+        lines += [
+            "",
+            "Per layer (synthesized without flattening: module boundaries keep logic the "
+            "flattened total drops, such as the hidden layers' count registers):",
+            "",
+        ]
+        lines += _table(header, rows)
     for name, m in (("compressed", measured), ("dense", (dense or {}).get("measured", {}))):
         if "pnr_error" in m:
             lines += ["", f"nextpnr ({name}, {m['device']} {m['package']}): {m['pnr_error']}"]
@@ -286,6 +307,16 @@ def _measured_markdown(report: dict[str, Any]) -> list[str]:
             f"{dense['memory_bits']} -> {report['memory_bits']}.",
         ]
     return lines
+
+
+def savings(compressed: dict[str, Any], dense: dict[str, Any]) -> dict[str, float | None]:
+    """Percent saved by compression for every figure both sides have."""
+    out: dict[str, float | None] = {}
+    for key in ("luts", "ffs", "brams", "carries", "memory_bits", "synapses"):
+        if key in compressed and key in dense:
+            base = dense[key]
+            out[key] = round(100.0 * (base - compressed[key]) / base, 1) if base else None
+    return out
 
 
 def _or_dash(value: object) -> object:

@@ -222,3 +222,17 @@ def test_parallelism_errors(tmp_path):
     with pytest.raises(ValueError, match=r"^weight_port needs a folded layer"):
         build(example_network(), tmp_path / "a", hardware=HardwareOptions(weight_port=True))
     assert not (tmp_path / "a").exists()
+
+
+def test_hardware_options_errors():
+    with pytest.raises(ValueError, match=r"^pipeline must be one of area, speed, not 'fast'$"):
+        HardwareOptions(pipeline="fast")
+    with pytest.raises(
+        ValueError, match=r"^fold_order must be one of compact, banked, aligned, not 'x'$"
+    ):
+        HardwareOptions(fold_order="x")
+    with pytest.raises(ValueError, match=r"^delay_ram_bits must be a positive integer, not 0$"):
+        HardwareOptions(delay_ram_bits=0)
+    with pytest.raises(ValueError, match=r"^delay_ram_bits must be a positive integer, not True$"):
+        HardwareOptions(delay_ram_bits=True)
+    assert HardwareOptions(parallelism=[2, "full"]).parallelism == (2, "full")

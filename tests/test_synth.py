@@ -114,4 +114,9 @@ def test_report_measures_compressed_and_dense(tmp_path):
     assert measured["luts"] > 0 and measured["fmax_mhz"] > 10 and measured["device"] == "up5k"
     assert dense["luts"] > measured["luts"] and data["savings"]["luts"] > 0
     assert (out / "dense" / "design.json").exists()
+    layers = measured["layers"]  # per layer, from the unflattened synthesis
+    assert len(layers) == 2 and all(la["luts"] > 0 for la in layers)
+    # Module boundaries keep registers the flattened design drops (the hidden counts).
+    assert measured["ffs"] <= sum(la["ffs"] for la in layers) <= measured["ffs"] * 1.5
+    assert "Per layer" in (out / "report.md").read_text()
     assert "dense" in (out / "report.html").read_text() and "## Measured" in res.output
