@@ -308,6 +308,12 @@ def fold_words(layer: LayerPlan) -> tuple[int, int, list[int]]:
     stored above the words at bits ``n_out * P * W + p * LB``).
     Empty slots are 0 (code 0 never fires: LFSR values are at least 1).
     """
+    width, row_width, rows = _fold_rows(layer)
+    return width, row_width, list(rows)
+
+
+@lru_cache(maxsize=8)  # read by the RTL, the memory file, the ports and the estimate
+def _fold_rows(layer: LayerPlan) -> tuple[int, int, tuple[int, ...]]:
     lanes, k = layer.parallelism, layer.k
     delay_index = {d: n for n, d in enumerate(layer.delay_values)}
     index_bits, stream_bits = _fold_fields(layer)
@@ -333,7 +339,7 @@ def fold_words(layer: LayerPlan) -> tuple[int, int, list[int]]:
                 row |= max(0, int(layer.schedule[:, s, p].max())) << (base + p * line_bits)
         rows.append(row)
     shared = lanes * _line_bits(layer) if layer.fold_order == "aligned" else 0
-    return width, layer.n_out * lanes * width + shared, rows
+    return width, layer.n_out * lanes * width + shared, tuple(rows)
 
 
 def _line_bits(layer: LayerPlan) -> int:
