@@ -76,11 +76,8 @@ CALIBRATION = (
         hardware=HardwareOptions(parallelism=8, fold_order="banked"),
     ),
     CalibrationDesign("delays_ram", "delays:3"),
-)
-
-#: Designs measured like the calibration set but never used to fit the LUT model:
-#: the check that the estimate holds on networks it has not seen.
-HOLDOUT = (
+    # The first held-out set; its figures were seen (and the estimate mended) before
+    # it joined the calibration set, so it no longer counts as unseen.
     CalibrationDesign("holdout_48_24_6", "random:21:48-24-6"),
     CalibrationDesign(
         "holdout_64_32_speed",
@@ -96,5 +93,89 @@ HOLDOUT = (
         "random:55:40-30-10",
         CompressionConfig(prune_percentile=20),
         HardwareOptions(parallelism=[3, 2], fold_order="aligned"),
+    ),
+    CalibrationDesign(
+        "fold4_compact_48_16", "random:61:48-16", hardware=HardwareOptions(parallelism=4)
+    ),
+    CalibrationDesign(
+        "fold8_compact_128_16",
+        "random:62:128-16",
+        CompressionConfig(prune_percentile=40),
+        HardwareOptions(parallelism=8),
+    ),
+    CalibrationDesign(
+        "fold2_banked_32_24_8",
+        "random:63:32-24-8",
+        hardware=HardwareOptions(parallelism=2, fold_order="banked"),
+    ),
+    CalibrationDesign(
+        "fold4_aligned_96_16_pruned",
+        "random:64:96-16",
+        CompressionConfig(prune_percentile=50),
+        HardwareOptions(parallelism=4, fold_order="aligned"),
+    ),
+    CalibrationDesign("full_bits4_48_24", "random:65:48-24", CompressionConfig(bits=4)),
+    CalibrationDesign(
+        "full_bits6_pruned70", "random:66:64-24-8", CompressionConfig(bits=6, prune_percentile=70)
+    ),
+    CalibrationDesign(
+        "fold2_weight_port_32_16",
+        "random:67:32-16",
+        hardware=HardwareOptions(parallelism=2, weight_port=True),
+    ),
+    CalibrationDesign(
+        "speed_pruned_32_16",
+        "random:68:32-16",
+        CompressionConfig(prune_percentile=30),
+        HardwareOptions("speed"),
+    ),
+    CalibrationDesign(
+        "no_constants_bits4_48_16",
+        "random:69:48-16",
+        CompressionConfig(bits=4),
+        HardwareOptions(constants=False),
+    ),
+    CalibrationDesign("delays_fold2", "delays:5", hardware=HardwareOptions(parallelism=2)),
+    CalibrationDesign(
+        "rom_fold4_aligned_16_16",
+        "random:81:16-16",
+        CompressionConfig(prune_percentile=50),
+        HardwareOptions(parallelism=4, fold_order="aligned"),
+    ),
+    CalibrationDesign(
+        "rom_fold2_compact_24_12_6", "random:82:24-12-6", hardware=HardwareOptions(parallelism=2)
+    ),
+)
+
+#: Designs measured like the calibration set but never used to fit the LUT model:
+#: the check that the estimate holds on networks it has not seen.  They were
+#: synthesized once, after the model was fitted, and not used to change it.
+HOLDOUT = (
+    CalibrationDesign(
+        "unseen_56_28_pruned35", "random:71:56-28", CompressionConfig(prune_percentile=35)
+    ),
+    CalibrationDesign(
+        "unseen_72_24_fold3", "random:72:72-24", hardware=HardwareOptions(parallelism=3)
+    ),
+    CalibrationDesign(
+        "unseen_40_20_8_banked",
+        "random:73:40-20-8",
+        CompressionConfig(prune_percentile=20),
+        HardwareOptions(parallelism=[4, 2], fold_order="banked"),
+    ),
+    CalibrationDesign(
+        "unseen_64_16_aligned_bits6",
+        "random:74:64-16",
+        CompressionConfig(bits=6),
+        HardwareOptions(parallelism=8, fold_order="aligned"),
+    ),
+    CalibrationDesign(
+        "unseen_48_32_10_speed", "random:75:48-32-10", hardware=HardwareOptions("speed")
+    ),
+    CalibrationDesign(
+        "unseen_delays_fold3",
+        "delays:8",
+        CompressionConfig(prune_percentile=25),
+        HardwareOptions(parallelism=3),
     ),
 )

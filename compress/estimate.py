@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources as importlib_resources
 from typing import Any
@@ -34,6 +35,7 @@ __all__ = [
     "FEATURES",
     "HOLDOUT_LUT_TOLERANCE",
     "LUT_TOLERANCE",
+    "Memory",
     "estimate",
     "estimate_structures",
     "family_cost",
@@ -66,10 +68,23 @@ FEATURES = (
     "comparator_terms",  # constant-comparator terms and comparators (fully parallel)
     "neuron_bits",  # membrane bits of every neuron (LIF arithmetic)
     "mux_inputs",  # inputs of every input-line and stream multiplexer (folded)
-    "lane_compares",  # stream <= code comparator bits of the folded lanes
+    "lane_compares",  # stream <= code comparator bits of the folded lanes (block RAM words)
+    "rom_lane_compares",  # ... of the folded lanes whose words come from a ROM made of logic
     "rom_logic_bits",  # bits of small read-only weight memories that become logic
     "registered_bits",  # pipeline-register bits inside the popcount trees and count stage
 )
+
+
+@dataclass(frozen=True)
+class Memory:
+    """A memory of a layer, as the estimate sees it."""
+
+    width: int  # bits per word after Yosys drops the constant columns
+    depth: int  # words
+    reads: int  # read ports (each needs its own block RAM)
+    block: bool  # the RTL asks for block RAM
+    writable: bool  # written at run time (a RAM, not a ROM)
+    read_ffs: int  # read-register flip-flops when the memory is not a block RAM
 
 
 def _bram_blocks(width: int, depth: int, family: str) -> int:
@@ -83,10 +98,16 @@ def _bram_blocks(width: int, depth: int, family: str) -> int:
     return min(options)[1]
 
 
-def _constant_columns(rows: list[int], width: int) -> int:
-    """Bits that change between rows; Yosys drops the constant ones from a ROM."""
+def _rom_columns(rows: list[int], width: int) -> tuple[int, int]:
+    """(changing, distinct) columns of a read-only memory.
+
+    Yosys drops the columns that never change from a ROM (what is left is the
+    width of its block RAM).  A ROM that becomes logic keeps one read register
+    per distinct changing column: registers computing the same function of the
+    address are merged.
+    """
     if not rows:
-        return 0
+        return 0, 0
     size = (width + 7) // 8
     bits = np.unpackbits(
         np.frombuffer(b"".join(r.to_bytes(size, "little") for r in rows), dtype=np.uint8).reshape(
@@ -95,7 +116,9 @@ def _constant_columns(rows: list[int], width: int) -> int:
         axis=1,
         bitorder="little",
     )[:, :width]
-    return int(np.count_nonzero(bits.min(axis=0) != bits.max(axis=0)))
+    changing = bits[:, bits.min(axis=0) != bits.max(axis=0)]
+    distinct = np.unique(changing, axis=1).shape[1] if changing.size else 0
+    return changing.shape[1], distinct
 
 
 def _tree_features(nodes: list[dict[str, Any]]) -> tuple[int, int]:
@@ -112,9 +135,7 @@ def layer_structure(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
     -------
     dict
         ``features`` (the LUT model's inputs), ``ffs`` (flip-flops outside
-        memories), ``memories`` (``(width, depth, reads, block)`` per memory:
-        block when the RTL asks for block RAM) and ``memory_read_ffs`` (read
-        registers that stay flip-flops unless their memory is a block RAM).
+        memories) and ``memories`` (a :class:`Memory` each).
     """
     last = layer.index == len(plan.layers) - 1
     n, cw, vw, k = layer.n_out, layer.count_width, layer.v_width, layer.k
@@ -122,7 +143,7 @@ def layer_structure(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
     ffs = len(layer.seeds) * k + 1 + (vw + 1) * n  # LFSRs, valid, membranes, spikes
     features = dict.fromkeys(FEATURES, 0)
     features["neuron_bits"] = vw * n
-    memories: list[tuple[int, int, int, bool, bool]] = []
+    memories: list[Memory] = []
     if layer.delay_ram:
         depth = max(layer.line_depths)
         delayed = sum(1 for d in layer.line_depths if d)
@@ -132,21 +153,22 @@ def layer_structure(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
         ram_reads = sum(1 for d in reads if d > 1)
         if ram_reads:
             block = depth * delayed >= BLOCK_RAM_MIN_BITS
-            memories.append((delayed, depth, ram_reads, block, False))
+            memories.append(Memory(delayed, depth, ram_reads, block, True, ram_reads * delayed))
     else:
         ffs += sum(layer.line_depths)
     if not layer.folded:
         context = _layer_context(plan.top, layer)
         adders, registered = _tree_features(context["nodes"])
-        ffs += registered + layer.tree_stages + (cw * n if last else 0)
-        features["adder_bits"] = adders + cw * n  # trees, then P - N
+        counts, differences = _count_bits(layer)
+        ffs += registered + layer.tree_stages + (counts if last else 0)
+        features["adder_bits"] = adders + counts  # trees, then P - N
         features["leaves"] = int(np.count_nonzero(classes != 0))
         features["comparator_terms"] = len(context["comparators"]) + len(context["terms"])
         features["registered_bits"] = registered
-        if layer.pipeline == "speed":
-            features["registered_bits"] += (cw + vw) * n
+        if layer.pipeline == "speed":  # count stage: P - N and P - N - theta
+            features["registered_bits"] += counts + differences
             ffs += len(context["comparators"]) + len(context["terms"]) + 1
-            ffs += (cw + vw) * n + (cw * n if last else 0)
+            ffs += counts + differences
         return {"features": features, "ffs": ffs, "memories": memories}
     context = _folded_context(plan.top, layer)
     lanes = layer.parallelism
@@ -157,17 +179,23 @@ def layer_structure(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
     lanes_used = [(int(i), int(p)) for i, p in zip(rows_i, cols_p, strict=True)]
     lane_pos = {lane for lane, neg in zip(lanes_used, negative, strict=True) if not neg}
     lane_neg = {lane for lane, neg in zip(lanes_used, negative, strict=True) if neg}
-    n_lanes = len(set(lanes_used))
     part = context["part_width"]
     ffs += 1 + context["slot_bits"] + 7  # run, slot, valid and last flags
     ffs += int(np.count_nonzero((classes != 0).any(axis=0)))  # x_q lines in use
     ffs += len(lane_pos) + len(lane_neg) + (part + cw) * n + registered
     ffs += cw * n if last else 0
     _, row_width, rows = fold_words(layer)
-    width = row_width if plan.weight_port else _constant_columns(rows, row_width)
-    memories.append((width, layer.slots, 1, bool(context["block_ram"]), not plan.weight_port))
-    if not context["block_ram"] and not plan.weight_port:
-        features["rom_logic_bits"] = width * layer.slots
+    if plan.weight_port:
+        width = read_ffs = row_width
+    else:
+        width, read_ffs = _rom_columns(rows, row_width)
+    memories.append(
+        Memory(width, layer.slots, 1, bool(context["block_ram"]), plan.weight_port, read_ffs)
+    )
+    rom_logic = not context["block_ram"] and not plan.weight_port
+    compares = "rom_lane_compares" if rom_logic else "lane_compares"
+    if rom_logic:
+        features["rom_logic_bits"] = read_ffs * layer.slots
     reach = {
         "compact": context["xvec_width"],
         "banked": context["bank_width"],
@@ -175,44 +203,80 @@ def layer_structure(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
     }[layer.fold_order]
     features["adder_bits"] = adders + cw * n * 2 + part * n  # trees, acc, count, partial sums
     features["leaves"] = int(np.count_nonzero(classes == CONSTANT)) + lanes * n
-    features["mux_inputs"] = _lane_mux_inputs(layer, rows, reach, plan.weight_port)
+    streams = max(1, len(layer.stream_defs))
+    features["mux_inputs"], features[compares] = _lane_logic(
+        layer, rows, reach, streams, plan.weight_port
+    )
     if layer.fold_order == "aligned":
-        features["mux_inputs"] += lanes * context["groups"] * layer.n_in
-    features["lane_compares"] = n_lanes * k
+        features["mux_inputs"] += lanes * context["groups"] * (layer.n_in - 1)
     assert int(np.count_nonzero(classes == STOCHASTIC)) == int(used.sum())
     return {"features": features, "ffs": ffs, "memories": memories}
 
 
-def _lane_mux_inputs(layer: LayerPlan, rows: list[int], reach: int, writable: bool) -> int:
-    """Input-line and stream multiplexer inputs of every folded lane.
+def _count_bits(layer: LayerPlan) -> tuple[int, int]:
+    """Register bits of the layer's counts ``P - N`` and of ``P - N - theta``, all neurons.
 
-    A lane's multiplexers select with its word's input and stream fields.  In a
-    read-only memory Yosys drops the bits of a lane's fields that never change,
-    so the multiplexer only spans ``2**changing bits`` inputs (on a dense layer
-    the compact order's low input bits are constant per lane).
+    The registers are ``count_width`` (``v_width``) bits wide, but a neuron's
+    ``P - N`` only needs one bit more than its wider popcount: Yosys narrows the
+    subtraction and merges the sign-extension flip-flops.  ``P - N - theta``
+    needs one bit more again, less the low bits where ``theta`` is zero: those
+    equal the count's own bits, and their flip-flops merge with the count's.
     """
-    lanes, k = layer.parallelism, layer.k
+    live = layer.classes != 0
+    positive = np.count_nonzero(live & (layer.signs > 0), axis=1)
+    negative = np.count_nonzero(live & (layer.signs < 0), axis=1)
+    counts = differences = 0
+    for p, q, theta in zip(positive, negative, layer.thresholds, strict=True):
+        bits = min(layer.count_width, max(int(p).bit_length(), int(q).bit_length()) + 1)
+        theta = abs(int(theta))
+        same = (theta & -theta).bit_length() - 1 if theta else layer.v_width
+        wide = min(layer.v_width, max(bits, theta.bit_length() + 1) + 1)
+        counts += bits
+        differences += max(0, wide - same)
+    return counts, differences
+
+
+def _lane_logic(
+    layer: LayerPlan, rows: list[int], reach: int, streams: int, writable: bool
+) -> tuple[int, int]:
+    """Two-input multiplexers and comparator bits of every folded lane.
+
+    A lane's multiplexers select with its word's input and stream fields, among
+    ``reach`` lines and ``streams`` streams of ``k`` bits.  In a read-only
+    memory Yosys drops the bits of a lane's fields that never change, so a
+    multiplexer only spans the lines (streams) whose numbers agree with those
+    constant bits: on a dense layer in the compact order, lane ``p`` of ``P``
+    only ever reads lines ``j`` with ``j % P == p``.  An ``n``-input multiplexer
+    is counted as ``n - 1`` two-input ones.  Likewise a lane's ``stream <= code``
+    comparator only compares against the code bits that change.
+    """
+    k = layer.k
     index_bits, stream_bits = _fold_fields(layer)
     width = index_bits + stream_bits + 1 + k
     mask = (1 << width) - 1
-    total = 0
-    for lane in range(layer.n_out * lanes):
-        if writable:
-            changing_index, changing_stream = index_bits, stream_bits
-        else:
-            words = [(row >> (lane * width)) & mask for row in rows]
+    lines, stream_ids = np.arange(max(reach, 1)), np.arange(streams)
+
+    def spanned(values: np.ndarray, ones: int, zeros: int, shift: int, bits: int) -> int:
+        field = (1 << bits) - 1
+        fixed = ~((ones & zeros) >> shift) & field  # the field's constant bits
+        return int(np.count_nonzero((values & fixed) == ((ones >> shift) & fixed)))
+
+    total = compares = 0
+    for lane in range(layer.n_out * layer.parallelism):
+        words = [(row >> (lane * width)) & mask for row in rows]
+        if not any(words):
+            continue  # a lane that never holds a synapse is removed
+        ones, zeros = mask, mask  # writable: every bit may change
+        if not writable:
             ones, zeros = 0, 0
             for word in words:
                 ones |= word
                 zeros |= ~word & mask
-            changing = ones & zeros
-            changing_index = bin(changing >> (k + 1 + stream_bits)).count("1")
-            changing_stream = bin((changing >> (k + 1)) & ((1 << stream_bits) - 1)).count("1")
-        if not any((row >> (lane * width)) & mask for row in rows):
-            continue  # a lane that never holds a synapse is removed
-        total += min(reach, 1 << changing_index) if reach > 1 else 0
-        total += (1 << changing_stream) * k if changing_stream else 0
-    return total
+        if reach > 1:
+            total += spanned(lines, ones, zeros, k + 1 + stream_bits, index_bits) - 1
+        total += (spanned(stream_ids, ones, zeros, k + 1, stream_bits) - 1) * k
+        compares += bin(ones & zeros & ((1 << k) - 1)).count("1")
+    return total, compares
 
 
 def family_cost(structure: dict[str, Any], family: str) -> tuple[int, int]:
@@ -220,15 +284,15 @@ def family_cost(structure: dict[str, Any], family: str) -> tuple[int, int]:
 
     Memories the RTL marks for block RAM become blocks, once per read port, and
     so do the other writable memories on iCE40 (it has no LUT RAM); small
-    read-only memories become logic, and LUT RAMs keep their read registers in
-    flip-flops.
+    read-only memories become logic, and they and LUT RAMs keep their read
+    registers in flip-flops.
     """
     ffs, brams = structure["ffs"], 0
-    for width, depth, reads, block, rom in structure["memories"]:
-        if block or (family == "ice40" and not rom):
-            brams += reads * _bram_blocks(width, depth, family)
+    for memory in structure["memories"]:
+        if memory.block or (family == "ice40" and memory.writable):
+            brams += memory.reads * _bram_blocks(memory.width, memory.depth, family)
         else:
-            ffs += reads * width
+            ffs += memory.read_ffs
     return ffs, brams
 
 

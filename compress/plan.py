@@ -584,7 +584,7 @@ class HardwareOptions:
         Synapse lanes per neuron: ``None`` or ``"full"`` for a fully parallel
         layer (one step per clock), an integer ``P >= 1`` for a folded one
         (weight words from block RAM, ``slots + FOLD_LATENCY`` clocks per step).
-    fold_order : {"compact", "banked"}
+    fold_order : {"compact", "banked", "aligned"}
         How folded layers spread synapses over lanes (:data:`FOLD_ORDERS`).
     weight_port : bool
         Add a write port into the folded layers' weight memories, so weights can
