@@ -8,7 +8,10 @@ LUTs with and without 50 % magnitude pruning; build time and peak memory for
 64-32-10 and 784-128-10; Icarus simulation speed for 64-32-10; and a sweep of
 LUT and FF per synapse (16 to 256 inputs, dense and pruned, fully parallel and
 folded), estimated and measured, next to a popcount's physical floor
-(``--sweep-only`` prints just the sweep).
+(``--sweep-only`` prints just the sweep); and the 64-32-10 network's Fmax,
+dense and 50 % pruned, on an ECP5-25k (fully parallel) and an iCE40 UP5K
+(first layer folded, so it fits; and fully parallel, which fits only pruned)
+(``--fmax-only``).
 Place and route uses the five-pin wrapper of :func:`compress.synth.io_wrapper`.
 Run: ``make bench-hw`` (about 5 minutes).
 """
@@ -118,10 +121,60 @@ def sweep() -> None:
                 )
 
 
+#: The 64-32-10 network's Fmax: (family, device, package, label, hardware options).
+NETWORK_FMAX = (
+    ("ecp5", "25k", "CABGA256", "fully parallel", HardwareOptions()),
+    (
+        "ice40",
+        "up5k",
+        "sg48",
+        "layer 0 folded P=1 aligned",
+        HardwareOptions(parallelism=[1, "full"], fold_order="aligned"),
+    ),
+    (
+        "ice40",
+        "up5k",
+        "sg48",
+        "fully parallel, speed",
+        HardwareOptions(pipeline="speed"),
+    ),
+)
+
+
+def network_fmax() -> None:
+    """nextpnr Fmax of 64-32-10, dense and 50 % pruned, on an ECP5-25k and an iCE40 UP5K."""
+    from compress.estimate import estimate
+    from compress.measure import resources
+
+    net = example_network("random_64_32_10")
+    print("\n64-32-10 place and route (five-pin wrapper, nextpnr --timing-allow-fail):")
+    for family, device, package, label, hardware in NETWORK_FMAX:
+        for percentile in (None, 50):
+            folder = (
+                WORK / f"fmax_{family}_{label.split()[0]}_{label.split()[-1]}_{percentile or 0}"
+            )
+            res = build(
+                net, folder, CompressionConfig(prune_percentile=percentile), hardware, force=True
+            )
+            est = estimate(res.plan, family)["total"]
+            cells = resources(synthesize(folder, family))
+            synthesize(folder, family, wrap=True)
+            print(
+                f"  {family} {device:5s} {label:27s} {percentile or 0:2d}% pruned: "
+                f"{cells['luts']} LUT (est {est['luts']}), {cells['brams']} BRAM "
+                f"(est {est['brams']}), {res.plan.clocks_per_step} clocks/step; "
+                f"{pnr_line(folder, family, device, package)}",
+                flush=True,
+            )
+
+
 def main() -> None:
     WORK.mkdir(exist_ok=True)
     if "--sweep-only" in sys.argv:
         sweep()
+        return
+    if "--fmax-only" in sys.argv:
+        network_fmax()
         return
     build_cost("64, 32, 10")
     build_cost("784, 128, 10")
@@ -183,6 +236,7 @@ def main() -> None:
         times[steps] = time.perf_counter() - start
     rate = 1000 / (times[1050] - times[50])
     print(f"Icarus (cocotb, golden check each step) 64-32-10: {rate:.0f} steps/s")
+    network_fmax()
     sweep()
     print(
         f"peak RSS of this script: "

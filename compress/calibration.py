@@ -76,8 +76,8 @@ CALIBRATION = (
         hardware=HardwareOptions(parallelism=8, fold_order="banked"),
     ),
     CalibrationDesign("delays_ram", "delays:3"),
-    # The first held-out set; its figures were seen (and the estimate mended) before
-    # it joined the calibration set, so it no longer counts as unseen.
+    # Held-out set 1 (LUTs were within 21%); its figures were seen and the
+    # estimate mended before it joined the calibration set.
     CalibrationDesign("holdout_48_24_6", "random:21:48-24-6"),
     CalibrationDesign(
         "holdout_64_32_speed",
@@ -145,12 +145,10 @@ CALIBRATION = (
     CalibrationDesign(
         "rom_fold2_compact_24_12_6", "random:82:24-12-6", hardware=HardwareOptions(parallelism=2)
     ),
-)
-
-#: Designs measured like the calibration set but never used to fit the LUT model:
-#: the check that the estimate holds on networks it has not seen.  They were
-#: synthesized once, after the model was fitted, and not used to change it.
-HOLDOUT = (
+    # Held-out set 2: 16 of its 18 family figures were within
+    # 15%; ECP5 missed on the aligned 6-bit design (+24%) and on the folded delays
+    # (-19%).  The lanes' stream multiplexers and comparators became separate
+    # features then, and these designs joined the calibration set.
     CalibrationDesign(
         "unseen_56_28_pruned35", "random:71:56-28", CompressionConfig(prune_percentile=35)
     ),
@@ -177,5 +175,84 @@ HOLDOUT = (
         "delays:8",
         CompressionConfig(prune_percentile=25),
         HardwareOptions(parallelism=3),
+    ),
+    # Held-out set 3: 18 of its 21 family figures were within 15% (at most 13.8%);
+    # the aligned folded design with delays missed on all three (+26%, +34%, +19%):
+    # the aligned lanes' shared line multiplexers were priced as n_in-way (they only
+    # span the lines a lane reaches) and LUT RAM had no feature.  Both were mended
+    # and these designs joined the calibration set.
+    CalibrationDesign(
+        "unseen2_60_20_pruned45", "random:91:60-20", CompressionConfig(prune_percentile=45)
+    ),
+    CalibrationDesign(
+        "unseen2_88_16_fold4_banked",
+        "random:92:88-16",
+        hardware=HardwareOptions(parallelism=4, fold_order="banked"),
+    ),
+    CalibrationDesign(
+        "unseen2_32_32_8_aligned_bits7",
+        "random:93:32-32-8",
+        CompressionConfig(bits=7),
+        HardwareOptions(parallelism=2, fold_order="aligned"),
+    ),
+    CalibrationDesign(
+        "unseen2_56_24_fold6_pruned30",
+        "random:94:56-24",
+        CompressionConfig(prune_percentile=30),
+        HardwareOptions(parallelism=6),
+    ),
+    CalibrationDesign(
+        "unseen2_40_24_10_speed_bits6",
+        "random:95:40-24-10",
+        CompressionConfig(bits=6),
+        HardwareOptions("speed"),
+    ),
+    CalibrationDesign(
+        "unseen2_delays_fold4_aligned",
+        "delays:11",
+        hardware=HardwareOptions(parallelism=4, fold_order="aligned"),
+    ),
+    CalibrationDesign(
+        "unseen2_14_10_fold2_rom", "random:96:14-10", hardware=HardwareOptions(parallelism=2)
+    ),
+)
+
+#: Designs measured like the calibration set but never used to fit the LUT model:
+#: the check that the estimate holds on networks it has not seen (held-out set 4).
+#: They were synthesized once, after the model was fitted, and not used to change it.
+HOLDOUT = (
+    CalibrationDesign(
+        "unseen3_72_36_pruned60", "random:101:72-36", CompressionConfig(prune_percentile=60)
+    ),
+    CalibrationDesign(
+        "unseen3_delays_fold2_banked",
+        "delays:13",
+        hardware=HardwareOptions(parallelism=2, fold_order="banked"),
+    ),
+    CalibrationDesign(
+        "unseen3_64_20_fold5_banked_bits6",
+        "random:103:64-20",
+        CompressionConfig(bits=6),
+        HardwareOptions(parallelism=5, fold_order="banked"),
+    ),
+    CalibrationDesign(
+        "unseen3_36_28_12_fold3_full",
+        "random:104:36-28-12",
+        CompressionConfig(prune_percentile=25),
+        HardwareOptions(parallelism=[3, "full"]),
+    ),
+    CalibrationDesign(
+        "unseen3_24_24_speed_pruned20",
+        "random:105:24-24",
+        CompressionConfig(prune_percentile=20),
+        HardwareOptions("speed"),
+    ),
+    CalibrationDesign(
+        "unseen3_18_12_fold3_aligned",
+        "random:106:18-12",
+        hardware=HardwareOptions(parallelism=3, fold_order="aligned"),
+    ),
+    CalibrationDesign(
+        "unseen3_100_12_fold4", "random:107:100-12", hardware=HardwareOptions(parallelism=4)
     ),
 )

@@ -31,26 +31,30 @@ MODEL = DATA / "lut_model.json"
 PRIORS = {
     "lut4": {
         "rom_logic_bits": 0.1,
+        "lut_ram_bits": 0.1,
         "registered_bits": 0.3,
         "adder_bits": 1.0,
         "leaves": 0.3,
         "comparator_terms": 1.5,
         "neuron_bits": 4.0,
-        "mux_inputs": 0.5,
-        "lane_compares": 1.0,
-        "rom_lane_compares": 1.0,
+        "line_muxes": 0.9,
+        "stream_muxes": 0.9,
+        "lane_compares": 1.5,
+        "rom_lane_compares": 1.5,
         "intercept": 0.0,
     },
     "lut6": {
         "rom_logic_bits": 0.05,
+        "lut_ram_bits": 0.05,
         "registered_bits": 0.2,
         "adder_bits": 0.8,
         "leaves": 0.2,
         "comparator_terms": 1.0,
         "neuron_bits": 3.0,
-        "mux_inputs": 0.35,
-        "lane_compares": 0.7,
-        "rom_lane_compares": 0.7,
+        "line_muxes": 0.5,
+        "stream_muxes": 0.5,
+        "lane_compares": 1.0,
+        "rom_lane_compares": 1.0,
         "intercept": 0.0,
     },
 }
@@ -71,7 +75,7 @@ def fit(figures: dict[str, dict[str, dict]]) -> dict[str, dict[str, float]]:
     """Per-family LUT coefficients: relative least squares, pulled towards :data:`PRIORS`."""
     import numpy as np
 
-    from compress.estimate import FEATURES, layer_structure
+    from compress.estimate import FEATURES, _family_features, layer_structure
     from compress.passes import compress_network
     from compress.plan import plan_network
 
@@ -91,7 +95,7 @@ def fit(figures: dict[str, dict[str, dict]]) -> dict[str, dict[str, float]]:
             )
             x = np.zeros(len(names))
             for layer in plan.layers:
-                features = layer_structure(plan, layer)["features"]
+                features = _family_features(layer_structure(plan, layer), family)
                 x[: len(FEATURES)] += [features[f] for f in FEATURES]
                 x[-1] += 1
             rows.append(x / measured["luts"])  # relative error
