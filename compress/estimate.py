@@ -13,7 +13,8 @@ comparator, multiplexer and memory the design contains:
   comparators, neurons, pipeline registers, ROM bits, and the folded lanes'
   multiplexers and comparators, counted as Yosys leaves them), its
   coefficients fitted on the calibration set (:mod:`compress.calibration`,
-  ``compress/data/calibration.json``).
+  ``compress/data/calibration.json``); carry cells come from a second linear
+  model over the same features.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from .rtl import BLOCK_RAM_MIN_BITS, _fold_fields, _folded_context, _layer_conte
 
 __all__ = [
     "BRAM_CONFIGS",
+    "CARRY_TOLERANCE",
     "FAMILIES",
     "FEATURES",
     "FF_TOLERANCE",
@@ -63,6 +65,8 @@ LUT_TOLERANCE = 0.15
 HOLDOUT_LUT_TOLERANCE = 0.15
 #: Relative flip-flop error on both sets (measured worst case 3.6%).
 FF_TOLERANCE = 0.05
+#: Relative carry-cell error on both sets (measured worst case 21%, held out 15%).
+CARRY_TOLERANCE = 0.25
 
 #: The families the estimate covers.
 FAMILIES = tuple(BRAM_CONFIGS)
@@ -365,13 +369,14 @@ def family_cost(structure: dict[str, Any], family: str) -> tuple[int, int]:
 
 
 @cache
-def _coefficients() -> dict[str, dict[str, float]]:
+def _coefficients() -> dict[str, dict[str, dict[str, float]]]:
     path = importlib_resources.files("compress") / "data" / "lut_model.json"
     return json.loads(path.read_text())
 
 
 def estimate(plan: NetworkPlan, family: str) -> dict[str, Any]:
-    """LUTs, flip-flops and block RAMs of ``plan`` on ``family``, per layer and in total.
+    """LUTs, flip-flops, block RAMs and carry cells of ``plan`` on ``family``, per layer
+    and in total.
 
     Parameters
     ----------
@@ -381,7 +386,7 @@ def estimate(plan: NetworkPlan, family: str) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``{"family", "layers": [{"luts", "ffs", "brams"}, ...], "total": {...}}``;
+        ``{"family", "layers": [{"luts", "ffs", "brams", "carries"}, ...], "total": {...}}``;
         the total adds the top's input register and step lock.
     """
     if family not in BRAM_CONFIGS:
@@ -394,20 +399,29 @@ def estimate_structures(
     plan: NetworkPlan, structures: list[dict[str, Any]], family: str
 ) -> dict[str, Any]:
     """:func:`estimate` from :func:`layer_structure` results (computed once for all families)."""
-    coefficients = _coefficients()[family]
+    model = _coefficients()[family]
     layers = []
     for structure in structures:
         features = _family_features(structure, family)
         ffs, brams = family_cost(structure, family)
-        luts = coefficients["intercept"] + sum(
-            coefficients[name] * features[name] for name in FEATURES
+        luts, carries = (
+            model[kind]["intercept"] + sum(model[kind][name] * features[name] for name in FEATURES)
+            for kind in ("luts", "carries")
         )
-        layers.append({"luts": max(0, round(luts)), "ffs": ffs, "brams": brams})
+        layers.append(
+            {
+                "luts": max(0, round(luts)),
+                "ffs": ffs,
+                "brams": brams,
+                "carries": max(0, round(carries)),
+            }
+        )
     first = plan.layers[0]
     top_ffs = 1 + int(np.count_nonzero((first.classes != 0).any(axis=0))) + int(plan.folded)
     total = {
         "luts": sum(la["luts"] for la in layers),
         "ffs": sum(la["ffs"] for la in layers) + top_ffs,
         "brams": sum(la["brams"] for la in layers),
+        "carries": sum(la["carries"] for la in layers),
     }
     return {"family": family, "layers": layers, "total": total}

@@ -231,8 +231,11 @@ def build_markdown(report: dict[str, Any]) -> str:
         lines.append(f"- layer {la['index']} (unit {la['threshold_unit']:.6g}): {pairs}")
     lines += ["", "## Estimated resources (analytical, no synthesis)", ""]
     lines += _table(
-        ["family", "LUT", "FF", "BRAM"],
-        [[f, e["luts"], e["ffs"], e["brams"]] for f, e in sorted(report["estimate"].items())],
+        ["family", "LUT", "FF", "BRAM", "carry"],
+        [
+            [f, e["luts"], e["ffs"], e["brams"], e["carries"]]
+            for f, e in sorted(report["estimate"].items())
+        ],
     )
     lines += _measured_markdown(report)
     return "\n".join(lines) + "\n"
@@ -248,7 +251,7 @@ def measured_rows(report: dict[str, Any]) -> list[list[Any]]:
     keys = ("luts", "ffs", "brams", "carries")
     estimated = report["estimate"][measured["family"]]
     rows = [
-        ["estimate", estimated["luts"], estimated["ffs"], estimated["brams"], "-", "-"],
+        ["estimate", *(estimated[k] for k in keys), "-"],
         ["compressed", *(measured[k] for k in keys), measured.get("fmax_mhz", "-")],
     ]
     dense = report.get("dense")

@@ -48,7 +48,7 @@ def _classes_svg(layers: list[dict[str, Any]]) -> str:
 def _compare_svg(
     estimated: dict[str, Any], measured: dict[str, Any], dense: dict[str, Any] | None
 ) -> str:
-    keys = ("luts", "ffs", "brams")
+    keys = ("luts", "ffs", "brams", "carries")
     bars = [("estimate", estimated, "#4c9be8"), ("compressed", measured, "#e8894c")]
     if dense:
         bars.append(("dense", dense, "#999999"))

@@ -9,6 +9,7 @@ import pytest
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.calibration import CALIBRATION, HOLDOUT
 from compress.estimate import (
+    CARRY_TOLERANCE,
     FAMILIES,
     FF_TOLERANCE,
     HOLDOUT_LUT_TOLERANCE,
@@ -34,7 +35,8 @@ def _plan(design):
     "design", CALIBRATION + HOLDOUT, ids=[d.name for d in CALIBRATION + HOLDOUT]
 )
 def test_estimate_matches_yosys(design):
-    """FF within 5%, BRAM exact, LUT within 15% (held-out designs included)."""
+    """FF within 5%, BRAM exact, LUT within 15%, carry cells within 25% (held-out
+    designs included)."""
     plan = _plan(design)
     tolerance = HOLDOUT_LUT_TOLERANCE if design in HOLDOUT else LUT_TOLERANCE
     for family in FAMILIES:
@@ -50,13 +52,17 @@ def test_estimate_matches_yosys(design):
             measured,
         )
         assert total["brams"] == measured["brams"], (family, total, measured)
+        assert (
+            abs(total["carries"] - measured["carries"]) <= CARRY_TOLERANCE * measured["carries"]
+        ), (family, total, measured)
 
 
 def test_estimate_per_layer_sums_and_errors():
     plan = plan_network(compress_network(example_network()))
     result = estimate(plan, "xilinx")
     assert len(result["layers"]) == 2 and result["family"] == "xilinx"
-    assert result["total"]["luts"] == sum(la["luts"] for la in result["layers"])
+    for key in ("luts", "carries", "brams"):
+        assert result["total"][key] == sum(la[key] for la in result["layers"])
     with pytest.raises(
         ValueError, match=r"^family must be one of ice40, ecp5, xilinx, not 'gw1n'$"
     ):

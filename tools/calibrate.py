@@ -71,8 +71,34 @@ def run(args: tuple[int, str]) -> tuple[str, str, dict]:
     return design.name, family, resources(synthesize(folder, family))
 
 
-def fit(figures: dict[str, dict[str, dict]]) -> dict[str, dict[str, float]]:
-    """Per-family LUT coefficients: relative least squares, pulled towards :data:`PRIORS`."""
+def _carry_prior(family: str) -> dict[str, float]:
+    """Carry cells per feature unit: one per adder or comparator bit on iCE40
+    (SB_CARRY), per two on ECP5 (CCU2C), per four on Xilinx (CARRY4)."""
+    per_bit = {"ice40": 1.0, "ecp5": 0.5, "xilinx": 0.25}[family]
+    prior = dict.fromkeys([*PRIORS["lut4"]], 0.0)
+    for name, bits in (
+        ("adder_bits", 1.0),
+        ("neuron_bits", 2.0),
+        ("lane_compares", 1.0),
+        ("rom_lane_compares", 1.0),
+    ):
+        prior[name] = bits * per_bit
+    return prior
+
+
+def _solve(rows: list, measured: list[float], prior: dict[str, float], names: list[str]) -> dict:
+    """Relative least squares (each design weighs alike), pulled towards ``prior``."""
+    import numpy as np
+
+    scale = np.array([max(prior[n], 0.1) for n in names])
+    a = np.vstack([np.array(rows) / np.array(measured)[:, None], RIDGE * np.diag(1 / scale)])
+    b = np.concatenate([np.ones(len(rows)), RIDGE * np.array([prior[n] for n in names]) / scale])
+    coefficients, *_ = np.linalg.lstsq(a, b, rcond=None)
+    return {n: round(float(c), 4) for n, c in zip(names, coefficients, strict=True)}
+
+
+def fit(figures: dict[str, dict[str, dict]]) -> dict[str, dict[str, dict[str, float]]]:
+    """Per-family LUT and carry coefficients (see :func:`_solve`)."""
     import numpy as np
 
     from compress.estimate import FEATURES, _family_features, layer_structure
@@ -82,8 +108,7 @@ def fit(figures: dict[str, dict[str, dict]]) -> dict[str, dict[str, float]]:
     names = [*FEATURES, "intercept"]
     model = {}
     for family in sorted(FAMILIES):
-        prior = PRIORS["lut6" if family == "xilinx" else "lut4"]
-        rows, targets = [], []
+        rows, luts, carries = [], [], []
         for design in CALIBRATION:
             measured = figures.get(design.name, {}).get(family)
             if measured is None:
@@ -98,13 +123,13 @@ def fit(figures: dict[str, dict[str, dict]]) -> dict[str, dict[str, float]]:
                 features = _family_features(layer_structure(plan, layer), family)
                 x[: len(FEATURES)] += [features[f] for f in FEATURES]
                 x[-1] += 1
-            rows.append(x / measured["luts"])  # relative error
-            targets.append(1.0)
-        scale = np.array([max(prior[n], 0.1) for n in names])
-        a = np.vstack([np.array(rows), RIDGE * np.diag(1 / scale)])
-        b = np.concatenate([targets, RIDGE * np.array([prior[n] for n in names]) / scale])
-        coefficients, *_ = np.linalg.lstsq(a, b, rcond=None)
-        model[family] = {n: round(float(c), 4) for n, c in zip(names, coefficients, strict=True)}
+            rows.append(x)
+            luts.append(measured["luts"])
+            carries.append(measured["carries"])
+        model[family] = {
+            "luts": _solve(rows, luts, PRIORS["lut6" if family == "xilinx" else "lut4"], names),
+            "carries": _solve(rows, carries, _carry_prior(family), names),
+        }
     return model
 
 
