@@ -44,6 +44,7 @@ __all__ = [
     "estimate",
     "estimate_structures",
     "family_cost",
+    "family_features",
     "layer_structure",
 ]
 
@@ -146,8 +147,12 @@ def layer_structure(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``features`` (the LUT model's inputs), ``ffs`` (flip-flops outside
-        memories) and ``memories`` (a :class:`Memory` each).
+        ``features`` (the LUT model's family-independent inputs), ``ffs``
+        (flip-flops outside memories), ``memories`` (a :class:`Memory` each),
+        ``muxes`` (the folded lanes' input-line multiplexers by inputs) and
+        ``lanes`` (folded lanes by code bits compared, streams spanned, stream
+        width and whether their words come from a ROM made of logic); see
+        :func:`family_features`.
     """
     last = layer.index == len(plan.layers) - 1
     n, cw, vw, k = layer.n_out, layer.count_width, layer.v_width, layer.k
@@ -255,7 +260,7 @@ def _count_bits(layer: LayerPlan) -> tuple[int, int]:
 
 def _spanned(values: np.ndarray, ones: int, zeros: int, shift: int, bits: int) -> int:
     """How many of ``values`` agree with the constant bits of a ``bits``-wide field at
-    ``shift``, given the OR (``ones``) and NOR-complement (``zeros``) of all its words."""
+    ``shift``; ``ones`` and ``zeros`` are the bits set, and clear, in some word."""
     field = (1 << bits) - 1
     fixed = ~((ones & zeros) >> shift) & field  # the field's constant bits
     return int(np.count_nonzero((values & fixed) == ((ones >> shift) & fixed)))
@@ -334,10 +339,13 @@ def _lane_logic(
     return muxes, lanes
 
 
-def _family_features(structure: dict[str, Any], family: str) -> dict[str, float]:
-    """The LUT model's inputs on ``family``: the structure's features plus the folded
-    lanes' multiplexers (an ``n``-way one counts as ``n - 1`` two-input ones) and
-    comparator bits, and the bits of LUT RAMs."""
+def family_features(structure: dict[str, Any], family: str) -> dict[str, float]:
+    """The LUT and carry models' inputs (:data:`FEATURES`) for a :func:`layer_structure`.
+
+    The structure's features plus the folded lanes' multiplexers (an ``n``-way
+    one counts as ``n - 1`` two-input ones) and comparator bits, and the bits of
+    LUT RAMs (none on iCE40, whose writable memories are block RAMs).
+    """
     features = dict(structure["features"])
     features["lut_ram_bits"] = sum(
         m.reads * m.width * m.depth
@@ -402,7 +410,7 @@ def estimate_structures(
     model = _coefficients()[family]
     layers = []
     for structure in structures:
-        features = _family_features(structure, family)
+        features = family_features(structure, family)
         ffs, brams = family_cost(structure, family)
         luts, carries = (
             model[kind]["intercept"] + sum(model[kind][name] * features[name] for name in FEATURES)
