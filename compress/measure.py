@@ -62,6 +62,8 @@ def layer_resources(folder: str | Path, family: str) -> list[dict[str, int]]:
     modules it instantiates.  Without flattening Yosys cannot optimise across
     module boundaries (the hidden layers' count registers stay, for one), so
     the layers add up to more than the flattened total of :func:`measure`.
+    A module instantiated with parameters (a folded layer's ``MEM_FILE``) is
+    named ``$paramod$<hash>\\<module>`` by Yosys.
     """
     folder = Path(folder)
     design = json.loads((folder / "design.json").read_text())
@@ -78,9 +80,12 @@ def layer_resources(folder: str | Path, family: str) -> list[dict[str, int]]:
                 total[kind] = total.get(kind, 0) + count * n
         return total
 
+    def named(module: str) -> str:
+        return next(name for name in modules if name.split("\\")[-1] == module)
+
     layers = []
     for layer in design["layers"]:
-        cells = rolled(f"{design['top']}_layer{layer['index']}")
+        cells = rolled(named(f"{design['top']}_layer{layer['index']}"))
         layers.append(resources({"num_cells_by_type": cells, "num_cells": sum(cells.values())}))
     return layers
 

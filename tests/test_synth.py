@@ -120,3 +120,16 @@ def test_report_measures_compressed_and_dense(tmp_path):
     assert measured["ffs"] <= sum(la["ffs"] for la in layers) <= measured["ffs"] * 1.5
     assert "Per layer" in (out / "report.md").read_text()
     assert "dense" in (out / "report.html").read_text() and "## Measured" in res.output
+
+
+def test_layer_resources_of_a_folded_design(tmp_path):
+    """A folded layer gets MEM_FILE from the top: Yosys names it $paramod$...; it still
+    counts, and its weight memory (writable: a block RAM on iCE40) is that layer's."""
+    from compress.measure import layer_resources, measure
+
+    hardware = HardwareOptions(parallelism=[2, "full"], weight_port=True)
+    build(example_network(), tmp_path / "b", hardware=hardware)
+    layers = layer_resources(tmp_path / "b", "ice40")
+    total = measure(tmp_path / "b", "ice40")
+    assert len(layers) == 2 and all(la["luts"] > 0 for la in layers)
+    assert layers[0]["brams"] == total["brams"] > 0 and layers[1]["brams"] == 0
