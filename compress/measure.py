@@ -56,38 +56,18 @@ def resources(stat: dict[str, Any]) -> dict[str, int]:
 
 
 def layer_resources(folder: str | Path, family: str) -> list[dict[str, int]]:
-    """Per-layer Yosys figures: the design synthesized without flattening.
+    """Per-layer Yosys figures: each layer module synthesized on its own, flattened.
 
-    Each layer module's cells are added up with those of the LFSR and neuron
-    modules it instantiates.  Without flattening Yosys cannot optimise across
-    module boundaries (the hidden layers' count registers stay, for one), so
-    the layers add up to more than the flattened total of :func:`measure`.
-    A module instantiated with parameters (a folded layer's ``MEM_FILE``) is
-    named ``$paramod$<hash>\\<module>`` by Yosys.
+    The same flow as the whole design's (:func:`measure`), but a layer's
+    outputs are ports, so logic the whole design drops stays (the hidden
+    layers' count registers, for one): the layers add up to a little more than
+    the whole.
     """
-    folder = Path(folder)
-    design = json.loads((folder / "design.json").read_text())
-    modules = {
-        name.lstrip("\\"): stat["num_cells_by_type"]
-        for name, stat in synthesize(folder, family, flatten=False)["modules"].items()
-    }
-
-    def rolled(name: str) -> dict[str, int]:
-        total: dict[str, int] = {}
-        for cell, count in modules[name].items():
-            parts = rolled(cell) if cell in modules else {cell: 1}
-            for kind, n in parts.items():
-                total[kind] = total.get(kind, 0) + count * n
-        return total
-
-    def named(module: str) -> str:
-        return next(name for name in modules if name.split("\\")[-1] == module)
-
-    layers = []
-    for layer in design["layers"]:
-        cells = rolled(named(f"{design['top']}_layer{layer['index']}"))
-        layers.append(resources({"num_cells_by_type": cells, "num_cells": sum(cells.values())}))
-    return layers
+    design = json.loads((Path(folder) / "design.json").read_text())
+    return [
+        resources(synthesize(folder, family, top=f"{design['top']}_layer{layer['index']}"))
+        for layer in design["layers"]
+    ]
 
 
 def measure(
@@ -110,7 +90,7 @@ def measure(
         Also place and route (iCE40 and ECP5 only) on ``device``/``package``
         (default :data:`PNR_DEVICES`).
     per_layer : bool
-        Also synthesize without flattening for ``layers``: per-layer figures
+        Also synthesize each layer on its own for ``layers``: per-layer figures
         (:func:`layer_resources`).
 
     Returns

@@ -286,8 +286,8 @@ def _measured_markdown(report: dict[str, Any]) -> list[str]:
             header += ["dense LUT", "dense FF", "LUT saved (%)"]
         lines += [
             "",
-            "Per layer (synthesized without flattening: module boundaries keep logic the "
-            "flattened total drops, such as the hidden layers' count registers):",
+            "Per layer (each layer synthesized on its own: its outputs are ports, so it keeps "
+            "logic the whole design drops, such as the hidden layers' count registers):",
             "",
         ]
         lines += _table(header, rows)

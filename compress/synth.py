@@ -75,7 +75,6 @@ def synthesize(
     *,
     top: str | None = None,
     wrap: bool = False,
-    flatten: bool = True,
 ) -> dict[str, Any]:
     """Synthesize the build folder's RTL for ``family``; return Yosys' ``stat -json``.
 
@@ -86,14 +85,12 @@ def synthesize(
     family : str
         One of :data:`FAMILIES`.
     top : str, optional
-        Top module; the design's top by default.
+        Top module; the design's top by default.  Another module (one layer,
+        ``<top>_layer<i>``) is synthesized on its own, its ports kept, into
+        ``synth_<family>_<module>.json``.
     wrap : bool
         Synthesize the design inside :func:`io_wrapper` (for place and route);
         the wrapper is written to ``synth_io.v`` in the build folder.
-    flatten : bool
-        Flatten the hierarchy (default).  ``False`` keeps every module, so the
-        returned ``stat`` has a ``modules`` entry per module (see
-        :func:`compress.measure.layer_resources`); nothing is written for nextpnr.
     """
     build = Path(build)
     if family not in FAMILIES:
@@ -105,20 +102,17 @@ def synthesize(
         top, text = io_wrapper(design)
         (build / "synth_io.v").write_text(text)
         reads += " synth_io.v"
-    if flatten:
-        out = f"synth_{family}"
-        synth = f"{FAMILIES[family]} -flatten -top {top} -json {out}.json"
-    else:
-        out = f"synth_{family}_hier"
-        keep = "" if family == "xilinx" else " -noflatten"  # synth_xilinx keeps it by default
-        synth = f"{FAMILIES[family]}{keep} -top {top}"
+    out = (
+        f"synth_{family}"
+        if top in (design["top"], f"{design['top']}_io")
+        else f"synth_{family}_{top}"
+    )
+    synth = f"{FAMILIES[family]} -flatten -top {top} -json {out}.json"
     script = f"read_verilog {reads}; {synth}; tee -q -o {out}_stat.json stat -json"
     subprocess.run(
         [*find_tool("yosys"), "-q", "-p", script], cwd=build, check=True, capture_output=True
     )
     stat = json.loads((build / f"{out}_stat.json").read_text())
-    if not flatten:
-        return stat
     return stat["design"] if "design" in stat else stat
 
 

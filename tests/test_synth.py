@@ -114,17 +114,17 @@ def test_report_measures_compressed_and_dense(tmp_path):
     assert measured["luts"] > 0 and measured["fmax_mhz"] > 10 and measured["device"] == "up5k"
     assert dense["luts"] > measured["luts"] and data["savings"]["luts"] > 0
     assert (out / "dense" / "design.json").exists()
-    layers = measured["layers"]  # per layer, from the unflattened synthesis
+    layers = measured["layers"]  # per layer, each layer synthesized on its own
     assert len(layers) == 2 and all(la["luts"] > 0 for la in layers)
-    # Module boundaries keep registers the flattened design drops (the hidden counts).
+    # A layer's outputs are ports: it keeps registers the whole design drops (hidden counts).
     assert measured["ffs"] <= sum(la["ffs"] for la in layers) <= measured["ffs"] * 1.5
     assert "Per layer" in (out / "report.md").read_text()
     assert "dense" in (out / "report.html").read_text() and "## Measured" in res.output
 
 
 def test_layer_resources_of_a_folded_design(tmp_path):
-    """A folded layer gets MEM_FILE from the top: Yosys names it $paramod$...; it still
-    counts, and its weight memory (writable: a block RAM on iCE40) is that layer's."""
+    """A folded layer synthesized on its own finds its weight file (MEM_FILE's default)
+    and its weight memory (writable: a block RAM on iCE40) is counted in that layer."""
     from compress.measure import layer_resources, measure
 
     hardware = HardwareOptions(parallelism=[2, "full"], weight_port=True)
