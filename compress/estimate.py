@@ -201,7 +201,7 @@ def layer_structure(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
     ffs += int(np.count_nonzero((classes != 0).any(axis=0)))  # x_q lines in use
     ffs += len(lane_pos) + len(lane_neg) + (part + cw) * n + registered
     ffs += cw * n if last else 0
-    _, row_width, rows = fold_words(layer)
+    word_width, row_width, rows = fold_words(layer)
     if plan.weight_port:
         width = read_ffs = row_width
     else:
@@ -220,9 +220,11 @@ def layer_structure(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
     features["adder_bits"] = adders + cw * n * 2 + part * n  # trees, acc, count, partial sums
     features["leaves"] = int(np.count_nonzero(classes == CONSTANT)) + lanes * n
     streams = max(1, len(layer.stream_defs))
-    muxes, lane_kinds = _lane_logic(layer, rows, reach, streams, plan.weight_port)
+    muxes, lane_kinds = _lane_logic(layer, rows, word_width, reach, streams, plan.weight_port)
     if layer.fold_order == "aligned":
-        for inputs in _aligned_line_spans(layer, rows, context["line_bits"], plan.weight_port):
+        base = layer.n_out * lanes * word_width  # the lanes' shared lines sit above the words
+        spans = _aligned_line_spans(layer, rows, base, context["line_bits"], plan.weight_port)
+        for inputs in spans:
             if inputs > 1:
                 muxes[inputs] += context["groups"]
     assert int(np.count_nonzero(classes == STOCHASTIC)) == int(used.sum())
@@ -278,10 +280,10 @@ def _changing(words: list[int], mask: int, writable: bool) -> tuple[int, int]:
 
 
 def _aligned_line_spans(
-    layer: LayerPlan, rows: list[int], line_bits: int, writable: bool
+    layer: LayerPlan, rows: list[int], base: int, line_bits: int, writable: bool
 ) -> list[int]:
-    """Lines each aligned lane's shared line multiplexer spans (see :func:`_lane_logic`)."""
-    base = layer.n_out * layer.parallelism * _word_width(layer)
+    """Lines each aligned lane's shared line multiplexer spans (see :func:`_lane_logic`);
+    lane ``p``'s line is the ``line_bits``-wide field at ``base + p * line_bits``."""
     mask = (1 << line_bits) - 1
     lines = np.arange(layer.n_in)
     spans = []
@@ -292,17 +294,13 @@ def _aligned_line_spans(
     return spans
 
 
-def _word_width(layer: LayerPlan) -> int:
-    index_bits, stream_bits = _fold_fields(layer)
-    return index_bits + stream_bits + 1 + layer.k
-
-
 def _lane_logic(
-    layer: LayerPlan, rows: list[int], reach: int, streams: int, writable: bool
+    layer: LayerPlan, rows: list[int], width: int, reach: int, streams: int, writable: bool
 ) -> tuple[Counter[int], Counter[tuple[int, int]]]:
     """The multiplexers and comparators of every folded lane.
 
-    A lane's multiplexers select with its word's input and stream fields, among
+    Lane ``g``'s word is the ``width``-bit field ``g`` of each row.  A lane's
+    multiplexers select with its word's input and stream fields, among
     ``reach`` lines and ``streams`` streams of ``k`` bits.  In a read-only
     memory Yosys drops the bits of a lane's fields that never change, so a
     multiplexer only spans the lines (streams) whose numbers agree with those
@@ -319,7 +317,6 @@ def _lane_logic(
     """
     k = layer.k
     index_bits, stream_bits = _fold_fields(layer)
-    width = _word_width(layer)
     mask = (1 << width) - 1
     lines, stream_ids = np.arange(max(reach, 1)), np.arange(streams)
 

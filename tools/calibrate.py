@@ -1,4 +1,4 @@
-"""Synthesize the calibration set and fit the estimator's LUT model.
+"""Synthesize the calibration set and fit the estimator's LUT and carry models.
 
 ``.venv/bin/python tools/calibrate.py`` synthesizes, for the three families,
 every design of :data:`compress.calibration.CALIBRATION` that
