@@ -518,7 +518,10 @@ def _plan_layer(
             1,
         )
     unit = codes_obj.full_scale
-    thresholds = [max(1, int(np.round(t / unit))) for t in layer.thresholds]
+    if codes.any():
+        thresholds = [max(1, int(np.round(t / unit))) for t in layer.thresholds]
+    else:  # every synapse dropped: the count is always 0, so every threshold acts as 1
+        thresholds = [1] * layer.n_out
     v_width = max(count_width + 2, max(thresholds).bit_length() + 2)
     if v_width > MAX_VW:
         raise ValueError(

