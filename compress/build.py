@@ -8,26 +8,41 @@ place, so a failed build never leaves a half-written folder.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import os
 import shutil
+import signal
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .amaranth_rtl import LINT_WAIVERS, render_amaranth
+from .limits import DEFAULT_LIMITS, Limits
 from .network import Network, network_arrays, write_npz
-from .passes import CompressionConfig, CompressionResult, compress_network
-from .plan import STOCHASTIC, HardwareOptions, LayerPlan, NetworkPlan, Stream, plan_network
+from .passes import CompressionConfig, CompressionResult, compress_network, config_of
+from .plan import (
+    STOCHASTIC,
+    HardwareOptions,
+    LayerPlan,
+    NetworkPlan,
+    Stream,
+    check_top,
+    hardware_of,
+    plan_network,
+)
 from .report import build_markdown, build_report
 from .rtl import _render, fold_words, render_rtl
 
 #: Verilog emitters: Jinja2 text (default, scales to large layers) or Amaranth components.
 EMITTERS = {"jinja": render_rtl, "amaranth": render_amaranth}
 
-__all__ = ["BuildResult", "build", "load_plan", "mem_words"]
+__all__ = ["BuildResult", "build", "load_plan", "mem_words", "memory_bits", "write_folder"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,10 +149,22 @@ def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
     return NetworkPlan(design["top"], tuple(layers), design.get("weight_port", False))
 
 
-def _core(plan: NetworkPlan, rtl: list[str]) -> str:
+def _core(plan: NetworkPlan, rtl: list[str], waivers: list[str]) -> str:
+    """The FuseSoC core.  An uncompressed baseline (every code a comparator) is in the
+    library ``baseline``, so it never shadows the compressed design's VLNV."""
     mem = [f"mem/layer{layer.index}.hex" for layer in plan.layers if layer.folded]
     filesets = "rtl, mem" if mem else "rtl"
-    return _render("core.j2", top=plan.top, rtl=rtl, mem=mem, filesets=filesets)
+    baseline = not all(layer.constants for layer in plan.layers)
+    return _render(
+        "core.j2",
+        top=plan.top,
+        library="baseline" if baseline else "generated",
+        rtl=rtl,
+        mem=mem,
+        waivers=waivers,
+        filesets=filesets,
+        lint_filesets=filesets + (", waivers" if waivers else ""),
+    )
 
 
 def build(
@@ -149,6 +176,7 @@ def build(
     top: str = "sc_network",
     force: bool = False,
     emitter: str = "jinja",
+    limits: Limits | None = None,
 ) -> BuildResult:
     """Compress ``network`` and write the hardware build folder ``out``.
 
@@ -174,6 +202,9 @@ def build(
         ``hdl_templates.components`` (several seconds per thousand synapses;
         fully parallel layers only).  Both give the same hardware, checked
         against the golden model.
+    limits : Limits, optional
+        Largest network, delay and memory accepted (:class:`compress.limits.Limits`);
+        checked before anything large is allocated.
 
     Returns
     -------
@@ -184,17 +215,34 @@ def build(
     FileExistsError
         When ``out`` is not empty and ``force`` is false.
     ValueError
-        For an invalid network or option (nothing is written).
+        For an invalid network or option, or one over ``limits`` (nothing is written).
+    TypeError
+        When ``network``, ``config``, ``hardware`` or ``limits`` is not of its type.
     """
     out = Path(out)
+    if not isinstance(network, Network):
+        raise TypeError(f"network must be a Network, not {type(network).__name__}")
+    config = config_of(config)
+    hardware = hardware_of(hardware)
+    limits = limits or DEFAULT_LIMITS
+    if not isinstance(limits, Limits):
+        raise TypeError(f"limits must be a Limits, not {type(limits).__name__}")
+    check_top(top)
     if emitter not in EMITTERS:
         raise ValueError(f"emitter must be one of {', '.join(EMITTERS)}, not {emitter!r}")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"output folder must be a folder, not the file {str(out)!r}")
+    if out.exists() and any(out.iterdir()) and not force:
         raise FileExistsError(
             f"output folder must be empty or new, not {str(out)!r} (use --force to replace it)"
         )
+    limits.check("synapses", sum(w.size for w in network.weights), "network: synapses")
     compression = compress_network(network, config)
+    for index, layer in enumerate(compression.network.layers):
+        if layer.delays is not None:
+            limits.check("delay", int(layer.delays.max()), f"layer {index}: delays (steps)")
     plan = plan_network(compression, top, hardware)
+    limits.check("memory_bits", memory_bits(plan), "design: delay-buffer and weight-memory bits")
     rtl = EMITTERS[emitter](plan)
     files: dict[str, str | bytes] = {f"rtl/{name}": text for name, text in sorted(rtl.items())}
     if emitter == "amaranth":
@@ -215,7 +263,7 @@ def build(
     design["rtl"] = sorted(f"rtl/{name}" for name in rtl)
     design["build_options"] = {
         "compression": dataclasses.asdict(compression.config),
-        "hardware": dataclasses.asdict(hardware or HardwareOptions()),
+        "hardware": dataclasses.asdict(hardware),
         "emitter": emitter,
     }
     report = build_report(plan, compression)
@@ -225,23 +273,78 @@ def build(
     from .report_html import render_html  # matplotlib: imported only when a build runs
 
     files["report.html"] = render_html(report)
-    files[f"{top}.core"] = _core(plan, design["rtl"])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    files[f"{top}.core"] = _core(
+        plan, design["rtl"], sorted(f for f in files if f.endswith(".vlt"))
+    )
+    files["model.npz"] = _npz_bytes(_model_arrays(compression, plan))
+    files["source.npz"] = _npz_bytes(dict(network_arrays(network)))
+    write_folder(out, files)
+    return BuildResult(out, plan, compression, tuple(sorted(files)))
+
+
+def memory_bits(plan: NetworkPlan) -> int:
+    """Bits of storage the design holds: delay buffers and folded weight memories."""
+    total = 0
+    for layer in plan.layers:
+        total += sum(layer.line_depths)
+        if layer.folded:
+            total += layer.slots * fold_words(layer)[1]
+    return total
+
+
+def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    write_npz(buffer, arrays)
+    return buffer.getvalue()
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """Turn SIGTERM into ``SystemExit`` for the block, so its clean-up runs (main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
     try:
-        for rel, content in files.items():
-            path = tmp / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            else:
-                path.write_text(content)
-        write_npz(tmp / "model.npz", _model_arrays(compression, plan))
-        write_npz(tmp / "source.npz", dict(network_arrays(network)))
-        if out.exists():
-            shutil.rmtree(out) if out.is_dir() else out.unlink()
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return BuildResult(out, plan, compression, tuple(sorted([*files, "model.npz", "source.npz"])))
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def write_folder(out: Path, files: dict[str, str | bytes]) -> None:
+    """Write ``files`` (relative path: content) as the folder ``out``, all or nothing.
+
+    The files go to a hidden temporary folder beside ``out``, which is then
+    renamed into place (replacing ``out``).  Folders and files get the modes the
+    umask gives any new ones.  Any error, Ctrl-C or SIGTERM removes the
+    temporary folder and leaves ``out`` as it was.
+    """
+    with _terminate_as_exit():
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        try:
+            mode = 0o777 & ~_umask()
+            os.chmod(tmp, mode)  # mkdtemp makes 0700 folders; a build is for everyone
+            for rel, content in files.items():
+                path = tmp / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                if isinstance(content, bytes):
+                    path.write_bytes(content)
+                else:
+                    path.write_text(content)
+            if out.exists():
+                shutil.rmtree(out)
+            os.replace(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise

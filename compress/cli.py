@@ -1,17 +1,26 @@
-"""The ``sc-compress`` command line."""
+"""The ``sc-compress`` command line.
+
+Exit codes: 0 on success; 2 when the command line is wrong (an unknown option,
+an option's value out of range, options that conflict); 1 when the data or the
+file system is (a network file that is not valid, a network the hardware cannot
+build, an output folder that cannot be written).  Every error is one line on
+standard error, never a traceback.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
 
 from .build import build as build_folder
 from .examples import EXAMPLES, example_path
-from .network import load_network, save_network
+from .limits import Limits
+from .network import Network, load_network, save_network
 from .passes import CompressionConfig, compress_network
-from .plan import HardwareOptions
+from .plan import HardwareOptions, check_top
 from .report import compression_dict, compression_markdown
 
 __all__ = ["main"]
@@ -22,6 +31,61 @@ def _config(**options: object) -> CompressionConfig:
         return CompressionConfig(**options)  # type: ignore[arg-type]
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+
+
+def _limits(synapses: int, delay: int, memory_bits: int) -> Limits:
+    return Limits(synapses=synapses, delay=delay, memory_bits=memory_bits)
+
+
+def _load(model: Path, limits: Limits) -> Network:
+    """The network in ``model``, or a one-line error naming the file (exit 1)."""
+    try:
+        return load_network(model, limits)
+    except ValueError as exc:
+        raise click.ClickException(f"{model}: {exc}") from exc
+
+
+def _os_error(exc: OSError, what: str) -> click.ClickException:
+    reason = exc.strerror or str(exc)
+    return click.ClickException(f"{what} must be writable, not: {reason}")
+
+
+def _top(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    try:
+        return check_top(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def limit_options(func):  # type: ignore[no-untyped-def]
+    """The size limits shared by ``compress`` and ``build`` (:class:`compress.limits.Limits`)."""
+    defaults = Limits()
+    options = [
+        click.option(
+            "--limit-synapses",
+            type=click.IntRange(min=1),
+            default=defaults.synapses,
+            show_default=True,
+            help="Refuse networks (and network-file arrays) with more synapses.",
+        ),
+        click.option(
+            "--limit-delay",
+            type=click.IntRange(min=1),
+            default=defaults.delay,
+            show_default=True,
+            help="Refuse delays longer than this many steps.",
+        ),
+        click.option(
+            "--limit-memory-bits",
+            type=click.IntRange(min=1),
+            default=defaults.memory_bits,
+            show_default=True,
+            help="Refuse designs whose delay buffers and weight memories hold more bits.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 def _lane_value(text: str, what: str) -> int | str:
@@ -109,16 +173,30 @@ def main() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @compression_options
-def compress(model: Path, output: Path | None, as_json: bool, **options: object) -> None:
+@limit_options
+def compress(
+    model: Path,
+    output: Path | None,
+    as_json: bool,
+    limit_synapses: int,
+    limit_delay: int,
+    limit_memory_bits: int,
+    **options: object,
+) -> None:
     """Compress MODEL.npz and print what each step did."""
     config = _config(**options)
+    limits = _limits(limit_synapses, limit_delay, limit_memory_bits)
+    network = _load(model, limits)
     try:
-        network = load_network(model)
+        limits.check("synapses", sum(w.size for w in network.weights), "network: synapses")
         result = compress_network(network, config)
     except ValueError as exc:
         raise click.ClickException(f"{model}: {exc}") from exc
     if output is not None:
-        save_network(result.network, output)
+        try:
+            save_network(result.network, output)
+        except OSError as exc:
+            raise _os_error(exc, f"output file {str(output)!r}") from exc
     if as_json:
         click.echo(json.dumps(compression_dict(result), indent=2, sort_keys=True))
     else:
@@ -129,8 +207,12 @@ def compress(model: Path, output: Path | None, as_json: bool, **options: object)
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--name", type=click.Choice(EXAMPLES), default=EXAMPLES[0], show_default=True)
 def example(output: Path, name: str) -> None:
-    """Write a bundled example network to OUTPUT (.npz)."""
-    output.write_bytes(example_path(name).read_bytes())
+    """Write a bundled example network to OUTPUT (.npz); missing folders are created."""
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(example_path(name).read_bytes())
+    except OSError as exc:
+        raise _os_error(exc, f"output file {str(output)!r}") from exc
     click.echo(str(output))
 
 
@@ -143,7 +225,13 @@ def example(output: Path, name: str) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Output folder (rtl/, mem/, model.npz, design.json, reports).",
 )
-@click.option("--top", default="sc_network", show_default=True, help="Top module name.")
+@click.option(
+    "--top",
+    default="sc_network",
+    show_default=True,
+    callback=_top,
+    help="Top module name (a Verilog identifier, not a keyword, at most 128 characters).",
+)
 @click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
 @click.option(
     "--emitter",
@@ -197,6 +285,7 @@ def example(output: Path, name: str) -> None:
     "at run time (no re-synthesis).",
 )
 @compression_options
+@limit_options
 def build(
     model: Path,
     output: Path,
@@ -209,11 +298,16 @@ def build(
     fold_order: str,
     delay_ram_bits: int,
     weight_port: bool,
+    limit_synapses: int,
+    limit_delay: int,
+    limit_memory_bits: int,
     **options: object,
 ) -> None:
     """Compress MODEL.npz and generate its Verilog, memories and reports."""
     config = _config(**options)
-    network = load_network(model)
+    limits = _limits(limit_synapses, limit_delay, limit_memory_bits)
+    _lane_value(parallelism, "--parallelism")  # a bad value is a usage error before any I/O
+    network = _load(model, limits)
     lanes = _lanes(parallelism, layer_parallelism, len(network.layers))
     try:
         hardware = HardwareOptions(
@@ -223,13 +317,50 @@ def build(
             weight_port=weight_port,
             delay_ram_bits=delay_ram_bits,
         )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    folded = any(lane != "full" for lane in lanes)
+    if emitter == "amaranth" and folded:
+        raise click.UsageError(
+            "--parallelism must be 'full' with --emitter amaranth, not a folded layer "
+            "(folded layers come from the Jinja2 emitter)"
+        )
+    if weight_port and not folded:
+        raise click.UsageError(
+            "--weight-port needs a folded layer (--parallelism P), not only fully parallel ones"
+        )
+    try:
         result = build_folder(
-            network, output, config, hardware, top=top, force=force, emitter=emitter
+            network, output, config, hardware, top=top, force=force, emitter=emitter, limits=limits
         )
     except (ValueError, FileExistsError) as exc:
         raise click.ClickException(f"{model}: {exc}") from exc
+    except OSError as exc:
+        raise _os_error(exc, f"output folder {str(output)!r}") from exc
     click.echo((output / "report.md").read_text(), nl=False)
     click.echo(f"\nwrote {len(result.files)} files to {output}")
+
+
+def _build_folder_data(out: Path) -> dict[str, Any]:
+    """``report.json`` of the build folder ``out``, or a one-line error (exit 1)."""
+    for name in ("design.json", "report.json"):
+        if not (out / name).is_file():
+            raise click.ClickException(
+                f"{out} must be a build folder (written by sc-compress build), "
+                f"not a folder without {name}"
+            )
+    try:
+        data = json.loads((out / "report.json").read_text())
+        json.loads((out / "design.json").read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise click.ClickException(
+            f"{out}/report.json and design.json must be readable JSON, not: {exc}"
+        ) from exc
+    if not isinstance(data, dict) or "synapses" not in data:
+        raise click.ClickException(
+            f"{out}/report.json must be an sc-compress report, not other JSON"
+        )
+    return data
 
 
 @main.command()
@@ -250,6 +381,7 @@ def build(
 )
 @click.option("--device", default=None, help="nextpnr device (default up5k / 25k).")
 @click.option("--package", default=None, help="nextpnr package (default sg48 / CABGA256).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 def report(
     out: Path,
     target: str,
@@ -258,24 +390,44 @@ def report(
     dense: bool,
     device: str | None,
     package: str | None,
+    quiet: bool,
 ) -> None:
-    """Measure the build folder OUT and rewrite its report.json, report.md and report.html."""
+    """Measure the build folder OUT and rewrite its report.json, report.md and report.html.
+
+    Without --synth nothing is measured: the reports are rewritten from
+    report.json (a note on standard error says so).
+    """
     from .measure import dense_baseline, measure, savings
+    from .progress import Stages
     from .report import write_reports
 
-    data = json.loads((out / "report.json").read_text())
     if pnr and not synth:
         raise click.UsageError("--pnr needs --synth")
+    data = _build_folder_data(out)
+    stages = Stages(quiet=quiet)
+    if not synth and not quiet:
+        click.echo(
+            f"note: nothing measured for {target}: add --synth to run Yosys "
+            "(and --pnr for nextpnr's Fmax); rewriting the reports from report.json",
+            err=True,
+        )
     try:
         if synth:
             data["measured"] = measure(
-                out, target, pnr=pnr, per_layer=True, device=device, package=package
+                out, target, pnr=pnr, per_layer=True, device=device, package=package, stages=stages
             )
             if dense:
-                base = dense_baseline(out)
+                with stages.stage("building the uncompressed baseline (OUT/dense)"):
+                    base = dense_baseline(out)
                 base_report = json.loads((base / "report.json").read_text())
                 measured = measure(
-                    base, target, pnr=pnr, per_layer=True, device=device, package=package
+                    base,
+                    target,
+                    pnr=pnr,
+                    per_layer=True,
+                    device=device,
+                    package=package,
+                    stages=stages,
                 )
                 data["dense"] = {
                     "folder": "dense",
@@ -288,7 +440,10 @@ def report(
                 theirs = {**measured, "synapses": base_report["synapses"]}
                 theirs["memory_bits"] = base_report["memory_bits"]
                 data["savings"] = savings(mine, theirs)
-    except (FileNotFoundError, RuntimeError, ValueError) as exc:
+    except (OSError, RuntimeError, ValueError) as exc:
         raise click.ClickException(str(exc)) from exc
-    write_reports(out, data)
+    try:
+        write_reports(out, data)
+    except OSError as exc:
+        raise _os_error(exc, f"build folder {str(out)!r}") from exc
     click.echo((out / "report.md").read_text(), nl=False)

@@ -18,6 +18,7 @@ from .build import build
 from .network import load_network
 from .passes import CompressionConfig
 from .plan import HardwareOptions
+from .progress import Stages
 from .report import savings
 from .synth import FAMILIES, place_and_route, synthesize
 
@@ -78,6 +79,7 @@ def measure(
     per_layer: bool = False,
     device: str | None = None,
     package: str | None = None,
+    stages: Stages | None = None,
 ) -> dict[str, Any]:
     """Yosys cells (and with ``pnr`` nextpnr's Fmax) of the build folder ``folder``.
 
@@ -92,6 +94,8 @@ def measure(
     per_layer : bool
         Also synthesize each layer on its own for ``layers``: per-layer figures
         (:func:`layer_resources`).
+    stages : Stages, optional
+        Shows each tool run and its elapsed time on a terminal.
 
     Returns
     -------
@@ -107,16 +111,22 @@ def measure(
         raise ValueError(
             f"pnr needs a family nextpnr supports ({', '.join(PNR_DEVICES)}), not {family!r}"
         )
-    result: dict[str, Any] = {"family": family, **resources(synthesize(folder, family))}
+    stages = stages or Stages(quiet=True)
+    name = Path(folder).name
+    with stages.stage(f"{name}: Yosys {FAMILIES[family]}"):
+        result: dict[str, Any] = {"family": family, **resources(synthesize(folder, family))}
     if per_layer:
-        result["layers"] = layer_resources(folder, family)
+        with stages.stage(f"{name}: Yosys {FAMILIES[family]}, each layer on its own"):
+            result["layers"] = layer_resources(folder, family)
     if pnr:
         device = device or PNR_DEVICES[family][0]
         package = package or PNR_DEVICES[family][1]
-        synthesize(folder, family, wrap=True)
+        with stages.stage(f"{name}: Yosys {FAMILIES[family]} in the five-pin wrapper"):
+            synthesize(folder, family, wrap=True)
         result.update(device=device, package=package)
         try:
-            placed = place_and_route(folder, family, device, package)
+            with stages.stage(f"{name}: nextpnr-{family} on {device} {package}"):
+                placed = place_and_route(folder, family, device, package)
         except RuntimeError as exc:  # e.g. the design does not fit the device
             result["pnr_error"] = str(exc)
         else:

@@ -13,10 +13,13 @@ optional ``delays_<l>`` (steps, same shape as the weights),
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import io
+import math
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +28,14 @@ from typing import Any
 import numpy as np
 
 from ._validate import check_finite, check_int, check_real
+from .limits import DEFAULT_LIMITS, Limits
 
 __all__ = [
     "RESETS",
     "Layer",
     "Network",
     "load_network",
+    "read_npz",
     "save_network",
     "write_npz",
 ]
@@ -188,6 +193,7 @@ class Network:
         )
 
 
+_FIELDS = ("weights", "delays", "threshold", "leak_shift", "reset")
 _KEY = re.compile(r"^(weights|delays|threshold|leak_shift|reset)_(0|[1-9][0-9]*)$")
 
 
@@ -197,9 +203,12 @@ def network_from_arrays(arrays: Mapping[str, np.ndarray]) -> Network:
     for key in sorted(arrays):
         match = _KEY.match(key)
         if match is None:
+            field = key.rsplit("_", 1)[0]
+            guess = difflib.get_close_matches(field, _FIELDS, n=1)
+            hint = f" (did you mean {guess[0]}_<l>?)" if guess and guess[0] != field else ""
             raise ValueError(
                 "npz keys must be weights_<l>, delays_<l>, threshold_<l>, leak_shift_<l> "
-                f"or reset_<l>, not {key!r}"
+                f"or reset_<l>, not {key!r}{hint}"
             )
         name, index = match.group(1), int(match.group(2))
         fields.setdefault(index, {})[name] = arrays[key]
@@ -221,15 +230,17 @@ def network_from_arrays(arrays: Mapping[str, np.ndarray]) -> Network:
             leak = int(leak_arr)
         reset = f.get("reset")
         reset = "zero" if reset is None else str(np.asarray(reset))
-        layers.append(
-            Layer(
+        try:
+            layer = Layer(
                 weights=f["weights"],
                 delays=f.get("delays"),
                 threshold=f.get("threshold", 1.0),
                 leak_shift=leak,
                 reset=reset,
             )
-        )
+        except ValueError as exc:  # a field's dtype: name the layer too
+            raise ValueError(f"layer {index}: {exc}") from None
+        layers.append(layer)
     if not layers:
         raise ValueError("npz file must hold weights_0, not no layers at all")
     return Network(tuple(layers))
@@ -249,7 +260,70 @@ def network_arrays(network: Network) -> dict[str, np.ndarray]:
     return out
 
 
-def load_network(path: str | os.PathLike[str]) -> Network:
+#: Zip archives start with a local file header, or the end record when empty.
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits) -> np.ndarray:
+    """One ``.npy`` member, its header checked before any data is read or allocated."""
+    key = info.filename[: -len(".npy")]
+    with zf.open(info) as f:
+        try:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, _fortran, dtype = np.lib.format.read_array_header_1_0(f)
+            else:
+                shape, _fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        except ValueError as exc:
+            raise ValueError(f"{key}: array must be a valid .npy member, not ({exc})") from None
+        if dtype.hasobject:
+            raise ValueError(f"{key}: array must be numeric or text, not dtype object")
+        elements = math.prod(shape)
+        limits.check("synapses", elements, f"{key}: elements (shape {shape})")
+        if elements * dtype.itemsize > info.file_size:
+            raise ValueError(
+                f"{key}: array data must hold {elements * dtype.itemsize} bytes for shape "
+                f"{shape}, not {info.file_size} (a truncated or damaged file)"
+            )
+    with zf.open(info) as f:
+        try:
+            return np.lib.format.read_array(f, allow_pickle=False)
+        except ValueError as exc:
+            raise ValueError(f"{key}: array must be readable, not damaged ({exc})") from None
+
+
+def read_npz(path: str | os.PathLike[str], limits: Limits | None = None) -> dict[str, np.ndarray]:
+    """Read the arrays of an ``.npz`` file, refusing anything but plain numeric or text arrays.
+
+    Unlike ``np.load`` this checks every member's declared shape against
+    ``limits.synapses`` before reading it (a 1 MB file can declare a 300 GB
+    array), and turns every way a file can be broken into one ``ValueError``.
+    """
+    limits = limits or DEFAULT_LIMITS
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            head = f.read(4)
+    except OSError as exc:
+        raise ValueError(f"network file must be readable, not {exc.strerror.lower()}") from None
+    if head not in _ZIP_MAGIC:
+        what = "empty" if not head else f"a file starting with {head!r}"
+        raise ValueError(f"network file must be an .npz archive (a zip file), not {what}")
+    arrays: dict[str, np.ndarray] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            for info in zf.infolist():
+                if not info.filename.endswith(".npy") or info.is_dir():
+                    raise ValueError(f"npz members must be .npy arrays, not {info.filename!r}")
+                arrays[info.filename[: -len(".npy")]] = _read_member(zf, info, limits)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        raise ValueError(
+            f"network file must be a readable zip archive, not damaged ({exc})"
+        ) from None
+    return arrays
+
+
+def load_network(path: str | os.PathLike[str], limits: Limits | None = None) -> Network:
     """Load a network from an ``.npz`` file.
 
     Parameters
@@ -257,6 +331,9 @@ def load_network(path: str | os.PathLike[str]) -> Network:
     path : path-like
         File with keys ``weights_0``, ``weights_1``, ... and optional
         ``delays_<l>``, ``threshold_<l>``, ``leak_shift_<l>``, ``reset_<l>``.
+    limits : Limits, optional
+        Largest array the file may declare (``limits.synapses`` elements),
+        checked before the array is read.
 
     Returns
     -------
@@ -265,20 +342,23 @@ def load_network(path: str | os.PathLike[str]) -> Network:
     Raises
     ------
     ValueError
-        For unknown keys, missing layers, or any invalid field.
+        For a file that is not a readable ``.npz`` archive, arrays over the
+        limits, unknown keys, missing layers, or any invalid field.
     """
-    with np.load(Path(path), allow_pickle=False) as data:
-        arrays = {key: data[key] for key in data.files}
-    return network_from_arrays(arrays)
+    return network_from_arrays(read_npz(path, limits))
 
 
-def write_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) -> None:
-    """Write ``arrays`` as an ``.npz`` file, byte-identical for equal inputs.
+def write_npz(
+    path: str | os.PathLike[str] | io.BufferedIOBase, arrays: Mapping[str, np.ndarray]
+) -> None:
+    """Write ``arrays`` as an ``.npz`` file (a path or a binary file), byte-identical for
+    equal inputs.
 
     ``np.savez`` stamps the current time into the zip entries; this writer
     uses a fixed timestamp and sorted keys, so builds are reproducible.
     """
-    with zipfile.ZipFile(Path(path), "w", compression=zipfile.ZIP_STORED) as zf:
+    target = path if hasattr(path, "write") else Path(path)  # type: ignore[arg-type]
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED) as zf:
         for key in sorted(arrays):
             buffer = io.BytesIO()
             array = np.array(arrays[key], order="C", copy=True)
@@ -289,5 +369,18 @@ def write_npz(path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray]) ->
 
 
 def save_network(network: Network, path: str | os.PathLike[str]) -> None:
-    """Save ``network`` to ``path`` as a deterministic ``.npz`` file."""
-    write_npz(path, network_arrays(network))
+    """Save ``network`` to ``path`` as a deterministic ``.npz`` file.
+
+    The file is written beside ``path`` under a temporary name and renamed into
+    place, so a failed save leaves no partial file.
+    """
+    path = Path(path)
+    buffer = io.BytesIO()
+    write_npz(buffer, network_arrays(network))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(buffer.getvalue())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -63,21 +63,40 @@ class CompressionConfig:
     max_delay: int | None = None
 
     def __post_init__(self) -> None:
-        check_bits(self.bits)
+        # Every field is checked and stored as a plain Python int or float, so numpy
+        # scalars (np.int64(8)) are accepted and the config stays JSON-ready.
+        set_ = object.__setattr__
+        set_(self, "bits", check_bits(self.bits))
         if self.prune_threshold is not None and self.prune_percentile is not None:
             raise ValueError(
                 "prune_threshold and prune_percentile must not both be set, "
                 f"not {self.prune_threshold!r} and {self.prune_percentile!r}"
             )
+        if self.prune_threshold is not None:
+            set_(
+                self,
+                "prune_threshold",
+                check_number(self.prune_threshold, "prune_threshold", low=0.0),
+            )
+        if self.prune_percentile is not None:
+            value = check_number(self.prune_percentile, "prune_percentile", low=0.0)
+            if value > 100:
+                raise ValueError(f"prune_percentile must be in [0, 100], not {value!r}")
+            set_(self, "prune_percentile", value)
         if self.min_popcount_bits is not None:
-            check_number(self.min_popcount_bits, "min_popcount_bits", low=0.0)
+            value = check_number(self.min_popcount_bits, "min_popcount_bits", low=0.0)
+            set_(self, "min_popcount_bits", value)
         if self.bitstream_length is not None:
-            check_int(self.bitstream_length, "bitstream_length", low=1)
+            set_(
+                self,
+                "bitstream_length",
+                check_int(self.bitstream_length, "bitstream_length", low=1),
+            )
         if self.prune_neurons is not None:
-            check_number(self.prune_neurons, "prune_neurons", low=0.0)
-        check_int(self.delay_resolution, "delay_resolution", low=1)
+            set_(self, "prune_neurons", check_number(self.prune_neurons, "prune_neurons", low=0.0))
+        set_(self, "delay_resolution", check_int(self.delay_resolution, "delay_resolution", low=1))
         if self.max_delay is not None:
-            check_int(self.max_delay, "max_delay", low=0)
+            set_(self, "max_delay", check_int(self.max_delay, "max_delay", low=0))
 
     @property
     def max_code(self) -> int:
@@ -195,6 +214,16 @@ def _steps(cfg: CompressionConfig) -> list[tuple[str, Step]]:
     return steps
 
 
+def config_of(config: object) -> CompressionConfig:
+    """``config`` if it is a :class:`CompressionConfig` (``None``: the default one)."""
+    if config is None:
+        return CompressionConfig()
+    if not isinstance(config, CompressionConfig):
+        hint = " (use CompressionConfig(**options))" if isinstance(config, dict) else ""
+        raise TypeError(f"config must be a CompressionConfig, not {type(config).__name__}{hint}")
+    return config
+
+
 def compress_network(
     network: Network, config: CompressionConfig | None = None
 ) -> CompressionResult:
@@ -212,7 +241,9 @@ def compress_network(
     CompressionResult
         The compressed network, its codes and every step's report.
     """
-    cfg = config or CompressionConfig()
+    cfg = config_of(config)
+    if not isinstance(network, Network):
+        raise TypeError(f"network must be a Network, not {type(network).__name__}")
     results: list[StepResult] = []
     current = network
     for name, step in _steps(cfg):

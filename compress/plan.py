@@ -12,6 +12,7 @@ converts thresholds to count units and fixes the pipeline latency.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +33,9 @@ __all__ = [
     "LayerPlan",
     "NetworkPlan",
     "Stream",
+    "check_top",
     "fold_slots",
+    "hardware_of",
     "plan_network",
     "registered_levels",
 ]
@@ -393,6 +396,17 @@ class _StreamPool:
         return tuple(seeds), streams
 
 
+def _lane(value: object, index: int | None) -> int | str | None:
+    """One layer's parallelism as None, "full" or a positive int."""
+    if value is None or (isinstance(value, str) and value == "full"):
+        return value
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        if value >= 1:
+            return int(value)
+    where = "" if index is None else f"layer {index}: "
+    raise ValueError(f"{where}parallelism must be a positive integer or 'full', not {value!r}")
+
+
 def _parallelism(value: object, n_layers: int) -> list[int | None]:
     """One lane count (None: fully parallel) per layer, checked."""
     values = list(value) if isinstance(value, (list, tuple)) else [value] * n_layers
@@ -608,6 +622,11 @@ class HardwareOptions:
     constants: bool = True
 
     def __post_init__(self) -> None:
+        for name in ("weight_port", "constants"):
+            value = getattr(self, name)
+            if not isinstance(value, (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False, not {value!r}")
+            object.__setattr__(self, name, bool(value))
         if self.pipeline not in PIPELINES:
             raise ValueError(
                 f"pipeline must be one of {', '.join(PIPELINES)}, not {self.pipeline!r}"
@@ -617,10 +636,71 @@ class HardwareOptions:
                 f"fold_order must be one of {', '.join(FOLD_ORDERS)}, not {self.fold_order!r}"
             )
         bits = self.delay_ram_bits
-        if isinstance(bits, bool) or not isinstance(bits, int) or bits < 1:
+        if isinstance(bits, bool) or not isinstance(bits, numbers.Integral) or bits < 1:
             raise ValueError(f"delay_ram_bits must be a positive integer, not {bits!r}")
-        if isinstance(self.parallelism, list):  # hashable, like every other field
-            object.__setattr__(self, "parallelism", tuple(self.parallelism))
+        object.__setattr__(self, "delay_ram_bits", int(bits))
+        # Plain ints and strings (numpy scalars accepted), a tuple for a list: hashable and
+        # JSON-ready like every other field.
+        lanes = self.parallelism
+        if isinstance(lanes, (list, tuple)):
+            object.__setattr__(self, "parallelism", tuple(_lane(v, i) for i, v in enumerate(lanes)))
+        else:
+            object.__setattr__(self, "parallelism", _lane(lanes, None))
+
+
+def hardware_of(hardware: object) -> HardwareOptions:
+    """``hardware`` if it is a :class:`HardwareOptions` (``None``: the default one)."""
+    if hardware is None:
+        return HardwareOptions()
+    if not isinstance(hardware, HardwareOptions):
+        hint = " (use HardwareOptions(**options))" if isinstance(hardware, dict) else ""
+        raise TypeError(f"hardware must be a HardwareOptions, not {type(hardware).__name__}{hint}")
+    return hardware
+
+
+#: Longest top-module name: file names (``<top>_layer<l>.v``) must stay under 255 bytes.
+MAX_TOP_LENGTH = 128
+
+#: Reserved words of Verilog-2005 and SystemVerilog-2017 (IEEE 1364-2005 annex B,
+#: IEEE 1800-2017 annex B): a module may not be called any of them.
+VERILOG_KEYWORDS = frozenset(
+    """
+    accept_on alias always always_comb always_ff always_latch and assert assign assume
+    automatic before begin bind bins binsof bit break buf bufif0 bufif1 byte case casex casez
+    cell chandle checker class clocking cmos config const constraint context continue cover
+    covergroup coverpoint cross deassign default defparam design disable dist do edge else end
+    endcase endchecker endclass endclocking endconfig endfunction endgenerate endgroup
+    endinterface endmodule endpackage endprimitive endprogram endproperty endsequence
+    endspecify endtable endtask enum event eventually expect export extends extern final
+    first_match for force foreach forever fork forkjoin function generate genvar global
+    highz0 highz1 if iff ifnone ignore_bins illegal_bins implements implies import incdir
+    include initial inout input inside instance int integer interconnect interface
+    intersect join join_any join_none large let liblist library local localparam logic
+    longint macromodule matches medium modport module nand negedge nettype new nexttime nmos
+    nor noshowcancelled not notif0 notif1 null or output package packed parameter pmos
+    posedge primitive priority program property protected pull0 pull1 pulldown pullup
+    pulsestyle_ondetect pulsestyle_onevent pure rand randc randcase randsequence rcmos real
+    realtime ref reg reject_on release repeat restrict return rnmos rpmos rtran rtranif0
+    rtranif1 s_always s_eventually s_nexttime s_until s_until_with scalared sequence
+    shortint shortreal showcancelled signed small soft solve specify specparam static string
+    strong strong0 strong1 struct super supply0 supply1 sync_accept_on sync_reject_on table
+    tagged task this throughout time timeprecision timeunit tran tranif0 tranif1 tri tri0
+    tri1 triand trior trireg type typedef union unique unique0 unsigned until until_with
+    untyped use uwire var vectored virtual void wait wait_order wand weak weak0 weak1 while
+    wildcard wire with within wor xnor xor
+    """.split()
+)
+
+
+def check_top(top: object) -> str:
+    """Return ``top`` if it can name the top module (and its files); else ``ValueError``."""
+    if not isinstance(top, str) or not top.isidentifier() or not top.isascii():
+        raise ValueError(f"top must be a Verilog identifier, not {top!r}")
+    if top in VERILOG_KEYWORDS:
+        raise ValueError(f"top must not be a Verilog or SystemVerilog keyword, not {top!r}")
+    if len(top) > MAX_TOP_LENGTH:
+        raise ValueError(f"top must be at most {MAX_TOP_LENGTH} characters, not {len(top)}")
+    return top
 
 
 def plan_network(
@@ -644,9 +724,8 @@ def plan_network(
     -------
     NetworkPlan
     """
-    hardware = hardware or HardwareOptions()
-    if not isinstance(top, str) or not top.isidentifier() or not top.isascii():
-        raise ValueError(f"top must be a Verilog identifier, not {top!r}")
+    hardware = hardware_of(hardware)
+    check_top(top)
     lanes = _parallelism(hardware.parallelism, len(result.codes))
     pool = _StreamPool()
     layers = tuple(

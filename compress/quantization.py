@@ -34,6 +34,8 @@ from ._validate import (
 
 __all__ = ["LayerCodes", "quantize_codes", "quantize_delays", "quantize_weights"]
 
+#: Largest delay a float holds exactly (whole steps); far beyond any buffer.
+MAX_DELAY_STEPS = 1 << 53
 #: Smallest full scale, so an all-zero layer still has a usable scale (seed).
 MIN_FULL_SCALE = 1e-8
 
@@ -223,8 +225,10 @@ def quantize_delays(
         index = np.unravel_index(int(np.argmin(arr)), arr.shape)
         at = tuple(int(i) for i in index) if arr.ndim != 1 else int(index[0])
         raise ValueError(f"delays must be non-negative, not {arr[index]!r} at {at}")
-    q = np.round(arr / resolution).astype(np.int64) * resolution
+    q = np.round(arr / resolution) * resolution  # float first: 1e30 must not wrap
     if max_delay is not None:
         max_delay = check_int(max_delay, "max_delay", low=0)
         np.minimum(q, (max_delay // resolution) * resolution, out=q)
-    return q
+    if q.size and q.max() > MAX_DELAY_STEPS:
+        raise ValueError(f"delays must be at most 2**53 steps, not {float(q.max())!r}")
+    return q.astype(np.int64)

@@ -31,6 +31,30 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return lines
 
 
+def _steps_table(steps: list[dict[str, Any]]) -> list[str]:
+    """The compression steps that ran and what each pruned (from :func:`compression_dict`)."""
+    rows = []
+    for step in steps:
+        r = step["report"]
+        if r is None:
+            rows.append([step["name"], "-", "-", "-", "-", "-"])
+        else:
+            rows.append(
+                [
+                    step["name"],
+                    r["pruned_params"],
+                    r["pruned_neurons"],
+                    r["constant_zero"],
+                    r["constant_one"],
+                    f"{r['sparsity']:.1%}",
+                ]
+            )
+    return _table(
+        ["step", "pruned weights", "pruned neurons", "constant 0", "constant 1", "sparsity after"],
+        rows,
+    )
+
+
 def compression_markdown(result: CompressionResult) -> str:
     """A Markdown page: the steps that ran and the synapse classes per layer."""
     cfg = result.config
@@ -43,26 +67,7 @@ def compression_markdown(result: CompressionResult) -> str:
         "## Steps",
         "",
     ]
-    rows = []
-    for step in result.steps:
-        r = step.report
-        if r is None:
-            rows.append([step.name, "-", "-", "-", "-", "-"])
-        else:
-            rows.append(
-                [
-                    step.name,
-                    r.pruned_params,
-                    r.pruned_neurons,
-                    r.constant_zero,
-                    r.constant_one,
-                    f"{r.sparsity:.1%}",
-                ]
-            )
-    lines += _table(
-        ["step", "pruned weights", "pruned neurons", "constant 0", "constant 1", "sparsity after"],
-        rows,
-    )
+    lines += _steps_table(compression_dict(result)["steps"])
     lines += ["", "## Synapses by class", ""]
     rows = [
         [
@@ -154,6 +159,10 @@ def build_markdown(report: dict[str, Any]) -> str:
             else f"one step every {report['clocks_per_step']} clocks (folded layers); "
         )
         + f"out_counts: {report['count_width']} bits per neuron.",
+        "",
+        "## Compression steps",
+        "",
+        *_steps_table(report["compression"]["steps"]),
         "",
         "## Synapses by class",
         "",

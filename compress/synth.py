@@ -31,7 +31,8 @@ def find_tool(name: str) -> list[str]:
         if path:
             return [path]
     raise FileNotFoundError(
-        f"{name} must be on PATH or installed with pip (yowasp-{name}), not missing"
+        f"{name} must be on PATH or installed with pip (pip install 'sc-compress[synth]' "
+        f"installs yowasp-{name}), not missing"
     )
 
 
@@ -109,9 +110,13 @@ def synthesize(
     )
     synth = f"{FAMILIES[family]} -flatten -top {top} -json {out}.json"
     script = f"read_verilog {reads}; {synth}; tee -q -o {out}_stat.json stat -json"
-    subprocess.run(
-        [*find_tool("yosys"), "-q", "-p", script], cwd=build, check=True, capture_output=True
+    proc = subprocess.run(
+        [*find_tool("yosys"), "-q", "-p", script], cwd=build, capture_output=True, text=True
     )
+    if proc.returncode:
+        errors = [line for line in proc.stderr.splitlines() if "ERROR" in line]
+        last = (errors or proc.stderr.strip().splitlines() or ["no message"])[-1]
+        raise RuntimeError(f"Yosys {FAMILIES[family]} on {build} must succeed, not fail: {last}")
     stat = json.loads((build / f"{out}_stat.json").read_text())
     return stat["design"] if "design" in stat else stat
 

@@ -97,18 +97,21 @@ class Comparator(wiring.Component):
     """
 
     def __init__(self, k: int, code: int, *, registered: bool = False, init: int = 0):
-        if not 0 < code < (1 << k) - 1:
-            raise _invalid(self, f"comparator code must be in 1..{(1 << k) - 2}, not {code}")
+        # code M (always 1) only in the uncompressed baseline, where full codes compare too
+        if not 0 < code <= (1 << k) - 1:
+            raise _invalid(self, f"comparator code must be in 1..{(1 << k) - 1}, not {code}")
         self.k, self.code, self.registered = k, code, registered
         super().__init__({"stream": In(k), "en": In(1), "bit": Out(1, init=init)})
 
     def elaborate(self, platform):
         m = Module()
+        full = self.code == (1 << self.k) - 1  # r <= M always holds: a constant, not a compare
+        value = 1 if full else self.stream <= self.code
         if self.registered:
             with m.If(self.en):
-                m.d.sync += self.bit.eq(self.stream <= self.code)
+                m.d.sync += self.bit.eq(value)
         else:
-            m.d.comb += self.bit.eq(self.stream <= self.code)
+            m.d.comb += self.bit.eq(value)
         return m
 
 

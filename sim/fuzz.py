@@ -126,7 +126,7 @@ def _layer(rng: np.random.Generator, n_out: int, n_in: int) -> Layer:
     return Layer(w, delays=delays, threshold=threshold, leak_shift=leak, reset=reset)
 
 
-def _config(rng: np.random.Generator, bits: int) -> CompressionConfig:
+def _config(rng: np.random.Generator, bits: int, first: Layer) -> CompressionConfig:
     options: dict[str, Any] = {"bits": bits}
     prune = rng.random()
     if prune < 0.25:
@@ -137,8 +137,9 @@ def _config(rng: np.random.Generator, bits: int) -> CompressionConfig:
         options["min_popcount_bits"] = float(rng.choice([0.5, 1.0, 2.0, 4.0]))
         if rng.random() < 0.3:
             options["bitstream_length"] = int(rng.choice([16, 64, 256]))
-    if rng.random() < 0.15:
-        options["prune_neurons"] = float(rng.uniform(0, 0.5))
+    if rng.random() < 0.15:  # prune some of the first layer's neurons, rarely all of them
+        norms = np.linalg.norm(first.weights, axis=1)
+        options["prune_neurons"] = float(np.quantile(norms, rng.uniform(0.1, 0.6)))
     if rng.random() < 0.2:
         options["delay_resolution"] = int(rng.integers(1, 4))
     if rng.random() < 0.2:
@@ -182,10 +183,11 @@ def random_case(seed: int) -> Case:
     sizes = [int(rng.integers(1, fan_in + 1)) for _ in range(n_layers + 1)]
     layers = tuple(_layer(rng, sizes[i + 1], sizes[i]) for i in range(n_layers))
     hardware, emitter = _hardware(rng, n_layers)
+    config = _config(rng, bits, layers[0])
     return Case(
         seed=seed,
         network=Network(layers),
-        config=_config(rng, bits),
+        config=config,
         hardware=hardware,
         emitter=emitter,
         steps=int(rng.integers(24, 64)),

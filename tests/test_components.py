@@ -52,8 +52,8 @@ def test_comparator_and_errors():
     sim.add_testbench(bench)
     sim.run()
     assert seen == [int(r <= 9) for r in range(16)]
-    with pytest.raises(ValueError, match=r"^comparator code must be in 1\.\.14, not 15$"):
-        Comparator(4, 15)
+    with pytest.raises(ValueError, match=r"^comparator code must be in 1\.\.15, not 16$"):
+        Comparator(4, 16)
     with pytest.raises(ValueError, match=r"^LFSR seed must be in 1\.\.7, not 0$"):
         LFSR(3, 0)
 
