@@ -46,7 +46,7 @@ def check_finite(arr: np.ndarray, field: str, layer: int | None = None) -> None:
         return
     index = tuple(int(i) for i in np.argwhere(bad)[0])
     at = index if arr.ndim != 1 else index[0]
-    raise ValueError(f"{_where(layer)}{field} must be finite, not {arr[index]!r} at {at}")
+    raise ValueError(f"{_where(layer)}{field} must be finite, not {float(arr[index])!r} at {at}")
 
 
 def check_real(value: Any, field: str, layer: int | None = None) -> np.ndarray:

@@ -119,7 +119,7 @@ class Layer:
                 at = np.unravel_index(int(np.argmin(self.delays)), w.shape)
                 raise ValueError(
                     f"layer {index}: delays must be non-negative, "
-                    f"not {self.delays[at]!r} at {tuple(int(i) for i in at)}"
+                    f"not {float(self.delays[at])!r} at {tuple(int(i) for i in at)}"
                 )
         if self.threshold.shape not in ((), (w.shape[0],)):
             raise ValueError(

@@ -45,4 +45,5 @@ class Stages:
         with Progress(*columns, console=self.console, transient=True) as progress:
             progress.add_task(text, total=None)
             yield
-        self.console.print(f"[green]done[/green] {text} ({time.perf_counter() - start:.1f} s)")
+        elapsed = time.perf_counter() - start
+        self.console.print(f"[green]done[/green] {text} ({elapsed:.1f} s)", highlight=False)

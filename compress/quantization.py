@@ -224,7 +224,7 @@ def quantize_delays(
     if arr.size and arr.min() < 0:
         index = np.unravel_index(int(np.argmin(arr)), arr.shape)
         at = tuple(int(i) for i in index) if arr.ndim != 1 else int(index[0])
-        raise ValueError(f"delays must be non-negative, not {arr[index]!r} at {at}")
+        raise ValueError(f"delays must be non-negative, not {float(arr[index])!r} at {at}")
     q = np.round(arr / resolution) * resolution  # float first: 1e30 must not wrap
     if max_delay is not None:
         max_delay = check_int(max_delay, "max_delay", low=0)

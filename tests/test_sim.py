@@ -106,19 +106,20 @@ def test_amaranth_emitter_matches_golden(tmp_path, pipeline):
     assert (tests, failures) == (1, 0) and counts.shape == (50, 4)
 
 
-@pytest.mark.parametrize("parallelism", [1, 2, 5, "full"])
+@pytest.mark.parametrize("parallelism", [1, 2, 5])
 def test_folded_matches_parallel_and_golden(tmp_path, parallelism):
     """The example (constants, delays, both resets) folded at several P: same counts."""
     build(example_network(), tmp_path / "full")
     build(example_network(), tmp_path / "b", hardware=HardwareOptions(parallelism=parallelism))
     plan = load_plan(tmp_path / "b")
-    if parallelism != "full":
-        assert all(
-            layer.slots == -(-max_stoch // parallelism)
-            for layer, max_stoch in zip(
-                plan.layers, [int((la.classes == 2).sum(axis=1).max()) for la in plan.layers]
-            )
+    assert all(layer.folded for layer in plan.layers)
+    # every layer folded: slots from the widest neuron's stochastic synapses
+    assert all(
+        layer.slots == -(-max_stoch // parallelism)
+        for layer, max_stoch in zip(
+            plan.layers, [int((la.classes == 2).sum(axis=1).max()) for la in plan.layers]
         )
+    )
     steps = 24
     tests, failures, counts = run_sim(tmp_path / "b", tmp_path / "w", steps=steps, gaps=0.3)
     assert (tests, failures) == (1, 0)
