@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all venv iverilog test test-slow test-all demo sim lint bench bench-hw bench-fold clean
+.PHONY: all venv iverilog test test-slow test-all demo sim fuzz lint bench bench-hw bench-fold clean
 
 all: test
 
@@ -48,6 +48,11 @@ demo: venv iverilog
 
 sim: venv iverilog
 	cd sim && ../$(BIN)/python run_examples.py --work ../sim_build
+
+# 300 random networks x random hardware options: build twice, Verilator -Wall, cocotb vs golden.
+FUZZ_COUNT ?= 300
+fuzz: venv iverilog
+	cd sim && ../$(BIN)/python fuzz.py --count $(FUZZ_COUNT) --jobs $$(nproc)
 
 lint: venv
 	$(BIN)/ruff check compress hdl_templates sim tests bench tools
