@@ -261,8 +261,16 @@ def _same_files(a: Path, b: Path) -> str:
     return ""
 
 
-def run_case(case: Case, work: str | os.PathLike[str]) -> Outcome:
-    """Build, rebuild, lint and simulate ``case`` in the scratch folder ``work``."""
+#: Yosys families ``--synth all`` rotates through, by seed.
+SYNTH_FAMILIES = ("ice40", "ecp5", "xilinx")
+
+
+def run_case(case: Case, work: str | os.PathLike[str], synth: str | None = None) -> Outcome:
+    """Build, rebuild, lint and simulate ``case`` in the scratch folder ``work``.
+
+    With ``synth`` (a family, or ``"all"`` for one family per seed in turn) the
+    build is also synthesized with Yosys (``synth_<family> -flatten``).
+    """
     from runner import run_sim
 
     work = Path(work)
@@ -304,6 +312,17 @@ def run_case(case: Case, work: str | os.PathLike[str]) -> Outcome:
     if (tests, failures) != (1, 0):
         log = _first_error(work / "sim")
         return outcome("simulation", log or f"{failures} of {tests} cocotb tests failed")
+    if synth:
+        from compress.measure import resources
+        from compress.synth import synthesize
+
+        family = SYNTH_FAMILIES[case.seed % 3] if synth == "all" else synth
+        try:
+            cells = resources(synthesize(out, family))
+        except RuntimeError as exc:
+            return outcome("synthesis", str(exc))
+        if cells["cells"] == 0:
+            return outcome("synthesis", f"Yosys synth_{family} left no cells")
     return outcome("pass", steps=int(counts.shape[0]))
 
 
@@ -320,9 +339,9 @@ def _first_error(sim_work: Path) -> str:
     return ""
 
 
-def _run_seed(args: tuple[int, str]) -> Outcome:
+def _run_seed(args: tuple[int, str, str | None]) -> Outcome:
     """One case in its own scratch folder, the simulators' chatter sent to a log there."""
-    seed, root = args
+    seed, root, synth = args
     work = Path(tempfile.mkdtemp(prefix=f"fuzz{seed}_", dir=root))
     saved = os.dup(1), os.dup(2)
     log = os.open(work / "log.txt", os.O_WRONLY | os.O_CREAT, 0o644)
@@ -333,7 +352,7 @@ def _run_seed(args: tuple[int, str]) -> Outcome:
     try:
         sub = work / "case"
         sub.mkdir()
-        return run_case(random_case(seed), sub)
+        return run_case(random_case(seed), sub, synth)
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -344,15 +363,17 @@ def _run_seed(args: tuple[int, str]) -> Outcome:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run_many(seeds: list[int], jobs: int = 1, keep: str | None = None) -> list[Outcome]:
+def run_many(
+    seeds: list[int], jobs: int = 1, synth: str | None = None, keep: str | None = None
+) -> list[Outcome]:
     """Run the cases of ``seeds`` on ``jobs`` processes; outcomes in seed order."""
     root = keep or tempfile.mkdtemp(prefix="sc_fuzz_")
     Path(root).mkdir(parents=True, exist_ok=True)
     try:
         if jobs <= 1:
-            return [_run_seed((s, root)) for s in seeds]
+            return [_run_seed((s, root, synth)) for s in seeds]
         with ProcessPoolExecutor(jobs) as pool:
-            return list(pool.map(_run_seed, [(s, root) for s in seeds]))
+            return list(pool.map(_run_seed, [(s, root, synth) for s in seeds]))
     finally:
         if keep is None:
             shutil.rmtree(root, ignore_errors=True)
@@ -364,10 +385,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--start", type=int, default=0, help="first seed (default 0)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes")
     parser.add_argument("--seed", type=int, action="append", help="run only these seeds")
+    parser.add_argument(
+        "--synth",
+        choices=[*SYNTH_FAMILIES, "all"],
+        help="also synthesize each build with Yosys (all: one family per seed in turn)",
+    )
     args = parser.parse_args(argv)
     seeds = args.seed or list(range(args.start, args.start + args.count))
     began = time.perf_counter()
-    outcomes = run_many(seeds, args.jobs)
+    outcomes = run_many(seeds, args.jobs, args.synth)
     wall = time.perf_counter() - began
     stages: dict[str, int] = {}
     for o in outcomes:

@@ -64,10 +64,8 @@ def test_example_at_two_bits_folded_matches_golden(tmp_path):
     ids=["speed", "folded-P3", "folded-speed", "baseline", "baseline-speed"],
 )
 def test_lint_clean_for_every_option(tmp_path, hardware):
-    rng = np.random.default_rng(1)
-    narrow = Network(
-        (Layer(rng.uniform(-1, 1, (3, 2)), threshold=0.5), Layer(rng.uniform(-1, 1, (2, 3))))
-    )
+    # one synapse per polarity and neuron: a 2-bit count, narrower than a 3-lane partial sum
+    narrow = Network((Layer(np.array([[0.5, -0.3, 0.0], [0.0, 0.4, -0.6]]), threshold=0.5),))
     for name, net in (("example", example_network()), ("narrow", narrow)):
         build(net, tmp_path / name, CompressionConfig(bits=12), hardware)
         assert lint(tmp_path / name) == "", name
