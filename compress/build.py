@@ -118,7 +118,8 @@ def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
         layers.append(
             LayerPlan(
                 index=index,
-                n_in=d["n_in"],
+                n_in=d["n_in"] + int(d.get("bias", False)),
+                bias=d.get("bias", False),
                 n_out=d["n_out"],
                 bits=d["bits"],
                 signs=arrays[f"signs_{index}"],

@@ -38,8 +38,13 @@ class Trace:
 
 
 def layer_counts(layer: LayerPlan, inputs: np.ndarray) -> np.ndarray:
-    """Signed counts of one layer for input spikes ``(steps, n_in)``."""
+    """Signed counts of one layer for input spikes ``(steps, n_inputs)``.
+
+    With a bias the always-on line (1 at every step) is appended as line ``n_in - 1``.
+    """
     steps = inputs.shape[0]
+    if layer.bias:
+        inputs = np.hstack([inputs, np.ones((steps, 1), dtype=inputs.dtype)])
     classes = layer.classes
     neuron, line = np.nonzero(classes != DROPPED)
     sign = layer.signs[neuron, line].astype(np.int64)

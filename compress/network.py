@@ -7,7 +7,8 @@ on construction and made read-only, so a pass can never change its input.
 On disk a network is an ``.npz`` file with keys ``weights_<l>`` and the
 optional ``delays_<l>`` (steps, same shape as the weights),
 ``threshold_<l>`` (scalar or one per neuron, weight units),
-``leak_shift_<l>`` (integer) and ``reset_<l>`` (``"zero"`` or ``"subtract"``).
+``leak_shift_<l>`` (integer), ``reset_<l>`` (``"zero"`` or ``"subtract"``) and
+``bias_<l>`` (one per neuron, weight units).
 """
 
 from __future__ import annotations
@@ -69,6 +70,10 @@ class Layer:
         ``v <- v - (v >>> leak_shift)`` each step, or ``None`` for no leak.
     reset : {'zero', 'subtract'}
         After a spike the membrane is set to 0 or has the threshold subtracted.
+    bias : ndarray or None, shape (n_out,)
+        Added to each neuron's input every step, in weight units, or ``None``.
+        In hardware it is one always-on input line of the layer with a synapse
+        per neuron, compressed and classed like any other synapse (SPEC section 4).
     """
 
     weights: np.ndarray
@@ -76,6 +81,7 @@ class Layer:
     threshold: np.ndarray | float = 1.0
     leak_shift: int | None = None
     reset: str = "zero"
+    bias: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -83,6 +89,23 @@ class Layer:
         if self.delays is not None:
             set_(self, "delays", _frozen_array(self.delays, "delays"))
         set_(self, "threshold", _frozen_array(self.threshold, "threshold"))
+        if self.bias is not None:
+            set_(self, "bias", _frozen_array(self.bias, "bias"))
+
+    @property
+    def synapses(self) -> np.ndarray:
+        """The weights with the bias as one more input column, ``(n_out, n_in + 1)``
+        (just the weights without a bias): what compression and hardware see."""
+        if self.bias is None:
+            return self.weights
+        return np.hstack([self.weights, self.bias.reshape(-1, 1)])
+
+    def with_synapses(self, synapses: np.ndarray) -> Layer:
+        """A copy whose weights (and bias, as the last column) come from ``synapses``."""
+        synapses = np.asarray(synapses)
+        if self.bias is None:
+            return dataclasses.replace(self, weights=synapses)
+        return dataclasses.replace(self, weights=synapses[:, :-1], bias=synapses[:, -1])
 
     @property
     def n_out(self) -> int:
@@ -133,6 +156,12 @@ class Layer:
             )
         if self.leak_shift is not None:
             check_int(self.leak_shift, "leak_shift", low=1, high=MAX_LEAK_SHIFT, layer=index)
+        if self.bias is not None:
+            if self.bias.shape != (w.shape[0],):
+                raise ValueError(
+                    f"layer {index}: bias must have shape ({w.shape[0]},), not {self.bias.shape}"
+                )
+            check_finite(self.bias, "bias", index)
         if self.reset not in RESETS:
             raise ValueError(
                 f"layer {index}: reset must be 'zero' or 'subtract', not {self.reset!r}"
@@ -183,6 +212,17 @@ class Network:
         """``(n_in, n_out of layer 0, n_out of layer 1, ...)``."""
         return (self.layers[0].n_in, *(layer.n_out for layer in self.layers))
 
+    @property
+    def synapses(self) -> list[np.ndarray]:
+        """Each layer's weights with its bias as one more column (:attr:`Layer.synapses`)."""
+        return [layer.synapses for layer in self.layers]
+
+    def with_synapses(self, synapses: Iterable[np.ndarray]) -> Network:
+        """Return a copy with new weights and biases (as :attr:`synapses` holds them)."""
+        return Network(
+            tuple(layer.with_synapses(s) for layer, s in zip(self.layers, synapses, strict=True))
+        )
+
     def with_weights(self, weights: Iterable[np.ndarray]) -> Network:
         """Return a copy with new weight matrices of the same shapes."""
         return Network(
@@ -193,8 +233,8 @@ class Network:
         )
 
 
-_FIELDS = ("weights", "delays", "threshold", "leak_shift", "reset")
-_KEY = re.compile(r"^(weights|delays|threshold|leak_shift|reset)_(0|[1-9][0-9]*)$")
+_FIELDS = ("weights", "delays", "threshold", "leak_shift", "reset", "bias")
+_KEY = re.compile(r"^(weights|delays|threshold|leak_shift|reset|bias)_(0|[1-9][0-9]*)$")
 
 
 def network_from_arrays(arrays: Mapping[str, np.ndarray]) -> Network:
@@ -207,8 +247,8 @@ def network_from_arrays(arrays: Mapping[str, np.ndarray]) -> Network:
             guess = difflib.get_close_matches(field, _FIELDS, n=1)
             hint = f" (did you mean {guess[0]}_<l>?)" if guess and guess[0] != field else ""
             raise ValueError(
-                "npz keys must be weights_<l>, delays_<l>, threshold_<l>, leak_shift_<l> "
-                f"or reset_<l>, not {key!r}{hint}"
+                "npz keys must be weights_<l>, delays_<l>, threshold_<l>, leak_shift_<l>, "
+                f"reset_<l> or bias_<l>, not {key!r}{hint}"
             )
         name, index = match.group(1), int(match.group(2))
         fields.setdefault(index, {})[name] = arrays[key]
@@ -237,6 +277,7 @@ def network_from_arrays(arrays: Mapping[str, np.ndarray]) -> Network:
                 threshold=f.get("threshold", 1.0),
                 leak_shift=leak,
                 reset=reset,
+                bias=f.get("bias"),
             )
         except ValueError as exc:  # a field's dtype: name the layer too
             raise ValueError(f"layer {index}: {exc}") from None
@@ -257,6 +298,8 @@ def network_arrays(network: Network) -> dict[str, np.ndarray]:
         if layer.leak_shift is not None:
             out[f"leak_shift_{index}"] = np.array(layer.leak_shift, dtype=np.int64)
         out[f"reset_{index}"] = np.array(layer.reset)
+        if layer.bias is not None:
+            out[f"bias_{index}"] = layer.bias
     return out
 
 

@@ -9,6 +9,11 @@ asks for, in a fixed order:
 3. ``prune_stochastic``  near-0 weights to 0, near-1 weights to full scale
 4. ``quantize_delays``   delays to whole steps on a ``delay_resolution`` grid
 5. ``quantize_weights``  sign-magnitude codes of ``bits`` bits (always last)
+
+A layer's bias is one more synapse per neuron (an always-on input line): the
+weight-pruning, stochastic-pruning and quantization steps see it as the last
+column of the layer's matrix (:attr:`compress.network.Layer.synapses`), so it
+shares the layer's full scale and is counted like any other synapse.
 """
 
 from __future__ import annotations
@@ -22,7 +27,13 @@ import numpy as np
 
 from ._validate import check_bits, check_int, check_number
 from .network import Network
-from .pruning import PruningReport, prune_neurons, prune_stochastic, prune_weights
+from .pruning import (
+    PruningReport,
+    combine_reports,
+    prune_neurons,
+    prune_stochastic,
+    prune_weights,
+)
 from .quantization import LayerCodes, layer_full_scale, quantize_codes, quantize_delays
 
 __all__ = ["CompressionConfig", "CompressionResult", "StepResult", "compress_network"]
@@ -122,7 +133,8 @@ class CompressionResult:
     network : Network
         Quantized weights (``codes[l].values()``) and whole-step delays.
     codes : tuple of LayerCodes
-        Sign-magnitude codes per layer.
+        Sign-magnitude codes per layer, of :attr:`Layer.synapses`: with a bias,
+        its code is the last column.
     steps : tuple of StepResult
         Every step that ran, in order.
     config : CompressionConfig
@@ -153,6 +165,7 @@ class CompressionResult:
 
 
 def _step_neurons(net: Network, cfg: CompressionConfig) -> tuple[Network, PruningReport]:
+    # The norm is of the incoming weights (the seed's rule); a pruned neuron's bias goes too.
     _, report = prune_neurons(net.weights, None, norm_threshold=cfg.prune_neurons)
     layers = []
     prev_keep: np.ndarray | None = None
@@ -167,25 +180,36 @@ def _step_neurons(net: Network, cfg: CompressionConfig) -> tuple[Network, Prunin
                 weights=layer.weights[keep][:, cols],
                 delays=delays,
                 threshold=threshold,
+                bias=None if layer.bias is None else layer.bias[keep],
             )
         )
         prev_keep = keep
     return Network(tuple(layers)), report
 
 
+def _each_layer(
+    net: Network, func: Callable[[np.ndarray], tuple[list[np.ndarray], PruningReport]]
+) -> tuple[Network, PruningReport]:
+    """A weight pass on each layer's synapses (weights and bias column) on its own."""
+    results = [func(synapses) for synapses in net.synapses]
+    pruned = [arrays[0] for arrays, _ in results]
+    return net.with_synapses(pruned), combine_reports([report for _, report in results])
+
+
 def _step_weights(net: Network, cfg: CompressionConfig) -> tuple[Network, PruningReport]:
     if cfg.prune_percentile is not None:
-        pruned, report = prune_weights(net.weights, cfg.prune_percentile, "percentile")
+        value, method = cfg.prune_percentile, "percentile"
     else:
-        pruned, report = prune_weights(net.weights, cfg.prune_threshold, "magnitude")
-    return net.with_weights(pruned), report
+        value, method = cfg.prune_threshold, "magnitude"
+    return _each_layer(net, lambda s: prune_weights([s], value, method))
 
 
 def _step_stochastic(net: Network, cfg: CompressionConfig) -> tuple[Network, PruningReport]:
     length = cfg.bitstream_length or cfg.max_code
-    scales = [layer_full_scale(w) for w in net.weights]
-    pruned, report = prune_stochastic(net.weights, length, cfg.min_popcount_bits, scale=scales)
-    return net.with_weights(pruned), report
+    return _each_layer(
+        net,
+        lambda s: prune_stochastic([s], length, cfg.min_popcount_bits, scale=layer_full_scale(s)),
+    )
 
 
 def _step_delays(net: Network, cfg: CompressionConfig) -> tuple[Network, None]:
@@ -249,7 +273,7 @@ def compress_network(
     for name, step in _steps(cfg):
         current, report = step(current, cfg)
         results.append(StepResult(name, current, report))
-    codes = tuple(quantize_codes(current.weights, cfg.bits))
-    current = current.with_weights(c.values() for c in codes)
+    codes = tuple(quantize_codes([s], cfg.bits)[0] for s in current.synapses)
+    current = current.with_synapses(c.values() for c in codes)
     results.append(StepResult("quantize_weights", current, None))
     return CompressionResult(current, codes, tuple(results), cfg)

@@ -69,6 +69,8 @@ class LayerPlan:
     Attributes
     ----------
     index, n_in, n_out : int
+        ``n_in`` counts the layer's input *lines*: its inputs, plus the
+        always-on bias line (the last one) when ``bias``.
     bits : int
         Weight bits; ``k = bits - 1`` magnitude bits, ``max_code = 2**k - 1``.
     signs, codes : ndarray (n_out, n_in)
@@ -124,6 +126,8 @@ class LayerPlan:
         The delay buffers are one RAM ring (depth: the largest delay; one
         registered read per delay value in use) instead of a shift register
         per line; chosen when they hold at least ``delay_ram_bits`` bits.
+    bias : bool
+        Line ``n_in - 1`` is the bias line: 1 at every step, never delayed.
     """
 
     index: int
@@ -153,6 +157,12 @@ class LayerPlan:
     fold_order: str = "compact"
     delay_ram: bool = False
     constants: bool = True
+    bias: bool = False
+
+    @property
+    def n_inputs(self) -> int:
+        """Width of the layer's ``in_spikes``: its input lines less the bias line."""
+        return self.n_in - int(self.bias)
 
     @property
     def folded(self) -> bool:
@@ -240,7 +250,7 @@ class NetworkPlan:
     @property
     def n_in(self) -> int:
         """Width of ``in_spikes``."""
-        return self.layers[0].n_in
+        return self.layers[0].n_inputs
 
     @property
     def n_out(self) -> int:
@@ -315,8 +325,9 @@ class NetworkPlan:
 def _layer_dict(layer: LayerPlan) -> dict[str, Any]:
     return {
         "index": layer.index,
-        "n_in": layer.n_in,
+        "n_in": layer.n_inputs,
         "n_out": layer.n_out,
+        "bias": layer.bias,
         "bits": layer.bits,
         "max_code": layer.max_code,
         "synapses": layer.class_counts(),
@@ -511,6 +522,8 @@ def _plan_layer(
                 "run quantize_delays first"
             )
         delays = layer.delays.astype(np.int64)
+        if layer.bias is not None:  # the bias line is never delayed
+            delays = np.hstack([delays, np.zeros((layer.n_out, 1), dtype=np.int64)])
     delays[codes == 0] = 0
     stochastic = (codes > 0) & ((codes < max_code) | (not constants))
     positive = np.count_nonzero((codes > 0) & (signs > 0), axis=1)
@@ -555,7 +568,8 @@ def _plan_layer(
             )
     return LayerPlan(
         index=index,
-        n_in=layer.n_in,
+        n_in=codes.shape[1],
+        bias=layer.bias is not None,
         n_out=layer.n_out,
         bits=codes_obj.bits,
         signs=signs,

@@ -17,7 +17,7 @@ Every pass validates its input, never modifies it, and returns new arrays.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -134,6 +134,20 @@ class PruningReport:
         for layer in data["layers"]:
             layer["kept_neurons"] = list(layer["kept_neurons"])
         return data
+
+
+def combine_reports(reports: Sequence[PruningReport]) -> PruningReport:
+    """One report of a weight pass run layer by layer: ``reports[l]`` is layer ``l``'s.
+
+    Used where a pass runs on each layer's matrix on its own (with a bias column
+    the matrices do not chain).
+    """
+    layers = [
+        replace(figures, layer=index)
+        for index, report in enumerate(reports)
+        for figures in report.layers
+    ]
+    return _summarise(layers)
 
 
 def _summarise(layers: list[LayerPruning], **extra: int) -> PruningReport:

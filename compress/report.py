@@ -103,10 +103,11 @@ def build_report(plan: Any, compression: CompressionResult) -> dict[str, Any]:
         layers.append(
             {
                 "index": layer.index,
-                "n_in": layer.n_in,
+                "n_in": layer.n_inputs,
                 "n_out": layer.n_out,
+                "bias": layer.bias,
                 "bits": layer.bits,
-                "synapses": layer.class_counts(),
+                "synapses": layer.class_counts(),  # the bias synapses included
                 "memory_bits": width * len(words),
                 "memory_word_width": width,
                 "delay_lines": sum(1 for d in layer.line_depths if d),
@@ -147,6 +148,11 @@ def build_report(plan: Any, compression: CompressionResult) -> dict[str, Any]:
     }
 
 
+def shape_label(layer: dict[str, Any]) -> str:
+    """``n_in x n_out`` of a report layer, ``(+bias)`` when it has the bias line."""
+    return f"{layer['n_in']}x{layer['n_out']}" + (" (+bias)" if layer.get("bias") else "")
+
+
 def build_markdown(report: dict[str, Any]) -> str:
     """``report.md`` of a hardware build (from :func:`build_report`)."""
     lines = [
@@ -170,7 +176,7 @@ def build_markdown(report: dict[str, Any]) -> str:
     rows = [
         [
             la["index"],
-            f"{la['n_in']}x{la['n_out']}",
+            shape_label(la),
             la["bits"],
             la["synapses"]["dropped"],
             la["synapses"]["constant"],

@@ -14,7 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from .report import MEASURED_HEADER, measured_rows
+from .report import MEASURED_HEADER, measured_rows, shape_label
 from .rtl import _render
 
 __all__ = ["render_html"]
@@ -86,7 +86,7 @@ def render_html(report: dict[str, Any]) -> str:
     rows = [
         [
             la["index"],
-            f"{la['n_in']}x{la['n_out']}",
+            shape_label(la),
             la["synapses"]["dropped"],
             la["synapses"]["constant"],
             la["synapses"]["stochastic"],

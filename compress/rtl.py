@@ -208,12 +208,19 @@ def _neuron(layer: LayerPlan, i: int) -> dict[str, Any]:
     }
 
 
+def _line(layer: LayerPlan, j: int, source: str) -> str:
+    """Input line ``j`` now: a bit of ``source``, or the bias line's constant 1."""
+    return "1'b1" if layer.bias and j == layer.n_in - 1 else f"{source}[{j}]"
+
+
 def _common(top: str, layer: LayerPlan) -> dict[str, Any]:
     return {
         "top": top,
         "name": f"{top}_layer{layer.index}",
         "index": layer.index,
-        "n_in": layer.n_in,
+        "n_in": layer.n_inputs,  # the in_spikes port
+        "lines_n": layer.n_in,  # input lines, the bias line included
+        "bias_note": f" and the always-on bias line {layer.n_in - 1}" if layer.bias else "",
         "n_out": layer.n_out,
         "k": layer.k,
         "cw": layer.count_width,
@@ -268,7 +275,7 @@ def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
         polarity: dict[int, list[str]] = {1: [], -1: []}
         for j in np.flatnonzero(classes[i] != 0):
             d = int(layer.delays[i, j])
-            x = f"in_spikes[{j}]" if d == 0 else tap[(int(j), d)]
+            x = _line(layer, int(j), "in_spikes") if d == 0 else tap[(int(j), d)]
             if classes[i, j] == CONSTANT:
                 leaf = x
             else:
@@ -392,7 +399,7 @@ def _folded_context(top: str, layer: LayerPlan) -> dict[str, Any]:
     groups = []
     for d in reversed(layer.delay_values):
         if d == 0:
-            groups.append("x_q")
+            groups.append("{1'b1, x_q}" if layer.bias else "x_q")
             continue
         bits = [tap.get((j, d), "1'b0") for j in reversed(range(layer.n_in))]
         groups.append("{" + ", ".join(bits) + "}")
@@ -425,7 +432,8 @@ def _folded_context(top: str, layer: LayerPlan) -> dict[str, Any]:
         polarity: dict[int, list[str]] = {1: [], -1: []}
         for j in np.flatnonzero(classes[i] == CONSTANT):
             d = int(layer.delays[i, j])
-            polarity[int(layer.signs[i, j])].append(f"x_q[{j}]" if d == 0 else tap[(int(j), d)])
+            x = _line(layer, int(j), "x_q") if d == 0 else tap[(int(j), d)]
+            polarity[int(layer.signs[i, j])].append(x)
         pos = _tree(polarity[1], layer.tree_levels, regs, f"p{i}", nodes)
         neg = _tree(polarity[-1], layer.tree_levels, regs, f"n{i}", nodes)
         n["const_expr"] = " - ".join(

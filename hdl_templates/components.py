@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import reduce
 from operator import xor
 
-from amaranth import Cat, Module, Mux, Signal, signed, unsigned
+from amaranth import C, Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -251,7 +251,8 @@ class Layer(wiring.Component):
     Attributes
     ----------
     in_valid : In(1)
-    in_spikes : In(n_in)
+    in_spikes : In(n_inputs)
+        The inputs; with a bias the layer adds its always-on line itself.
     out_valid : Out(1)
     out_spikes : Out(n_out)
     out_counts : Out(n_out * count_width)
@@ -264,7 +265,7 @@ class Layer(wiring.Component):
         super().__init__(
             {
                 "in_valid": In(1),
-                "in_spikes": In(plan.n_in),
+                "in_spikes": In(plan.n_inputs),
                 "out_valid": Out(1),
                 "out_spikes": Out(plan.n_out),
                 "out_counts": Out(plan.n_out * cw),
@@ -320,7 +321,10 @@ class Layer(wiring.Component):
                 leaves = []
                 for j in ((classes[i] != 0) & (plan.signs[i] == sign)).nonzero()[0].tolist():
                     d = int(plan.delays[i, j])
-                    x = self.in_spikes[j] if d == 0 else lines[j][d - 1]
+                    if plan.bias and j == plan.n_in - 1:
+                        x = C(1, 1)  # the always-on bias line
+                    else:
+                        x = self.in_spikes[j] if d == 0 else lines[j][d - 1]
                     if classes[i, j] == CONSTANT:
                         leaves.append(x)
                     else:

@@ -2,7 +2,7 @@
 
 Each case is drawn from a fixed seed (:func:`random_case`): a random network
 (1-3 layers of up to 24 neurons; weights mixing exact zeros, tiny values and
-values near and at full scale; delays, leak, both resets, scalar and
+values near and at full scale; delays, biases, leak, both resets, scalar and
 per-neuron thresholds), random compression options (bits 2..12, magnitude or
 percentile pruning, stochastic pruning, neuron pruning, delay grids) and random
 hardware options (both pipelines, fully parallel or folded with P = 1, 2, 3 or
@@ -76,6 +76,7 @@ class Case:
         net = self.network
         sizes = "-".join(str(n) for n in net.sizes)
         delays = any(layer.delays is not None for layer in net.layers)
+        biases = [layer.bias is not None for layer in net.layers]
         leaks = [layer.leak_shift for layer in net.layers]
         resets = "".join(layer.reset[0] for layer in net.layers)
         options = {
@@ -88,7 +89,7 @@ class Case:
         }
         text = ", ".join(f"{k}={v}" for k, v in options.items())
         return (
-            f"seed {self.seed}: {sizes} delays={delays} leak={leaks} reset={resets} "
+            f"seed {self.seed}: {sizes} delays={delays} bias={biases} leak={leaks} reset={resets} "
             f"emitter={self.emitter} {text}"
         )
 
@@ -123,7 +124,11 @@ def _layer(rng: np.random.Generator, n_out: int, n_in: int) -> Layer:
         threshold = full * rng.uniform(0.3, 6.0, n_out)
     leak = None if rng.random() < 0.5 else int(rng.integers(1, 7))
     reset = "subtract" if rng.random() < 0.5 else "zero"
-    return Layer(w, delays=delays, threshold=threshold, leak_shift=leak, reset=reset)
+    bias = None
+    if rng.random() < 0.3:  # zeros, small, at and (rarely) above the weights' full scale
+        bias = full * rng.choice([0.0, 0.3, 1.0, -1.0, 1.5], n_out, p=[0.2, 0.3, 0.2, 0.2, 0.1])
+        bias *= rng.uniform(0.5, 1.0, n_out)
+    return Layer(w, delays=delays, threshold=threshold, leak_shift=leak, reset=reset, bias=bias)
 
 
 def _config(rng: np.random.Generator, bits: int, first: Layer) -> CompressionConfig:

@@ -62,7 +62,7 @@ def test_cases_are_reproducible_and_varied():
         assert any(getattr(cfg, field) is not None for cfg in configs), field
     assert any(cfg.delay_resolution > 1 for cfg in configs)
     layers = [la for c in cases for la in c.network.layers]
-    assert any(la.delays is not None for la in layers)
+    assert any(la.delays is not None for la in layers) and any(la.bias is not None for la in layers)
     assert {la.reset for la in layers} == {"zero", "subtract"}
     assert any(la.leak_shift for la in layers) and any(la.threshold.ndim == 1 for la in layers)
     assert {len(c.network.layers) for c in cases} == {1, 2, 3}

@@ -102,7 +102,7 @@ def test_npz_minimal_and_errors(tmp_path):
     with pytest.raises(
         ValueError,
         match=r"^npz keys must be weights_<l>, delays_<l>, "
-        r"threshold_<l>, leak_shift_<l> or reset_<l>, "
+        r"threshold_<l>, leak_shift_<l>, reset_<l> or bias_<l>, "
         r"not 'weight_0' \(did you mean weights_<l>\?\)$",
     ):
         network_from_arrays({"weight_0": np.ones((1, 1))})
