@@ -30,6 +30,10 @@ def _config(**options: object) -> CompressionConfig:
     try:
         return CompressionConfig(**options)  # type: ignore[arg-type]
     except ValueError as exc:
+        field = str(exc).split(" ", 1)[0]
+        if field in options:  # name the option the value came from
+            hint = f"'--{field.replace('_', '-')}'"
+            raise click.BadParameter(str(exc), param_hint=hint) from exc
         raise click.UsageError(str(exc)) from exc
 
 
