@@ -451,3 +451,114 @@ def report(
     except OSError as exc:
         raise _os_error(exc, f"build folder {str(out)!r}") from exc
     click.echo((out / "report.md").read_text(), nl=False)
+
+
+@main.command()
+@click.argument("model", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--data",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An .npz with x (samples x inputs, values in [0, 1]) and optional y (labels).",
+)
+@click.option(
+    "--steps",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Steps per sample [default: the encoder's period, 2**input-bits - 1].",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Rate encoder seed (which LFSR streams the inputs use).",
+)
+@click.option(
+    "--input-bits",
+    type=click.IntRange(2, 15),
+    default=8,
+    show_default=True,
+    help="Rate encoder width: features become levels 0..2**B-1.",
+)
+@click.option(
+    "--readout",
+    type=click.Choice(["counts", "spikes"]),
+    default="counts",
+    show_default=True,
+    help="Class = argmax of the last layer's summed counts or spikes.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@compression_options
+def evaluate(
+    model: Path,
+    data: Path,
+    steps: int | None,
+    seed: int,
+    input_bits: int,
+    readout: str,
+    as_json: bool,
+    **options: object,
+) -> None:
+    """Accuracy of MODEL (a build folder, or a network .npz compressed with the options)
+    on DATA, from the bit-exact golden model, next to the uncompressed network's."""
+    from .build import load_plan
+    from .encoder import RateEncoder
+    from .evaluate import evaluate as run
+    from .evaluate import load_data, plan_of, uncompressed_config
+
+    config = _config(**options)
+    try:
+        x, y = load_data(data)
+    except ValueError as exc:
+        raise click.ClickException(f"{data}: {exc}") from exc
+    try:
+        if model.is_dir():
+            _build_folder_data(model)
+            plan = load_plan(model)
+            source = load_network(model / "source.npz")
+            design = json.loads((model / "design.json").read_text())
+            config = CompressionConfig(**design["build_options"]["compression"])
+        else:
+            source = _load(model, Limits())
+            plan = plan_of(source, config)
+        reference = plan_of(source, uncompressed_config(config))
+        encoder = RateEncoder(plan.n_in, input_bits, seed)
+        mine = run(plan, x, y, steps=steps, encoder=encoder, readout=readout)
+        base = run(reference, x, y, steps=steps, encoder=encoder, readout=readout)
+    except ValueError as exc:
+        raise click.ClickException(f"{model}: {exc}") from exc
+    figures = {
+        "samples": int(x.shape[0]),
+        "steps": mine.steps,
+        "readout": readout,
+        "encoder": {"bits": input_bits, "seed": seed},
+        "accuracy": mine.accuracy,
+        "uncompressed_accuracy": base.accuracy,
+        "uncompressed": compression_dict_config(uncompressed_config(config)),
+        "firing_rates": [[round(float(r), 6) for r in rates] for rates in mine.rates],
+        "layer_rates": mine.layer_rates(),
+    }
+    if as_json:
+        click.echo(json.dumps(figures, indent=2, sort_keys=True))
+        return
+    click.echo(
+        f"{x.shape[0]} samples, {mine.steps} steps each, readout {readout}, "
+        f"rate encoder {input_bits} bits seed {seed}"
+    )
+    if mine.accuracy is None:
+        click.echo("no labels (y) in the data: accuracy not computed")
+    else:
+        drop = 100 * (base.accuracy - mine.accuracy)
+        click.echo(f"accuracy (compressed hardware): {100 * mine.accuracy:.2f}%")
+        click.echo(
+            f"accuracy (uncompressed, {config.bits} bits, nothing pruned): "
+            f"{100 * base.accuracy:.2f}% ({drop:+.2f} points lost to compression)"
+        )
+    for index, rate in enumerate(mine.layer_rates()):
+        click.echo(f"layer {index}: mean firing rate {rate:.4f} spikes per neuron per step")
+
+
+def compression_dict_config(config: CompressionConfig) -> dict[str, Any]:
+    """A config as JSON-ready data."""
+    return {key: getattr(config, key) for key in config.__dataclass_fields__}

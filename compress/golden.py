@@ -1,11 +1,11 @@
 """The bit-exact golden model (SPEC section 4): the one source of truth.
 
 Given a :class:`~compress.plan.NetworkPlan` and input spikes of shape
-``(steps, n_in)``, :func:`simulate` returns every layer's signed counts
-``c_i(t)``, membranes and spikes.  It is vectorised over synapses (each step
-is a handful of numpy operations over all synapses of a layer) and over
-neurons; layers run one after the other because a layer's spikes at step
-``t`` are the next layer's inputs at step ``t``.
+``(steps, n_in)`` or ``(batch, steps, n_in)``, :func:`simulate` returns every
+layer's signed counts ``c_i(t)``, membranes and spikes.  Each step of a layer
+is one matrix product per delay value (the step's signed weight bits against
+the batch's delayed inputs); layers run one after the other because a layer's
+spikes at step ``t`` are the next layer's inputs at step ``t``.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ class Trace:
 
     Attributes
     ----------
-    counts : list of ndarray of int64, shape (steps, n_out)
+    counts : list of ndarray of int64, shape (steps, n_out) or (batch, steps, n_out)
         Signed counts ``c_i(t)``.
-    membranes : list of ndarray of int64, shape (steps, n_out)
+    membranes : list of ndarray of int64, same shapes
         Membrane after the step's update (after reset).
-    spikes : list of ndarray of bool, shape (steps, n_out)
+    spikes : list of ndarray of bool, same shapes
     """
 
     counts: list[np.ndarray]
@@ -38,58 +38,71 @@ class Trace:
 
 
 def layer_counts(layer: LayerPlan, inputs: np.ndarray) -> np.ndarray:
-    """Signed counts of one layer for input spikes ``(steps, n_inputs)``.
+    """Signed counts of one layer for input spikes ``(batch, steps, n_inputs)``.
 
     With a bias the always-on line (1 at every step) is appended as line ``n_in - 1``.
+    Per step ``t`` and delay value ``d`` the counts are ``x(t - d) @ W_d(t).T``,
+    where ``W_d(t)[i, j]`` is synapse ``(i, j)``'s signed weight bit ``s_ij b_ij(t)``
+    (1 for constants, ``[r_ij(t) <= m_ij]`` for stochastic synapses) if its delay
+    is ``d``, else 0; history before step 0 is 0.  The products are float32
+    sums of at most ``n_in`` terms of +-1: exact.  Returns int64
+    ``(batch, steps, n_out)``.
     """
-    steps = inputs.shape[0]
+    batch, steps, _ = inputs.shape
+    x = inputs.astype(np.float32)
     if layer.bias:
-        inputs = np.hstack([inputs, np.ones((steps, 1), dtype=inputs.dtype)])
+        x = np.concatenate([x, np.ones((batch, steps, 1), dtype=np.float32)], axis=2)
     classes = layer.classes
-    neuron, line = np.nonzero(classes != DROPPED)
-    sign = layer.signs[neuron, line].astype(np.int64)
-    code = layer.codes[neuron, line]
-    delay = layer.delays[neuron, line]
-    stream = layer.streams[neuron, line]
-    constant = classes[neuron, line] == CONSTANT
-    tables = layer.stream_tables()
     period = layer.max_code
-    depth = int(delay.max()) if delay.size else 0
-    padded = np.zeros((steps + depth, layer.n_in), dtype=np.int64)
-    padded[depth:] = inputs
-    stream_safe = np.where(constant, 0, stream)
-    out = np.zeros((steps, layer.n_out), dtype=np.int64)
-    for t in range(steps):
-        x = padded[t + depth - delay, line]
-        if tables.shape[0]:
-            r = tables[stream_safe, t % period]
-            bit = constant | (r <= code)
+    out = np.zeros((batch, steps, layer.n_out), dtype=np.float32)
+    tables = layer.stream_tables()
+    phases = np.arange(min(steps, period))
+    for delay in sorted(set(layer.delays[classes != DROPPED].tolist())):
+        neuron, line = np.nonzero((classes != DROPPED) & (layer.delays == delay))
+        sign = layer.signs[neuron, line].astype(np.float32)
+        constant = classes[neuron, line] == CONSTANT
+        if tables.shape[0]:  # the weight bits of every phase: (phases, synapses)
+            stream = np.where(constant, 0, layer.streams[neuron, line])
+            r = tables[stream][:, phases].T
+            bits = constant[None, :] | (r <= layer.codes[neuron, line][None, :])
         else:
-            bit = constant
-        out[t] = np.bincount(neuron, weights=sign * x * bit, minlength=layer.n_out)
-    return out
+            bits = np.broadcast_to(constant[None, :], (phases.size, neuron.size))
+        values = bits * sign[None, :]
+        matrix = np.zeros((layer.n_out, layer.n_in), dtype=np.float32)
+        for t in range(delay, steps):
+            matrix[neuron, line] = values[t % period]
+            out[:, t] += x[:, t - delay] @ matrix.T
+    return out.astype(np.int64)
 
 
 def neuron_update(layer: LayerPlan, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Integer LIF over all steps: ``(membranes, spikes)`` for ``counts``."""
-    steps = counts.shape[0]
+    """Integer LIF over all steps: ``(membranes, spikes)`` for ``counts``.
+
+    ``counts`` is ``(steps, n_out)`` or ``(batch, steps, n_out)``; the results
+    have its shape.
+    """
+    batched = counts.ndim == 3
+    c = counts if batched else counts[None]
+    steps = c.shape[1]
     theta = np.asarray(layer.thresholds, dtype=np.int64)
     high = (1 << (layer.v_width - 1)) - 1
     low = -(1 << (layer.v_width - 1))
-    v = np.zeros(layer.n_out, dtype=np.int64)
-    membranes = np.empty((steps, layer.n_out), dtype=np.int64)
-    spikes = np.empty((steps, layer.n_out), dtype=bool)
+    v = np.zeros((c.shape[0], layer.n_out), dtype=np.int64)
+    membranes = np.empty(c.shape, dtype=np.int64)
+    spikes = np.empty(c.shape, dtype=bool)
     for t in range(steps):
         if layer.leak_shift is not None:
             v = v - (v >> layer.leak_shift)
-        v = np.clip(v + counts[t], low, high)
+        v = np.clip(v + c[:, t], low, high)
         fire = v >= theta
         if layer.reset == "subtract":
             v = np.where(fire, v - theta, v)
         else:
             v = np.where(fire, 0, v)
-        membranes[t] = v
-        spikes[t] = fire
+        membranes[:, t] = v
+        spikes[:, t] = fire
+    if not batched:
+        return membranes[0], spikes[0]
     return membranes, spikes
 
 
@@ -99,19 +112,25 @@ def simulate(plan: NetworkPlan, spikes: np.ndarray) -> Trace:
     Parameters
     ----------
     plan : NetworkPlan
-    spikes : array_like of bool or {0, 1}, shape (steps, n_in)
-        Input spikes, one row per step; history before step 0 is 0.
+    spikes : array_like of bool or {0, 1}, shape (steps, n_in) or (batch, steps, n_in)
+        Input spikes, one row per step (per sample with a batch axis); history
+        before step 0 is 0.  Samples of a batch are independent runs from reset.
 
     Returns
     -------
     Trace
+        Arrays shaped like ``spikes``: ``(steps, n)`` or ``(batch, steps, n)``.
     """
     x = np.asarray(spikes)
-    if x.ndim != 2 or x.shape[1] != plan.n_in:
-        raise ValueError(f"spikes must have shape (steps, {plan.n_in}), not {x.shape}")
+    batched = x.ndim == 3
+    if x.ndim not in (2, 3) or x.shape[-1] != plan.n_in:
+        raise ValueError(
+            f"spikes must have shape (steps, {plan.n_in}) or (batch, steps, {plan.n_in}), "
+            f"not {x.shape}"
+        )
     if not np.isin(x, (0, 1)).all():
         raise ValueError("spikes must be 0 or 1, not other values")
-    x = x.astype(np.int64)
+    x = (x if batched else x[None]).astype(np.int8)
     counts, membranes, outs = [], [], []
     for layer in plan.layers:
         c = layer_counts(layer, x)
@@ -119,5 +138,7 @@ def simulate(plan: NetworkPlan, spikes: np.ndarray) -> Trace:
         counts.append(c)
         membranes.append(v)
         outs.append(s)
-        x = s.astype(np.int64)
+        x = s.astype(np.int8)
+    if not batched:
+        counts, membranes, outs = ([a[0] for a in arrays] for arrays in (counts, membranes, outs))
     return Trace(counts, membranes, outs)

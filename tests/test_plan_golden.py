@@ -112,5 +112,8 @@ def test_golden_saturates():
 
 def test_spikes_input_errors():
     plan = plan_network(compress_network(example_network()))
-    with pytest.raises(ValueError, match=r"^spikes must have shape \(steps, 16\), not \(3, 4\)$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^spikes must have shape \(steps, 16\) or \(batch, steps, 16\), not \(3, 4\)$",
+    ):
         simulate(plan, np.zeros((3, 4)))

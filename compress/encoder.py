@@ -1,0 +1,111 @@
+"""The rate encoder: feature values in [0, 1] to input spikes, exactly as hardware can.
+
+Feature ``j`` of a sample is quantized to a level ``q_j = round(x_j * M)`` with
+``M = 2**bits - 1`` (``bits`` is the encoder's input width, 8 by default), and
+at step ``t`` input ``j`` spikes when ``r_j(t) <= q_j``.  ``r_j`` is a random
+stream of a ``bits``-wide maximal-length LFSR (:mod:`compress.lfsr`): register
+seed ``seeds[register_j]`` seen through the bit permutation ``perm_j``.  So
+over any ``M`` consecutive steps input ``j`` spikes exactly ``q_j`` times (``q =
+0`` never, ``q = M`` at every step), the same period-exactness the weights have.
+
+Which stream each input gets is fixed by ``(bits, seed, n_in)``:
+:meth:`RateEncoder.streams` walks LFSR seeds from ``1 + (37 * seed) mod M``
+upwards and, for each, the permutations of :func:`compress.lfsr.permutations`
+in order, keeping every stream whose values differ from all earlier ones, until
+there is one per input.  A hardware encoder built from the same seeds and
+permutations reproduces every spike (the LFSRs start at their seeds at reset and
+advance once per step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from ._validate import check_finite, check_int, check_real
+from .lfsr import TAPS, permutations, stream_table
+
+__all__ = ["RateEncoder"]
+
+
+@dataclass(frozen=True)
+class RateEncoder:
+    """Features in [0, 1] to spikes, period-exact (see the module docstring).
+
+    Attributes
+    ----------
+    n_in : int
+        Features (network inputs).
+    bits : int
+        Input width: features become levels ``0 .. 2**bits - 1``; in [2, 15].
+    seed : int
+        Chooses the LFSR seeds the inputs' streams start from (non-negative).
+    """
+
+    n_in: int
+    bits: int = 8
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "n_in", check_int(self.n_in, "n_in", low=1))
+        object.__setattr__(self, "bits", check_int(self.bits, "input bits", low=2, high=max(TAPS)))
+        object.__setattr__(self, "seed", check_int(self.seed, "seed", low=0))
+        self.streams  # noqa: B018  (refuses too many inputs for the width now)
+
+    @property
+    def period(self) -> int:
+        """``M = 2**bits - 1``: the largest level and the streams' period."""
+        return (1 << self.bits) - 1
+
+    @cached_property
+    def streams(self) -> tuple[tuple[int, tuple[int, ...]], ...]:
+        """``(LFSR seed, bit permutation)`` of each input's stream, all distinct."""
+        period, width = self.period, self.bits
+        seen: set[bytes] = set()
+        out: list[tuple[int, tuple[int, ...]]] = []
+        start = (37 * self.seed) % period
+        for offset in range(period):
+            register = (start + offset) % period + 1
+            for perm in permutations(width):
+                key = stream_table(width, register, perm).tobytes()
+                if key not in seen:
+                    seen.add(key)
+                    out.append((register, perm))
+                    if len(out) == self.n_in:
+                        return tuple(out)
+        raise ValueError(
+            f"input bits must give at least {self.n_in} distinct streams, not the {len(out)} "
+            f"of {width}-bit LFSRs; use more input bits"
+        )
+
+    @cached_property
+    def tables(self) -> np.ndarray:
+        """``r_j(t)`` over one period: shape ``(n_in, M)``."""
+        return np.stack([stream_table(self.bits, seed, perm) for seed, perm in self.streams])
+
+    def levels(self, features: np.ndarray) -> np.ndarray:
+        """Levels ``round(x * M)`` (half to even) of features in [0, 1], int64, same shape."""
+        x = check_real(features, "features")
+        check_finite(x, "features")
+        if x.shape[-1:] != (self.n_in,):
+            raise ValueError(
+                f"features must have {self.n_in} columns (one per input), not shape {x.shape}"
+            )
+        if x.size and (x.min() < 0 or x.max() > 1):
+            bad = x.min() if x.min() < 0 else x.max()
+            raise ValueError(f"features must be in [0, 1], not {float(bad)!r}")
+        return np.round(x * self.period).astype(np.int64)
+
+    def encode(self, features: np.ndarray, steps: int, start: int = 0) -> np.ndarray:
+        """Spikes of steps ``start .. start + steps - 1``: bool ``(samples, steps, n_in)``.
+
+        ``features`` is ``(samples, n_in)`` (or ``(n_in,)`` for one sample, giving
+        ``(steps, n_in)``).  Every sample starts from the encoder's reset state.
+        """
+        steps = check_int(steps, "steps", low=1)
+        q = self.levels(features)
+        phases = (start + np.arange(steps)) % self.period
+        r = self.tables[:, phases].T  # (steps, n_in)
+        return r[None, :, :] <= q[..., None, :] if q.ndim == 2 else r <= q[None, :]

@@ -1,0 +1,165 @@
+"""Accuracy of the hardware on the user's data, from the bit-exact golden model.
+
+A sample's features go through the :class:`~compress.encoder.RateEncoder`, the
+golden model runs ``steps`` steps from reset, and the class is the argmax
+(lowest index on ties) of the last layer's counts summed over the steps
+(``readout="counts"``) or of its spike counts (``readout="spikes"``).  The
+golden model is the RTL's, bit for bit, so this accuracy is the FPGA's.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ._validate import check_int
+from .encoder import RateEncoder
+from .golden import simulate
+from .network import Network, read_npz
+from .passes import CompressionConfig, compress_network
+from .plan import NetworkPlan, plan_network
+
+__all__ = [
+    "READOUTS",
+    "Evaluation",
+    "evaluate",
+    "load_data",
+    "plan_of",
+    "uncompressed_config",
+]
+
+#: How the class is read out of the last layer.
+READOUTS = ("counts", "spikes")
+
+
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    """What :func:`evaluate` measured.
+
+    Attributes
+    ----------
+    predictions : ndarray of int64, shape (samples,)
+    scores : ndarray of int64, shape (samples, n_out)
+        Per class: the summed counts or the spike counts over the steps.
+    accuracy : float or None
+        Fraction of ``predictions == labels``; None without labels.
+    rates : list of ndarray, shape (n_out,) per layer
+        Mean spikes per step of every neuron over all samples and steps.
+    steps : int
+    readout : str
+    """
+
+    predictions: np.ndarray
+    scores: np.ndarray
+    accuracy: float | None
+    rates: list[np.ndarray]
+    steps: int
+    readout: str
+
+    def layer_rates(self) -> list[float]:
+        """Each layer's mean firing rate (spikes per neuron per step)."""
+        return [float(r.mean()) for r in self.rates]
+
+
+def evaluate(
+    plan: NetworkPlan,
+    features: np.ndarray,
+    labels: np.ndarray | None = None,
+    *,
+    steps: int | None = None,
+    encoder: RateEncoder | None = None,
+    readout: str = "counts",
+    batch: int = 256,
+) -> Evaluation:
+    """Classify ``features`` with the hardware's golden model.
+
+    Parameters
+    ----------
+    plan : NetworkPlan
+    features : ndarray, shape (samples, n_in)
+        Values in [0, 1].
+    labels : ndarray of int, shape (samples,), optional
+    steps : int, optional
+        Steps per sample (default: the encoder's period, 255 at 8 bits).
+    encoder : RateEncoder, optional
+        Default: ``RateEncoder(n_in)`` (8 bits, seed 0).
+    readout : {"counts", "spikes"}
+    batch : int
+        Samples simulated together (memory: ``batch * steps * n_in`` bytes and more).
+
+    Returns
+    -------
+    Evaluation
+    """
+    if readout not in READOUTS:
+        raise ValueError(f"readout must be one of {', '.join(READOUTS)}, not {readout!r}")
+    encoder = encoder or RateEncoder(plan.n_in)
+    if encoder.n_in != plan.n_in:
+        raise ValueError(f"encoder must have {plan.n_in} inputs, not {encoder.n_in}")
+    steps = check_int(steps if steps is not None else encoder.period, "steps", low=1)
+    batch = check_int(batch, "batch", low=1)
+    x = np.asarray(features)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ValueError(f"features must be a non-empty 2-D array (samples, inputs), not {x.shape}")
+    encoder.levels(x)  # checks range and width before any work
+    y = None if labels is None else _labels(labels, x.shape[0], plan.n_out)
+    scores = np.zeros((x.shape[0], plan.n_out), dtype=np.int64)
+    spikes = [np.zeros(layer.n_out, dtype=np.int64) for layer in plan.layers]
+    for start in range(0, x.shape[0], batch):
+        chunk = x[start : start + batch]
+        trace = simulate(plan, encoder.encode(chunk, steps))
+        last = trace.counts[-1] if readout == "counts" else trace.spikes[-1]
+        scores[start : start + len(chunk)] = last.sum(axis=1)
+        for total, s in zip(spikes, trace.spikes, strict=True):
+            total += s.sum(axis=(0, 1))
+    predictions = np.argmax(scores, axis=1)  # lowest index on ties
+    accuracy = None if y is None else float(np.mean(predictions == y))
+    rates = [total / (x.shape[0] * steps) for total in spikes]
+    return Evaluation(predictions, scores, accuracy, rates, steps, readout)
+
+
+def _labels(labels: np.ndarray, samples: int, classes: int) -> np.ndarray:
+    y = np.asarray(labels)
+    if y.shape != (samples,) or y.dtype.kind not in "iu":
+        raise ValueError(
+            f"labels must be {samples} integers (one per sample), not {y.dtype} of shape {y.shape}"
+        )
+    if y.size and (y.min() < 0 or y.max() >= classes):
+        bad = int(y.min()) if y.min() < 0 else int(y.max())
+        raise ValueError(f"labels must be in 0..{classes - 1} (the output neurons), not {bad}")
+    return y.astype(np.int64)
+
+
+def load_data(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(x, y)`` of a data file: ``x`` (samples x inputs, in [0, 1]), optional ``y`` (labels).
+
+    Raises
+    ------
+    ValueError
+        For a file that is not an ``.npz``, other keys, or a missing ``x``.
+    """
+    arrays = read_npz(Path(path))
+    unknown = sorted(set(arrays) - {"x", "y"})
+    if unknown:
+        raise ValueError(f"data keys must be x and y, not {unknown[0]!r}")
+    if "x" not in arrays:
+        raise ValueError("data file must hold x (samples x inputs), not only y")
+    x = arrays["x"]
+    if x.dtype.kind not in "fiub":
+        raise ValueError(f"x must be a real numeric array, not dtype {x.dtype}")
+    return x.astype(np.float64), arrays.get("y")
+
+
+def uncompressed_config(config: CompressionConfig) -> CompressionConfig:
+    """The reference of ``config``: the same bits and delay grid, nothing pruned."""
+    return CompressionConfig(
+        bits=config.bits, delay_resolution=config.delay_resolution, max_delay=config.max_delay
+    )
+
+
+def plan_of(network: Network, config: CompressionConfig) -> NetworkPlan:
+    """The hardware plan of ``network`` compressed with ``config`` (fully parallel)."""
+    return plan_network(compress_network(network, config))

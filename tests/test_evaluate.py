@@ -1,0 +1,126 @@
+"""The rate encoder, the batched golden model and `sc-compress evaluate`."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from compress import CompressionConfig, Layer, Network, example_network, save_network
+from compress.build import build
+from compress.cli import main
+from compress.encoder import RateEncoder
+from compress.evaluate import evaluate, plan_of
+from compress.golden import simulate
+
+
+@pytest.mark.parametrize("bits", [3, 5, 8])
+def test_encoder_is_exact_over_a_period(bits):
+    encoder = RateEncoder(12, bits, seed=3)
+    m = encoder.period
+    x = np.random.default_rng(bits).random((5, 12))
+    x[0, :2] = [0.0, 1.0]
+    spikes = encoder.encode(x, 2 * m + 4)
+    q = encoder.levels(x)
+    for start in (0, 4, m):
+        assert (spikes[:, start : start + m].sum(axis=1) == q).all()
+    assert not spikes[0, :, 0].any() and spikes[0, :, 1].all()
+    assert len({t.tobytes() for t in encoder.tables}) == 12  # no two inputs share a stream
+
+
+def test_encoder_streams_are_fixed_by_bits_seed_and_width():
+    assert RateEncoder(4, 8, 1).streams == RateEncoder(4, 8, 1).streams
+    assert RateEncoder(4, 8, 1).streams != RateEncoder(4, 8, 2).streams
+    assert RateEncoder(10, 8).streams[:4] == RateEncoder(4, 8).streams
+    with pytest.raises(
+        ValueError,
+        match=r"^input bits must give at least 30 distinct streams, not the 6 of 2-bit LFSRs",
+    ):
+        RateEncoder(30, 2)
+    with pytest.raises(ValueError, match=r"^features must be in \[0, 1\], not 1\.5$"):
+        RateEncoder(2).levels(np.array([[0.5, 1.5]]))
+    with pytest.raises(
+        ValueError, match=r"^features must have 2 columns \(one per input\), not shape \(1, 3\)$"
+    ):
+        RateEncoder(2).levels(np.ones((1, 3)))
+
+
+def test_batched_golden_equals_one_sample_at_a_time():
+    plan = plan_of(example_network(), CompressionConfig(bits=6, prune_percentile=20))
+    x = np.random.default_rng(2).random((7, 30, 16)) < 0.4
+    batch = simulate(plan, x)
+    for b in range(7):
+        one = simulate(plan, x[b])
+        for layer in range(2):
+            assert np.array_equal(batch.counts[layer][b], one.counts[layer])
+            assert np.array_equal(batch.spikes[layer][b], one.spikes[layer])
+            assert np.array_equal(batch.membranes[layer][b], one.membranes[layer])
+
+
+def _identity(threshold: float = 1.0) -> Network:
+    """Output j counts input j's spikes: the class is the feature with the highest level;
+    with threshold 1 it spikes with input j, with a high threshold never."""
+    return Network((Layer(np.eye(4), threshold=threshold),))
+
+
+def test_evaluate_reads_out_the_argmax_of_the_summed_counts():
+    plan = plan_of(_identity(), CompressionConfig(bits=8))
+    x = np.random.default_rng(4).random((50, 4))
+    encoder = RateEncoder(4)
+    levels = encoder.levels(x)
+    result = evaluate(plan, x, np.argmax(levels, axis=1), encoder=encoder)
+    assert result.steps == 255 and np.array_equal(result.scores, levels)  # exact over a period
+    assert result.accuracy == 1.0
+    assert np.allclose(result.rates[0], levels.mean(axis=0) / 255)  # spikes follow the inputs
+    silent = plan_of(_identity(1000.0), CompressionConfig(bits=8))
+    spikes = evaluate(silent, x, readout="spikes", steps=10)
+    assert spikes.accuracy is None and spikes.scores.max() == 0  # threshold 1000: no spikes
+    assert (spikes.predictions == 0).all()  # ties: the lowest index
+
+
+def test_evaluate_refuses_bad_data():
+    plan = plan_of(_identity(), CompressionConfig())
+    with pytest.raises(
+        ValueError, match=r"^labels must be in 0\.\.3 \(the output neurons\), not 4$"
+    ):
+        evaluate(plan, np.zeros((2, 4)), np.array([0, 4]))
+    with pytest.raises(ValueError, match=r"^readout must be one of counts, spikes, not 'votes'$"):
+        evaluate(plan, np.zeros((2, 4)), readout="votes")
+
+
+def test_cli_evaluate_build_and_model(tmp_path):
+    net = _identity()
+    save_network(net, tmp_path / "net.npz")
+    x = np.random.default_rng(5).random((40, 4))
+    y = np.argmax(RateEncoder(4).levels(x), axis=1)
+    np.savez(tmp_path / "data.npz", x=x, y=y)
+    runner = CliRunner()
+    res = runner.invoke(
+        main, ["evaluate", str(tmp_path / "net.npz"), "--data", str(tmp_path / "data.npz")]
+    )
+    assert res.exit_code == 0, res.output
+    assert "accuracy (compressed hardware): 100.00%" in res.output
+    build(net, tmp_path / "b", CompressionConfig(bits=6))
+    res = runner.invoke(
+        main,
+        [
+            "evaluate",
+            str(tmp_path / "b"),
+            "--data",
+            str(tmp_path / "data.npz"),
+            "--json",
+            "--steps",
+            "63",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    figures = json.loads(res.output)
+    assert (
+        figures["steps"] == 63 and figures["samples"] == 40 and figures["uncompressed"]["bits"] == 6
+    )
+    assert 0.0 <= figures["accuracy"] <= 1.0 and len(figures["firing_rates"]) == 1
+    np.savez(tmp_path / "bad.npz", x=x * 2)
+    res = runner.invoke(
+        main, ["evaluate", str(tmp_path / "net.npz"), "--data", str(tmp_path / "bad.npz")]
+    )
+    assert res.exit_code == 1 and "features must be in [0, 1], not" in res.stderr
