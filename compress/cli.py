@@ -9,6 +9,7 @@ standard error, never a traceback.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,38 @@ from .report import compression_dict, compression_markdown
 __all__ = ["main"]
 
 
+#: Per-layer options: CLI name -> LayerCompression field and value type.
+LAYER_OPTIONS = {
+    "layer_bits": ("bits", int),
+    "layer_prune_threshold": ("prune_threshold", float),
+    "layer_prune_percentile": ("prune_percentile", float),
+    "layer_min_popcount_bits": ("min_popcount_bits", float),
+}
+
+
+def _layer_overrides(options: dict[str, object]) -> dict[int, dict[str, object]]:
+    """``--layer-bits 1=6`` and friends as ``{1: {"bits": 6}}``."""
+    layers: dict[int, dict[str, object]] = {}
+    for name, (field, kind) in LAYER_OPTIONS.items():
+        option = "--" + name.replace("_", "-")
+        for item in options.pop(name, ()) or ():
+            layer, sep, value = str(item).partition("=")
+            if not sep or not layer.isdigit():
+                raise click.BadParameter(f"{option} must be L=VALUE, not {item!r}")
+            try:
+                layers.setdefault(int(layer), {})[field] = kind(value)
+            except ValueError:
+                raise click.BadParameter(
+                    f"{option} {layer} must be {'an integer' if kind is int else 'a number'}, "
+                    f"not {value!r}"
+                ) from None
+    return layers
+
+
 def _config(**options: object) -> CompressionConfig:
+    layers = _layer_overrides(options)
     try:
-        return CompressionConfig(**options)  # type: ignore[arg-type]
+        return CompressionConfig(**options, layers=layers)  # type: ignore[arg-type]
     except ValueError as exc:
         field = str(exc).split(" ", 1)[0]
         if field in options:  # name the option the value came from
@@ -39,6 +69,16 @@ def _config(**options: object) -> CompressionConfig:
 
 def _limits(synapses: int, delay: int, memory_bits: int) -> Limits:
     return Limits(synapses=synapses, delay=delay, memory_bits=memory_bits)
+
+
+def _check_overrides(config: CompressionConfig, network: Network) -> None:
+    """Per-layer options must name layers the network has (a usage error, exit 2)."""
+    for index, _ in config.layers:
+        if index >= len(network.layers):
+            raise click.UsageError(
+                f"--layer-* options must name layers 0..{len(network.layers) - 1}, "
+                f"not layer {index}"
+            )
 
 
 def _load(model: Path, limits: Limits) -> Network:
@@ -152,6 +192,30 @@ def compression_options(func):  # type: ignore[no-untyped-def]
             help="Remove hidden neurons whose weight norm is <= A.",
         ),
         click.option(
+            "--layer-bits",
+            multiple=True,
+            metavar="L=B",
+            help="Weight bits of layer L (repeatable), e.g. --layer-bits 1=6.",
+        ),
+        click.option(
+            "--layer-prune-threshold",
+            multiple=True,
+            metavar="L=T",
+            help="Magnitude pruning of layer L instead of the global pruning (0: none).",
+        ),
+        click.option(
+            "--layer-prune-percentile",
+            multiple=True,
+            metavar="L=P",
+            help="Percentile pruning of layer L instead of the global pruning.",
+        ),
+        click.option(
+            "--layer-min-popcount-bits",
+            multiple=True,
+            metavar="L=X",
+            help="Stochastic pruning threshold of layer L.",
+        ),
+        click.option(
             "--delay-resolution", type=int, default=1, show_default=True, help="Delay grid step."
         ),
         click.option("--max-delay", type=int, default=None, help="Clamp delays to this."),
@@ -191,6 +255,7 @@ def compress(
     config = _config(**options)
     limits = _limits(limit_synapses, limit_delay, limit_memory_bits)
     network = _load(model, limits)
+    _check_overrides(config, network)
     try:
         limits.check("synapses", sum(w.size for w in network.weights), "network: synapses")
         result = compress_network(network, config)
@@ -312,6 +377,7 @@ def build(
     limits = _limits(limit_synapses, limit_delay, limit_memory_bits)
     _lane_value(parallelism, "--parallelism")  # a bad value is a usage error before any I/O
     network = _load(model, limits)
+    _check_overrides(config, network)
     lanes = _lanes(parallelism, layer_parallelism, len(network.layers))
     try:
         hardware = HardwareOptions(
@@ -521,6 +587,7 @@ def evaluate(
             config = CompressionConfig(**design["build_options"]["compression"])
         else:
             source = _load(model, Limits())
+            _check_overrides(config, source)
             plan = plan_of(source, config)
         reference = plan_of(source, uncompressed_config(config))
         encoder = RateEncoder(plan.n_in, input_bits, seed)
@@ -561,4 +628,4 @@ def evaluate(
 
 def compression_dict_config(config: CompressionConfig) -> dict[str, Any]:
     """A config as JSON-ready data."""
-    return {key: getattr(config, key) for key in config.__dataclass_fields__}
+    return dataclasses.asdict(config)

@@ -19,7 +19,7 @@ from ._validate import check_int
 from .encoder import RateEncoder
 from .golden import simulate
 from .network import Network, read_npz
-from .passes import CompressionConfig, compress_network
+from .passes import CompressionConfig, LayerCompression, compress_network
 from .plan import NetworkPlan, plan_network
 
 __all__ = [
@@ -154,9 +154,12 @@ def load_data(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray | No
 
 
 def uncompressed_config(config: CompressionConfig) -> CompressionConfig:
-    """The reference of ``config``: the same bits and delay grid, nothing pruned."""
+    """The reference of ``config``: the same bits (per layer too) and delay grid, nothing pruned."""
     return CompressionConfig(
-        bits=config.bits, delay_resolution=config.delay_resolution, max_delay=config.max_delay
+        bits=config.bits,
+        delay_resolution=config.delay_resolution,
+        max_delay=config.max_delay,
+        layers={i: LayerCompression(bits=o.bits) for i, o in config.layers if o.bits is not None},
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .build import build
+from .evaluate import uncompressed_config
 from .network import load_network
 from .passes import CompressionConfig
 from .plan import HardwareOptions
@@ -154,11 +155,7 @@ def dense_baseline(folder: str | Path, out: str | Path | None = None) -> Path:
         )
     options = design["build_options"]
     compression = options["compression"]
-    config = CompressionConfig(
-        bits=compression["bits"],
-        delay_resolution=compression["delay_resolution"],
-        max_delay=compression["max_delay"],
-    )
+    config = uncompressed_config(CompressionConfig(**compression))
     hardware = dict(options["hardware"], constants=False)
     target = Path(out) if out is not None else folder / "dense"
     build(

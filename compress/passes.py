@@ -36,7 +36,88 @@ from .pruning import (
 )
 from .quantization import LayerCodes, layer_full_scale, quantize_codes, quantize_delays
 
-__all__ = ["CompressionConfig", "CompressionResult", "StepResult", "compress_network"]
+__all__ = [
+    "LAYER_FIELDS",
+    "CompressionConfig",
+    "CompressionResult",
+    "LayerCompression",
+    "StepResult",
+    "compress_network",
+]
+
+
+#: The settings a layer may override (hls4ml-style per-layer configuration).
+LAYER_FIELDS = ("bits", "prune_threshold", "prune_percentile", "min_popcount_bits")
+
+
+@dataclass(frozen=True)
+class LayerCompression:
+    """One layer's overrides of a :class:`CompressionConfig`; ``None`` keeps the global value.
+
+    Setting ``prune_threshold`` or ``prune_percentile`` replaces the layer's
+    weight pruning, whichever the global config uses (``prune_threshold=0``
+    turns it off for the layer).  See :class:`CompressionConfig` for each
+    field's meaning.
+    """
+
+    bits: int | None = None
+    prune_threshold: float | None = None
+    prune_percentile: float | None = None
+    min_popcount_bits: float | None = None
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        if self.bits is not None:
+            set_(self, "bits", check_bits(self.bits))
+        if self.prune_threshold is not None and self.prune_percentile is not None:
+            raise ValueError(
+                "prune_threshold and prune_percentile must not both be set, "
+                f"not {self.prune_threshold!r} and {self.prune_percentile!r}"
+            )
+        if self.prune_threshold is not None:
+            set_(
+                self,
+                "prune_threshold",
+                check_number(self.prune_threshold, "prune_threshold", low=0.0),
+            )
+        if self.prune_percentile is not None:
+            set_(self, "prune_percentile", _percentile(self.prune_percentile))
+        if self.min_popcount_bits is not None:
+            value = check_number(self.min_popcount_bits, "min_popcount_bits", low=0.0)
+            set_(self, "min_popcount_bits", value)
+
+
+def _percentile(value: object) -> float:
+    value = check_number(value, "prune_percentile", low=0.0)
+    if value > 100:
+        raise ValueError(f"prune_percentile must be in [0, 100], not {value!r}")
+    return value
+
+
+def _layer_overrides(value: object) -> tuple[tuple[int, LayerCompression], ...]:
+    """``{layer: LayerCompression or dict}`` (or pairs, as JSON stores them) as sorted pairs."""
+    items = value.items() if isinstance(value, dict) else value
+    if not isinstance(items, (list, tuple)) and not hasattr(items, "__iter__"):
+        raise ValueError(f"layers must map layer indices to overrides, not {value!r}")
+    out = {}
+    for item in items:
+        index, override = item
+        index = check_int(index, "layers (layer index)", low=0)
+        if isinstance(override, dict):
+            unknown = sorted(set(override) - set(LAYER_FIELDS))
+            if unknown:
+                raise ValueError(
+                    f"layer {index}: overrides must be {', '.join(LAYER_FIELDS)}, "
+                    f"not {unknown[0]!r}"
+                )
+            override = LayerCompression(**override)
+        if not isinstance(override, LayerCompression):
+            raise ValueError(
+                f"layer {index}: override must be a LayerCompression or a dict, "
+                f"not {type(override).__name__}"
+            )
+        out[index] = override
+    return tuple(sorted(out.items()))
 
 
 @dataclass(frozen=True)
@@ -62,6 +143,12 @@ class CompressionConfig:
         Delay grid step (1 keeps every whole step).
     max_delay : int or None
         Largest delay kept.
+    layers : mapping of int to LayerCompression (or dict), optional
+        Per-layer overrides of ``bits``, ``prune_threshold``,
+        ``prune_percentile`` and ``min_popcount_bits``, e.g.
+        ``{1: LayerCompression(bits=6, prune_percentile=0)}``; stored as
+        sorted ``(layer, LayerCompression)`` pairs.  :meth:`for_layer` gives a
+        layer's effective settings.
     """
 
     bits: int = 8
@@ -72,8 +159,10 @@ class CompressionConfig:
     prune_neurons: float | None = None
     delay_resolution: int = 1
     max_delay: int | None = None
+    layers: Any = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "layers", _layer_overrides(self.layers))
         # Every field is checked and stored as a plain Python int or float, so numpy
         # scalars (np.int64(8)) are accepted and the config stays JSON-ready.
         set_ = object.__setattr__
@@ -90,10 +179,7 @@ class CompressionConfig:
                 check_number(self.prune_threshold, "prune_threshold", low=0.0),
             )
         if self.prune_percentile is not None:
-            value = check_number(self.prune_percentile, "prune_percentile", low=0.0)
-            if value > 100:
-                raise ValueError(f"prune_percentile must be in [0, 100], not {value!r}")
-            set_(self, "prune_percentile", value)
+            set_(self, "prune_percentile", _percentile(self.prune_percentile))
         if self.min_popcount_bits is not None:
             value = check_number(self.min_popcount_bits, "min_popcount_bits", low=0.0)
             set_(self, "min_popcount_bits", value)
@@ -111,8 +197,24 @@ class CompressionConfig:
 
     @property
     def max_code(self) -> int:
-        """Largest magnitude code ``M = 2**(bits-1) - 1`` (the LFSR period)."""
+        """Largest magnitude code ``M = 2**(bits-1) - 1`` (the LFSR period) of ``bits``."""
         return (1 << (self.bits - 1)) - 1
+
+    def for_layer(self, index: int) -> LayerCompression:
+        """Layer ``index``'s effective ``bits``, pruning and ``min_popcount_bits``."""
+        override = dict(self.layers).get(index, LayerCompression())
+        if override.prune_threshold is not None or override.prune_percentile is not None:
+            threshold, percentile = override.prune_threshold, override.prune_percentile
+        else:
+            threshold, percentile = self.prune_threshold, self.prune_percentile
+        return LayerCompression(
+            bits=self.bits if override.bits is None else override.bits,
+            prune_threshold=threshold,
+            prune_percentile=percentile,
+            min_popcount_bits=self.min_popcount_bits
+            if override.min_popcount_bits is None
+            else override.min_popcount_bits,
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -188,28 +290,35 @@ def _step_neurons(net: Network, cfg: CompressionConfig) -> tuple[Network, Prunin
 
 
 def _each_layer(
-    net: Network, func: Callable[[np.ndarray], tuple[list[np.ndarray], PruningReport]]
+    net: Network, func: Callable[[int, np.ndarray], tuple[list[np.ndarray], PruningReport]]
 ) -> tuple[Network, PruningReport]:
     """A weight pass on each layer's synapses (weights and bias column) on its own."""
-    results = [func(synapses) for synapses in net.synapses]
+    results = [func(index, synapses) for index, synapses in enumerate(net.synapses)]
     pruned = [arrays[0] for arrays, _ in results]
     return net.with_synapses(pruned), combine_reports([report for _, report in results])
 
 
 def _step_weights(net: Network, cfg: CompressionConfig) -> tuple[Network, PruningReport]:
-    if cfg.prune_percentile is not None:
-        value, method = cfg.prune_percentile, "percentile"
-    else:
-        value, method = cfg.prune_threshold, "magnitude"
-    return _each_layer(net, lambda s: prune_weights([s], value, method))
+    def prune(index: int, synapses: np.ndarray) -> tuple[list[np.ndarray], PruningReport]:
+        layer = cfg.for_layer(index)
+        if layer.prune_percentile is not None:
+            return prune_weights([synapses], layer.prune_percentile, "percentile")
+        if layer.prune_threshold is not None:
+            return prune_weights([synapses], layer.prune_threshold, "magnitude")
+        return prune_weights([synapses], 0.0, "magnitude")  # zeros only: nothing new pruned
+
+    return _each_layer(net, prune)
 
 
 def _step_stochastic(net: Network, cfg: CompressionConfig) -> tuple[Network, PruningReport]:
-    length = cfg.bitstream_length or cfg.max_code
-    return _each_layer(
-        net,
-        lambda s: prune_stochastic([s], length, cfg.min_popcount_bits, scale=layer_full_scale(s)),
-    )
+    def prune(index: int, synapses: np.ndarray) -> tuple[list[np.ndarray], PruningReport]:
+        layer = cfg.for_layer(index)
+        bits = layer.bits or cfg.bits
+        length = cfg.bitstream_length or (1 << (bits - 1)) - 1  # the layer's LFSR period
+        minimum = 0.0 if layer.min_popcount_bits is None else layer.min_popcount_bits
+        return prune_stochastic([synapses], length, minimum, scale=layer_full_scale(synapses))
+
+    return _each_layer(net, prune)
 
 
 def _step_delays(net: Network, cfg: CompressionConfig) -> tuple[Network, None]:
@@ -230,9 +339,10 @@ def _steps(cfg: CompressionConfig) -> list[tuple[str, Step]]:
     steps: list[tuple[str, Step]] = []
     if cfg.prune_neurons is not None:
         steps.append(("prune_neurons", _step_neurons))
-    if cfg.prune_threshold is not None or cfg.prune_percentile is not None:
+    layers = [cfg.for_layer(index) for index, _ in cfg.layers] + [cfg.for_layer(-1)]
+    if any(la.prune_threshold is not None or la.prune_percentile is not None for la in layers):
         steps.append(("prune_weights", _step_weights))
-    if cfg.min_popcount_bits is not None:
+    if any(la.min_popcount_bits is not None for la in layers):
         steps.append(("prune_stochastic", _step_stochastic))
     steps.append(("quantize_delays", _step_delays))
     return steps
@@ -268,12 +378,20 @@ def compress_network(
     cfg = config_of(config)
     if not isinstance(network, Network):
         raise TypeError(f"network must be a Network, not {type(network).__name__}")
+    for index, _ in cfg.layers:
+        if index >= len(network.layers):
+            raise ValueError(
+                f"layers must override layers 0..{len(network.layers) - 1}, not layer {index}"
+            )
     results: list[StepResult] = []
     current = network
     for name, step in _steps(cfg):
         current, report = step(current, cfg)
         results.append(StepResult(name, current, report))
-    codes = tuple(quantize_codes([s], cfg.bits)[0] for s in current.synapses)
+    codes = tuple(
+        quantize_codes([s], cfg.for_layer(index).bits)[0]
+        for index, s in enumerate(current.synapses)
+    )
     current = current.with_synapses(c.values() for c in codes)
     results.append(StepResult("quantize_weights", current, None))
     return CompressionResult(current, codes, tuple(results), cfg)

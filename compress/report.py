@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -16,7 +17,7 @@ def compression_dict(result: CompressionResult) -> dict[str, Any]:
     """Every step's report and the final per-layer synapse classes, JSON-ready."""
     cfg = result.config
     return {
-        "config": {key: getattr(cfg, key) for key in cfg.__dataclass_fields__},
+        "config": dataclasses.asdict(cfg),
         "steps": [
             {"name": s.name, "report": None if s.report is None else s.report.to_dict()}
             for s in result.steps
@@ -62,7 +63,9 @@ def compression_markdown(result: CompressionResult) -> str:
         "# Compression report",
         "",
         f"Weights: {cfg.bits} bits (sign + {cfg.bits - 1} magnitude bits, "
-        f"codes 0..{cfg.max_code}).",
+        f"codes 0..{cfg.max_code})"
+        + "".join(f"; layer {i}: {o.bits} bits" for i, o in cfg.layers if o.bits is not None)
+        + ".",
         "",
         "## Steps",
         "",

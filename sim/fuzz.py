@@ -131,7 +131,7 @@ def _layer(rng: np.random.Generator, n_out: int, n_in: int) -> Layer:
     return Layer(w, delays=delays, threshold=threshold, leak_shift=leak, reset=reset, bias=bias)
 
 
-def _config(rng: np.random.Generator, bits: int, first: Layer) -> CompressionConfig:
+def _config(rng: np.random.Generator, bits: int, first: Layer, layers: int) -> CompressionConfig:
     options: dict[str, Any] = {"bits": bits}
     prune = rng.random()
     if prune < 0.25:
@@ -145,6 +145,17 @@ def _config(rng: np.random.Generator, bits: int, first: Layer) -> CompressionCon
     if rng.random() < 0.15:  # prune some of the first layer's neurons, rarely all of them
         norms = np.linalg.norm(first.weights, axis=1)
         options["prune_neurons"] = float(np.quantile(norms, rng.uniform(0.1, 0.6)))
+    if rng.random() < 0.3:  # per-layer overrides (hls4ml-style); the first layer's index is 0
+        override: dict[str, Any] = {}
+        if rng.random() < 0.6:
+            override["bits"] = int(rng.integers(2, 13))
+        if rng.random() < 0.4:
+            override["prune_percentile"] = float(rng.choice([0.0, 30.0, 70.0]))
+        elif rng.random() < 0.3:
+            override["prune_threshold"] = 0.0
+        if rng.random() < 0.3:
+            override["min_popcount_bits"] = float(rng.choice([0.5, 2.0]))
+        options["layers"] = {int(rng.integers(0, layers)): override}
     if rng.random() < 0.2:
         options["delay_resolution"] = int(rng.integers(1, 4))
     if rng.random() < 0.2:
@@ -188,7 +199,7 @@ def random_case(seed: int) -> Case:
     sizes = [int(rng.integers(1, fan_in + 1)) for _ in range(n_layers + 1)]
     layers = tuple(_layer(rng, sizes[i + 1], sizes[i]) for i in range(n_layers))
     hardware, emitter = _hardware(rng, n_layers)
-    config = _config(rng, bits, layers[0])
+    config = _config(rng, bits, layers[0], n_layers)
     return Case(
         seed=seed,
         network=Network(layers),

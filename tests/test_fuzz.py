@@ -61,6 +61,8 @@ def test_cases_are_reproducible_and_varied():
     ):
         assert any(getattr(cfg, field) is not None for cfg in configs), field
     assert any(cfg.delay_resolution > 1 for cfg in configs)
+    assert any(o.bits for cfg in configs for _, o in cfg.layers)
+    assert any(o.prune_percentile is not None for cfg in configs for _, o in cfg.layers)
     layers = [la for c in cases for la in c.network.layers]
     assert any(la.delays is not None for la in layers) and any(la.bias is not None for la in layers)
     assert {la.reset for la in layers} == {"zero", "subtract"}
