@@ -82,8 +82,15 @@ def _check_overrides(config: CompressionConfig, network: Network) -> None:
 
 
 def _load(model: Path, limits: Limits) -> Network:
-    """The network in ``model``, or a one-line error naming the file (exit 1)."""
+    """The network in ``model`` (``.npz``, or ``.nir`` imported with dt 1), or a one-line
+    error naming the file (exit 1)."""
     try:
+        if model.suffix == ".nir":
+            from .nir_import import read_nir
+
+            network = read_nir(model)
+            limits.check("synapses", sum(w.size for w in network.weights), "network: synapses")
+            return network
         return load_network(model, limits)
     except ValueError as exc:
         raise click.ClickException(f"{model}: {exc}") from exc
@@ -629,3 +636,39 @@ def evaluate(
 def compression_dict_config(config: CompressionConfig) -> dict[str, Any]:
     """A config as JSON-ready data."""
     return dataclasses.asdict(config)
+
+
+@main.command(name="import")
+@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The network file to write (.npz).",
+)
+@click.option(
+    "--dt", type=float, default=1.0, show_default=True, help="Time step of one hardware step."
+)
+@click.option(
+    "--reset",
+    type=click.Choice(["zero", "subtract"]),
+    default=None,
+    help="Reset mode (NIR's v_reset = 0 means zero; snnTorch's default is subtract).",
+)
+def import_(model: Path, output: Path, dt: float, reset: str | None) -> None:
+    """Import MODEL.nir (Linear/Affine -> LIF/IF chains) as a network .npz."""
+    from .nir_import import read_nir
+
+    if not dt > 0:
+        raise click.BadParameter(f"dt must be positive, not {dt!r}", param_hint="'--dt'")
+    try:
+        network = read_nir(model, dt=dt, reset=reset)
+    except ValueError as exc:
+        raise click.ClickException(f"{model}: {exc}") from exc
+    try:
+        save_network(network, output)
+    except OSError as exc:
+        raise _os_error(exc, f"output file {str(output)!r}") from exc
+    sizes = "-".join(str(n) for n in network.sizes)
+    click.echo(f"imported {sizes} ({len(network.layers)} layers) from {model} to {output}")
