@@ -108,6 +108,47 @@ def _top(ctx: click.Context, param: click.Parameter, value: str) -> str:
         raise click.BadParameter(str(exc)) from None
 
 
+def rates_options(func):  # type: ignore[no-untyped-def]
+    """Neuron pruning by firing rates measured on the user's data."""
+    options = [
+        click.option(
+            "--prune-inactive",
+            type=click.FloatRange(min=0),
+            default=None,
+            metavar="RATE",
+            help="Remove hidden neurons firing at most RATE spikes per step on --rates-data "
+            "(measured with the rate encoder on the network quantized, nothing pruned).",
+        ),
+        click.option(
+            "--rates-data",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            default=None,
+            help="Data (.npz with x in [0, 1]) the firing rates of --prune-inactive come from.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _with_rates(
+    config: CompressionConfig, network: Network, rate: float | None, data: Path | None
+) -> CompressionConfig:
+    """``config`` with the firing rates of ``network`` on ``data`` (for --prune-inactive)."""
+    if rate is None and data is None:
+        return config
+    if rate is None or data is None:
+        raise click.UsageError("--prune-inactive and --rates-data must be given together")
+    from .evaluate import evaluate, load_data, plan_of, uncompressed_config
+
+    try:
+        x, _ = load_data(data)
+        measured = evaluate(plan_of(network, uncompressed_config(config)), x)
+    except ValueError as exc:
+        raise click.ClickException(f"{data}: {exc}") from exc
+    return dataclasses.replace(config, firing_rates=measured.rates, activity_threshold=rate)
+
+
 def limit_options(func):  # type: ignore[no-untyped-def]
     """The size limits shared by ``compress`` and ``build`` (:class:`compress.limits.Limits`)."""
     defaults = Limits()
@@ -248,11 +289,14 @@ def main() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @compression_options
+@rates_options
 @limit_options
 def compress(
     model: Path,
     output: Path | None,
     as_json: bool,
+    prune_inactive: float | None,
+    rates_data: Path | None,
     limit_synapses: int,
     limit_delay: int,
     limit_memory_bits: int,
@@ -263,6 +307,7 @@ def compress(
     limits = _limits(limit_synapses, limit_delay, limit_memory_bits)
     network = _load(model, limits)
     _check_overrides(config, network)
+    config = _with_rates(config, network, prune_inactive, rates_data)
     try:
         limits.check("synapses", sum(w.size for w in network.weights), "network: synapses")
         result = compress_network(network, config)
@@ -361,6 +406,7 @@ def example(output: Path, name: str) -> None:
     "at run time (no re-synthesis).",
 )
 @compression_options
+@rates_options
 @limit_options
 def build(
     model: Path,
@@ -374,6 +420,8 @@ def build(
     fold_order: str,
     delay_ram_bits: int,
     weight_port: bool,
+    prune_inactive: float | None,
+    rates_data: Path | None,
     limit_synapses: int,
     limit_delay: int,
     limit_memory_bits: int,
@@ -385,6 +433,7 @@ def build(
     _lane_value(parallelism, "--parallelism")  # a bad value is a usage error before any I/O
     network = _load(model, limits)
     _check_overrides(config, network)
+    config = _with_rates(config, network, prune_inactive, rates_data)
     lanes = _lanes(parallelism, layer_parallelism, len(network.layers))
     try:
         hardware = HardwareOptions(

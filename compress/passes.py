@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_bits, check_int, check_number
+from ._validate import check_bits, check_finite, check_int, check_number
 from .network import Network
 from .pruning import (
     PruningReport,
@@ -139,6 +139,13 @@ class CompressionConfig:
         ``2**(bits-1) - 1``.
     prune_neurons : float or None
         Weight-norm threshold for structural pruning of hidden layers.
+    firing_rates : sequence of sequences of float, optional
+        Measured firing rates (spikes per step) of each layer's neurons, e.g.
+        :attr:`compress.evaluate.Evaluation.rates` on the user's data; hidden
+        neurons whose rate is at most ``activity_threshold`` are removed (the
+        seed's ``prune_neurons(weights, firing_rates)``).  Stored as tuples.
+    activity_threshold : float
+        Firing-rate threshold for ``firing_rates`` (default 0.001).
     delay_resolution : int
         Delay grid step (1 keeps every whole step).
     max_delay : int or None
@@ -157,6 +164,8 @@ class CompressionConfig:
     min_popcount_bits: float | None = None
     bitstream_length: int | None = None
     prune_neurons: float | None = None
+    firing_rates: Any = None
+    activity_threshold: float = 0.001
     delay_resolution: int = 1
     max_delay: int | None = None
     layers: Any = ()
@@ -191,6 +200,21 @@ class CompressionConfig:
             )
         if self.prune_neurons is not None:
             set_(self, "prune_neurons", check_number(self.prune_neurons, "prune_neurons", low=0.0))
+        set_(
+            self,
+            "activity_threshold",
+            check_number(self.activity_threshold, "activity_threshold", low=0.0),
+        )
+        if self.firing_rates is not None:
+            rates = []
+            for index, layer_rates in enumerate(self.firing_rates):
+                if layer_rates is None:
+                    rates.append(None)
+                    continue
+                arr = np.asarray(layer_rates, dtype=np.float64).reshape(-1)
+                check_finite(arr, "firing_rates", index)
+                rates.append(tuple(float(r) for r in arr))
+            set_(self, "firing_rates", tuple(rates))
         set_(self, "delay_resolution", check_int(self.delay_resolution, "delay_resolution", low=1))
         if self.max_delay is not None:
             set_(self, "max_delay", check_int(self.max_delay, "max_delay", low=0))
@@ -268,7 +292,11 @@ class CompressionResult:
 
 def _step_neurons(net: Network, cfg: CompressionConfig) -> tuple[Network, PruningReport]:
     # The norm is of the incoming weights (the seed's rule); a pruned neuron's bias goes too.
-    _, report = prune_neurons(net.weights, None, norm_threshold=cfg.prune_neurons)
+    # With measured firing rates a layer's neurons are kept when their rate is above
+    # activity_threshold (layers without rates fall back to the norm).
+    rates = None if cfg.firing_rates is None else [np.asarray(r) for r in cfg.firing_rates]
+    norm = 0.0 if cfg.prune_neurons is None else cfg.prune_neurons
+    _, report = prune_neurons(net.weights, rates, cfg.activity_threshold, norm_threshold=norm)
     layers = []
     prev_keep: np.ndarray | None = None
     for layer, figures in zip(net.layers, report.layers):
@@ -337,7 +365,7 @@ Step = Callable[[Network, CompressionConfig], tuple[Network, PruningReport | Non
 
 def _steps(cfg: CompressionConfig) -> list[tuple[str, Step]]:
     steps: list[tuple[str, Step]] = []
-    if cfg.prune_neurons is not None:
+    if cfg.prune_neurons is not None or cfg.firing_rates is not None:
         steps.append(("prune_neurons", _step_neurons))
     layers = [cfg.for_layer(index) for index, _ in cfg.layers] + [cfg.for_layer(-1)]
     if any(la.prune_threshold is not None or la.prune_percentile is not None for la in layers):

@@ -140,3 +140,43 @@ def test_cli_layer_options(tmp_path):
 
         assert re.search(pattern, res.stderr), res.stderr
         assert not (tmp_path / "x").exists()
+
+
+def _silent_neuron_network():
+    """Hidden neuron 1 only receives negative weights: it never fires."""
+    w1 = np.array([[1.0, 1.0], [-1.0, -1.0], [1.0, 0.5]])
+    w2 = np.array([[1.0, 1.0, -1.0], [0.5, -1.0, 1.0]])
+    from compress import Layer, Network
+
+    return Network((Layer(w1, threshold=1.0), Layer(w2, threshold=1.0)))
+
+
+def test_prune_neurons_with_measured_firing_rates():
+    from compress.evaluate import evaluate, plan_of
+
+    net = _silent_neuron_network()
+    x = np.random.default_rng(0).random((20, 2))
+    rates = evaluate(plan_of(net, CompressionConfig()), x).rates
+    assert rates[0][1] == 0 and rates[0][0] > 0 and rates[0][2] > 0
+    result = compress_network(net, CompressionConfig(firing_rates=rates, activity_threshold=0.0))
+    assert result.network.sizes == (2, 2, 2)  # hidden neuron 1 gone, the output kept
+    assert result.steps[0].name == "prune_neurons" and result.steps[0].report.pruned_neurons == 1
+    assert np.allclose(result.network.layers[1].weights, [[1.0, -1.0], [0.5, 1.0]], atol=0.01)
+
+
+def test_cli_prune_inactive(tmp_path):
+    save_network(_silent_neuron_network(), tmp_path / "n.npz")
+    np.savez(tmp_path / "d.npz", x=np.random.default_rng(1).random((20, 2)))
+    runner = CliRunner()
+    args = ["compress", str(tmp_path / "n.npz"), "--json"]
+    res = runner.invoke(
+        main, [*args, "--prune-inactive", "0", "--rates-data", str(tmp_path / "d.npz")]
+    )
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.output)
+    assert [la["shape"] for la in report["layers"]] == [[2, 2], [2, 2]]
+    res = runner.invoke(main, [*args, "--prune-inactive", "0"])
+    assert (
+        res.exit_code == 2
+        and "--prune-inactive and --rates-data must be given together" in res.stderr
+    )
