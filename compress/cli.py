@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -721,3 +722,324 @@ def import_(model: Path, output: Path, dt: float, reset: str | None) -> None:
         raise _os_error(exc, f"output file {str(output)!r}") from exc
     sizes = "-".join(str(n) for n in network.sizes)
     click.echo(f"imported {sizes} ({len(network.layers)} layers) from {model} to {output}")
+
+
+def _numbers(text: str, kind: type, option: str) -> list[Any]:
+    """``"4,6,8"`` as ``[4, 6, 8]``; ``none`` stands for the setting left off."""
+    out: list[Any] = []
+    for item in text.split(","):
+        item = item.strip()
+        if item.lower() == "none":
+            out.append(None)
+            continue
+        try:
+            out.append(kind(item))
+        except ValueError:
+            raise click.BadParameter(
+                f"{option} must be a comma-separated list of numbers or none, not {text!r}"
+            ) from None
+    return out
+
+
+def _sweep_data(
+    model: Path, data: Path, steps: int | None, seed: int, input_bits: int, readout: str
+):  # type: ignore[no-untyped-def]
+    from .evaluate import load_data
+    from .sweep import SweepData
+
+    network = _load(model, Limits())
+    try:
+        x, y = load_data(data)
+    except ValueError as exc:
+        raise click.ClickException(f"{data}: {exc}") from exc
+    if y is None:
+        raise click.ClickException(f"{data}: data must hold labels y for a sweep, not only x")
+    return SweepData(network, x, y, steps, seed, input_bits, readout)
+
+
+def evaluation_options(func):  # type: ignore[no-untyped-def]
+    """Data, encoder, steps, readout and where points run: shared by sweep and optimize."""
+    options = [
+        click.option(
+            "--data",
+            required=True,
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="An .npz with x (samples x inputs in [0, 1]) and y (labels).",
+        ),
+        click.option(
+            "--steps",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Steps per sample [default: the encoder's period].",
+        ),
+        click.option(
+            "--seed",
+            type=click.IntRange(min=0),
+            default=0,
+            show_default=True,
+            help="Rate encoder seed.",
+        ),
+        click.option(
+            "--input-bits",
+            type=click.IntRange(2, 15),
+            default=8,
+            show_default=True,
+            help="Rate encoder width.",
+        ),
+        click.option(
+            "--readout",
+            type=click.Choice(["counts", "spikes"]),
+            default="counts",
+            show_default=True,
+        ),
+        click.option(
+            "--jobs",
+            type=click.IntRange(min=1),
+            default=os.cpu_count() or 1,
+            show_default="all cores",
+            help="Local worker processes.",
+        ),
+        click.option(
+            "--scheduler",
+            default=None,
+            metavar="ADDRESS",
+            help="Run the points on this dask.distributed scheduler (tcp://host:port).",
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="No progress display."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@main.command()
+@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Sweep folder: sweep.json, sweep.csv, sweep.html and the point cache.",
+)
+@click.option(
+    "--bits", "bits_list", default="8", show_default=True, help="Weight bits to try, e.g. 4,6,8."
+)
+@click.option(
+    "--prune-percentile",
+    "percentiles",
+    default="none",
+    show_default=True,
+    help="Pruning percentiles to try, e.g. none,50,80.",
+)
+@click.option(
+    "--min-popcount-bits",
+    "popcounts",
+    default="none",
+    show_default=True,
+    help="Stochastic pruning thresholds to try, e.g. none,1,2.",
+)
+@click.option(
+    "--parallelism",
+    "lanes",
+    default="full",
+    show_default=True,
+    help="Parallelisms to try, e.g. full,4 (clocks, not counts, change).",
+)
+@click.option(
+    "--layer-bits", multiple=True, metavar="L=B,B", help="Layer L's bits to try (repeatable)."
+)
+@click.option(
+    "--layer-prune-percentile",
+    multiple=True,
+    metavar="L=P,P",
+    help="Layer L's pruning percentiles to try (repeatable).",
+)
+@click.option(
+    "--synth",
+    type=click.Choice(["ice40", "ecp5", "xilinx"]),
+    default=None,
+    help="Also synthesize every point with Yosys for this family (slow).",
+)
+@evaluation_options
+def sweep(
+    model: Path,
+    output: Path,
+    bits_list: str,
+    percentiles: str,
+    popcounts: str,
+    lanes: str,
+    layer_bits: tuple[str, ...],
+    layer_prune_percentile: tuple[str, ...],
+    synth: str | None,
+    data: Path,
+    steps: int | None,
+    seed: int,
+    input_bits: int,
+    readout: str,
+    jobs: int,
+    scheduler: str | None,
+    quiet: bool,
+) -> None:
+    """Evaluate and estimate a grid of compression settings of MODEL on DATA; plot
+    accuracy versus LUTs per family with the Pareto front (OUTPUT/sweep.html)."""
+    from .evaluate import uncompressed_config
+    from .progress import Stages
+    from .sweep import Point, grid, run_points, write_sweep
+
+    layer_options: dict[int, dict[str, list[Any]]] = {}
+    for items, name, kind in (
+        (layer_bits, "bits", int),
+        (layer_prune_percentile, "prune_percentile", float),
+    ):
+        for item in items:
+            layer, sep, values = item.partition("=")
+            if not sep or not layer.isdigit():
+                raise click.BadParameter(
+                    f"--layer-{name.replace('_', '-')} must be L=V,V, not {item!r}"
+                )
+            layer_options.setdefault(int(layer), {})[name] = _numbers(
+                values, kind, f"--layer-{name}"
+            )
+    try:
+        points = grid(
+            _numbers(bits_list, int, "--bits"),
+            _numbers(percentiles, float, "--prune-percentile"),
+            _numbers(popcounts, float, "--min-popcount-bits"),
+            [p if p == "full" else int(p) for p in lanes.split(",")],
+            layer_options,
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    sweep_data = _sweep_data(model, data, steps, seed, input_bits, readout)
+    for point in points:
+        _check_overrides(point.config, sweep_data.network)
+    reference = Point(
+        uncompressed_config(points[0].config.__class__(bits=max(p.config.bits for p in points)))
+    )
+    stages = Stages(quiet=quiet)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        with stages.counter(f"sweep: {len(points) + 1} points") as update:
+            rows = run_points(
+                sweep_data,
+                [reference, *points],
+                output / "cache",
+                jobs=jobs,
+                scheduler=scheduler,
+                synth=synth,
+                progress=update,
+            )
+        write_sweep(output, rows[1:], rows[0])
+    except OSError as exc:
+        raise _os_error(exc, f"sweep folder {str(output)!r}") from exc
+    best = [r for r in rows[1:] if "error" not in r]
+    click.echo(f"{len(rows) - 1} points; uncompressed accuracy {100 * rows[0]['accuracy']:.2f}%")
+    for row in sorted(best, key=lambda r: r["estimate"]["ice40"]["luts"])[:10]:
+        click.echo(
+            f"  {row['label']:<40} accuracy {100 * row['accuracy']:6.2f}%  "
+            + "  ".join(f"{f} {row['estimate'][f]['luts']} LUT" for f in sorted(row["estimate"]))
+        )
+    click.echo(f"wrote {output / 'sweep.html'}, sweep.json and sweep.csv")
+
+
+@main.command()
+@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Build folder of the winner (its optimize.json has the search).",
+)
+@click.option(
+    "--max-drop",
+    type=click.FloatRange(min=0),
+    required=True,
+    help="Accuracy the design may lose against the uncompressed network, in points.",
+)
+@click.option(
+    "--family",
+    type=click.Choice(["ice40", "ecp5", "xilinx"]),
+    required=True,
+    help="Family whose estimated LUTs are minimised.",
+)
+@click.option(
+    "--bits",
+    default=8,
+    show_default=True,
+    type=click.IntRange(2, 16),
+    help="Weight bits of the uncompressed reference.",
+)
+@click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
+@evaluation_options
+def optimize(
+    model: Path,
+    output: Path,
+    max_drop: float,
+    family: str,
+    bits: int,
+    force: bool,
+    data: Path,
+    steps: int | None,
+    seed: int,
+    input_bits: int,
+    readout: str,
+    jobs: int,
+    scheduler: str | None,
+    quiet: bool,
+) -> None:
+    """Search per-layer bits and pruning for the fewest estimated LUTs on FAMILY whose
+    accuracy stays within --max-drop points of the uncompressed network; build the winner."""
+    from .progress import Stages
+    from .sweep import optimize as search
+
+    sweep_data = _sweep_data(model, data, steps, seed, input_bits, readout)
+    if output.exists() and (not output.is_dir() or any(output.iterdir())) and not force:
+        raise click.ClickException(
+            f"output folder must be empty or new, not {str(output)!r} (use --force)"
+        )
+    cache = output.parent / f".{output.name}.cache"
+    stages = Stages(quiet=quiet)
+    try:
+        with stages.counter("optimize: points of the current round") as update:
+            best, figures, history = search(
+                sweep_data,
+                cache,
+                max_drop=max_drop,
+                family=family,
+                bits=bits,
+                jobs=jobs,
+                scheduler=scheduler,
+                progress=update,
+            )
+        build_folder(sweep_data.network, output, best.config, best.hardware, force=True)
+        (output / "optimize.json").write_text(
+            json.dumps(
+                {
+                    "winner": best.to_dict(),
+                    "label": best.label(),
+                    "figures": figures,
+                    "history": history,
+                    "max_drop": max_drop,
+                    "family": family,
+                },
+                indent=2,
+                sort_keys=True,
+            )
+            + "\n"
+        )
+    except ValueError as exc:
+        raise click.ClickException(f"{model}: {exc}") from exc
+    except OSError as exc:
+        raise _os_error(exc, f"output folder {str(output)!r}") from exc
+    ref, acc = figures["reference_accuracy"], figures["accuracy"]
+    first = history[0]["luts"]
+    luts = figures["estimate"][family]["luts"]
+    click.echo(
+        f"uncompressed ({bits} bits): accuracy {100 * ref:.2f}%, {first} estimated {family} LUTs"
+    )
+    click.echo(
+        f"winner: {best.label()}: accuracy {100 * acc:.2f}% ({100 * (acc - ref):+.2f} points), "
+        f"{luts} LUTs ({100 * (1 - luts / first):.1f}% fewer)"
+    )
+    click.echo(f"built {output} ({len(history) - 1} rounds; optimize.json has the search)")

@@ -9,11 +9,18 @@ ask for quiet.  Piped or quiet output gets nothing extra.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 __all__ = ["Stages"]
 
@@ -45,5 +52,29 @@ class Stages:
         with Progress(*columns, console=self.console, transient=True) as progress:
             progress.add_task(text, total=None)
             yield
+        elapsed = time.perf_counter() - start
+        self.console.print(f"[green]done[/green] {text} ({elapsed:.1f} s)", highlight=False)
+
+    @contextmanager
+    def counter(self, text: str) -> Iterator[Callable[[int, int], None]]:
+        """A bar for work in units: the block gets ``update(done, total)`` to call."""
+        if not self.enabled:
+            yield lambda done, total: None
+            return
+        start = time.perf_counter()
+        columns = (
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=self.console, transient=True) as progress:
+            task = progress.add_task(text, total=None)
+
+            def update(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            yield update
         elapsed = time.perf_counter() - start
         self.console.print(f"[green]done[/green] {text} ({elapsed:.1f} s)", highlight=False)

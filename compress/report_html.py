@@ -131,3 +131,63 @@ def render_html(report: dict[str, Any]) -> str:
         dense=bool(dense),
         compare_svg=compare,
     )
+
+
+def _sweep_svg(
+    rows: list[dict[str, Any]], front: list[int], family: str, reference: float | None
+) -> str:
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    ok = [(n, r) for n, r in enumerate(rows) if "error" not in r and r.get("accuracy") is not None]
+    ax.scatter(
+        [r["estimate"][family]["luts"] for _, r in ok],
+        [100 * r["accuracy"] for _, r in ok],
+        s=14,
+        color="#4c9be8",
+        label="points",
+    )
+    ax.plot(
+        [rows[n]["estimate"][family]["luts"] for n in front],
+        [100 * rows[n]["accuracy"] for n in front],
+        "o-",
+        color="#e8894c",
+        markersize=5,
+        label="Pareto front",
+    )
+    if reference is not None:
+        ax.axhline(100 * reference, color="#999999", linestyle="--", label="uncompressed")
+    ax.set_xlabel(f"estimated LUTs ({family})")
+    ax.set_ylabel("accuracy (%)")
+    ax.set_title(family)
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return _svg(fig)
+
+
+def sweep_page(
+    rows: list[dict[str, Any]], fronts: dict[str, list[int]], reference: dict[str, Any]
+) -> str:
+    """``sweep.html``: accuracy versus estimated LUTs per family, the Pareto fronts
+    marked, and every point in a table."""
+    accuracy = reference.get("accuracy")
+    plots = [
+        {"family": family, "svg": _sweep_svg(rows, front, family, accuracy)}
+        for family, front in sorted(fronts.items())
+    ]
+    families = sorted(fronts)
+    header = ["point", "accuracy", *[f"{f} LUT" for f in families], "Pareto front", "error"]
+    table = []
+    for n, row in enumerate(rows):
+        acc = row.get("accuracy")
+        table.append(
+            [
+                row["label"],
+                "-" if acc is None else f"{100 * acc:.2f}%",
+                *[row["estimate"][f]["luts"] if "estimate" in row else "-" for f in families],
+                ", ".join(f for f in families if n in fronts[f]) or "",
+                row.get("error", ""),
+            ]
+        )
+    summary = f"{len(rows)} points"
+    if accuracy is not None:
+        summary += f"; uncompressed accuracy {100 * accuracy:.2f}% ({reference.get('label', '')})"
+    return _render("sweep.html.j2", summary=summary, plots=plots, header=header, rows=table)

@@ -1,0 +1,425 @@
+"""Accuracy versus cost: sweeps over compression settings and a search for the cheapest design.
+
+A *point* is one :class:`~compress.passes.CompressionConfig` with one
+:class:`~compress.plan.HardwareOptions`.  :func:`run_point` compresses the
+network, plans it, estimates its LUT/FF/BRAM for every family
+(:mod:`compress.estimate`), optionally synthesizes it with Yosys for one family,
+and evaluates its accuracy on the data with the bit-exact golden model
+(:mod:`compress.evaluate`).  :func:`run_points` runs many points on a local
+process pool or on an existing Dask cluster (``scheduler="tcp://..."``,
+``dask.distributed``), and caches every finished point in ``cache/<key>.json``
+under the sweep's folder, the key a hash of the model, the data and the point,
+so a rerun or an interrupted sweep resumes where it stopped.
+
+:func:`optimize` searches per-layer bits and pruning greedily (one layer's
+setting changes per round, the change that saves the most estimated LUTs while
+the accuracy stays within ``max_drop`` points of the uncompressed network wins)
+for the fewest estimated LUTs on one family.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import io
+import itertools
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .encoder import RateEncoder
+from .estimate import FAMILIES, estimate
+from .evaluate import evaluate, uncompressed_config
+from .network import Network, network_arrays, write_npz
+from .passes import CompressionConfig, LayerCompression, compress_network
+from .plan import HardwareOptions, plan_network
+
+__all__ = [
+    "Point",
+    "SweepData",
+    "grid",
+    "optimize",
+    "pareto",
+    "run_point",
+    "run_points",
+    "write_sweep",
+]
+
+#: Bumped when a point's figures change meaning: cached points of other versions are redone.
+CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Point:
+    """One setting to try: compression and hardware options."""
+
+    config: CompressionConfig
+    hardware: HardwareOptions = dataclasses.field(default_factory=HardwareOptions)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready description (the cache key is a hash of it)."""
+        return {
+            "compression": dataclasses.asdict(self.config),
+            "hardware": dataclasses.asdict(self.hardware),
+        }
+
+    def label(self) -> str:
+        """A short human-readable name: bits, pruning and per-layer overrides."""
+        c = self.config
+        parts = [f"{c.bits}b"]
+        if c.prune_percentile is not None:
+            parts.append(f"p{c.prune_percentile:g}%")
+        if c.prune_threshold is not None:
+            parts.append(f"t{c.prune_threshold:g}")
+        if c.min_popcount_bits is not None:
+            parts.append(f"mp{c.min_popcount_bits:g}")
+        for index, o in c.layers:
+            fields = [
+                f"{name}={value:g}"
+                for name, value in dataclasses.asdict(o).items()
+                if value is not None
+            ]
+            parts.append(f"L{index}(" + ",".join(fields) + ")")
+        if self.hardware.parallelism not in (None, "full"):
+            parts.append(f"P{self.hardware.parallelism}")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True, eq=False)
+class SweepData:
+    """What every point is evaluated on: the network, the data and the evaluation settings."""
+
+    network: Network
+    x: np.ndarray
+    y: np.ndarray
+    steps: int | None = None
+    seed: int = 0
+    input_bits: int = 8
+    readout: str = "counts"
+
+    def digest(self) -> str:
+        """Hash of the network, the data and the evaluation settings."""
+        h = hashlib.sha256()
+        buffer = io.BytesIO()
+        write_npz(buffer, network_arrays(self.network))
+        h.update(buffer.getvalue())
+        for array in (self.x, self.y):
+            arr = np.ascontiguousarray(array)
+            h.update(str((arr.dtype.str, arr.shape)).encode())
+            h.update(arr.tobytes())
+        h.update(json.dumps([self.steps, self.seed, self.input_bits, self.readout]).encode())
+        return h.hexdigest()
+
+
+def grid(
+    bits: Sequence[int] = (8,),
+    prune_percentiles: Sequence[float | None] = (None,),
+    min_popcount_bits: Sequence[float | None] = (None,),
+    parallelism: Sequence[int | str] = ("full",),
+    layer_options: dict[int, dict[str, Sequence[Any]]] | None = None,
+) -> list[Point]:
+    """Every combination of the given settings (a full factorial grid).
+
+    ``layer_options`` maps a layer to per-layer settings to cross as well, e.g.
+    ``{0: {"prune_percentile": [0, 50, 80]}, 1: {"bits": [4, 6]}}``.
+    """
+    layer_axes: list[tuple[int, str, Sequence[Any]]] = [
+        (index, name, values)
+        for index, fields in sorted((layer_options or {}).items())
+        for name, values in sorted(fields.items())
+    ]
+    points = []
+    for b, p, m, lanes, *layer_values in itertools.product(
+        bits, prune_percentiles, min_popcount_bits, parallelism, *(a[2] for a in layer_axes)
+    ):
+        overrides: dict[int, dict[str, Any]] = {}
+        for (index, name, _), value in zip(layer_axes, layer_values, strict=True):
+            overrides.setdefault(index, {})[name] = value
+        config = CompressionConfig(
+            bits=b, prune_percentile=p, min_popcount_bits=m, layers=overrides
+        )
+        points.append(Point(config, HardwareOptions(parallelism=lanes)))
+    return points
+
+
+def run_point(
+    data: SweepData, point: Point, synth: str | None = None, work: str | None = None
+) -> dict[str, Any]:
+    """Compress, plan, estimate (every family), optionally synthesize, and evaluate ``point``.
+
+    Returns a JSON-ready dict: the point, ``accuracy``, the synapse classes,
+    ``estimate`` per family, ``synth`` (Yosys figures of ``synth``'s family) and
+    ``error`` when the point cannot be built (then no figures).
+    """
+    row: dict[str, Any] = {"point": point.to_dict(), "label": point.label()}
+    try:
+        compression = compress_network(data.network, point.config)
+        plan = plan_network(compression, "sc_network", point.hardware)
+    except ValueError as exc:
+        return {**row, "error": str(exc)}
+    encoder = RateEncoder(plan.n_in, data.input_bits, data.seed)
+    result = evaluate(plan, data.x, data.y, steps=data.steps, encoder=encoder, readout=data.readout)
+    classes = [layer.class_counts() for layer in plan.layers]
+    row.update(
+        accuracy=result.accuracy,
+        synapses={k: sum(c[k] for c in classes) for k in ("dropped", "constant", "stochastic")},
+        bits=[layer.bits for layer in plan.layers],
+        estimate={family: estimate(plan, family)["total"] for family in FAMILIES},
+    )
+    if synth:
+        row["synth"] = _synthesize(data, point, synth, work)
+    return row
+
+
+def _synthesize(data: SweepData, point: Point, family: str, work: str | None) -> dict[str, int]:
+    from .build import build
+    from .measure import resources
+    from .synth import synthesize
+
+    folder = Path(tempfile.mkdtemp(prefix="sweep_", dir=work))
+    try:
+        build(data.network, folder / "b", point.config, point.hardware)
+        return resources(synthesize(folder / "b", family))
+    finally:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _key(digest: str, point: Point, synth: str | None) -> str:
+    text = json.dumps([CACHE_VERSION, digest, point.to_dict(), synth], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _run_one(args: tuple[SweepData, Point, str | None, str | None]) -> dict[str, Any]:
+    return run_point(*args)
+
+
+def run_points(
+    data: SweepData,
+    points: Iterable[Point],
+    cache: str | os.PathLike[str],
+    *,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    synth: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run every point (cached ones are read back), in order.
+
+    Parameters
+    ----------
+    data : SweepData
+    points : iterable of Point
+    cache : path
+        Folder of finished points (``<key>.json``); created when missing.
+    jobs : int
+        Local worker processes (ignored with ``scheduler``).
+    scheduler : str, optional
+        Address of a running ``dask.distributed`` scheduler to run the points on.
+    synth : str, optional
+        Also synthesize every point with Yosys for this family.
+    progress : callable, optional
+        Called with ``(done, total)`` as points finish.
+    """
+    points = list(points)
+    cache = Path(cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    digest = data.digest()
+    keys = [_key(digest, p, synth) for p in points]
+    results: dict[int, dict[str, Any]] = {}
+    todo = []
+    for n, key in enumerate(keys):
+        path = cache / f"{key}.json"
+        if path.exists():
+            results[n] = json.loads(path.read_text())
+        else:
+            todo.append(n)
+    done = len(results)
+    if progress:
+        progress(done, len(points))
+
+    def finish(n: int, row: dict[str, Any]) -> None:
+        nonlocal done
+        text = json.dumps({**row, "cached_key": keys[n]}, sort_keys=True)
+        tmp = cache / f".{keys[n]}.{os.getpid()}.tmp"
+        tmp.write_text(text)
+        os.replace(tmp, cache / f"{keys[n]}.json")
+        results[n] = json.loads(text)  # the same data a cached rerun reads back
+        done += 1
+        if progress:
+            progress(done, len(points))
+
+    work = str(cache)
+    if todo and scheduler:
+        from distributed import Client, as_completed
+
+        with Client(scheduler) as client:
+            shared = client.scatter(data, broadcast=True)
+            futures = {
+                client.submit(run_point, shared, points[n], synth, None, pure=False): n
+                for n in todo
+            }
+            for future in as_completed(futures):
+                finish(futures[future], future.result())
+    elif todo and jobs > 1:
+        with ProcessPoolExecutor(jobs) as pool:
+            args = [(data, points[n], synth, work) for n in todo]
+            for n, row in zip(todo, pool.map(_run_one, args), strict=True):
+                finish(n, row)
+    else:
+        for n in todo:
+            finish(n, run_point(data, points[n], synth, work))
+    return [results[n] for n in range(len(points))]
+
+
+def pareto(rows: Sequence[dict[str, Any]], family: str) -> list[int]:
+    """Indices of the rows on the accuracy-versus-LUT Pareto front of ``family``:
+    no other row has fewer or as many LUTs and a higher or equal accuracy, with one strict."""
+    scored = [
+        (n, r["estimate"][family]["luts"], r["accuracy"])
+        for n, r in enumerate(rows)
+        if "error" not in r and r.get("accuracy") is not None
+    ]
+    front = []
+    for n, luts, acc in scored:
+        dominated = any(
+            (o_luts <= luts and o_acc >= acc) and (o_luts < luts or o_acc > acc)
+            for _, o_luts, o_acc in scored
+        )
+        if not dominated:
+            front.append(n)
+    return sorted(front, key=lambda n: rows[n]["estimate"][family]["luts"])
+
+
+def write_sweep(
+    out: str | os.PathLike[str], rows: list[dict[str, Any]], reference: dict[str, Any]
+) -> None:
+    """``sweep.json``, ``sweep.csv`` and ``sweep.html`` (accuracy versus LUTs per family)."""
+    out = Path(out)
+    fronts = {family: pareto(rows, family) for family in FAMILIES}
+    data = {"reference": reference, "points": rows, "pareto": fronts}
+    (out / "sweep.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    header = [
+        "label",
+        "accuracy",
+        *[f"{f}_{k}" for f in FAMILIES for k in ("luts", "ffs", "brams")],
+    ]
+    writer.writerow([*header, "synth_luts", "pareto", "error"])
+    for n, row in enumerate(rows):
+        figures = [
+            row["estimate"][f][k] if "estimate" in row else ""
+            for f in FAMILIES
+            for k in ("luts", "ffs", "brams")
+        ]
+        on = ",".join(f for f in FAMILIES if n in fronts[f])
+        accuracy = row.get("accuracy")
+        writer.writerow(
+            [
+                row["label"],
+                "" if accuracy is None else f"{accuracy:.4f}",
+                *figures,
+                row.get("synth", {}).get("luts", ""),
+                on,
+                row.get("error", ""),
+            ]
+        )
+    (out / "sweep.csv").write_text(buffer.getvalue())
+    from .report_html import sweep_page
+
+    (out / "sweep.html").write_text(sweep_page(rows, fronts, reference))
+
+
+#: Settings :func:`optimize` tries for each layer.
+OPTIMIZE_BITS = (3, 4, 5, 6, 7, 8)
+OPTIMIZE_PERCENTILES = (0.0, 30.0, 50.0, 70.0, 85.0, 95.0)
+
+
+def optimize(
+    data: SweepData,
+    cache: str | os.PathLike[str],
+    *,
+    max_drop: float,
+    family: str,
+    bits: int = 8,
+    bits_choices: Sequence[int] = OPTIMIZE_BITS,
+    percentile_choices: Sequence[float] = OPTIMIZE_PERCENTILES,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Point, dict[str, Any], list[dict[str, Any]]]:
+    """The point with the fewest estimated LUTs on ``family`` within ``max_drop`` points.
+
+    Starts from the uncompressed network at ``bits`` (the reference accuracy);
+    each round tries, for every layer, every other bits and pruning percentile
+    choice (the other layers as they are), and keeps the one change that saves
+    the most LUTs while the accuracy stays at least ``reference - max_drop / 100``;
+    it stops when no change saves LUTs.
+
+    Returns
+    -------
+    (Point, dict, list of dict)
+        The winner, its figures, and every round's figures (the search history).
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {', '.join(FAMILIES)}, not {family!r}")
+    n_layers = len(data.network.layers)
+    start = Point(uncompressed_config(CompressionConfig(bits=bits)))
+    (reference,) = run_points(data, [start], cache, jobs=1)
+    floor = reference["accuracy"] - max_drop / 100
+    settings = {i: {"bits": bits, "prune_percentile": 0.0} for i in range(n_layers)}
+    best, best_row = start, reference
+    history = [{"round": 0, "label": start.label(), **_figures(reference, family)}]
+    for round_ in itertools.count(1):
+        candidates = []
+        for index in range(n_layers):
+            for name, choices in (("bits", bits_choices), ("prune_percentile", percentile_choices)):
+                for value in choices:
+                    if value == settings[index][name]:
+                        continue
+                    trial = {i: dict(s) for i, s in settings.items()}
+                    trial[index][name] = value
+                    candidates.append((trial, _point(bits, trial)))
+        rows = run_points(
+            data,
+            [p for _, p in candidates],
+            cache,
+            jobs=jobs,
+            scheduler=scheduler,
+            progress=progress,
+        )
+        fits = [
+            (row["estimate"][family]["luts"], -row["accuracy"], n)
+            for n, row in enumerate(rows)
+            if "error" not in row and row["accuracy"] >= floor
+        ]
+        if not fits:
+            break
+        luts, _, n = min(fits)
+        if luts >= best_row["estimate"][family]["luts"]:
+            break
+        settings, best, best_row = candidates[n][0], candidates[n][1], rows[n]
+        history.append({"round": round_, "label": best.label(), **_figures(best_row, family)})
+    return best, {**best_row, "reference_accuracy": reference["accuracy"]}, history
+
+
+def _point(bits: int, settings: dict[int, dict[str, Any]]) -> Point:
+    layers = {
+        index: LayerCompression(bits=s["bits"], prune_percentile=s["prune_percentile"])
+        for index, s in settings.items()
+    }
+    return Point(CompressionConfig(bits=bits, layers=layers))
+
+
+def _figures(row: dict[str, Any], family: str) -> dict[str, Any]:
+    return {"accuracy": row["accuracy"], **row["estimate"][family]}

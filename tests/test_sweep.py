@@ -1,0 +1,138 @@
+"""Sweeps, the Pareto front, the point cache, optimize, and points on a Dask cluster."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from compress import save_network
+from compress.cli import main
+from compress.convert import convert_mlp
+from compress.sweep import Point, SweepData, grid, optimize, pareto, run_points
+
+
+def _task(tmp_path=None):
+    rng = np.random.default_rng(0)
+    w1, b1 = rng.normal(0, 0.5, (24, 12)), rng.normal(0, 0.1, 24)
+    w2, b2 = rng.normal(0, 0.5, (4, 24)), rng.normal(0, 0.1, 4)
+    x = rng.random((160, 12))
+    y = (np.maximum(x @ w1.T + b1, 0) @ w2.T + b2).argmax(axis=1)
+    net = convert_mlp([w1, w2], [b1, b2], x[:60]).network
+    if tmp_path is not None:
+        save_network(net, tmp_path / "net.npz")
+        np.savez(tmp_path / "data.npz", x=x[60:], y=y[60:])
+    return SweepData(net, x[60:], y[60:], steps=127)
+
+
+def test_grid_crosses_every_setting():
+    points = grid([4, 8], [None, 50.0], [None], ["full", 2], {1: {"bits": [3, 5]}})
+    assert len(points) == 16
+    labels = {p.label() for p in points}
+    assert "4b p50% L1(bits=3) P2" in labels and "8b L1(bits=5)" in labels
+
+
+def test_pareto_front():
+    rows = [
+        {"accuracy": 0.9, "estimate": {"ice40": {"luts": 100}}},
+        {"accuracy": 0.8, "estimate": {"ice40": {"luts": 120}}},  # dominated
+        {"accuracy": 0.95, "estimate": {"ice40": {"luts": 150}}},
+        {"accuracy": 0.7, "estimate": {"ice40": {"luts": 60}}},
+        {"error": "x", "label": "refused"},
+    ]
+    assert pareto(rows, "ice40") == [3, 0, 2]
+
+
+def test_points_are_cached_and_resume(tmp_path):
+    data = _task()
+    points = grid([4, 6], [None, 60.0])
+    first = run_points(data, points[:2], tmp_path / "cache")
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 2
+    seen = []
+    rows = run_points(
+        data, points, tmp_path / "cache", jobs=2, progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen[0] == (2, 4) and seen[-1] == (4, 4)  # the first two came from the cache
+    assert rows[:2] == first and all(0 <= r["accuracy"] <= 1 for r in rows)
+    assert rows[1]["estimate"]["ice40"]["luts"] < rows[0]["estimate"]["ice40"]["luts"]
+
+
+def test_points_run_on_a_dask_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    data = _task()
+    points = grid([5, 8], [None, 50.0])
+    local = run_points(data, points, tmp_path / "local")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        remote = run_points(data, points, tmp_path / "dask", scheduler=cluster.scheduler_address)
+    strip = [{k: v for k, v in r.items() if k != "cached_key"} for r in remote]
+    assert strip == [{k: v for k, v in r.items() if k != "cached_key"} for r in local]
+
+
+def test_optimize_stays_within_the_drop(tmp_path):
+    data = _task()
+    best, figures, history = optimize(
+        data,
+        tmp_path / "cache",
+        max_drop=3.0,
+        family="xilinx",
+        bits_choices=(4, 6, 8),
+        percentile_choices=(0.0, 50.0, 80.0),
+        jobs=2,
+    )
+    assert figures["accuracy"] >= figures["reference_accuracy"] - 0.03
+    assert history[-1]["luts"] < history[0]["luts"]  # it found something cheaper
+    assert [h["luts"] for h in history] == sorted((h["luts"] for h in history), reverse=True)
+    assert isinstance(best, Point) and best.config.layers
+
+
+def test_cli_sweep_and_optimize(tmp_path):
+    _task(tmp_path)
+    runner = CliRunner()
+    args = ["--data", str(tmp_path / "data.npz"), "--steps", "63", "--jobs", "2", "-q"]
+    res = runner.invoke(
+        main,
+        [
+            "sweep",
+            str(tmp_path / "net.npz"),
+            "-o",
+            str(tmp_path / "s"),
+            "--bits",
+            "4,8",
+            "--prune-percentile",
+            "none,60",
+            "--layer-bits",
+            "1=3,6",
+            *args,
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    sweep = json.loads((tmp_path / "s" / "sweep.json").read_text())
+    assert len(sweep["points"]) == 8 and set(sweep["pareto"]) == {"ice40", "ecp5", "xilinx"}
+    page = (tmp_path / "s" / "sweep.html").read_text()
+    assert page.count("<svg") == 3 and "Pareto front" in page
+    assert (tmp_path / "s" / "sweep.csv").read_text().startswith("label,accuracy,ice40_luts")
+    res = runner.invoke(
+        main,
+        [
+            "optimize",
+            str(tmp_path / "net.npz"),
+            "-o",
+            str(tmp_path / "o"),
+            "--max-drop",
+            "5",
+            "--family",
+            "ice40",
+            *args,
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    found = json.loads((tmp_path / "o" / "optimize.json").read_text())
+    assert found["figures"]["accuracy"] >= found["figures"]["reference_accuracy"] - 0.05
+    assert (tmp_path / "o" / "rtl" / "sc_network.v").exists() and "winner:" in res.output
+    res = runner.invoke(
+        main,
+        ["sweep", str(tmp_path / "net.npz"), "-o", str(tmp_path / "t"), "--bits", "4,x", *args],
+    )
+    assert res.exit_code == 2 and "--bits must be a comma-separated list" in res.stderr
