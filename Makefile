@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all venv iverilog test test-slow test-all demo sim fuzz lint bench bench-hw bench-fold clean
+.PHONY: all venv iverilog test test-slow test-all demo sim fuzz digits lint bench bench-hw bench-fold clean
 
 all: test
 
@@ -54,9 +54,14 @@ FUZZ_COUNT ?= 300
 fuzz: venv iverilog
 	cd sim && ../$(BIN)/python fuzz.py --count $(FUZZ_COUNT) --jobs $$(nproc)
 
+# The worked example: scikit-learn digits from training to an optimized, simulated design.
+digits: venv iverilog
+	$(BIN)/python -m pip install --quiet -e ".[examples]"
+	$(BIN)/python examples/digits.py --out digits_out
+
 lint: venv
-	$(BIN)/ruff check compress hdl_templates sim tests bench tools
-	$(BIN)/ruff format --check compress hdl_templates sim tests bench tools
+	$(BIN)/ruff check compress hdl_templates sim tests bench tools examples
+	$(BIN)/ruff format --check compress hdl_templates sim tests bench tools examples
 
 bench: venv
 	$(BIN)/python bench/bench_compress.py
@@ -68,4 +73,4 @@ bench-fold: venv
 	$(BIN)/python bench/bench_fold.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis sim_build demo_out bench_out
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis sim_build demo_out bench_out digits_out

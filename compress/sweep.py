@@ -342,7 +342,8 @@ def write_sweep(
 
 #: Settings :func:`optimize` tries for each layer.
 OPTIMIZE_BITS = (3, 4, 5, 6, 7, 8)
-OPTIMIZE_PERCENTILES = (0.0, 30.0, 50.0, 70.0, 85.0, 95.0)
+OPTIMIZE_PERCENTILES = (0.0, 20.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0)
+OPTIMIZE_POPCOUNTS = (0.0, 0.5, 1.0, 2.0, 4.0)
 
 
 def optimize(
@@ -354,6 +355,7 @@ def optimize(
     bits: int = 8,
     bits_choices: Sequence[int] = OPTIMIZE_BITS,
     percentile_choices: Sequence[float] = OPTIMIZE_PERCENTILES,
+    popcount_choices: Sequence[float] = OPTIMIZE_POPCOUNTS,
     jobs: int = 1,
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -361,10 +363,10 @@ def optimize(
     """The point with the fewest estimated LUTs on ``family`` within ``max_drop`` points.
 
     Starts from the uncompressed network at ``bits`` (the reference accuracy);
-    each round tries, for every layer, every other bits and pruning percentile
-    choice (the other layers as they are), and keeps the one change that saves
-    the most LUTs while the accuracy stays at least ``reference - max_drop / 100``;
-    it stops when no change saves LUTs.
+    each round tries, for every layer, every other bits, pruning percentile and
+    stochastic-pruning choice (the other layers as they are), and keeps the one
+    change that saves the most LUTs while the accuracy stays at least
+    ``reference - max_drop / 100``; it stops when no change saves LUTs.
 
     Returns
     -------
@@ -377,13 +379,21 @@ def optimize(
     start = Point(uncompressed_config(CompressionConfig(bits=bits)))
     (reference,) = run_points(data, [start], cache, jobs=1)
     floor = reference["accuracy"] - max_drop / 100
-    settings = {i: {"bits": bits, "prune_percentile": 0.0} for i in range(n_layers)}
+    settings = {
+        i: {"bits": bits, "prune_percentile": 0.0, "min_popcount_bits": 0.0}
+        for i in range(n_layers)
+    }
+    axes = (
+        ("bits", bits_choices),
+        ("prune_percentile", percentile_choices),
+        ("min_popcount_bits", popcount_choices),
+    )
     best, best_row = start, reference
     history = [{"round": 0, "label": start.label(), **_figures(reference, family)}]
     for round_ in itertools.count(1):
         candidates = []
         for index in range(n_layers):
-            for name, choices in (("bits", bits_choices), ("prune_percentile", percentile_choices)):
+            for name, choices in axes:
                 for value in choices:
                     if value == settings[index][name]:
                         continue
@@ -414,10 +424,7 @@ def optimize(
 
 
 def _point(bits: int, settings: dict[int, dict[str, Any]]) -> Point:
-    layers = {
-        index: LayerCompression(bits=s["bits"], prune_percentile=s["prune_percentile"])
-        for index, s in settings.items()
-    }
+    layers = {index: LayerCompression(**s) for index, s in settings.items()}
     return Point(CompressionConfig(bits=bits, layers=layers))
 
 
