@@ -25,10 +25,12 @@ import hashlib
 import io
 import itertools
 import json
+import multiprocessing
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -203,6 +205,26 @@ def _run_one(args: tuple[SweepData, Point, str | None, str | None]) -> dict[str,
     return run_point(*args)
 
 
+#: Thread-count variables of the BLAS libraries numpy may use.
+_BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextmanager
+def _single_threaded_blas() -> Iterator[None]:
+    """One BLAS thread in the worker processes started in the block (as Dask does): one
+    process per core with several BLAS threads each runs several times slower."""
+    saved = {name: os.environ.get(name) for name in _BLAS_THREADS}
+    os.environ.update({name: "1" for name in _BLAS_THREADS})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def run_points(
     data: SweepData,
     points: Iterable[Point],
@@ -271,7 +293,10 @@ def run_points(
             for future in as_completed(futures):
                 finish(futures[future], future.result())
     elif todo and jobs > 1:
-        with ProcessPoolExecutor(jobs) as pool:
+        with (
+            _single_threaded_blas(),
+            ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool,
+        ):
             args = [(data, points[n], synth, work) for n in todo]
             for n, row in zip(todo, pool.map(_run_one, args), strict=True):
                 finish(n, row)
