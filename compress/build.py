@@ -120,6 +120,7 @@ def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
                 index=index,
                 n_in=d["n_in"] + int(d.get("bias", False)),
                 bias=d.get("bias", False),
+                decorrelated=d.get("decorrelated", False),
                 n_out=d["n_out"],
                 bits=d["bits"],
                 signs=arrays[f"signs_{index}"],

@@ -20,7 +20,7 @@ from .encoder import RateEncoder
 from .golden import simulate
 from .network import Network, read_npz
 from .passes import CompressionConfig, LayerCompression, compress_network
-from .plan import NetworkPlan, plan_network
+from .plan import HardwareOptions, NetworkPlan, plan_network
 
 __all__ = [
     "READOUTS",
@@ -163,6 +163,9 @@ def uncompressed_config(config: CompressionConfig) -> CompressionConfig:
     )
 
 
-def plan_of(network: Network, config: CompressionConfig) -> NetworkPlan:
-    """The hardware plan of ``network`` compressed with ``config`` (fully parallel)."""
-    return plan_network(compress_network(network, config))
+def plan_of(
+    network: Network, config: CompressionConfig, hardware: HardwareOptions | None = None
+) -> NetworkPlan:
+    """The hardware plan of ``network`` compressed with ``config`` (fully parallel by default;
+    only the options that change counts, such as ``decorrelate``, matter to evaluation)."""
+    return plan_network(compress_network(network, config), "sc_network", hardware)

@@ -43,7 +43,7 @@ def layer_counts(layer: LayerPlan, inputs: np.ndarray) -> np.ndarray:
     With a bias the always-on line (1 at every step) is appended as line ``n_in - 1``.
     Per step ``t`` and delay value ``d`` the counts are ``x(t - d) @ W_d(t).T``,
     where ``W_d(t)[i, j]`` is synapse ``(i, j)``'s signed weight bit ``s_ij b_ij(t)``
-    (1 for constants, ``[r_ij(t) <= m_ij]`` for stochastic synapses) if its delay
+    (1 for constants, ``[r_ij(t) <= m_ij * code_scale]`` for stochastic synapses) if its delay
     is ``d``, else 0; history before step 0 is 0.  The products are float32
     sums of at most ``n_in`` terms of +-1: exact.  Returns int64
     ``(batch, steps, n_out)``.
@@ -53,7 +53,8 @@ def layer_counts(layer: LayerPlan, inputs: np.ndarray) -> np.ndarray:
     if layer.bias:
         x = np.concatenate([x, np.ones((batch, steps, 1), dtype=np.float32)], axis=2)
     classes = layer.classes
-    period = layer.max_code
+    period = layer.period
+    levels = layer.levels
     out = np.zeros((batch, steps, layer.n_out), dtype=np.float32)
     tables = layer.stream_tables()
     phases = np.arange(min(steps, period))
@@ -64,7 +65,7 @@ def layer_counts(layer: LayerPlan, inputs: np.ndarray) -> np.ndarray:
         if tables.shape[0]:  # the weight bits of every phase: (phases, synapses)
             stream = np.where(constant, 0, layer.streams[neuron, line])
             r = tables[stream][:, phases].T
-            bits = constant[None, :] | (r <= layer.codes[neuron, line][None, :])
+            bits = constant[None, :] | (r <= levels[neuron, line][None, :])
         else:
             bits = np.broadcast_to(constant[None, :], (phases.size, neuron.size))
         values = bits * sign[None, :]

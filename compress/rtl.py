@@ -182,7 +182,7 @@ def _delays(
 
 
 def _registers(layer: LayerPlan) -> list[dict[str, Any]]:
-    k = layer.k
+    k = layer.lfsr_width
     return [
         {
             "name": f"lfsr{r}",
@@ -222,7 +222,13 @@ def _common(top: str, layer: LayerPlan) -> dict[str, Any]:
         "lines_n": layer.n_in,  # input lines, the bias line included
         "bias_note": f" and the always-on bias line {layer.n_in - 1}" if layer.bias else "",
         "n_out": layer.n_out,
-        "k": layer.k,
+        "k": layer.k,  # code bits
+        "rk": layer.lfsr_width,  # random-value bits
+        "decorrelation_note": (
+            f", {layer.lfsr_width}-bit LFSRs compared with codes x {layer.code_scale}"
+            if layer.decorrelated
+            else ""
+        ),
         "cw": layer.count_width,
         "pipeline": layer.pipeline,
         "synapses": layer.class_counts(),
@@ -234,7 +240,7 @@ def _common(top: str, layer: LayerPlan) -> dict[str, Any]:
 
 @lru_cache(maxsize=8)  # the build renders a layer, then estimates its resources
 def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
-    k = layer.k
+    k = layer.lfsr_width  # the random values' width (the comparators')
     classes = layer.classes
     speed = layer.pipeline == "speed"
     # The speed pipeline registers the terms and the comparators ahead of time: the
@@ -253,7 +259,8 @@ def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
     ]
     lines, ram, tap = _delays(layer, "in_spikes")
     stochastic = classes == STOCHASTIC
-    pairs = sorted(set(zip(layer.streams[stochastic].tolist(), layer.codes[stochastic].tolist())))
+    levels = layer.levels  # the codes as compared: scaled when decorrelated
+    pairs = sorted(set(zip(layer.streams[stochastic].tolist(), levels[stochastic].tolist())))
     tables = layer.stream_tables()
     initial = {s: int(t[(1 if speed else 0) % len(t)]) for s, t in enumerate(tables)}
     comparators, cmp_terms = _comparators(k, pairs, initial)
@@ -279,7 +286,7 @@ def _layer_context(top: str, layer: LayerPlan) -> dict[str, Any]:
             if classes[i, j] == CONSTANT:
                 leaf = x
             else:
-                leaf = f"{x} & cmp{layer.streams[i, j]}_{layer.codes[i, j]}"
+                leaf = f"{x} & cmp{layer.streams[i, j]}_{levels[i, j]}"
             polarity[int(layer.signs[i, j])].append(leaf)
         regs = layer.registered_levels
         pos = _tree(polarity[1], layer.tree_levels, regs, f"p{i}", nodes)
@@ -391,7 +398,7 @@ def _bits_for(n: int) -> int:
 
 @lru_cache(maxsize=8)
 def _folded_context(top: str, layer: LayerPlan) -> dict[str, Any]:
-    k, cw, lanes = layer.k, layer.count_width, layer.parallelism
+    cw, lanes = layer.count_width, layer.parallelism
     classes = layer.classes
     context = _common(top, layer)
     neurons = [_neuron(layer, i) for i in range(layer.n_out)]
@@ -404,10 +411,11 @@ def _folded_context(top: str, layer: LayerPlan) -> dict[str, Any]:
         bits = [tap.get((j, d), "1'b0") for j in reversed(range(layer.n_in))]
         groups.append("{" + ", ".join(bits) + "}")
     xvec_width = len(layer.delay_values) * layer.n_in
+    rk = layer.lfsr_width
     streams = [
-        "{" + ", ".join(f"lfsr{d.register}[{d.perm[b]}]" for b in reversed(range(k))) + "}"
+        "{" + ", ".join(f"lfsr{d.register}[{d.perm[b]}]" for b in reversed(range(rk))) + "}"
         for d in reversed(layer.stream_defs)
-    ] or [f"{{{k}{{1'b1}}}}"]  # no streams: r = M never fires an empty lane (code 0)
+    ] or [f"{{{rk}{{1'b1}}}}"]  # no streams: r = all ones never fires an empty lane (code 0)
     word_width, mem_width, _ = fold_words(layer)
     groups_n = len(layer.delay_values)
     bank = _bank_size(layer)
@@ -465,7 +473,8 @@ def _folded_context(top: str, layer: LayerPlan) -> dict[str, Any]:
         bank_width=groups_n * bank,
         banks_expr=banks_expr,
         xvec_expr="{" + ", ".join(groups) + "}" if len(groups) > 1 else groups[0],
-        streams_width=max(1, len(layer.stream_defs)) * k,
+        streams_width=max(1, len(layer.stream_defs)) * rk,
+        level_expr="{code, code}" if layer.decorrelated else "code",  # m * (2**k + 1)
         streams_expr="{" + ", ".join(streams) + "}" if len(streams) > 1 else streams[0],
         word_width=word_width,
         mem_width=mem_width,

@@ -92,6 +92,8 @@ class Point:
             parts.append(f"L{index}(" + ",".join(fields) + ")")
         if self.hardware.parallelism not in (None, "full"):
             parts.append(f"P{self.hardware.parallelism}")
+        if self.hardware.decorrelate:
+            parts.append(f"decorrelated<={self.hardware.decorrelate}b")
         return " ".join(parts)
 
 
@@ -127,6 +129,7 @@ def grid(
     min_popcount_bits: Sequence[float | None] = (None,),
     parallelism: Sequence[int | str] = ("full",),
     layer_options: dict[int, dict[str, Sequence[Any]]] | None = None,
+    decorrelate: Sequence[int] = (0,),
 ) -> list[Point]:
     """Every combination of the given settings (a full factorial grid).
 
@@ -139,8 +142,13 @@ def grid(
         for name, values in sorted(fields.items())
     ]
     points = []
-    for b, p, m, lanes, *layer_values in itertools.product(
-        bits, prune_percentiles, min_popcount_bits, parallelism, *(a[2] for a in layer_axes)
+    for b, p, m, lanes, dec, *layer_values in itertools.product(
+        bits,
+        prune_percentiles,
+        min_popcount_bits,
+        parallelism,
+        decorrelate,
+        *(a[2] for a in layer_axes),
     ):
         overrides: dict[int, dict[str, Any]] = {}
         for (index, name, _), value in zip(layer_axes, layer_values, strict=True):
@@ -148,7 +156,7 @@ def grid(
         config = CompressionConfig(
             bits=b, prune_percentile=p, min_popcount_bits=m, layers=overrides
         )
-        points.append(Point(config, HardwareOptions(parallelism=lanes)))
+        points.append(Point(config, HardwareOptions(parallelism=lanes, decorrelate=dec)))
     return points
 
 
@@ -381,6 +389,7 @@ def optimize(
     bits_choices: Sequence[int] = OPTIMIZE_BITS,
     percentile_choices: Sequence[float] = OPTIMIZE_PERCENTILES,
     popcount_choices: Sequence[float] = OPTIMIZE_POPCOUNTS,
+    decorrelate: int = 0,
     jobs: int = 1,
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -401,7 +410,8 @@ def optimize(
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {', '.join(FAMILIES)}, not {family!r}")
     n_layers = len(data.network.layers)
-    start = Point(uncompressed_config(CompressionConfig(bits=bits)))
+    hardware = HardwareOptions(decorrelate=decorrelate)
+    start = Point(uncompressed_config(CompressionConfig(bits=bits)), hardware)
     (reference,) = run_points(data, [start], cache, jobs=1)
     floor = reference["accuracy"] - max_drop / 100
     settings = {
@@ -424,7 +434,7 @@ def optimize(
                         continue
                     trial = {i: dict(s) for i, s in settings.items()}
                     trial[index][name] = value
-                    candidates.append((trial, _point(bits, trial)))
+                    candidates.append((trial, _point(bits, trial, hardware)))
         rows = run_points(
             data,
             [p for _, p in candidates],
@@ -448,9 +458,9 @@ def optimize(
     return best, {**best_row, "reference_accuracy": reference["accuracy"]}, history
 
 
-def _point(bits: int, settings: dict[int, dict[str, Any]]) -> Point:
+def _point(bits: int, settings: dict[int, dict[str, Any]], hardware: HardwareOptions) -> Point:
     layers = {index: LayerCompression(**s) for index, s in settings.items()}
-    return Point(CompressionConfig(bits=bits, layers=layers))
+    return Point(CompressionConfig(bits=bits, layers=layers), hardware)
 
 
 def _figures(row: dict[str, Any], family: str) -> dict[str, Any]:

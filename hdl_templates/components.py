@@ -275,18 +275,20 @@ class Layer(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         plan = self.plan
-        k, cw = plan.k, plan.count_width
+        cw = plan.count_width
         speed = plan.pipeline == "speed"
         registers = []
+        width = plan.lfsr_width  # the random values' (2k when decorrelated)
         for r, seed in enumerate(plan.seeds):
-            lfsr = LFSR(k, seed)
+            lfsr = LFSR(width, seed)
             m.submodules[f"lfsr{r}"] = lfsr
             m.d.comb += lfsr.en.eq(self.in_valid)
             registers.append(lfsr.next if speed else lfsr.state)
         tables = plan.stream_tables()
         streams = [
-            Cat(registers[d.register][d.perm[b]] for b in range(k)) for d in plan.stream_defs
+            Cat(registers[d.register][d.perm[b]] for b in range(width)) for d in plan.stream_defs
         ]
+        levels = plan.levels
         lines = {}
         for j, depth in enumerate(plan.line_depths):
             if depth:
@@ -297,10 +299,10 @@ class Layer(wiring.Component):
         classes = plan.classes
         comparators = {}
         for i, j in zip(*(classes == STOCHASTIC).nonzero(), strict=True):
-            key = (int(plan.streams[i, j]), int(plan.codes[i, j]))
+            key = (int(plan.streams[i, j]), int(levels[i, j]))
             if key not in comparators:
                 init = int(tables[key[0]][0] <= key[1])
-                cmp = Comparator(k, key[1], registered=speed, init=init)
+                cmp = Comparator(width, key[1], registered=speed, init=init)
                 m.submodules[f"cmp{key[0]}_{key[1]}"] = cmp
                 m.d.comb += [cmp.stream.eq(streams[key[0]]), cmp.en.eq(self.in_valid)]
                 comparators[key] = cmp.bit
@@ -328,9 +330,7 @@ class Layer(wiring.Component):
                     if classes[i, j] == CONSTANT:
                         leaves.append(x)
                     else:
-                        leaves.append(
-                            x & comparators[(int(plan.streams[i, j]), int(plan.codes[i, j]))]
-                        )
+                        leaves.append(x & comparators[(int(plan.streams[i, j]), int(levels[i, j]))])
                 if leaves:
                     tree = PopcountTree(len(leaves), plan.tree_levels, plan.registered_levels)
                     m.submodules[f"{'pos' if sign > 0 else 'neg'}{i}"] = tree

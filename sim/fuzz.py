@@ -7,7 +7,7 @@ per-neuron thresholds), random compression options (bits 2..12, magnitude or
 percentile pruning, stochastic pruning, neuron pruning, delay grids) and random
 hardware options (both pipelines, fully parallel or folded with P = 1, 2, 3 or
 a per-layer mix, the three fold orders, the weight port, RAM-ring delay
-buffers, the uncompressed-baseline comparators, both emitters).
+buffers, the uncompressed-baseline comparators, decorrelated LFSRs, both emitters).
 
 :func:`run_case` then checks what SPEC section 5 promises for that build:
 
@@ -181,6 +181,7 @@ def _hardware(rng: np.random.Generator, n_layers: int) -> tuple[HardwareOptions,
         weight_port=folded and rng.random() < 0.25,
         delay_ram_bits=int(rng.choice([1, 8])) if rng.random() < 0.3 else 1024,
         constants=rng.random() >= 0.15,
+        decorrelate=int(rng.choice([4, 8])) if rng.random() < 0.25 else 0,
     )
     emitter = "amaranth" if not folded and rng.random() < 0.2 else "jinja"
     return options, emitter

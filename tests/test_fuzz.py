@@ -47,6 +47,7 @@ def test_cases_are_reproducible_and_varied():
     assert {"full", 1, 2, 3} <= lanes
     assert any(isinstance(h.parallelism, tuple) and len(set(h.parallelism)) > 1 for h in hardware)
     assert any(h.weight_port for h in hardware) and any(not h.constants for h in hardware)
+    assert any(h.decorrelate for h in hardware)
     assert any(h.delay_ram_bits < HardwareOptions().delay_ram_bits for h in hardware)
     assert {c.emitter for c in cases} == {"jinja", "amaranth"}
     assert {c.config.bits for c in cases} == set(range(2, 13))

@@ -231,3 +231,20 @@ def test_stages_show_progress_on_a_terminal_only():
     with Stages(quiet=True, console=Console(file=quiet, force_terminal=True)).stage("Yosys"):
         pass
     assert piped.getvalue() == "" and quiet.getvalue() == ""
+
+
+# Found by the fuzz after the issue was filed: a 1-bit LFSR (2-bit weights in the
+# uncompressed baseline, where full codes get comparators) sliced state[-1:0].
+@needs_iverilog
+@needs_verilator
+@pytest.mark.parametrize("parallelism", ["full", 2])
+def test_one_bit_lfsr_lints_and_matches_golden(tmp_path, parallelism):
+    from runner import run_sim
+
+    hardware = HardwareOptions(parallelism=parallelism, constants=False)
+    net = Network((Layer(np.array([[1.0, 0.0, 0.0], [0.0, -1.0, 0.0]]), threshold=1.0),))
+    result = build(net, tmp_path / "b", CompressionConfig(bits=2), hardware)
+    assert result.plan.layers[0].k == 1 and result.plan.layers[0].stream_defs
+    assert lint(tmp_path / "b") == ""
+    tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", steps=12)
+    assert (tests, failures) == (1, 0)
