@@ -12,8 +12,9 @@ under the sweep's folder, the key a hash of the model, the data and the point,
 so a rerun or an interrupted sweep resumes where it stopped.
 
 :func:`optimize` searches per-layer bits and pruning greedily (one layer's
-setting changes per round, the change that saves the most estimated LUTs while
-the accuracy stays within ``max_drop`` points of the uncompressed network wins)
+setting changes per round: the change with the most estimated LUTs saved per
+accuracy point lost wins, while the accuracy stays within ``max_drop`` points of
+the uncompressed network)
 for the fewest estimated LUTs on one family.
 """
 
@@ -373,6 +374,10 @@ def write_sweep(
     (out / "sweep.html").write_text(sweep_page(rows, fronts, reference))
 
 
+#: Accuracy points a change is charged at least, so changes that lose nothing (or gain)
+#: rank by the LUTs they save.
+MIN_LOSS = 0.1
+
 #: Settings :func:`optimize` tries for each layer.
 OPTIMIZE_BITS = (3, 4, 5, 6, 7, 8)
 OPTIMIZE_PERCENTILES = (0.0, 20.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0)
@@ -399,8 +404,11 @@ def optimize(
     Starts from the uncompressed network at ``bits`` (the reference accuracy);
     each round tries, for every layer, every other bits, pruning percentile and
     stochastic-pruning choice (the other layers as they are), and keeps the one
-    change that saves the most LUTs while the accuracy stays at least
-    ``reference - max_drop / 100``; it stops when no change saves LUTs.
+    change with the most LUTs saved per accuracy point lost (at least
+    :data:`MIN_LOSS` points charged) among those that save LUTs and keep the
+    accuracy at least ``reference - max_drop / 100``; it stops when none does.
+    Spending the budget slowly beat taking the biggest saving first on digits
+    (96.85% at 4,052 estimated iCE40 LUTs against 96.30% at 4,174).
 
     Returns
     -------
@@ -443,16 +451,18 @@ def optimize(
             scheduler=scheduler,
             progress=progress,
         )
-        fits = [
-            (row["estimate"][family]["luts"], -row["accuracy"], n)
-            for n, row in enumerate(rows)
-            if "error" not in row and row["accuracy"] >= floor
-        ]
-        if not fits:
+        current_luts, current_accuracy = best_row["estimate"][family]["luts"], best_row["accuracy"]
+        scored = []
+        for n, row in enumerate(rows):
+            if "error" in row or row["accuracy"] < floor:
+                continue
+            saved = current_luts - row["estimate"][family]["luts"]
+            if saved > 0:  # LUTs saved per accuracy point lost (a gain counts as a tiny loss)
+                lost = max(100 * (current_accuracy - row["accuracy"]), MIN_LOSS)
+                scored.append((saved / lost, saved, n))
+        if not scored:
             break
-        luts, _, n = min(fits)
-        if luts >= best_row["estimate"][family]["luts"]:
-            break
+        _, _, n = max(scored)
         settings, best, best_row = candidates[n][0], candidates[n][1], rows[n]
         history.append({"round": round_, "label": best.label(), **_figures(best_row, family)})
     return best, {**best_row, "reference_accuracy": reference["accuracy"]}, history
