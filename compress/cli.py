@@ -403,7 +403,7 @@ def example(output: Path, name: str) -> None:
 @click.option(
     "--decorrelate",
     type=click.IntRange(0, 16),
-    default=0,
+    default=4,
     show_default=True,
     metavar="BITS",
     help="Layers of at most BITS weight bits draw random values from LFSRs twice as wide "
@@ -627,7 +627,8 @@ def report(
 @click.option(
     "--decorrelate",
     type=click.IntRange(0, 16),
-    default=0,
+    default=4,
+    show_default=True,
     metavar="BITS",
     help="As build's --decorrelate (models only).",
 )
@@ -662,7 +663,7 @@ def evaluate(
             source = load_network(model / "source.npz")
             design = json.loads((model / "design.json").read_text())
             config = CompressionConfig(**design["build_options"]["compression"])
-            decorrelate = design["build_options"]["hardware"].get("decorrelate", 0)
+            decorrelate = design["build_options"]["hardware"].get("decorrelate", 0)  # old builds
             hardware = HardwareOptions(decorrelate=decorrelate)
         else:
             source = _load(model, Limits())
@@ -832,7 +833,8 @@ def evaluation_options(func):  # type: ignore[no-untyped-def]
         click.option(
             "--decorrelate",
             type=click.IntRange(0, 16),
-            default=0,
+            default=4,
+            show_default=True,
             metavar="BITS",
             help="Every point with build's --decorrelate BITS.",
         ),

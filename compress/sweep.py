@@ -43,7 +43,7 @@ from .estimate import FAMILIES, estimate
 from .evaluate import evaluate, uncompressed_config
 from .network import Network, network_arrays, write_npz
 from .passes import CompressionConfig, LayerCompression, compress_network
-from .plan import HardwareOptions, plan_network
+from .plan import DECORRELATE_BITS, HardwareOptions, plan_network
 
 __all__ = [
     "Point",
@@ -93,8 +93,8 @@ class Point:
             parts.append(f"L{index}(" + ",".join(fields) + ")")
         if self.hardware.parallelism not in (None, "full"):
             parts.append(f"P{self.hardware.parallelism}")
-        if self.hardware.decorrelate:
-            parts.append(f"decorrelated<={self.hardware.decorrelate}b")
+        if self.hardware.decorrelate != DECORRELATE_BITS:
+            parts.append(f"decorrelate={self.hardware.decorrelate}")
         return " ".join(parts)
 
 
@@ -130,7 +130,7 @@ def grid(
     min_popcount_bits: Sequence[float | None] = (None,),
     parallelism: Sequence[int | str] = ("full",),
     layer_options: dict[int, dict[str, Sequence[Any]]] | None = None,
-    decorrelate: Sequence[int] = (0,),
+    decorrelate: Sequence[int] = (DECORRELATE_BITS,),
 ) -> list[Point]:
     """Every combination of the given settings (a full factorial grid).
 
@@ -394,7 +394,7 @@ def optimize(
     bits_choices: Sequence[int] = OPTIMIZE_BITS,
     percentile_choices: Sequence[float] = OPTIMIZE_PERCENTILES,
     popcount_choices: Sequence[float] = OPTIMIZE_POPCOUNTS,
-    decorrelate: int = 0,
+    decorrelate: int = DECORRELATE_BITS,
     jobs: int = 1,
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,

@@ -324,7 +324,7 @@ BUILD_CASES = [
     (
         "streams-short",
         _npz(weights_0=np.array([[1.0] + [0.34] * 11] * 2), weights_1=np.ones((1, 2))),
-        ["--bits", "3"],
+        ["--bits", "3", "--decorrelate", "0"],
         1,
         r"layer 0: random streams must number at least 11 .*, "
         r"not the 6 left for 2-bit LFSRs; use more weight bits",

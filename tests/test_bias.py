@@ -42,7 +42,8 @@ def test_golden_bias_counts_over_a_period():
     from compress import compress_network
     from compress.plan import plan_network
 
-    plan = plan_network(compress_network(_net(), CompressionConfig(bits=4)))
+    plain = HardwareOptions(decorrelate=0)  # period 7 (decorrelated: 63, tests/test_decorrelate.py)
+    plan = plan_network(compress_network(_net(), CompressionConfig(bits=4)), hardware=plain)
     counts = simulate(plan, np.zeros((21, 3), dtype=int)).counts[0]
     for start in (0, 5, 14):
         assert counts[start : start + 7].sum(axis=0).tolist() == [3, -7]
@@ -61,11 +62,11 @@ def test_bias_shares_the_full_scale():
 @pytest.mark.parametrize(
     ("hardware", "emitter"),
     [
-        (HardwareOptions(), "jinja"),
-        (HardwareOptions(pipeline="speed"), "jinja"),
-        (HardwareOptions(parallelism=1), "jinja"),
-        (HardwareOptions(parallelism=2, fold_order="aligned"), "jinja"),
-        (HardwareOptions(), "amaranth"),
+        (HardwareOptions(decorrelate=0), "jinja"),
+        (HardwareOptions(pipeline="speed", decorrelate=0), "jinja"),
+        (HardwareOptions(parallelism=1, decorrelate=0), "jinja"),
+        (HardwareOptions(parallelism=2, fold_order="aligned", decorrelate=0), "jinja"),
+        (HardwareOptions(decorrelate=0), "amaranth"),
     ],
     ids=["full", "speed", "folded-1", "aligned-2", "amaranth"],
 )
