@@ -65,6 +65,8 @@ lint: venv
 
 bench: venv
 	$(BIN)/python bench/bench_compress.py
+	$(BIN)/python bench/bench_golden.py
+	$(BIN)/python bench/bench_evaluate.py
 
 bench-hw: venv iverilog
 	$(BIN)/python bench/bench_hw.py
