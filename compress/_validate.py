@@ -20,6 +20,7 @@ __all__ = [
     "check_number",
     "check_real",
     "layer_arrays",
+    "options_of",
     "row_blocks",
 ]
 
@@ -114,6 +115,16 @@ def check_int(
         else:
             rule = f"in [{low}, {high}]"
         raise ValueError(f"{_where(layer)}{field} must be {rule}, not {value}")
+    return value
+
+
+def options_of(value: Any, kind: type, name: str) -> Any:
+    """``value`` if it is a ``kind`` (``None``: ``kind()``, the defaults); else ``TypeError``."""
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        hint = f" (use {kind.__name__}(**options))" if isinstance(value, dict) else ""
+        raise TypeError(f"{name} must be a {kind.__name__}, not {type(value).__name__}{hint}")
     return value
 
 

@@ -22,10 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ._validate import options_of
 from .amaranth_rtl import LINT_WAIVERS, render_amaranth
 from .limits import DEFAULT_LIMITS, Limits
 from .network import Network, network_arrays, write_npz
-from .passes import CompressionConfig, CompressionResult, compress_network, config_of
+from .passes import CompressionConfig, CompressionResult, compress_network
 from .plan import (
     STOCHASTIC,
     HardwareOptions,
@@ -33,7 +34,6 @@ from .plan import (
     NetworkPlan,
     Stream,
     check_top,
-    hardware_of,
     plan_network,
 )
 from .report import build_markdown, build_report
@@ -226,8 +226,8 @@ def build(
     out = Path(out)
     if not isinstance(network, Network):
         raise TypeError(f"network must be a Network, not {type(network).__name__}")
-    config = config_of(config)
-    hardware = hardware_of(hardware)
+    config = options_of(config, CompressionConfig, "config")
+    hardware = options_of(hardware, HardwareOptions, "hardware")
     limits = limits or DEFAULT_LIMITS
     if not isinstance(limits, Limits):
         raise TypeError(f"limits must be a Limits, not {type(limits).__name__}")

@@ -56,6 +56,13 @@ def _layer_overrides(options: dict[str, object]) -> dict[int, dict[str, object]]
     return layers
 
 
+def _with_options(func, options):  # type: ignore[no-untyped-def]
+    """``func`` decorated with click ``options``, listed in the order --help shows them."""
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def _config(**options: object) -> CompressionConfig:
     layers = _layer_overrides(options)
     try:
@@ -127,9 +134,7 @@ def rates_options(func):  # type: ignore[no-untyped-def]
             help="Data (.npz with x in [0, 1]) the firing rates of --prune-inactive come from.",
         ),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return _with_options(func, options)
 
 
 def _with_rates(
@@ -140,11 +145,11 @@ def _with_rates(
         return config
     if rate is None or data is None:
         raise click.UsageError("--prune-inactive and --rates-data must be given together")
-    from .evaluate import evaluate, load_data, plan_of, uncompressed_config
+    from .evaluate import evaluate, load_data, plan_of
 
     try:
         x, _ = load_data(data)
-        measured = evaluate(plan_of(network, uncompressed_config(config)), x)
+        measured = evaluate(plan_of(network, config.uncompressed()), x)
     except ValueError as exc:
         raise click.ClickException(f"{data}: {exc}") from exc
     return dataclasses.replace(config, firing_rates=measured.rates, activity_threshold=rate)
@@ -176,9 +181,7 @@ def limit_options(func):  # type: ignore[no-untyped-def]
             help="Refuse designs whose delay buffers and weight memories hold more bits.",
         ),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return _with_options(func, options)
 
 
 def _lane_value(text: str, what: str) -> int | str:
@@ -269,9 +272,7 @@ def compression_options(func):  # type: ignore[no-untyped-def]
         ),
         click.option("--max-delay", type=int, default=None, help="Clamp delays to this."),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return _with_options(func, options)
 
 
 @click.group()
@@ -649,7 +650,7 @@ def evaluate(
     from .build import load_plan
     from .encoder import RateEncoder
     from .evaluate import evaluate as run
-    from .evaluate import load_data, plan_of, uncompressed_config
+    from .evaluate import load_data, plan_of
 
     config = _config(**options)
     try:
@@ -670,7 +671,7 @@ def evaluate(
             _check_overrides(config, source)
             hardware = HardwareOptions(decorrelate=decorrelate)
             plan = plan_of(source, config, hardware)
-        reference = plan_of(source, uncompressed_config(config), hardware)
+        reference = plan_of(source, config.uncompressed(), hardware)
         encoder = RateEncoder(plan.n_in, input_bits, seed)
         mine = run(plan, x, y, steps=steps, encoder=encoder, readout=readout)
         base = run(reference, x, y, steps=steps, encoder=encoder, readout=readout)
@@ -683,7 +684,7 @@ def evaluate(
         "encoder": {"bits": input_bits, "seed": seed},
         "accuracy": mine.accuracy,
         "uncompressed_accuracy": base.accuracy,
-        "uncompressed": compression_dict_config(uncompressed_config(config)),
+        "uncompressed": dataclasses.asdict(config.uncompressed()),
         "firing_rates": [[round(float(r), 6) for r in rates] for rates in mine.rates],
         "layer_rates": mine.layer_rates(),
     }
@@ -705,11 +706,6 @@ def evaluate(
         )
     for index, rate in enumerate(mine.layer_rates()):
         click.echo(f"layer {index}: mean firing rate {rate:.4f} spikes per neuron per step")
-
-
-def compression_dict_config(config: CompressionConfig) -> dict[str, Any]:
-    """A config as JSON-ready data."""
-    return dataclasses.asdict(config)
 
 
 @main.command(name="import")
@@ -839,9 +835,7 @@ def evaluation_options(func):  # type: ignore[no-untyped-def]
             help="Every point with build's --decorrelate BITS.",
         ),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return _with_options(func, options)
 
 
 @main.command()
@@ -915,7 +909,6 @@ def sweep(
 ) -> None:
     """Evaluate and estimate a grid of compression settings of MODEL on DATA; plot
     accuracy versus LUTs per family with the Pareto front (OUTPUT/sweep.html)."""
-    from .evaluate import uncompressed_config
     from .progress import Stages
     from .sweep import Point, grid, run_points, write_sweep
 
@@ -949,7 +942,7 @@ def sweep(
         _check_overrides(point.config, sweep_data.network)
     top_bits = max(p.config.bits for p in points)
     reference = Point(
-        uncompressed_config(CompressionConfig(bits=top_bits)),
+        CompressionConfig(bits=top_bits),  # nothing pruned
         HardwareOptions(decorrelate=decorrelate),
     )
     stages = Stages(quiet=quiet)

@@ -19,7 +19,7 @@ from ._validate import check_int
 from .encoder import RateEncoder
 from .golden import simulate
 from .network import Network, read_npz
-from .passes import CompressionConfig, LayerCompression, compress_network
+from .passes import CompressionConfig, compress_network
 from .plan import HardwareOptions, NetworkPlan, plan_network
 
 __all__ = [
@@ -28,7 +28,6 @@ __all__ = [
     "evaluate",
     "load_data",
     "plan_of",
-    "uncompressed_config",
 ]
 
 #: How the class is read out of the last layer.
@@ -151,16 +150,6 @@ def load_data(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray | No
     if x.dtype.kind not in "fiub":
         raise ValueError(f"x must be a real numeric array, not dtype {x.dtype}")
     return x.astype(np.float64), arrays.get("y")
-
-
-def uncompressed_config(config: CompressionConfig) -> CompressionConfig:
-    """The reference of ``config``: the same bits (per layer too) and delay grid, nothing pruned."""
-    return CompressionConfig(
-        bits=config.bits,
-        delay_resolution=config.delay_resolution,
-        max_delay=config.max_delay,
-        layers={i: LayerCompression(bits=o.bits) for i, o in config.layers if o.bits is not None},
-    )
 
 
 def plan_of(

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from .build import build
-from .evaluate import uncompressed_config
 from .network import load_network
 from .passes import CompressionConfig
 from .plan import HardwareOptions
@@ -155,7 +154,7 @@ def dense_baseline(folder: str | Path, out: str | Path | None = None) -> Path:
         )
     options = design["build_options"]
     compression = options["compression"]
-    config = uncompressed_config(CompressionConfig(**compression))
+    config = CompressionConfig(**compression).uncompressed()
     hardware = dict(options["hardware"], constants=False)
     target = Path(out) if out is not None else folder / "dense"
     build(

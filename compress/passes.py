@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_bits, check_finite, check_int, check_number
+from ._validate import check_bits, check_finite, check_int, check_number, options_of
 from .network import Network
 from .pruning import (
     PruningReport,
@@ -66,42 +66,40 @@ class LayerCompression:
     min_popcount_bits: float | None = None
 
     def __post_init__(self) -> None:
-        set_ = object.__setattr__
         if self.bits is not None:
-            set_(self, "bits", check_bits(self.bits))
-        if self.prune_threshold is not None and self.prune_percentile is not None:
-            raise ValueError(
-                "prune_threshold and prune_percentile must not both be set, "
-                f"not {self.prune_threshold!r} and {self.prune_percentile!r}"
-            )
-        if self.prune_threshold is not None:
-            set_(
-                self,
-                "prune_threshold",
-                check_number(self.prune_threshold, "prune_threshold", low=0.0),
-            )
-        if self.prune_percentile is not None:
-            set_(self, "prune_percentile", _percentile(self.prune_percentile))
-        if self.min_popcount_bits is not None:
-            value = check_number(self.min_popcount_bits, "min_popcount_bits", low=0.0)
-            set_(self, "min_popcount_bits", value)
+            object.__setattr__(self, "bits", check_bits(self.bits))
+        _check_pruning(self)
 
 
-def _percentile(value: object) -> float:
-    value = check_number(value, "prune_percentile", low=0.0)
-    if value > 100:
-        raise ValueError(f"prune_percentile must be in [0, 100], not {value!r}")
-    return value
+def _check_pruning(obj: Any) -> None:
+    """Check and store as plain floats the pruning fields a config and a layer override share."""
+    set_ = object.__setattr__
+    if obj.prune_threshold is not None and obj.prune_percentile is not None:
+        raise ValueError(
+            "prune_threshold and prune_percentile must not both be set, "
+            f"not {obj.prune_threshold!r} and {obj.prune_percentile!r}"
+        )
+    if obj.prune_threshold is not None:
+        set_(obj, "prune_threshold", check_number(obj.prune_threshold, "prune_threshold", low=0.0))
+    if obj.prune_percentile is not None:
+        value = check_number(obj.prune_percentile, "prune_percentile", low=0.0)
+        if value > 100:
+            raise ValueError(f"prune_percentile must be in [0, 100], not {value!r}")
+        set_(obj, "prune_percentile", value)
+    if obj.min_popcount_bits is not None:
+        value = check_number(obj.min_popcount_bits, "min_popcount_bits", low=0.0)
+        set_(obj, "min_popcount_bits", value)
 
 
 def _layer_overrides(value: object) -> tuple[tuple[int, LayerCompression], ...]:
     """``{layer: LayerCompression or dict}`` (or pairs, as JSON stores them) as sorted pairs."""
     items = value.items() if isinstance(value, dict) else value
-    if not isinstance(items, (list, tuple)) and not hasattr(items, "__iter__"):
-        raise ValueError(f"layers must map layer indices to overrides, not {value!r}")
+    try:
+        pairs = [(index, override) for index, override in items]
+    except (TypeError, ValueError):
+        raise ValueError(f"layers must map layer indices to overrides, not {value!r}") from None
     out = {}
-    for item in items:
-        index, override = item
+    for index, override in pairs:
         index = check_int(index, "layers (layer index)", low=0)
         if isinstance(override, dict):
             unknown = sorted(set(override) - set(LAYER_FIELDS))
@@ -176,22 +174,7 @@ class CompressionConfig:
         # scalars (np.int64(8)) are accepted and the config stays JSON-ready.
         set_ = object.__setattr__
         set_(self, "bits", check_bits(self.bits))
-        if self.prune_threshold is not None and self.prune_percentile is not None:
-            raise ValueError(
-                "prune_threshold and prune_percentile must not both be set, "
-                f"not {self.prune_threshold!r} and {self.prune_percentile!r}"
-            )
-        if self.prune_threshold is not None:
-            set_(
-                self,
-                "prune_threshold",
-                check_number(self.prune_threshold, "prune_threshold", low=0.0),
-            )
-        if self.prune_percentile is not None:
-            set_(self, "prune_percentile", _percentile(self.prune_percentile))
-        if self.min_popcount_bits is not None:
-            value = check_number(self.min_popcount_bits, "min_popcount_bits", low=0.0)
-            set_(self, "min_popcount_bits", value)
+        _check_pruning(self)
         if self.bitstream_length is not None:
             set_(
                 self,
@@ -223,6 +206,16 @@ class CompressionConfig:
     def max_code(self) -> int:
         """Largest magnitude code ``M = 2**(bits-1) - 1`` (the LFSR period) of ``bits``."""
         return (1 << (self.bits - 1)) - 1
+
+    def uncompressed(self) -> CompressionConfig:
+        """The reference of this config: the same bits (per layer too) and delay grid,
+        nothing pruned."""
+        return CompressionConfig(
+            bits=self.bits,
+            delay_resolution=self.delay_resolution,
+            max_delay=self.max_delay,
+            layers={i: LayerCompression(bits=o.bits) for i, o in self.layers if o.bits is not None},
+        )
 
     def for_layer(self, index: int) -> LayerCompression:
         """Layer ``index``'s effective ``bits``, pruning and ``min_popcount_bits``."""
@@ -376,16 +369,6 @@ def _steps(cfg: CompressionConfig) -> list[tuple[str, Step]]:
     return steps
 
 
-def config_of(config: object) -> CompressionConfig:
-    """``config`` if it is a :class:`CompressionConfig` (``None``: the default one)."""
-    if config is None:
-        return CompressionConfig()
-    if not isinstance(config, CompressionConfig):
-        hint = " (use CompressionConfig(**options))" if isinstance(config, dict) else ""
-        raise TypeError(f"config must be a CompressionConfig, not {type(config).__name__}{hint}")
-    return config
-
-
 def compress_network(
     network: Network, config: CompressionConfig | None = None
 ) -> CompressionResult:
@@ -403,7 +386,7 @@ def compress_network(
     CompressionResult
         The compressed network, its codes and every step's report.
     """
-    cfg = config_of(config)
+    cfg = options_of(config, CompressionConfig, "config")
     if not isinstance(network, Network):
         raise TypeError(f"network must be a Network, not {type(network).__name__}")
     for index, _ in cfg.layers:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ._validate import options_of
 from .lfsr import TAPS, permutations, stream_table
 from .passes import CompressionResult
 
@@ -35,7 +36,6 @@ __all__ = [
     "Stream",
     "check_top",
     "fold_slots",
-    "hardware_of",
     "plan_network",
     "registered_levels",
 ]
@@ -456,22 +456,13 @@ def _lane(value: object, index: int | None) -> int | str | None:
     raise ValueError(f"{where}parallelism must be a positive integer or 'full', not {value!r}")
 
 
-def _parallelism(value: object, n_layers: int) -> list[int | None]:
-    """One lane count (None: fully parallel) per layer, checked."""
-    values = list(value) if isinstance(value, (list, tuple)) else [value] * n_layers
+def _parallelism(value: int | str | tuple | None, n_layers: int) -> list[int | None]:
+    """One lane count (None: fully parallel) per layer, from :attr:`HardwareOptions.parallelism`
+    (already checked and normalised by :func:`_lane`)."""
+    values = list(value) if isinstance(value, tuple) else [value] * n_layers
     if len(values) != n_layers:
         raise ValueError(f"parallelism must list {n_layers} layers, not {len(values)}")
-    out: list[int | None] = []
-    for index, v in enumerate(values):
-        if v is None or v == "full":
-            out.append(None)
-        elif isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1:
-            out.append(int(v))
-        else:
-            raise ValueError(
-                f"layer {index}: parallelism must be a positive integer or 'full', not {v!r}"
-            )
-    return out
+    return [None if v in (None, "full") else int(v) for v in values]
 
 
 def fold_slots(widest: int, lanes: int) -> int:
@@ -719,16 +710,6 @@ class HardwareOptions:
             object.__setattr__(self, "parallelism", _lane(lanes, None))
 
 
-def hardware_of(hardware: object) -> HardwareOptions:
-    """``hardware`` if it is a :class:`HardwareOptions` (``None``: the default one)."""
-    if hardware is None:
-        return HardwareOptions()
-    if not isinstance(hardware, HardwareOptions):
-        hint = " (use HardwareOptions(**options))" if isinstance(hardware, dict) else ""
-        raise TypeError(f"hardware must be a HardwareOptions, not {type(hardware).__name__}{hint}")
-    return hardware
-
-
 #: Longest top-module name: file names (``<top>_layer<l>.v``) must stay under 255 bytes.
 MAX_TOP_LENGTH = 128
 
@@ -795,7 +776,7 @@ def plan_network(
     -------
     NetworkPlan
     """
-    hardware = hardware_of(hardware)
+    hardware = options_of(hardware, HardwareOptions, "hardware")
     check_top(top)
     lanes = _parallelism(hardware.parallelism, len(result.codes))
     pool = _StreamPool()

@@ -52,6 +52,9 @@ class Stages:
         with Progress(*columns, console=self.console, transient=True) as progress:
             progress.add_task(text, total=None)
             yield
+        self._done(text, start)
+
+    def _done(self, text: str, start: float) -> None:
         elapsed = time.perf_counter() - start
         self.console.print(f"[green]done[/green] {text} ({elapsed:.1f} s)", highlight=False)
 
@@ -76,5 +79,4 @@ class Stages:
                 progress.update(task, completed=done, total=total)
 
             yield update
-        elapsed = time.perf_counter() - start
-        self.console.print(f"[green]done[/green] {text} ({elapsed:.1f} s)", highlight=False)
+        self._done(text, start)

@@ -28,6 +28,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -39,8 +40,8 @@ from typing import Any
 import numpy as np
 
 from .encoder import RateEncoder
-from .estimate import FAMILIES, estimate
-from .evaluate import evaluate, uncompressed_config
+from .estimate import FAMILIES, estimate_structures, layer_structure
+from .evaluate import evaluate
 from .network import Network, network_arrays, write_npz
 from .passes import CompressionConfig, LayerCompression, compress_network
 from .plan import DECORRELATE_BITS, HardwareOptions, plan_network
@@ -179,11 +180,14 @@ def run_point(
     encoder = RateEncoder(plan.n_in, data.input_bits, data.seed)
     result = evaluate(plan, data.x, data.y, steps=data.steps, encoder=encoder, readout=data.readout)
     classes = [layer.class_counts() for layer in plan.layers]
+    structures = [layer_structure(plan, layer) for layer in plan.layers]  # once for all families
     row.update(
         accuracy=result.accuracy,
         synapses={k: sum(c[k] for c in classes) for k in ("dropped", "constant", "stochastic")},
         bits=[layer.bits for layer in plan.layers],
-        estimate={family: estimate(plan, family)["total"] for family in FAMILIES},
+        estimate={
+            family: estimate_structures(plan, structures, family)["total"] for family in FAMILIES
+        },
     )
     if synth:
         row["synth"] = _synthesize(data, point, synth, work)
@@ -200,8 +204,6 @@ def _synthesize(data: SweepData, point: Point, family: str, work: str | None) ->
         build(data.network, folder / "b", point.config, point.hardware)
         return resources(synthesize(folder / "b", family))
     finally:
-        import shutil
-
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -419,7 +421,7 @@ def optimize(
         raise ValueError(f"family must be one of {', '.join(FAMILIES)}, not {family!r}")
     n_layers = len(data.network.layers)
     hardware = HardwareOptions(decorrelate=decorrelate)
-    start = Point(uncompressed_config(CompressionConfig(bits=bits)), hardware)
+    start = Point(CompressionConfig(bits=bits), hardware)  # nothing pruned
     (reference,) = run_points(data, [start], cache, jobs=1)
     floor = reference["accuracy"] - max_drop / 100
     settings = {

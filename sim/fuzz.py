@@ -80,7 +80,11 @@ class Case:
         leaks = [layer.leak_shift for layer in net.layers]
         resets = "".join(layer.reset[0] for layer in net.layers)
         options = {
-            **{k: v for k, v in dataclasses.asdict(self.config).items() if v is not None},
+            **{
+                k: "given" if k == "firing_rates" else v
+                for k, v in dataclasses.asdict(self.config).items()
+                if v not in (None, ())
+            },
             **{
                 k: v
                 for k, v in dataclasses.asdict(self.hardware).items()
@@ -131,7 +135,9 @@ def _layer(rng: np.random.Generator, n_out: int, n_in: int) -> Layer:
     return Layer(w, delays=delays, threshold=threshold, leak_shift=leak, reset=reset, bias=bias)
 
 
-def _config(rng: np.random.Generator, bits: int, first: Layer, layers: int) -> CompressionConfig:
+def _config(
+    rng: np.random.Generator, bits: int, first: Layer, layers: int, sizes: list[int]
+) -> CompressionConfig:
     options: dict[str, Any] = {"bits": bits}
     prune = rng.random()
     if prune < 0.25:
@@ -142,6 +148,9 @@ def _config(rng: np.random.Generator, bits: int, first: Layer, layers: int) -> C
         options["min_popcount_bits"] = float(rng.choice([0.5, 1.0, 2.0, 4.0]))
         if rng.random() < 0.3:
             options["bitstream_length"] = int(rng.choice([16, 64, 256]))
+    if rng.random() < 0.15 and len(sizes) > 2:  # measured-rate pruning of hidden neurons
+        options["firing_rates"] = [rng.random(n) for n in sizes[1:]]
+        options["activity_threshold"] = float(rng.uniform(0.05, 0.4))
     if rng.random() < 0.15:  # prune some of the first layer's neurons, rarely all of them
         norms = np.linalg.norm(first.weights, axis=1)
         options["prune_neurons"] = float(np.quantile(norms, rng.uniform(0.1, 0.6)))
@@ -200,7 +209,7 @@ def random_case(seed: int) -> Case:
     sizes = [int(rng.integers(1, fan_in + 1)) for _ in range(n_layers + 1)]
     layers = tuple(_layer(rng, sizes[i + 1], sizes[i]) for i in range(n_layers))
     hardware, emitter = _hardware(rng, n_layers)
-    config = _config(rng, bits, layers[0], n_layers)
+    config = _config(rng, bits, layers[0], n_layers, sizes)
     return Case(
         seed=seed,
         network=Network(layers),

