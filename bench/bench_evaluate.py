@@ -1,6 +1,6 @@
 """Evaluation speed: 540 samples x 255 steps of a 64-32-10 network (the digits test set's size).
 
-Prints the batched golden model's time (``compress.evaluate.evaluate``: the rate
+Prints the batched golden model's time (``compress.analysis.evaluate.evaluate``: the rate
 encoder, every layer, the readout) and, for the ratio, the same samples run one
 at a time.  Target (issue 11): under 1 s on this 2-core machine.
 Run: ``.venv/bin/python bench/bench_evaluate.py``.
@@ -13,9 +13,9 @@ import time
 import numpy as np
 
 from compress import CompressionConfig, Layer, Network
-from compress.encoder import RateEncoder
-from compress.evaluate import evaluate, plan_of
-from compress.golden import simulate
+from compress.analysis.evaluate import evaluate, plan_of
+from compress.hardware.encoder import RateEncoder
+from compress.hardware.golden import simulate
 
 
 def main() -> None:

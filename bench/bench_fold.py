@@ -20,8 +20,8 @@ import numpy as np
 
 from compress import Layer, Network
 from compress.build import build
-from compress.plan import HardwareOptions
-from compress.synth import FAMILIES, synthesize
+from compress.hardware.plan import HardwareOptions
+from compress.measure.synth import FAMILIES, synthesize
 
 WORK = Path("bench_out")
 BRAM_CELLS = ("SB_RAM40_4K", "DP16KD", "RAMB18E1", "RAMB36E1")

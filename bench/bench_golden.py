@@ -1,4 +1,4 @@
-"""Golden-model speed: steps per second of :func:`compress.golden.simulate`.
+"""Golden-model speed: steps per second of :func:`compress.hardware.golden.simulate`.
 
 Prints steps/s (and synapse-steps/s) for a 64-32-10 and a 784-128-10 random
 network at 8 bits, 20% input spike rate.  Run: ``.venv/bin/python bench/bench_golden.py``.
@@ -11,8 +11,8 @@ import time
 import numpy as np
 
 from compress import CompressionConfig, Layer, Network, compress_network
-from compress.golden import simulate
-from compress.plan import plan_network
+from compress.hardware.golden import simulate
+from compress.hardware.plan import plan_network
 
 
 def _network(sizes: tuple[int, ...]) -> Network:

@@ -13,7 +13,7 @@ dense and 50 % pruned, on an ECP5-25k (fully parallel) and an iCE40 UP5K
 (first layer folded, so that it fits: fully parallel it needs 9185 LUT4 dense
 and 5206 pruned, more than the UP5K's 5280 logic cells once placed)
 (``--fmax-only``).
-Place and route uses the five-pin wrapper of :func:`compress.synth.io_wrapper`.
+Place and route uses the five-pin wrapper of :func:`compress.measure.synth.io_wrapper`.
 Run: ``make bench-hw`` (about 5 minutes).
 """
 
@@ -29,8 +29,8 @@ import numpy as np
 
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build
-from compress.plan import HardwareOptions
-from compress.synth import place_and_route, synthesize
+from compress.hardware.plan import HardwareOptions
+from compress.measure.synth import place_and_route, synthesize
 
 WORK = Path("bench_out")
 
@@ -91,7 +91,7 @@ POPCOUNT_FLOOR = 1 / 1.75
 
 def sweep() -> None:
     """LUT and FF per live synapse, estimated and measured (Xilinx), next to the floor."""
-    from compress.estimate import estimate
+    from compress.analysis.estimate import estimate
 
     print(
         f"\nSweep: one layer of 16 neurons, 8-bit weights, synth_xilinx -flatten; "
@@ -144,8 +144,8 @@ NETWORK_FMAX = (
 
 def network_fmax() -> None:
     """nextpnr Fmax of 64-32-10, dense and 50 % pruned, on an ECP5-25k and an iCE40 UP5K."""
-    from compress.estimate import estimate
-    from compress.measure import resources
+    from compress.analysis.estimate import estimate
+    from compress.measure.figures import resources
 
     net = example_network("random_64_32_10")
     print("\n64-32-10 place and route (five-pin wrapper, nextpnr --timing-allow-fail):")

@@ -6,12 +6,18 @@ network model and the network-level compression pipeline, and the hardware
 options of a build (:class:`HardwareOptions`, used with ``compress.build.build``).
 """
 
-from .examples import example_network, example_path
-from .network import Layer, Network, load_network, save_network
-from .passes import CompressionConfig, CompressionResult, compress_network
-from .plan import HardwareOptions
-from .pruning import LayerPruning, PruningReport, prune_neurons, prune_stochastic, prune_weights
-from .quantization import LayerCodes, quantize_codes, quantize_delays, quantize_weights
+from .hardware.plan import HardwareOptions
+from .model.examples import example_network, example_path
+from .model.network import Layer, Network, load_network, save_network
+from .model.passes import CompressionConfig, CompressionResult, compress_network
+from .model.pruning import (
+    LayerPruning,
+    PruningReport,
+    prune_neurons,
+    prune_stochastic,
+    prune_weights,
+)
+from .model.quantization import LayerCodes, quantize_codes, quantize_delays, quantize_weights
 
 __all__ = [
     "CompressionConfig",

@@ -22,12 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import options_of
-from .amaranth_rtl import LINT_WAIVERS, render_amaranth
-from .limits import DEFAULT_LIMITS, Limits
-from .network import Network, network_arrays, write_npz
-from .passes import CompressionConfig, CompressionResult, compress_network
-from .plan import (
+from .emit.amaranth import LINT_WAIVERS, render_amaranth
+from .emit.render import render
+from .emit.verilog import fold_words, render_rtl
+from .hardware.plan import (
     STOCHASTIC,
     HardwareOptions,
     LayerPlan,
@@ -36,8 +34,11 @@ from .plan import (
     check_top,
     plan_network,
 )
-from .report import build_markdown, build_report
-from .rtl import _render, fold_words, render_rtl
+from .model.limits import DEFAULT_LIMITS, Limits
+from .model.network import Network, network_arrays, write_npz
+from .model.passes import CompressionConfig, CompressionResult, compress_network
+from .model.validate import options_of
+from .report.data import build_markdown, build_report
 
 #: Verilog emitters: Jinja2 text (default, scales to large layers) or Amaranth components.
 EMITTERS = {"jinja": render_rtl, "amaranth": render_amaranth}
@@ -69,7 +70,7 @@ MEM_FORMATS = {
 def mem_words(layer: LayerPlan) -> tuple[int, list[int]]:
     """Weight-memory contents of a layer: ``(word width, words)``.
 
-    A folded layer's memory has one row per slot (:func:`compress.rtl.fold_words`).
+    A folded layer's memory has one row per slot (:func:`compress.emit.verilog.fold_words`).
     A fully parallel layer's has one word per stochastic synapse, neuron-major
     then input order: ``{input index, sign (1 = negative), code}`` with the
     code in the low ``k`` bits, the sign above it and the input index in the
@@ -157,7 +158,7 @@ def _core(plan: NetworkPlan, rtl: list[str], waivers: list[str]) -> str:
     mem = [f"mem/layer{layer.index}.hex" for layer in plan.layers if layer.folded]
     filesets = "rtl, mem" if mem else "rtl"
     baseline = not all(layer.constants for layer in plan.layers)
-    return _render(
+    return render(
         "core.j2",
         top=plan.top,
         library="baseline" if baseline else "generated",
@@ -203,11 +204,11 @@ def build(
     emitter : {"jinja", "amaranth"}
         How the Verilog is written: Jinja2 templates (default; a 784-128-10
         network takes about a second) or the Amaranth components of
-        ``hdl_templates.components`` (several seconds per thousand synapses;
+        ``compress.emit.components`` (several seconds per thousand synapses;
         fully parallel layers only).  Both give the same hardware, checked
         against the golden model.
     limits : Limits, optional
-        Largest network, delay and memory accepted (:class:`compress.limits.Limits`);
+        Largest network, delay and memory accepted (:class:`compress.model.limits.Limits`);
         checked before anything large is allocated.
 
     Returns
@@ -274,7 +275,7 @@ def build(
     files["design.json"] = json.dumps(design, indent=2, sort_keys=True) + "\n"
     files["report.json"] = json.dumps(report, indent=2, sort_keys=True) + "\n"
     files["report.md"] = build_markdown(report)
-    from .report_html import render_html  # matplotlib: imported only when a build runs
+    from .report.html import render_html  # matplotlib: imported only when a build runs
 
     files["report.html"] = render_html(report)
     files[f"{top}.core"] = _core(

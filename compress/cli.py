@@ -18,12 +18,12 @@ from typing import Any
 import click
 
 from .build import build as build_folder
-from .examples import EXAMPLES, example_path
-from .limits import Limits
-from .network import Network, load_network, save_network
-from .passes import CompressionConfig, compress_network
-from .plan import HardwareOptions, check_top
-from .report import compression_dict, compression_markdown
+from .hardware.plan import HardwareOptions, check_top
+from .model.examples import EXAMPLES, example_path
+from .model.limits import Limits
+from .model.network import Network, load_network, save_network
+from .model.passes import CompressionConfig, compress_network
+from .report.data import compression_dict, compression_markdown
 
 __all__ = ["main"]
 
@@ -94,7 +94,7 @@ def _load(model: Path, limits: Limits) -> Network:
     error naming the file (exit 1)."""
     try:
         if model.suffix == ".nir":
-            from .nir_import import read_nir
+            from .model.nir_import import read_nir
 
             network = read_nir(model)
             limits.check("synapses", sum(w.size for w in network.weights), "network: synapses")
@@ -145,7 +145,7 @@ def _with_rates(
         return config
     if rate is None or data is None:
         raise click.UsageError("--prune-inactive and --rates-data must be given together")
-    from .evaluate import evaluate, load_data, plan_of
+    from .analysis.evaluate import evaluate, load_data, plan_of
 
     try:
         x, _ = load_data(data)
@@ -156,7 +156,7 @@ def _with_rates(
 
 
 def limit_options(func):  # type: ignore[no-untyped-def]
-    """The size limits shared by ``compress`` and ``build`` (:class:`compress.limits.Limits`)."""
+    """The size limits shared by ``compress`` and ``build`` (``Limits``)."""
     defaults = Limits()
     options = [
         click.option(
@@ -537,9 +537,9 @@ def report(
     Without --synth nothing is measured: the reports are rewritten from
     report.json (a note on standard error says so).
     """
-    from .measure import dense_baseline, measure, savings
+    from .measure.figures import dense_baseline, measure, savings
     from .progress import Stages
-    from .report import write_reports
+    from .report.data import write_reports
 
     if pnr and not synth:
         raise click.UsageError("--pnr needs --synth")
@@ -647,10 +647,10 @@ def evaluate(
 ) -> None:
     """Accuracy of MODEL (a build folder, or a network .npz compressed with the options)
     on DATA, from the bit-exact golden model, next to the uncompressed network's."""
+    from .analysis.evaluate import evaluate as run
+    from .analysis.evaluate import load_data, plan_of
     from .build import load_plan
-    from .encoder import RateEncoder
-    from .evaluate import evaluate as run
-    from .evaluate import load_data, plan_of
+    from .hardware.encoder import RateEncoder
 
     config = _config(**options)
     try:
@@ -728,7 +728,7 @@ def evaluate(
 )
 def import_(model: Path, output: Path, dt: float, reset: str | None) -> None:
     """Import MODEL.nir (Linear/Affine -> LIF/IF chains) as a network .npz."""
-    from .nir_import import read_nir
+    from .model.nir_import import read_nir
 
     if not dt > 0:
         raise click.BadParameter(f"dt must be positive, not {dt!r}", param_hint="'--dt'")
@@ -764,7 +764,7 @@ def _numbers(text: str, kind: type, option: str) -> list[Any]:
 def _sweep_data(
     model: Path, data: Path, steps: int | None, seed: int, input_bits: int, readout: str
 ):  # type: ignore[no-untyped-def]
-    from .evaluate import load_data
+    from .analysis.evaluate import load_data
     from .sweep import SweepData
 
     network = _load(model, Limits())

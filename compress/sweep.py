@@ -1,11 +1,11 @@
 """Accuracy versus cost: sweeps over compression settings and a search for the cheapest design.
 
-A *point* is one :class:`~compress.passes.CompressionConfig` with one
-:class:`~compress.plan.HardwareOptions`.  :func:`run_point` compresses the
+A *point* is one :class:`~compress.model.passes.CompressionConfig` with one
+:class:`~compress.hardware.plan.HardwareOptions`.  :func:`run_point` compresses the
 network, plans it, estimates its LUT/FF/BRAM for every family
-(:mod:`compress.estimate`), optionally synthesizes it with Yosys for one family,
+(:mod:`compress.analysis.estimate`), optionally synthesizes it with Yosys for one family,
 and evaluates its accuracy on the data with the bit-exact golden model
-(:mod:`compress.evaluate`).  :func:`run_points` runs many points on a local
+(:mod:`compress.analysis.evaluate`).  :func:`run_points` runs many points on a local
 process pool or on an existing Dask cluster (``scheduler="tcp://..."``,
 ``dask.distributed``), and caches every finished point in ``cache/<key>.json``
 under the sweep's folder, the key a hash of the model, the data and the point,
@@ -39,12 +39,12 @@ from typing import Any
 
 import numpy as np
 
-from .encoder import RateEncoder
-from .estimate import FAMILIES, estimate_structures, layer_structure
-from .evaluate import evaluate
-from .network import Network, network_arrays, write_npz
-from .passes import CompressionConfig, LayerCompression, compress_network
-from .plan import DECORRELATE_BITS, HardwareOptions, plan_network
+from .analysis.estimate import FAMILIES, estimate_structures, layer_structure
+from .analysis.evaluate import evaluate
+from .hardware.encoder import RateEncoder
+from .hardware.plan import DECORRELATE_BITS, HardwareOptions, plan_network
+from .model.network import Network, network_arrays, write_npz
+from .model.passes import CompressionConfig, LayerCompression, compress_network
 
 __all__ = [
     "Point",
@@ -196,8 +196,8 @@ def run_point(
 
 def _synthesize(data: SweepData, point: Point, family: str, work: str | None) -> dict[str, int]:
     from .build import build
-    from .measure import resources
-    from .synth import synthesize
+    from .measure.figures import resources
+    from .measure.synth import synthesize
 
     folder = Path(tempfile.mkdtemp(prefix="sweep_", dir=work))
     try:
@@ -371,7 +371,7 @@ def write_sweep(
             ]
         )
     (out / "sweep.csv").write_text(buffer.getvalue())
-    from .report_html import sweep_page
+    from .report.html import sweep_page
 
     (out / "sweep.html").write_text(sweep_page(rows, fronts, reference))
 

@@ -5,7 +5,7 @@ Run from the repository root (``pip install -e '.[examples,dask,dev]'`` first):
     .venv/bin/python examples/digits.py [--out digits_out] [--max-drop 2] [--family ice40]
 
 It trains a 64-32-10 ReLU MLP (70/30 stratified split, random_state 0; a few
-seconds), converts it to a spiking network (``compress.convert``), evaluates the
+seconds), converts it to a spiking network (``compress.model.convert``), evaluates the
 uncompressed 8-bit hardware, sweeps bits and pruning (``sweep.html``), runs
 ``optimize`` for the fewest estimated LUTs within ``--max-drop`` points, builds
 the winner and proves it on Icarus against the golden model for one encoder
@@ -26,8 +26,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 
 from compress import CompressionConfig, HardwareOptions, save_network
-from compress.convert import convert_mlp
-from compress.evaluate import evaluate, plan_of
+from compress.analysis.evaluate import evaluate, plan_of
+from compress.model.convert import convert_mlp
 from compress.sweep import Point, SweepData, grid, optimize, run_points, write_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,7 +120,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "sim"))
     from runner import run_sim
 
-    from compress.encoder import RateEncoder
+    from compress.hardware.encoder import RateEncoder
 
     spikes = RateEncoder(network.sizes[0]).encode(x_test[0], 255)  # one test digit, one period
     tests, failures, _ = run_sim(out / "winner", out / "sim", inputs=spikes, gaps=0.0)

@@ -1,9 +1,9 @@
 """Run the Amaranth components in Amaranth's simulator: the same checks as cocotb.
 
-:func:`simulate_components` drives :class:`hdl_templates.components.Network`
+:func:`simulate_components` drives :class:`compress.emit.components.Network`
 through SPEC section 5's handshake (with random idle clocks) and records what
 every layer emits on each ``out_valid``: counts, spikes and (for the tests)
-membranes.  The tests compare it with :func:`compress.golden.simulate`.
+membranes.  The tests compare it with :func:`compress.hardware.golden.simulate`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from amaranth.sim import Simulator
 
-from compress.plan import NetworkPlan
-from hdl_templates.components import Network
+from compress.emit.components import Network
+from compress.hardware.plan import NetworkPlan
 
 __all__ = ["ComponentTrace", "simulate_components"]
 

@@ -339,8 +339,8 @@ def run_case(case: Case, work: str | os.PathLike[str], synth: str | None = None)
         log = _first_error(work / "sim")
         return outcome("simulation", log or f"{failures} of {tests} cocotb tests failed")
     if synth:
-        from compress.measure import resources
-        from compress.synth import synthesize
+        from compress.measure.figures import resources
+        from compress.measure.synth import synthesize
 
         family = SYNTH_FAMILIES[case.seed % 3] if synth == "all" else synth
         try:

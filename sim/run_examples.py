@@ -19,8 +19,8 @@ from runner import run_sim
 
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build
-from compress.examples import EXAMPLES
-from compress.plan import HardwareOptions
+from compress.hardware.plan import HardwareOptions
+from compress.model.examples import EXAMPLES
 
 CONFIGS = {
     "dense": CompressionConfig(),

@@ -20,7 +20,7 @@ from cocotb.triggers import ClockCycles, RisingEdge
 from tb import Driver, Monitor, check, reload_weights
 
 from compress.build import load_plan
-from compress.golden import simulate
+from compress.hardware.golden import simulate
 
 
 @cocotb.test()

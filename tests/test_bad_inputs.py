@@ -28,8 +28,8 @@ from compress import (
 )
 from compress.build import build
 from compress.cli import main
-from compress.limits import Limits
-from compress.network import save_network
+from compress.model.limits import Limits
+from compress.model.network import save_network
 
 GOOD = {"weights_0": np.full((3, 4), 0.5), "weights_1": np.full((2, 3), -0.25)}
 

@@ -7,8 +7,8 @@ import pytest
 
 from compress import CompressionConfig, HardwareOptions, Layer, Network, load_network, save_network
 from compress.build import build, load_plan
-from compress.golden import simulate
-from compress.network import network_from_arrays
+from compress.hardware.golden import simulate
+from compress.model.network import network_from_arrays
 
 
 def _net() -> Network:
@@ -40,7 +40,7 @@ def test_bias_is_a_synapse_of_the_layer(tmp_path):
 def test_golden_bias_counts_over_a_period():
     """No input spikes: over any M steps the counts are the bias codes exactly."""
     from compress import compress_network
-    from compress.plan import plan_network
+    from compress.hardware.plan import plan_network
 
     plain = HardwareOptions(decorrelate=0)  # period 7 (decorrelated: 63, tests/test_decorrelate.py)
     plan = plan_network(compress_network(_net(), CompressionConfig(bits=4)), hardware=plain)

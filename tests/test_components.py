@@ -7,11 +7,11 @@ from amaranth.sim import Simulator
 from amaranth_sim import simulate_components
 
 from compress import CompressionConfig, Layer, Network, example_network
-from compress.golden import neuron_update, simulate
-from compress.lfsr import lfsr_sequence
-from compress.passes import compress_network
-from compress.plan import HardwareOptions, plan_network
-from hdl_templates.components import LFSR, LIF, Comparator, DelayLine, PopcountTree
+from compress.emit.components import LFSR, LIF, Comparator, DelayLine, PopcountTree
+from compress.hardware.golden import neuron_update, simulate
+from compress.hardware.lfsr import lfsr_sequence
+from compress.hardware.plan import HardwareOptions, plan_network
+from compress.model.passes import compress_network
 
 
 def _run(dut, bench):

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from compress import CompressionConfig
-from compress.convert import convert_mlp
-from compress.evaluate import evaluate, plan_of
+from compress.analysis.evaluate import evaluate, plan_of
+from compress.model.convert import convert_mlp
 
 
 def _mlp(seed=0):

@@ -8,8 +8,8 @@ import pytest
 
 from compress import CompressionConfig, HardwareOptions, Layer, Network, compress_network
 from compress.build import build, load_plan
-from compress.golden import simulate
-from compress.plan import plan_network
+from compress.hardware.golden import simulate
+from compress.hardware.plan import plan_network
 
 
 def _net():

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from compress import CompressionConfig, Layer, Network, example_network
-from compress.calibration import CALIBRATION, HOLDOUT
-from compress.estimate import (
+from compress.analysis.calibration import CALIBRATION, HOLDOUT
+from compress.analysis.estimate import (
     CARRY_TOLERANCE,
     FAMILIES,
     FF_TOLERANCE,
@@ -19,8 +19,8 @@ from compress.estimate import (
     estimate,
     layer_structure,
 )
-from compress.passes import compress_network
-from compress.plan import CONSTANT, HardwareOptions, plan_network
+from compress.hardware.plan import CONSTANT, HardwareOptions, plan_network
+from compress.model.passes import compress_network
 
 FIGURES = json.loads((resources.files("compress") / "data" / "calibration.json").read_text())
 

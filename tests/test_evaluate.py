@@ -7,11 +7,11 @@ import pytest
 from click.testing import CliRunner
 
 from compress import CompressionConfig, Layer, Network, example_network, save_network
+from compress.analysis.evaluate import evaluate, plan_of
 from compress.build import build
 from compress.cli import main
-from compress.encoder import RateEncoder
-from compress.evaluate import evaluate, plan_of
-from compress.golden import simulate
+from compress.hardware.encoder import RateEncoder
+from compress.hardware.golden import simulate
 
 
 @pytest.mark.parametrize("bits", [3, 5, 8])

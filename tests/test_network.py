@@ -12,7 +12,7 @@ from compress import (
     load_network,
     save_network,
 )
-from compress.network import network_from_arrays
+from compress.model.network import network_from_arrays
 
 
 def test_layer_arrays_are_frozen_copies():

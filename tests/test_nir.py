@@ -8,10 +8,10 @@ nir = pytest.importorskip("nir")
 from click.testing import CliRunner  # noqa: E402
 
 from compress import CompressionConfig, load_network  # noqa: E402
+from compress.analysis.evaluate import plan_of  # noqa: E402
 from compress.cli import main  # noqa: E402
-from compress.evaluate import plan_of  # noqa: E402
-from compress.golden import simulate  # noqa: E402
-from compress.nir_import import import_nir, read_nir  # noqa: E402
+from compress.hardware.golden import simulate  # noqa: E402
+from compress.model.nir_import import import_nir, read_nir  # noqa: E402
 
 
 def _lif(n, tau=4.0, threshold=1.0, v_leak=0.0, v_reset=0.0):

@@ -16,8 +16,8 @@ from compress import (
 )
 from compress.build import build, load_plan
 from compress.cli import main
-from compress.network import save_network
-from compress.passes import LayerCompression
+from compress.model.network import save_network
+from compress.model.passes import LayerCompression
 
 
 def test_for_layer_merges_overrides():
@@ -72,7 +72,7 @@ def test_mixed_bits_network_matches_golden_on_verilog(tmp_path, parallelism):
 
 
 def test_dense_baseline_keeps_per_layer_bits(tmp_path):
-    from compress.measure import dense_baseline
+    from compress.measure.figures import dense_baseline
 
     cfg = CompressionConfig(prune_percentile=50, layers={1: {"bits": 5}})
     build(example_network(), tmp_path / "o", cfg)
@@ -152,7 +152,7 @@ def _silent_neuron_network():
 
 
 def test_prune_neurons_with_measured_firing_rates():
-    from compress.evaluate import evaluate, plan_of
+    from compress.analysis.evaluate import evaluate, plan_of
 
     net = _silent_neuron_network()
     x = np.random.default_rng(0).random((20, 2))

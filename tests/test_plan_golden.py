@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from compress import CompressionConfig, Layer, Network, compress_network, example_network
-from compress.golden import simulate
-from compress.lfsr import TAPS, lfsr_sequence, permutations, stream_table
-from compress.plan import STOCHASTIC, HardwareOptions, plan_network
+from compress.hardware.golden import simulate
+from compress.hardware.lfsr import TAPS, lfsr_sequence, permutations, stream_table
+from compress.hardware.plan import STOCHASTIC, HardwareOptions, plan_network
 
 
 @pytest.mark.parametrize("k", sorted(TAPS))

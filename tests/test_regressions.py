@@ -17,7 +17,7 @@ from fuzz import lint, verilator_path
 from compress import CompressionConfig, HardwareOptions, Layer, Network, example_network
 from compress.build import build
 from compress.cli import main
-from compress.network import save_network
+from compress.model.network import save_network
 
 needs_iverilog = pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs iverilog")
 needs_verilator = pytest.mark.skipif(verilator_path() is None, reason="needs verilator")
@@ -118,7 +118,7 @@ def test_signal_while_writing_leaves_nothing(tmp_path, signal_name):
 
 # Defect 7: the dense baseline's FuseSoC core has its own name; the Amaranth core lints.
 def test_baseline_core_has_its_own_vlnv(tmp_path):
-    from compress.measure import dense_baseline
+    from compress.measure.figures import dense_baseline
 
     build(example_network(), tmp_path / "o", CompressionConfig(prune_percentile=30))
     dense_baseline(tmp_path / "o")
@@ -193,7 +193,7 @@ def test_report_without_synth_says_nothing_was_measured(tmp_path):
 
 
 def test_missing_yosys_names_the_extra(monkeypatch):
-    from compress import synth
+    from compress.measure import synth
 
     monkeypatch.setattr(synth.shutil, "which", lambda *a, **k: None)
     with pytest.raises(FileNotFoundError, match=r"pip install 'sc-compress\[synth\]'"):

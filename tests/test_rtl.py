@@ -7,8 +7,8 @@ from fuzz import verilator_path
 
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build, load_plan
-from compress.golden import simulate
-from compress.plan import HardwareOptions
+from compress.hardware.golden import simulate
+from compress.hardware.plan import HardwareOptions
 
 
 @pytest.mark.parametrize("emitter", ["jinja", "amaranth"])
@@ -95,7 +95,7 @@ def test_design_json_ports(tmp_path):
 @pytest.mark.parametrize("k", [3, 4, 5, 7, 8])
 def test_split_comparators_are_exact(tmp_path, k):
     """Every generated comparator equals ``stream <= code`` for every stream value."""
-    from compress.rtl import _comparators
+    from compress.emit.verilog import _comparators
 
     m_max = (1 << k) - 1
     pairs = [(0, m) for m in range(1, m_max)]
@@ -156,7 +156,7 @@ def test_folded_lint_clean_and_deterministic(tmp_path, weight_port):
 @pytest.mark.parametrize("fold_order", ["compact", "banked", "aligned"])
 def test_fold_words_round_trip(tmp_path, fold_order):
     """Decoding the folded memory gives back every stochastic synapse exactly once."""
-    from compress.rtl import fold_words
+    from compress.emit.verilog import fold_words
 
     hardware = HardwareOptions(parallelism=2, fold_order=fold_order)
     plan = build(example_network(), tmp_path / "a", hardware=hardware).plan

@@ -8,9 +8,9 @@ from runner import run_sim
 
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build, load_plan
-from compress.golden import simulate
-from compress.network import write_npz
-from compress.plan import HardwareOptions
+from compress.hardware.golden import simulate
+from compress.hardware.plan import HardwareOptions
+from compress.model.network import write_npz
 
 pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs iverilog")
 

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from compress import save_network
 from compress.cli import main
-from compress.convert import convert_mlp
+from compress.model.convert import convert_mlp
 from compress.sweep import Point, SweepData, grid, optimize, pareto, run_points
 
 

@@ -5,8 +5,8 @@ import pytest
 
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build
-from compress.plan import HardwareOptions
-from compress.synth import FAMILIES, find_tool, synthesize
+from compress.hardware.plan import HardwareOptions
+from compress.measure.synth import FAMILIES, find_tool, synthesize
 
 pytestmark = pytest.mark.slow
 
@@ -125,7 +125,7 @@ def test_report_measures_compressed_and_dense(tmp_path):
 def test_layer_resources_of_a_folded_design(tmp_path):
     """A folded layer synthesized on its own finds its weight file (MEM_FILE's default)
     and its weight memory (writable: a block RAM on iCE40) is counted in that layer."""
-    from compress.measure import layer_resources, measure
+    from compress.measure.figures import layer_resources, measure
 
     hardware = HardwareOptions(parallelism=[2, "full"], weight_port=True)
     build(example_network(), tmp_path / "b", hardware=hardware)

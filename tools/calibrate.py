@@ -1,12 +1,12 @@
 """Synthesize the calibration set and fit the estimator's LUT and carry models.
 
 ``.venv/bin/python tools/calibrate.py`` synthesizes, for the three families,
-every design of :data:`compress.calibration.CALIBRATION` that
+every design of :data:`compress.analysis.calibration.CALIBRATION` that
 ``compress/data/calibration.json`` has no figures for yet (``--all``: every
 design again; about 40 s a design on two cores), stores the figures, then fits
-the per-family LUT coefficients of :mod:`compress.estimate` and writes
+the per-family LUT coefficients of :mod:`compress.analysis.estimate` and writes
 ``compress/data/lut_model.json``.  ``--fit-only`` refits from the stored JSON.
-``--holdout`` synthesizes the missing :data:`compress.calibration.HOLDOUT`
+``--holdout`` synthesizes the missing :data:`compress.analysis.calibration.HOLDOUT`
 designs and never refits: run it once the model is final, so the held-out
 figures stay unseen by the fit.  Commit both files.
 """
@@ -18,10 +18,10 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from compress.analysis.calibration import CALIBRATION, HOLDOUT
 from compress.build import build
-from compress.calibration import CALIBRATION, HOLDOUT
-from compress.measure import resources
-from compress.synth import FAMILIES, synthesize
+from compress.measure.figures import resources
+from compress.measure.synth import FAMILIES, synthesize
 
 WORK = Path("bench_out/calibration")
 DATA = Path(__file__).resolve().parents[1] / "compress" / "data"
@@ -101,9 +101,9 @@ def fit(figures: dict[str, dict[str, dict]]) -> dict[str, dict[str, dict[str, fl
     """Per-family LUT and carry coefficients (see :func:`_solve`)."""
     import numpy as np
 
-    from compress.estimate import FEATURES, family_features, layer_structure
-    from compress.passes import compress_network
-    from compress.plan import plan_network
+    from compress.analysis.estimate import FEATURES, family_features, layer_structure
+    from compress.hardware.plan import plan_network
+    from compress.model.passes import compress_network
 
     names = [*FEATURES, "intercept"]
     model = {}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from compress.network import Layer, Network, save_network
+from compress.model.network import Layer, Network, save_network
 
 
 def example_16_12_4() -> Network:

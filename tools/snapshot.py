@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sim"))
 
-from fuzz import random_case  # noqa: E402
+from fuzz import random_case
 
-from compress import CompressionConfig, HardwareOptions, example_network  # noqa: E402
-from compress.build import build  # noqa: E402
-from compress.examples import EXAMPLES  # noqa: E402
+from compress import CompressionConfig, HardwareOptions, example_network
+from compress.build import build
+from compress.model.examples import EXAMPLES
 
 KEEP = ("rtl", "mem", "design.json")
 CONFIGS = {

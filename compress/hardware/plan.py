@@ -3,7 +3,7 @@
 Every synapse falls in one class (SPEC section 4): *dropped* (code 0),
 *constant* (code ``M``: a wire into the popcount) or *stochastic*
 (``0 < m < M``: ``[r(t) <= m] & x``).  The plan assigns each stochastic
-synapse a random stream (:mod:`compress.lfsr`) so that no two stochastic
+synapse a random stream (:mod:`compress.hardware.lfsr`) so that no two stochastic
 synapses of one neuron with the same code share a stream, and no two layers
 share a stream; it sizes the delay buffers, the count and membrane registers,
 converts thresholds to count units and fixes the pipeline latency.
@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import options_of
+from ..model.passes import CompressionResult
+from ..model.validate import options_of
 from .lfsr import TAPS, permutations, stream_table
-from .passes import CompressionResult
 
 __all__ = [
     "CONSTANT",
@@ -270,7 +270,7 @@ class NetworkPlan:
 
     def weight_port_widths(self) -> dict[str, int]:
         """Widths of the write-port signals: layer select, row address, row data."""
-        from .rtl import fold_words  # the row format lives with the RTL
+        from ..emit.verilog import fold_words  # the row format lives with the RTL
 
         folded = [layer for layer in self.layers if layer.folded]
         return {

@@ -3,14 +3,14 @@
 Feature ``j`` of a sample is quantized to a level ``q_j = round(x_j * M)`` with
 ``M = 2**bits - 1`` (``bits`` is the encoder's input width, 8 by default), and
 at step ``t`` input ``j`` spikes when ``r_j(t) <= q_j``.  ``r_j`` is a random
-stream of a ``bits``-wide maximal-length LFSR (:mod:`compress.lfsr`): register
+stream of a ``bits``-wide maximal-length LFSR (:mod:`compress.hardware.lfsr`): register
 seed ``seeds[register_j]`` seen through the bit permutation ``perm_j``.  So
 over any ``M`` consecutive steps input ``j`` spikes exactly ``q_j`` times (``q =
 0`` never, ``q = M`` at every step), the same period-exactness the weights have.
 
 Which stream each input gets is fixed by ``(bits, seed, n_in)``:
 :meth:`RateEncoder.streams` walks LFSR seeds from ``1 + (37 * seed) mod M``
-upwards and, for each, the permutations of :func:`compress.lfsr.permutations`
+upwards and, for each, the permutations of :func:`compress.hardware.lfsr.permutations`
 in order, keeping every stream whose values differ from all earlier ones, until
 there is one per input.  A hardware encoder built from the same seeds and
 permutations reproduces every spike (the LFSRs start at their seeds at reset and
@@ -24,7 +24,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ._validate import check_finite, check_int, check_real
+from ..model.validate import check_finite, check_int, check_real
 from .lfsr import TAPS, permutations, stream_table
 
 __all__ = ["RateEncoder"]

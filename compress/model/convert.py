@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_number, layer_arrays
 from .network import Layer, Network
+from .validate import check_number, layer_arrays
 
 __all__ = ["Conversion", "convert_mlp"]
 

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .passes import CompressionResult
+from ..model.passes import CompressionResult
 
 __all__ = ["compression_dict", "compression_markdown"]
 
@@ -98,7 +98,7 @@ REPORT_SCHEMA = "sc-compress/report/2"
 def build_report(plan: Any, compression: CompressionResult) -> dict[str, Any]:
     """``report.json`` of a hardware build: per layer synapses by class, memory
     bits, delay buffers, widths, threshold conversion and latency."""
-    from .build import mem_words  # the memory format lives with the build
+    from ..build import mem_words  # the memory format lives with the build
 
     layers = []
     for layer, net_layer in zip(plan.layers, compression.network.layers):
@@ -130,7 +130,7 @@ def build_report(plan: Any, compression: CompressionResult) -> dict[str, Any]:
                 "pipeline": layer.pipeline,
             }
         )
-    from .estimate import FAMILIES, estimate_structures, layer_structure
+    from ..analysis.estimate import FAMILIES, estimate_structures, layer_structure
 
     structures = [layer_structure(plan, layer) for layer in plan.layers]
     estimates = {f: estimate_structures(plan, structures, f) for f in FAMILIES}
@@ -346,7 +346,7 @@ def _or_dash(value: object) -> object:
 
 def write_reports(folder: str | os.PathLike[str], report: dict[str, Any]) -> None:
     """Write ``report.json``, ``report.md`` and ``report.html`` of ``report`` into ``folder``."""
-    from .report_html import render_html
+    from .html import render_html
 
     folder = Path(folder)
     (folder / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import (
+from .validate import (
     check_bits,
     check_finite,
     check_int,

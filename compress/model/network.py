@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_finite, check_int, check_real
 from .limits import DEFAULT_LIMITS, Limits
+from .validate import check_finite, check_int, check_real
 
 __all__ = [
     "RESETS",

@@ -1,6 +1,6 @@
 """The bit-exact golden model (SPEC section 4): the one source of truth.
 
-Given a :class:`~compress.plan.NetworkPlan` and input spikes of shape
+Given a :class:`~compress.hardware.plan.NetworkPlan` and input spikes of shape
 ``(steps, n_in)`` or ``(batch, steps, n_in)``, :func:`simulate` returns every
 layer's signed counts ``c_i(t)``, membranes and spikes.  Each step of a layer
 is one matrix product per delay value (the step's signed weight bits against

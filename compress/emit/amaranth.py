@@ -1,6 +1,6 @@
 """Verilog of a plan through the Amaranth components (``--emitter amaranth``).
 
-:class:`hdl_templates.components.Network` is converted with Amaranth's
+:class:`compress.emit.components.Network` is converted with Amaranth's
 built-in Yosys (``emit_src=False``: no absolute paths).  Amaranth writes one
 file with hierarchical module names (``\\top.layer0.pos3``); they are renamed
 to plain identifiers (``top__layer0__pos3``) and split one module per file.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .plan import NetworkPlan
+from ..hardware.plan import NetworkPlan
 
 __all__ = ["LINT_WAIVERS", "render_amaranth"]
 
@@ -47,7 +47,7 @@ def render_amaranth(plan: NetworkPlan) -> dict[str, str]:
     """Verilog files of ``plan`` from the Amaranth components: ``{file name: text}``."""
     from amaranth.back import verilog
 
-    from hdl_templates.components import Network
+    from compress.emit.components import Network
 
     for layer in plan.layers:
         if layer.folded:

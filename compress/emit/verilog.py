@@ -1,4 +1,4 @@
-"""Render the Verilog of a :class:`~compress.plan.NetworkPlan`.
+"""Render the Verilog of a :class:`~compress.hardware.plan.NetworkPlan`.
 
 Python computes every name, width and expression; the Jinja2 templates in
 ``hdl_templates`` only lay them out (StrictUndefined, so a missing value is an
@@ -11,29 +11,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import jinja2
 import numpy as np
 
-from .lfsr import TAPS
-from .plan import CONSTANT, STOCHASTIC, LayerPlan, NetworkPlan
+from ..hardware.lfsr import TAPS
+from ..hardware.plan import CONSTANT, STOCHASTIC, LayerPlan, NetworkPlan
+from .render import render
 
 __all__ = ["BLOCK_RAM_MIN_BITS", "fold_words", "render_rtl"]
-
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("hdl_templates", ""),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-    autoescape=False,
-)
-
-
-def _render(template: str, **context: Any) -> str:
-    try:
-        return _ENV.get_template(template).render(**context)
-    except jinja2.TemplateError as exc:
-        raise RuntimeError(f"template {template}: {exc}") from exc
 
 
 @dataclass
@@ -493,19 +477,19 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
     """Verilog files of ``plan``: ``{file name: text}``, one module per file."""
     top = plan.top
     files = {
-        f"{top}_lfsr.v": _render("lfsr.v.j2", top=top),
-        f"{top}_lif.v": _render("lif.v.j2", top=top),
+        f"{top}_lfsr.v": render("lfsr.v.j2", top=top),
+        f"{top}_lif.v": render("lif.v.j2", top=top),
     }
     layers = []
     for layer in plan.layers:
         if layer.folded:
             context = _folded_context(top, layer)
-            files[f"{context['name']}.v"] = _render(
+            files[f"{context['name']}.v"] = render(
                 "folded.v.j2", **context, weight_port=plan.weight_port
             )
         else:
             context = _layer_context(top, layer)
-            files[f"{context['name']}.v"] = _render("layer.v.j2", **context)
+            files[f"{context['name']}.v"] = render("layer.v.j2", **context)
         index = layer.index
         layers.append(
             {
@@ -522,7 +506,7 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
                 "data_bits": fold_words(layer)[1] if layer.folded else 0,
             }
         )
-    files[f"{top}.v"] = _render(
+    files[f"{top}.v"] = render(
         "top.v.j2",
         top=top,
         sizes="-".join(str(n) for n in (plan.n_in, *(layer.n_out for layer in plan.layers))),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .rtl import _render
+from ..emit.render import render
 
 __all__ = ["FAMILIES", "PnrResult", "find_tool", "io_wrapper", "place_and_route", "synthesize"]
 
@@ -56,7 +56,7 @@ def io_wrapper(design: dict[str, Any]) -> tuple[str, str]:
     ]
     name = f"{top}_io"
     shift = "si" if n_in == 1 else f"{{spikes[{n_in - 2}:0], si}}"
-    text = _render(
+    text = render(
         "io_wrapper.v.j2",
         name=name,
         top=top,

@@ -1,7 +1,7 @@
 """Analytical resource estimate of a hardware plan (no synthesis).
 
 The estimate walks the same structures the Verilog is rendered from (the
-render contexts of :mod:`compress.rtl`), so it sees every register, adder,
+render contexts of :mod:`compress.emit.verilog`), so it sees every register, adder,
 comparator, multiplexer and memory the design contains:
 
 * flip-flops are counted register by register, leaving out what Yosys
@@ -12,7 +12,7 @@ comparator, multiplexer and memory the design contains:
 * LUTs are a per-family linear model over structural features (adder bits,
   comparators, neurons, pipeline registers, ROM bits, and the folded lanes'
   multiplexers and comparators, counted as Yosys leaves them), its
-  coefficients fitted on the calibration set (:mod:`compress.calibration`,
+  coefficients fitted on the calibration set (:mod:`compress.analysis.calibration`,
   ``compress/data/calibration.json``); carry cells come from a second linear
   model over the same features.
 """
@@ -29,8 +29,14 @@ from typing import Any
 
 import numpy as np
 
-from .plan import CONSTANT, STOCHASTIC, LayerPlan, NetworkPlan
-from .rtl import BLOCK_RAM_MIN_BITS, _fold_fields, _folded_context, _layer_context, fold_words
+from ..emit.verilog import (
+    BLOCK_RAM_MIN_BITS,
+    _fold_fields,
+    _folded_context,
+    _layer_context,
+    fold_words,
+)
+from ..hardware.plan import CONSTANT, STOCHASTIC, LayerPlan, NetworkPlan
 
 __all__ = [
     "BRAM_CONFIGS",

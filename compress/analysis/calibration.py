@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .examples import example_network
-from .network import Layer, Network
-from .passes import CompressionConfig
-from .plan import HardwareOptions
+from ..hardware.plan import HardwareOptions
+from ..model.examples import example_network
+from ..model.network import Layer, Network
+from ..model.passes import CompressionConfig
 
 __all__ = ["CALIBRATION", "HOLDOUT", "CalibrationDesign"]
 

@@ -1,6 +1,6 @@
 """Accuracy of the hardware on the user's data, from the bit-exact golden model.
 
-A sample's features go through the :class:`~compress.encoder.RateEncoder`, the
+A sample's features go through the :class:`~compress.hardware.encoder.RateEncoder`, the
 golden model runs ``steps`` steps from reset, and the class is the argmax
 (lowest index on ties) of the last layer's counts summed over the steps
 (``readout="counts"``) or of its spike counts (``readout="spikes"``).  The
@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ._validate import check_int
-from .encoder import RateEncoder
-from .golden import simulate
-from .network import Network, read_npz
-from .passes import CompressionConfig, compress_network
-from .plan import HardwareOptions, NetworkPlan, plan_network
+from ..hardware.encoder import RateEncoder
+from ..hardware.golden import simulate
+from ..hardware.plan import HardwareOptions, NetworkPlan, plan_network
+from ..model.network import Network, read_npz
+from ..model.passes import CompressionConfig, compress_network
+from ..model.validate import check_int
 
 __all__ = [
     "READOUTS",

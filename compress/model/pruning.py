@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import (
+from .validate import (
     check_finite,
     check_int,
     check_method,

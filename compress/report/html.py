@@ -14,8 +14,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from .report import MEASURED_HEADER, measured_rows, shape_label
-from .rtl import _render
+from ..emit.render import render
+from .data import MEASURED_HEADER, measured_rows, shape_label
 
 __all__ = ["render_html"]
 
@@ -71,7 +71,7 @@ def _compare_svg(
 
 
 def render_html(report: dict[str, Any]) -> str:
-    """The page for a ``report.json`` dictionary (:func:`compress.report.build_report`)."""
+    """The page for a ``report.json`` dictionary (:func:`compress.report.data.build_report`)."""
     layers = report["layers"]
     header = [
         "layer",
@@ -115,7 +115,7 @@ def render_html(report: dict[str, Any]) -> str:
             )
             + "."
         )
-    return _render(
+    return render(
         "report.html.j2",
         top=report["top"],
         summary=(
@@ -190,4 +190,4 @@ def sweep_page(
     summary = f"{len(rows)} points"
     if accuracy is not None:
         summary += f"; uncompressed accuracy {100 * accuracy:.2f}% ({reference.get('label', '')})"
-    return _render("sweep.html.j2", summary=summary, plots=plots, header=header, rows=table)
+    return render("sweep.html.j2", summary=summary, plots=plots, header=header, rows=table)

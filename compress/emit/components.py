@@ -18,8 +18,8 @@ from amaranth import C, Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from compress.lfsr import TAPS
-from compress.plan import CONSTANT, STOCHASTIC, LayerPlan, NetworkPlan, registered_levels
+from compress.hardware.lfsr import TAPS
+from compress.hardware.plan import CONSTANT, STOCHASTIC, LayerPlan, NetworkPlan, registered_levels
 
 __all__ = [
     "LFSR",
@@ -39,7 +39,7 @@ def _invalid(component: wiring.Component, message: str) -> ValueError:
 
 
 class LFSR(wiring.Component):
-    """Maximal-length Fibonacci LFSR shifting left (taps from ``compress.lfsr.TAPS``).
+    """Maximal-length Fibonacci LFSR shifting left (taps from ``compress.hardware.lfsr.TAPS``).
 
     Parameters
     ----------
@@ -143,7 +143,7 @@ class PopcountTree(wiring.Component):
     """Pipelined pairwise adder tree over ``n`` one-bit leaves.
 
     Level ``l`` adds pairs of level ``l - 1``; the levels in ``registered``
-    (:func:`compress.plan.registered_levels`) are registers, so the sum appears
+    (:func:`compress.hardware.plan.registered_levels`) are registers, so the sum appears
     ``len(registered)`` clocks after its leaves.  ``levels`` is the layer's
     widest tree, so narrower trees of the layer have the same latency.
 

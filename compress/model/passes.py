@@ -1,6 +1,6 @@
 """Network-level compression: an ordered list of named, pure steps.
 
-Each step maps a :class:`~compress.network.Network` to a new one and a
+Each step maps a :class:`~compress.model.network.Network` to a new one and a
 report; :func:`compress_network` runs the steps a :class:`CompressionConfig`
 asks for, in a fixed order:
 
@@ -12,7 +12,7 @@ asks for, in a fixed order:
 
 A layer's bias is one more synapse per neuron (an always-on input line): the
 weight-pruning, stochastic-pruning and quantization steps see it as the last
-column of the layer's matrix (:attr:`compress.network.Layer.synapses`), so it
+column of the layer's matrix (:attr:`compress.model.network.Layer.synapses`), so it
 shares the layer's full scale and is counted like any other synapse.
 """
 
@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from ._validate import check_bits, check_finite, check_int, check_number, options_of
 from .network import Network
 from .pruning import (
     PruningReport,
@@ -35,6 +34,7 @@ from .pruning import (
     prune_weights,
 )
 from .quantization import LayerCodes, layer_full_scale, quantize_codes, quantize_delays
+from .validate import check_bits, check_finite, check_int, check_number, options_of
 
 __all__ = [
     "LAYER_FIELDS",
@@ -139,7 +139,7 @@ class CompressionConfig:
         Weight-norm threshold for structural pruning of hidden layers.
     firing_rates : sequence of sequences of float, optional
         Measured firing rates (spikes per step) of each layer's neurons, e.g.
-        :attr:`compress.evaluate.Evaluation.rates` on the user's data; hidden
+        :attr:`compress.analysis.evaluate.Evaluation.rates` on the user's data; hidden
         neurons whose rate is at most ``activity_threshold`` are removed (the
         seed's ``prune_neurons(weights, firing_rates)``).  Stored as tuples.
     activity_threshold : float

@@ -31,7 +31,7 @@ def example_path(name: str = "example_16_12_4") -> Path:
     if name not in EXAMPLES:
         names = ", ".join(EXAMPLES)
         raise ValueError(f"example must be one of {names}, not {name!r}")
-    return Path(str(resources.files(__package__) / "data" / f"{name}.npz"))
+    return Path(str(resources.files("compress") / "data" / f"{name}.npz"))
 
 
 def example_network(name: str = "example_16_12_4") -> Network:

@@ -2,7 +2,7 @@
 
 :func:`measure` runs Yosys (``synth_<family> -flatten``) on a build folder and,
 when asked, nextpnr on the design in its five-pin wrapper
-(:func:`compress.synth.io_wrapper`) for Fmax.  :func:`dense_baseline` rebuilds
+(:func:`compress.measure.synth.io_wrapper`) for Fmax.  :func:`dense_baseline` rebuilds
 the folder's source network with compression off: the same bits, delays and
 hardware options, no pruning, and every nonzero code a comparator (no
 constant wires).  :func:`savings` compares the two.
@@ -14,12 +14,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .build import build
-from .network import load_network
-from .passes import CompressionConfig
-from .plan import HardwareOptions
-from .progress import Stages
-from .report import savings
+from ..build import build
+from ..hardware.plan import HardwareOptions
+from ..model.network import load_network
+from ..model.passes import CompressionConfig
+from ..progress import Stages
+from ..report.data import savings
 from .synth import FAMILIES, place_and_route, synthesize
 
 __all__ = [

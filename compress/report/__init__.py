@@ -1,0 +1,1 @@
+"""Report layer: report data, Markdown and HTML."""
