@@ -24,16 +24,10 @@ import numpy as np
 
 from .emit.amaranth import LINT_WAIVERS, render_amaranth
 from .emit.render import render
-from .emit.verilog import fold_words, render_rtl
-from .hardware.plan import (
-    STOCHASTIC,
-    HardwareOptions,
-    LayerPlan,
-    NetworkPlan,
-    Stream,
-    check_top,
-    plan_network,
-)
+from .emit.verilog import render_rtl
+from .hardware.design import design_dict, design_json, model_arrays
+from .hardware.memory import hex_text, mem_words, memory_bits
+from .hardware.plan import HardwareOptions, NetworkPlan, check_top, plan_network
 from .model.limits import DEFAULT_LIMITS, Limits
 from .model.network import Network, network_arrays, write_npz
 from .model.passes import CompressionConfig, CompressionResult, compress_network
@@ -43,7 +37,7 @@ from .report.data import build_markdown, build_report
 #: Verilog emitters: Jinja2 text (default, scales to large layers) or Amaranth components.
 EMITTERS = {"jinja": render_rtl, "amaranth": render_amaranth}
 
-__all__ = ["BuildResult", "build", "load_plan", "mem_words", "memory_bits", "write_folder"]
+__all__ = ["EMITTERS", "BuildResult", "build", "write_folder"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,102 +48,6 @@ class BuildResult:
     plan: NetworkPlan
     compression: CompressionResult
     files: tuple[str, ...]
-
-
-#: How a layer's ``mem/layer<l>.hex`` is laid out, by kind of layer.
-MEM_FORMATS = {
-    "parallel": "one word per stochastic synapse, neuron-major then input order: "
-    "{input index, sign (1 = negative), code[k-1:0]}; not read by the RTL (the codes are "
-    "constants of the comparators)",
-    "folded": "one row per slot, read by the RTL with $readmemh; lane p of neuron i at bits "
-    "[(i*P + p)*W +: W]: {input (delay group * n_in + line), stream, sign (1 = negative), "
-    "code[k-1:0]}; 0 is an empty lane",
-}
-
-
-def mem_words(layer: LayerPlan) -> tuple[int, list[int]]:
-    """Weight-memory contents of a layer: ``(word width, words)``.
-
-    A folded layer's memory has one row per slot (:func:`compress.emit.verilog.fold_words`).
-    A fully parallel layer's has one word per stochastic synapse, neuron-major
-    then input order: ``{input index, sign (1 = negative), code}`` with the
-    code in the low ``k`` bits, the sign above it and the input index in the
-    high bits.
-    """
-    if layer.folded:
-        _, row_width, rows = fold_words(layer)
-        return row_width, rows
-    index_bits = max(1, (layer.n_in - 1).bit_length())
-    width = index_bits + 1 + layer.k
-    words = []
-    for i, j in zip(*np.nonzero(layer.classes == STOCHASTIC)):
-        sign = int(layer.signs[i, j] < 0)
-        words.append((int(j) << (layer.k + 1)) | (sign << layer.k) | int(layer.codes[i, j]))
-    return width, words
-
-
-def _hex(width: int, words: list[int]) -> str:
-    digits = (width + 3) // 4
-    return "".join(f"{w:0{digits}x}\n" for w in words)
-
-
-def _model_arrays(compression: CompressionResult, plan: NetworkPlan) -> dict[str, np.ndarray]:
-    arrays = dict(network_arrays(compression.network))
-    for layer in plan.layers:
-        arrays[f"codes_{layer.index}"] = layer.codes
-        arrays[f"signs_{layer.index}"] = layer.signs
-        arrays[f"streams_{layer.index}"] = layer.streams
-        arrays[f"synapse_delays_{layer.index}"] = layer.delays
-        if layer.folded:
-            arrays[f"schedule_{layer.index}"] = layer.schedule
-    return arrays
-
-
-def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
-    """Rebuild the :class:`NetworkPlan` of a build folder from its
-    ``design.json`` and ``model.npz`` (what the simulations check against)."""
-    out = Path(out)
-    design = json.loads((out / "design.json").read_text())
-    with np.load(out / "model.npz", allow_pickle=False) as data:
-        arrays = {key: data[key] for key in data.files}
-    layers = []
-    for d in design["layers"]:
-        index = d["index"]
-        lfsr = d["lfsr"]
-        layers.append(
-            LayerPlan(
-                index=index,
-                n_in=d["n_in"] + int(d.get("bias", False)),
-                bias=d.get("bias", False),
-                decorrelated=d.get("decorrelated", False),
-                n_out=d["n_out"],
-                bits=d["bits"],
-                signs=arrays[f"signs_{index}"],
-                codes=arrays[f"codes_{index}"],
-                delays=arrays[f"synapse_delays_{index}"],
-                streams=arrays[f"streams_{index}"],
-                seeds=tuple(lfsr["seeds"]),
-                stream_defs=tuple(Stream(s["register"], tuple(s["perm"])) for s in lfsr["streams"]),
-                line_depths=tuple(d["line_depths"]),
-                count_width=d["count_width"],
-                v_width=d["v_width"],
-                thresholds=tuple(d["thresholds"]),
-                threshold_unit=d["threshold_unit"],
-                leak_shift=d["leak_shift"],
-                reset=d["reset"],
-                tree_levels=d["tree_levels"],
-                tree_stages=d["tree_stages"],
-                latency=d["latency"],
-                pipeline=d["pipeline"],
-                parallelism=None if d["parallelism"] == "full" else d["parallelism"],
-                slots=d["slots"],
-                schedule=arrays.get(f"schedule_{index}"),
-                fold_order=d["fold_order"],
-                delay_ram=d["delay_ram"],
-                constants=d["constants"],
-            )
-        )
-    return NetworkPlan(design["top"], tuple(layers), design.get("weight_port", False))
 
 
 def _core(plan: NetworkPlan, rtl: list[str], waivers: list[str]) -> str:
@@ -248,53 +146,46 @@ def build(
             limits.check("delay", int(layer.delays.max()), f"layer {index}: delays (steps)")
     plan = plan_network(compression, top, hardware)
     limits.check("memory_bits", memory_bits(plan), "design: delay-buffer and weight-memory bits")
+    files = _folder_files(network, compression, plan, hardware=hardware, emitter=emitter)
+    write_folder(out, files)
+    return BuildResult(out, plan, compression, tuple(sorted(files)))
+
+
+def _folder_files(
+    network: Network,
+    compression: CompressionResult,
+    plan: NetworkPlan,
+    *,
+    hardware: HardwareOptions,
+    emitter: str,
+) -> dict[str, str | bytes]:
+    """Every file of the build folder: relative path -> text or bytes."""
     rtl = EMITTERS[emitter](plan)
     files: dict[str, str | bytes] = {f"rtl/{name}": text for name, text in sorted(rtl.items())}
     if emitter == "amaranth":
-        files["rtl/lint.vlt"] = LINT_WAIVERS.replace("{top}", top)
-    mems = [mem_words(layer) for layer in plan.layers]
-    for layer, (width, words) in zip(plan.layers, mems):
-        files[f"mem/layer{layer.index}.hex"] = _hex(width, words)
-    design = plan.to_dict()
-    design["mem"] = [
-        {
-            "file": f"mem/layer{layer.index}.hex",
-            "word_width": width,
-            "words": len(words),
-            "format": MEM_FORMATS["folded" if layer.folded else "parallel"],
-        }
-        for layer, (width, words) in zip(plan.layers, mems)
-    ]
-    design["rtl"] = sorted(f"rtl/{name}" for name in rtl)
-    design["build_options"] = {
+        files["rtl/lint.vlt"] = LINT_WAIVERS.replace("{top}", plan.top)
+    for layer in plan.layers:
+        files[f"mem/layer{layer.index}.hex"] = hex_text(*mem_words(layer))
+    options = {
         "compression": dataclasses.asdict(compression.config),
         "hardware": dataclasses.asdict(hardware),
         "emitter": emitter,
     }
+    design = design_dict(
+        plan, rtl=[f"rtl/{name}" for name in rtl], build_options=options, mem_dir=emitter == "jinja"
+    )
     report = build_report(plan, compression)
-    files["design.json"] = json.dumps(design, indent=2, sort_keys=True) + "\n"
+    files["design.json"] = design_json(design)
     files["report.json"] = json.dumps(report, indent=2, sort_keys=True) + "\n"
     files["report.md"] = build_markdown(report)
     from .report.html import render_html  # matplotlib: imported only when a build runs
 
     files["report.html"] = render_html(report)
-    files[f"{top}.core"] = _core(
-        plan, design["rtl"], sorted(f for f in files if f.endswith(".vlt"))
-    )
-    files["model.npz"] = _npz_bytes(_model_arrays(compression, plan))
+    waivers = sorted(f for f in files if f.endswith(".vlt"))
+    files[f"{plan.top}.core"] = _core(plan, design["rtl"], waivers)
+    files["model.npz"] = _npz_bytes(model_arrays(compression, plan))
     files["source.npz"] = _npz_bytes(dict(network_arrays(network)))
-    write_folder(out, files)
-    return BuildResult(out, plan, compression, tuple(sorted(files)))
-
-
-def memory_bits(plan: NetworkPlan) -> int:
-    """Bits of storage the design holds: delay buffers and folded weight memories."""
-    total = 0
-    for layer in plan.layers:
-        total += sum(layer.line_depths)
-        if layer.folded:
-            total += layer.slots * fold_words(layer)[1]
-    return total
+    return files
 
 
 def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:

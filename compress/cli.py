@@ -649,7 +649,7 @@ def evaluate(
     on DATA, from the bit-exact golden model, next to the uncompressed network's."""
     from .analysis.evaluate import evaluate as run
     from .analysis.evaluate import load_data, plan_of
-    from .build import load_plan
+    from .hardware.design import load_plan
     from .hardware.encoder import RateEncoder
 
     config = _config(**options)

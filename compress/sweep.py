@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from .analysis.estimate import FAMILIES, estimate_structures, layer_structure
+from .analysis.estimate import FAMILIES, estimate_structures, layer_parts
 from .analysis.evaluate import evaluate
 from .hardware.encoder import RateEncoder
 from .hardware.plan import DECORRELATE_BITS, HardwareOptions, plan_network
@@ -180,7 +180,7 @@ def run_point(
     encoder = RateEncoder(plan.n_in, data.input_bits, data.seed)
     result = evaluate(plan, data.x, data.y, steps=data.steps, encoder=encoder, readout=data.readout)
     classes = [layer.class_counts() for layer in plan.layers]
-    structures = [layer_structure(plan, layer) for layer in plan.layers]  # once for all families
+    structures = [layer_parts(plan, layer) for layer in plan.layers]  # once for all families
     row.update(
         accuracy=result.accuracy,
         synapses={k: sum(c[k] for c in classes) for k in ("dropped", "constant", "stochastic")},

@@ -132,7 +132,7 @@ def check(
 
 async def reload_weights(dut, plan) -> None:
     """Write every folded layer's weight-memory rows of ``plan`` through the weight port."""
-    from compress.emit.verilog import fold_words
+    from compress.hardware.memory import fold_words
 
     for layer in plan.layers:
         if not layer.folded:

@@ -19,7 +19,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 from tb import Driver, Monitor, check, reload_weights
 
-from compress.build import load_plan
+from compress.hardware.design import load_plan
 from compress.hardware.golden import simulate
 
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from compress import CompressionConfig, HardwareOptions, Layer, Network, load_network, save_network
-from compress.build import build, load_plan
+from compress.build import build
+from compress.hardware.design import load_plan
 from compress.hardware.golden import simulate
 from compress.model.network import network_from_arrays
 

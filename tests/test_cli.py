@@ -3,8 +3,8 @@ import json
 from click.testing import CliRunner
 
 from compress import example_path, load_network
-from compress.build import load_plan
 from compress.cli import main
+from compress.hardware.design import load_plan
 
 
 def test_compress_prints_report_and_writes(tmp_path):

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from compress import CompressionConfig, HardwareOptions, Layer, Network, compress_network
-from compress.build import build, load_plan
+from compress.build import build
+from compress.hardware.design import load_plan
 from compress.hardware.golden import simulate
 from compress.hardware.plan import plan_network
 

@@ -17,7 +17,7 @@ from compress.analysis.estimate import (
     _count_bits,
     _rom_columns,
     estimate,
-    layer_structure,
+    layer_parts,
 )
 from compress.hardware.plan import CONSTANT, HardwareOptions, plan_network
 from compress.model.passes import compress_network
@@ -107,5 +107,5 @@ def test_compact_lanes_of_a_dense_layer_span_only_their_own_lines():
     plan = plan_network(compress_network(net, CompressionConfig(bits=4)), "t", hardware)
     layer = plan.layers[0]
     assert int(np.count_nonzero(layer.classes == CONSTANT)) == 0
-    structure = layer_structure(plan, layer)
+    structure = layer_parts(plan, layer)
     assert dict(structure["muxes"]) == {32 // 4: 4 * 4}  # every lane: an 8-way multiplexer

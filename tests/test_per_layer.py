@@ -14,8 +14,9 @@ from compress import (
     compress_network,
     example_network,
 )
-from compress.build import build, load_plan
+from compress.build import build
 from compress.cli import main
+from compress.hardware.design import load_plan
 from compress.model.network import save_network
 from compress.model.passes import LayerCompression
 

@@ -6,7 +6,8 @@ import pytest
 from fuzz import verilator_path
 
 from compress import CompressionConfig, Layer, Network, example_network
-from compress.build import build, load_plan
+from compress.build import build
+from compress.hardware.design import load_plan
 from compress.hardware.golden import simulate
 from compress.hardware.plan import HardwareOptions
 
@@ -95,7 +96,15 @@ def test_design_json_ports(tmp_path):
 @pytest.mark.parametrize("k", [3, 4, 5, 7, 8])
 def test_split_comparators_are_exact(tmp_path, k):
     """Every generated comparator equals ``stream <= code`` for every stream value."""
-    from compress.emit.verilog import _comparators
+    from compress.emit.verilog import comparator_text, term_text
+    from compress.hardware.structure import split_comparators
+
+    def _comparators(k, pairs, initial):
+        comparators, terms = split_comparators(k, pairs, initial=initial, first=initial)
+        return (
+            [{"name": c.name, "expr": comparator_text(c)} for c in comparators],
+            [{"name": t.name, "expr": term_text(t), "init": t.init} for t in terms],
+        )
 
     m_max = (1 << k) - 1
     pairs = [(0, m) for m in range(1, m_max)]
@@ -156,7 +165,7 @@ def test_folded_lint_clean_and_deterministic(tmp_path, weight_port):
 @pytest.mark.parametrize("fold_order", ["compact", "banked", "aligned"])
 def test_fold_words_round_trip(tmp_path, fold_order):
     """Decoding the folded memory gives back every stochastic synapse exactly once."""
-    from compress.emit.verilog import fold_words
+    from compress.hardware.memory import fold_words
 
     hardware = HardwareOptions(parallelism=2, fold_order=fold_order)
     plan = build(example_network(), tmp_path / "a", hardware=hardware).plan

@@ -7,7 +7,8 @@ import pytest
 from runner import run_sim
 
 from compress import CompressionConfig, Layer, Network, example_network
-from compress.build import build, load_plan
+from compress.build import build
+from compress.hardware.design import load_plan
 from compress.hardware.golden import simulate
 from compress.hardware.plan import HardwareOptions
 from compress.model.network import write_npz

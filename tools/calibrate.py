@@ -101,7 +101,7 @@ def fit(figures: dict[str, dict[str, dict]]) -> dict[str, dict[str, dict[str, fl
     """Per-family LUT and carry coefficients (see :func:`_solve`)."""
     import numpy as np
 
-    from compress.analysis.estimate import FEATURES, family_features, layer_structure
+    from compress.analysis.estimate import FEATURES, family_features, layer_parts
     from compress.hardware.plan import plan_network
     from compress.model.passes import compress_network
 
@@ -120,7 +120,7 @@ def fit(figures: dict[str, dict[str, dict]]) -> dict[str, dict[str, dict[str, fl
             )
             x = np.zeros(len(names))
             for layer in plan.layers:
-                features = family_features(layer_structure(plan, layer), family)
+                features = family_features(layer_parts(plan, layer), family)
                 x[: len(FEATURES)] += [features[f] for f in FEATURES]
                 x[-1] += 1
             rows.append(x)

@@ -1,7 +1,7 @@
 """Analytical resource estimate of a hardware plan (no synthesis).
 
-The estimate walks the same structures the Verilog is rendered from (the
-render contexts of :mod:`compress.emit.verilog`), so it sees every register, adder,
+The estimate counts the circuit both emitters render
+(:mod:`compress.hardware.structure`), so it sees every register, adder,
 comparator, multiplexer and memory the design contains:
 
 * flip-flops are counted register by register, leaving out what Yosys
@@ -29,14 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from ..emit.verilog import (
-    BLOCK_RAM_MIN_BITS,
-    _fold_fields,
-    _folded_context,
-    _layer_context,
-    fold_words,
-)
-from ..hardware.plan import CONSTANT, STOCHASTIC, LayerPlan, NetworkPlan
+from ..hardware.memory import BLOCK_RAM_MIN_BITS
+from ..hardware.plan import CONSTANT, LayerPlan, NetworkPlan
+from ..hardware.structure import FoldedLayer, Neuron, ParallelLayer, layer_structure
 
 __all__ = [
     "BRAM_CONFIGS",
@@ -51,7 +46,7 @@ __all__ = [
     "estimate_structures",
     "family_cost",
     "family_features",
-    "layer_structure",
+    "layer_parts",
 ]
 
 #: Block-RAM shapes (width, depth) per family and primitive, as Yosys maps memories.
@@ -140,15 +135,29 @@ def _rom_columns(rows: list[int], width: int) -> tuple[int, int]:
     return changing.shape[1], distinct
 
 
-def _tree_features(nodes: list[dict[str, Any]]) -> tuple[int, int]:
-    """(adder bits, registered bits) of rendered popcount-tree nodes."""
-    adders = sum(n["width"] for n in nodes if "+" in n["expr"])
-    registered = sum(n["width"] for n in nodes if n["reg"])
-    return adders, registered
+def _tree_bits(neurons: tuple[Neuron, ...]) -> tuple[int, int]:
+    """(adder bits, registered bits) of the neurons' popcount trees."""
+    trees = [tree for n in neurons for tree in (n.pos, n.neg)]
+    return sum(t.adder_bits for t in trees), sum(t.registered_bits for t in trees)
 
 
-def layer_structure(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
-    """What one layer contains, independent of the family.
+def _delay_parts(layer: ParallelLayer | FoldedLayer) -> tuple[int, list[Memory]]:
+    """(flip-flops, memories) of the layer's delay buffers."""
+    ring = layer.ring
+    if ring is None:
+        return layer.delay_bits, []
+    width = len(ring.lines)
+    ffs = ring.addr_bits + ring.count_bits + width * (1 in ring.delays) + len(ring.ram_reads)
+    if not ring.ram_reads:
+        return ffs, []
+    reads = len(ring.ram_reads)
+    block = ring.bits >= BLOCK_RAM_MIN_BITS
+    return ffs, [Memory(width, ring.depth, reads, block, True, reads * width)]
+
+
+def layer_parts(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
+    """What one layer contains, independent of the family, counted from its
+    :func:`~compress.hardware.structure.layer_structure`.
 
     Returns
     -------
@@ -160,86 +169,74 @@ def layer_structure(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
         width and whether their words come from a ROM made of logic); see
         :func:`family_features`.
     """
-    last = layer.index == len(plan.layers) - 1
-    n, cw, vw, k = layer.n_out, layer.count_width, layer.v_width, layer.k
-    classes = layer.classes
-    ffs = len(layer.seeds) * k + 1 + (vw + 1) * n  # LFSRs, valid, membranes, spikes
+    structure = layer_structure(plan.top, layer, plan.weight_port and layer.folded)
+    n, vw = layer.n_out, layer.v_width
+    # LFSRs, the output valid, membranes and spikes
+    ffs = len(structure.lfsrs) * structure.random_bits + 1 + (vw + 1) * n
+    delay_ffs, memories = _delay_parts(structure)
     features = dict.fromkeys(FEATURES, 0)
     features["neuron_bits"] = vw * n
-    memories: list[Memory] = []
-    if layer.delay_ram:
-        depth = max(layer.line_depths)
-        delayed = sum(1 for d in layer.line_depths if d)
-        reads = sorted({int(d) for d in layer.delays[(classes != 0) & (layer.delays > 0)]})
-        ffs += max(1, (depth - 1).bit_length()) + depth.bit_length()
-        ffs += delayed * (1 in reads) + sum(1 for d in reads if d > 1)
-        ram_reads = sum(1 for d in reads if d > 1)
-        if ram_reads:
-            block = depth * delayed >= BLOCK_RAM_MIN_BITS
-            memories.append(Memory(delayed, depth, ram_reads, block, True, ram_reads * delayed))
-    else:
-        ffs += sum(layer.line_depths)
-    if not layer.folded:
-        context = _layer_context(plan.top, layer)
-        adders, registered = _tree_features(context["nodes"])
-        counts, differences = _count_bits(layer)
-        ffs += registered + layer.tree_stages + (counts if last else 0)
-        features["adder_bits"] = adders + counts  # trees, then P - N
-        features["leaves"] = int(np.count_nonzero(classes != 0))
-        features["comparator_terms"] = len(context["comparators"]) + len(context["terms"])
-        features["registered_bits"] = registered
-        if layer.pipeline == "speed":  # count stage: P - N and P - N - theta
-            features["registered_bits"] += counts + differences
-            ffs += len(context["comparators"]) + len(context["terms"]) + 1
-            ffs += counts + differences
-        return {"features": features, "ffs": ffs, "memories": memories, "muxes": {}, "lanes": {}}
-    context = _folded_context(plan.top, layer)
-    lanes = layer.parallelism
-    adders, registered = _tree_features(context["nodes"])
+    last = layer.index == len(plan.layers) - 1
+    if isinstance(structure, FoldedLayer):
+        return _folded_parts(layer, structure, ffs + delay_ffs, memories, features, last)
+    adders, registered = _tree_bits(structure.neurons)
+    counts, differences = _count_bits(layer)
+    ffs += delay_ffs + registered + structure.tree_stages + (counts if last else 0)
+    features["adder_bits"] = adders + counts  # trees, then P - N
+    features["leaves"] = int(np.count_nonzero(layer.classes != 0))
+    comparators = len(structure.comparators) + len(structure.terms)
+    features["comparator_terms"] = comparators
+    features["registered_bits"] = registered
+    if structure.speed:  # registered terms and comparators; the count stage: P - N, P - N - theta
+        features["registered_bits"] += counts + differences
+        ffs += comparators + 1 + counts + differences
+    return {"features": features, "ffs": ffs, "memories": memories, "muxes": {}, "lanes": {}}
+
+
+def _folded_parts(
+    layer: LayerPlan,
+    structure: FoldedLayer,
+    ffs: int,
+    memories: list[Memory],
+    features: dict[str, int],
+    last: bool,
+) -> dict[str, Any]:
+    """:func:`layer_parts` of a folded layer."""
+    n, cw, lanes = layer.n_out, layer.count_width, structure.lanes
+    adders, registered = _tree_bits(structure.neurons)
     used = layer.schedule >= 0
     rows_i, _, cols_p = np.nonzero(used)
     negative = layer.signs[rows_i, layer.schedule[used]] < 0
-    lanes_used = [(int(i), int(p)) for i, p in zip(rows_i, cols_p, strict=True)]
-    lane_pos = {lane for lane, neg in zip(lanes_used, negative, strict=True) if not neg}
-    lane_neg = {lane for lane, neg in zip(lanes_used, negative, strict=True) if neg}
-    part = context["part_width"]
-    ffs += 1 + context["slot_bits"] + 7  # run, slot, valid and last flags
-    ffs += int(np.count_nonzero((classes != 0).any(axis=0)))  # x_q lines in use
-    ffs += len(lane_pos) + len(lane_neg) + (part + cw) * n + registered
-    ffs += cw * n if last else 0
-    word_width, row_width, rows = fold_words(layer)
-    if plan.weight_port:
-        width = read_ffs = row_width
+    lane_bits = {(int(i), int(p), bool(neg)) for i, p, neg in zip(rows_i, cols_p, negative)}
+    part = structure.part_width
+    ffs += sum(width for _, width in structure.control)
+    ffs += int(np.count_nonzero((layer.classes != 0).any(axis=0)))  # x_q lines in use
+    ffs += len(lane_bits) + (part + cw) * n + registered + (cw * n if last else 0)
+    memory = structure.memory
+    rows = list(memory.rows)
+    if memory.writable:
+        width = read_ffs = memory.width
     else:
-        width, read_ffs = _rom_columns(rows, row_width)
-    memories.append(
-        Memory(width, layer.slots, 1, bool(context["block_ram"]), plan.weight_port, read_ffs)
-    )
-    rom_logic = not context["block_ram"] and not plan.weight_port
+        width, read_ffs = _rom_columns(rows, memory.width)
+    memories.append(Memory(width, memory.depth, 1, memory.block, memory.writable, read_ffs))
+    rom_logic = not memory.block and not memory.writable
     if rom_logic:
-        features["rom_logic_bits"] = read_ffs * layer.slots
-    reach = {
-        "compact": context["xvec_width"],
-        "banked": context["bank_width"],
-        "aligned": context["groups"],
-    }[layer.fold_order]
+        features["rom_logic_bits"] = read_ffs * memory.depth
     features["adder_bits"] = adders + cw * n * 2 + part * n  # trees, acc, count, partial sums
-    features["leaves"] = int(np.count_nonzero(classes == CONSTANT)) + lanes * n
-    streams = max(1, len(layer.stream_defs))
-    muxes, lane_kinds = _lane_logic(layer, rows, word_width, reach, streams, plan.weight_port)
-    if layer.fold_order == "aligned":
-        base = layer.n_out * lanes * word_width  # the lanes' shared lines sit above the words
-        spans = _aligned_line_spans(layer, rows, base, context["line_bits"], plan.weight_port)
-        for inputs in spans:
+    features["leaves"] = int(np.count_nonzero(layer.classes == CONSTANT)) + lanes * n
+    streams = max(1, len(structure.streams))
+    muxes, lane_kinds = _lane_logic(structure, rows, streams)
+    if structure.order == "aligned":
+        for inputs in _aligned_line_spans(structure, rows, layer.n_in):
             if inputs > 1:
-                muxes[inputs] += context["groups"]
-    assert int(np.count_nonzero(classes == STOCHASTIC)) == int(used.sum())
+                muxes[inputs] += len(structure.groups)
+    k = structure.k
     return {
         "features": features,
         "ffs": ffs,
         "memories": memories,
         "muxes": muxes,
-        "lanes": {(bits, streams, k, rom_logic): n for (bits, streams), n in lane_kinds.items()},
+        "lanes": {(bits, s, k, rom_logic): count for (bits, s), count in lane_kinds.items()},
     }
 
 
@@ -285,23 +282,22 @@ def _changing(words: list[int], mask: int, writable: bool) -> tuple[int, int]:
     return ones, zeros
 
 
-def _aligned_line_spans(
-    layer: LayerPlan, rows: list[int], base: int, line_bits: int, writable: bool
-) -> list[int]:
+def _aligned_line_spans(structure: FoldedLayer, rows: list[int], n_lines: int) -> list[int]:
     """Lines each aligned lane's shared line multiplexer spans (see :func:`_lane_logic`);
-    lane ``p``'s line is the ``line_bits``-wide field at ``base + p * line_bits``."""
+    lane ``p``'s line is the ``line_bits``-wide field above the words."""
+    line_bits, base = structure.line_bits, structure.words_width
     mask = (1 << line_bits) - 1
-    lines = np.arange(layer.n_in)
+    lines = np.arange(n_lines)
     spans = []
-    for p in range(layer.parallelism):
+    for p in range(structure.lanes):
         words = [(row >> (base + p * line_bits)) & mask for row in rows]
-        ones, zeros = _changing(words, mask, writable)
+        ones, zeros = _changing(words, mask, structure.memory.writable)
         spans.append(_spanned(lines, ones, zeros, 0, line_bits))
     return spans
 
 
 def _lane_logic(
-    layer: LayerPlan, rows: list[int], width: int, reach: int, streams: int, writable: bool
+    structure: FoldedLayer, rows: list[int], streams: int
 ) -> tuple[Counter[int], Counter[tuple[int, int]]]:
     """The multiplexers and comparators of every folded lane.
 
@@ -321,14 +317,15 @@ def _lane_logic(
     lanes : Counter
         Lanes by (code bits compared, streams spanned).
     """
-    k = layer.k
-    index_bits, stream_bits = _fold_fields(layer)
+    k, width, reach = structure.k, structure.word_width, structure.reach
+    index_bits, stream_bits = structure.index_bits, structure.stream_bits
+    writable = structure.memory.writable
     mask = (1 << width) - 1
     lines, stream_ids = np.arange(max(reach, 1)), np.arange(streams)
 
     muxes: Counter[int] = Counter()
     lanes: Counter[tuple[int, int]] = Counter()
-    for lane in range(layer.n_out * layer.parallelism):
+    for lane in range(structure.n_out * structure.lanes):
         words = [(row >> (lane * width)) & mask for row in rows]
         if not any(words):
             continue  # a lane that never holds a synapse is removed
@@ -343,7 +340,7 @@ def _lane_logic(
 
 
 def family_features(structure: dict[str, Any], family: str) -> dict[str, float]:
-    """The LUT and carry models' inputs (:data:`FEATURES`) for a :func:`layer_structure`.
+    """The LUT and carry models' inputs (:data:`FEATURES`) for a :func:`layer_parts`.
 
     The structure's features plus the folded lanes' multiplexers (an ``n``-way
     one counts as ``n - 1`` two-input ones) and comparator bits, and the bits of
@@ -363,7 +360,7 @@ def family_features(structure: dict[str, Any], family: str) -> dict[str, float]:
 
 
 def family_cost(structure: dict[str, Any], family: str) -> tuple[int, int]:
-    """(flip-flops, block RAMs) of a :func:`layer_structure` on ``family``.
+    """(flip-flops, block RAMs) of a :func:`layer_parts` on ``family``.
 
     Memories the RTL marks for block RAM become blocks, once per read port, and
     so do the other writable memories on iCE40 (it has no LUT RAM); small
@@ -402,14 +399,14 @@ def estimate(plan: NetworkPlan, family: str) -> dict[str, Any]:
     """
     if family not in BRAM_CONFIGS:
         raise ValueError(f"family must be one of {', '.join(BRAM_CONFIGS)}, not {family!r}")
-    structures = [layer_structure(plan, layer) for layer in plan.layers]
+    structures = [layer_parts(plan, layer) for layer in plan.layers]
     return estimate_structures(plan, structures, family)
 
 
 def estimate_structures(
     plan: NetworkPlan, structures: list[dict[str, Any]], family: str
 ) -> dict[str, Any]:
-    """:func:`estimate` from :func:`layer_structure` results (computed once for all families)."""
+    """:func:`estimate` from :func:`layer_parts` results (computed once for all families)."""
     model = _coefficients()[family]
     layers = []
     for structure in structures:

@@ -15,7 +15,6 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -261,24 +260,12 @@ class NetworkPlan:
 
     ``weight_port``: the top has a write port into the folded layers' weight
     memories (``w_en``, ``w_layer``, ``w_addr``, ``w_data``), see
-    :meth:`weight_port_widths`.
+    :func:`compress.hardware.memory.weight_port_widths`.
     """
 
     top: str
     layers: tuple[LayerPlan, ...]
     weight_port: bool = False
-
-    def weight_port_widths(self) -> dict[str, int]:
-        """Widths of the write-port signals: layer select, row address, row data."""
-        from ..emit.verilog import fold_words  # the row format lives with the RTL
-
-        folded = [layer for layer in self.layers if layer.folded]
-        return {
-            "w_en": 1,
-            "w_layer": max(1, (len(self.layers) - 1).bit_length()),
-            "w_addr": max(max(1, (layer.slots - 1).bit_length()) for layer in folded),
-            "w_data": max(fold_words(layer)[1] for layer in folded),
-        }
 
     @property
     def n_in(self) -> int:
@@ -315,85 +302,6 @@ class NetworkPlan:
         """Clocks between accepted steps at full rate: 1 when fully parallel; with a
         folded layer, ``latency`` (``in_ready`` rises with the step's ``out_valid``)."""
         return self.latency if self.folded else 1
-
-    def to_dict(self) -> dict[str, Any]:
-        """The plan as JSON-ready data (``design.json``)."""
-        return {
-            "schema": "sc-compress/design/1",
-            "top": self.top,
-            "ports": {
-                "clk": 1,
-                "rst": 1,
-                "in_valid": 1,
-                "in_ready": 1,
-                "in_spikes": self.n_in,
-                "out_valid": 1,
-                "out_spikes": self.n_out,
-                "out_counts": self.n_out * self.count_width,
-                **(self.weight_port_widths() if self.weight_port else {}),
-            },
-            "weight_port": self.weight_port,
-            "parameters": (
-                {
-                    "MEM_DIR": 'folder of the mem/*.hex files read by $readmemh, default "mem/" '
-                    "(relative to the simulator's or synthesis tool's working directory)"
-                }
-                if self.folded
-                else {}
-            ),
-            "n_in": self.n_in,
-            "n_out": self.n_out,
-            "count_width": self.count_width,
-            "count_packing": "neuron i in out_counts[i*CW +: CW], two's complement",
-            "latency": self.latency,
-            "latency_rule": (
-                "a step accepted at rising edge c has out_valid high at edge c + latency"
-            ),
-            "clocks_per_step": self.clocks_per_step,
-            "reset": "synchronous, active high",
-            "layers": [_layer_dict(layer) for layer in self.layers],
-        }
-
-
-def _layer_dict(layer: LayerPlan) -> dict[str, Any]:
-    return {
-        "index": layer.index,
-        "n_in": layer.n_inputs,
-        "n_out": layer.n_out,
-        "bias": layer.bias,
-        "bits": layer.bits,
-        "max_code": layer.max_code,
-        "synapses": layer.class_counts(),
-        "decorrelated": layer.decorrelated,
-        "exactness": (
-            f"over any {layer.period} consecutive steps with constant inputs a stochastic "
-            f"synapse with code m contributes exactly m * {layer.code_scale} ones"
-        ),
-        "lfsr": {
-            "width": layer.lfsr_width,
-            "taps": list(TAPS[layer.lfsr_width]),
-            "seeds": list(layer.seeds),
-            "streams": [{"register": s.register, "perm": list(s.perm)} for s in layer.stream_defs],
-        },
-        "line_depths": list(layer.line_depths),
-        "delay_bits": int(sum(layer.line_depths)),
-        "count_width": layer.count_width,
-        "v_width": layer.v_width,
-        "thresholds": list(layer.thresholds),
-        "threshold_unit": layer.threshold_unit,
-        "leak_shift": layer.leak_shift,
-        "reset": layer.reset,
-        "tree_levels": layer.tree_levels,
-        "tree_stages": layer.tree_stages,
-        "latency": layer.latency,
-        "pipeline": layer.pipeline,
-        "register_every": layer.register_every,
-        "parallelism": "full" if layer.parallelism is None else layer.parallelism,
-        "slots": layer.slots,
-        "fold_order": layer.fold_order,
-        "delay_ram": layer.delay_ram,
-        "constants": layer.constants,
-    }
 
 
 def registered_levels(levels: int, pipeline: str) -> tuple[int, ...]:

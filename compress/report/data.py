@@ -98,7 +98,7 @@ REPORT_SCHEMA = "sc-compress/report/2"
 def build_report(plan: Any, compression: CompressionResult) -> dict[str, Any]:
     """``report.json`` of a hardware build: per layer synapses by class, memory
     bits, delay buffers, widths, threshold conversion and latency."""
-    from ..build import mem_words  # the memory format lives with the build
+    from ..hardware.memory import mem_words
 
     layers = []
     for layer, net_layer in zip(plan.layers, compression.network.layers):
@@ -130,9 +130,9 @@ def build_report(plan: Any, compression: CompressionResult) -> dict[str, Any]:
                 "pipeline": layer.pipeline,
             }
         )
-    from ..analysis.estimate import FAMILIES, estimate_structures, layer_structure
+    from ..analysis.estimate import FAMILIES, estimate_structures, layer_parts
 
-    structures = [layer_structure(plan, layer) for layer in plan.layers]
+    structures = [layer_parts(plan, layer) for layer in plan.layers]
     estimates = {f: estimate_structures(plan, structures, f) for f in FAMILIES}
     for index, la in enumerate(layers):
         la["estimate"] = {f: estimates[f]["layers"][index] for f in FAMILIES}

@@ -1,0 +1,234 @@
+"""``design.json`` and ``model.npz``: written and read here, nowhere else.
+
+``design.json`` is the contract of a build (ports, latency, widths, every
+layer's LFSRs and streams, the memory files, the options it was built with);
+``model.npz`` holds the per-synapse arrays.  :func:`load_plan` rebuilds the
+:class:`~compress.hardware.plan.NetworkPlan` from both, which is what the
+simulations check against.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..model.network import network_arrays
+from ..model.passes import CompressionResult
+from .lfsr import TAPS
+from .memory import MEM_FORMATS, mem_words, weight_port_widths
+from .plan import LayerPlan, NetworkPlan, Stream
+
+__all__ = [
+    "DESIGN_SCHEMA",
+    "design_dict",
+    "design_json",
+    "load_plan",
+    "model_arrays",
+    "read_design",
+]
+
+#: ``design.json``'s schema name.
+DESIGN_SCHEMA = "sc-compress/design/1"
+
+
+def design_dict(
+    plan: NetworkPlan,
+    *,
+    rtl: list[str],
+    build_options: dict[str, Any],
+    mem_dir: bool = True,
+) -> dict[str, Any]:
+    """The build's contract as JSON-ready data (``design.json``).
+
+    Parameters
+    ----------
+    plan : NetworkPlan
+    rtl : list of str
+        The Verilog files, relative to the build folder.
+    build_options : dict
+        ``compression``, ``hardware`` and ``emitter`` as the build received them.
+    mem_dir : bool
+        The top has the ``MEM_DIR`` parameter (the Jinja2 emitter's folded
+        layers read their rows with ``$readmemh``; Amaranth's hold them inline).
+    """
+    design = {
+        "schema": DESIGN_SCHEMA,
+        "top": plan.top,
+        "ports": {
+            "clk": 1,
+            "rst": 1,
+            "in_valid": 1,
+            "in_ready": 1,
+            "in_spikes": plan.n_in,
+            "out_valid": 1,
+            "out_spikes": plan.n_out,
+            "out_counts": plan.n_out * plan.count_width,
+            **(weight_port_widths(plan) if plan.weight_port else {}),
+        },
+        "weight_port": plan.weight_port,
+        "parameters": (
+            {
+                "MEM_DIR": 'folder of the mem/*.hex files read by $readmemh, default "mem/" '
+                "(relative to the simulator's or synthesis tool's working directory)"
+            }
+            if plan.folded and mem_dir
+            else {}
+        ),
+        "n_in": plan.n_in,
+        "n_out": plan.n_out,
+        "count_width": plan.count_width,
+        "count_packing": "neuron i in out_counts[i*CW +: CW], two's complement",
+        "latency": plan.latency,
+        "latency_rule": "a step accepted at rising edge c has out_valid high at edge c + latency",
+        "clocks_per_step": plan.clocks_per_step,
+        "reset": "synchronous, active high",
+        "layers": [_layer_dict(layer) for layer in plan.layers],
+    }
+    design["mem"] = [_mem_dict(layer) for layer in plan.layers]
+    design["rtl"] = sorted(rtl)
+    design["build_options"] = build_options
+    return design
+
+
+def design_json(design: dict[str, Any]) -> str:
+    """The text of ``design.json``: sorted keys, two-space indents, a final newline."""
+    return json.dumps(design, indent=2, sort_keys=True) + "\n"
+
+
+def _mem_dict(layer: LayerPlan) -> dict[str, Any]:
+    width, words = mem_words(layer)
+    return {
+        "file": f"mem/layer{layer.index}.hex",
+        "word_width": width,
+        "words": len(words),
+        "format": MEM_FORMATS["folded" if layer.folded else "parallel"],
+    }
+
+
+def _layer_dict(layer: LayerPlan) -> dict[str, Any]:
+    return {
+        "index": layer.index,
+        "n_in": layer.n_inputs,
+        "n_out": layer.n_out,
+        "bias": layer.bias,
+        "bits": layer.bits,
+        "max_code": layer.max_code,
+        "synapses": layer.class_counts(),
+        "decorrelated": layer.decorrelated,
+        "exactness": (
+            f"over any {layer.period} consecutive steps with constant inputs a stochastic "
+            f"synapse with code m contributes exactly m * {layer.code_scale} ones"
+        ),
+        "lfsr": {
+            "width": layer.lfsr_width,
+            "taps": list(TAPS[layer.lfsr_width]),
+            "seeds": list(layer.seeds),
+            "streams": [{"register": s.register, "perm": list(s.perm)} for s in layer.stream_defs],
+        },
+        "line_depths": list(layer.line_depths),
+        "delay_bits": int(sum(layer.line_depths)),
+        "count_width": layer.count_width,
+        "v_width": layer.v_width,
+        "thresholds": list(layer.thresholds),
+        "threshold_unit": layer.threshold_unit,
+        "leak_shift": layer.leak_shift,
+        "reset": layer.reset,
+        "tree_levels": layer.tree_levels,
+        "tree_stages": layer.tree_stages,
+        "latency": layer.latency,
+        "pipeline": layer.pipeline,
+        "register_every": layer.register_every,
+        "parallelism": "full" if layer.parallelism is None else layer.parallelism,
+        "slots": layer.slots,
+        "fold_order": layer.fold_order,
+        "delay_ram": layer.delay_ram,
+        "constants": layer.constants,
+    }
+
+
+def model_arrays(compression: CompressionResult, plan: NetworkPlan) -> dict[str, np.ndarray]:
+    """The per-synapse arrays of ``model.npz``: the network's, then the plan's codes,
+    signs, streams, delays and fold schedules."""
+    arrays = dict(network_arrays(compression.network))
+    for layer in plan.layers:
+        arrays[f"codes_{layer.index}"] = layer.codes
+        arrays[f"signs_{layer.index}"] = layer.signs
+        arrays[f"streams_{layer.index}"] = layer.streams
+        arrays[f"synapse_delays_{layer.index}"] = layer.delays
+        if layer.folded:
+            arrays[f"schedule_{layer.index}"] = layer.schedule
+    return arrays
+
+
+def read_design(folder: str | os.PathLike[str]) -> dict[str, Any]:
+    """``design.json`` of the build folder ``folder``.
+
+    Raises
+    ------
+    ValueError
+        When the folder has no ``design.json`` or it is not an sc-compress design.
+    """
+    path = Path(folder) / "design.json"
+    try:
+        design = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ValueError(
+            f"{folder} must be a build folder (written by sc-compress build), "
+            "not a folder without design.json"
+        ) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path} must be readable JSON, not: {exc}") from exc
+    if not isinstance(design, dict) or design.get("schema") != DESIGN_SCHEMA:
+        raise ValueError(f"{path} must be an sc-compress design ({DESIGN_SCHEMA}), not other JSON")
+    return design
+
+
+def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
+    """Rebuild the :class:`NetworkPlan` of a build folder from its
+    ``design.json`` and ``model.npz`` (what the simulations check against)."""
+    out = Path(out)
+    design = read_design(out)
+    with np.load(out / "model.npz", allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data.files}
+    layers = []
+    for d in design["layers"]:
+        index = d["index"]
+        lfsr = d["lfsr"]
+        layers.append(
+            LayerPlan(
+                index=index,
+                n_in=d["n_in"] + int(d.get("bias", False)),
+                bias=d.get("bias", False),
+                decorrelated=d.get("decorrelated", False),
+                n_out=d["n_out"],
+                bits=d["bits"],
+                signs=arrays[f"signs_{index}"],
+                codes=arrays[f"codes_{index}"],
+                delays=arrays[f"synapse_delays_{index}"],
+                streams=arrays[f"streams_{index}"],
+                seeds=tuple(lfsr["seeds"]),
+                stream_defs=tuple(Stream(s["register"], tuple(s["perm"])) for s in lfsr["streams"]),
+                line_depths=tuple(d["line_depths"]),
+                count_width=d["count_width"],
+                v_width=d["v_width"],
+                thresholds=tuple(d["thresholds"]),
+                threshold_unit=d["threshold_unit"],
+                leak_shift=d["leak_shift"],
+                reset=d["reset"],
+                tree_levels=d["tree_levels"],
+                tree_stages=d["tree_stages"],
+                latency=d["latency"],
+                pipeline=d["pipeline"],
+                parallelism=None if d["parallelism"] == "full" else d["parallelism"],
+                slots=d["slots"],
+                schedule=arrays.get(f"schedule_{index}"),
+                fold_order=d["fold_order"],
+                delay_ram=d["delay_ram"],
+                constants=d["constants"],
+            )
+        )
+    return NetworkPlan(design["top"], tuple(layers), design.get("weight_port", False))

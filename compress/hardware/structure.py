@@ -1,0 +1,638 @@
+"""The circuit of a plan, as typed data: what every emitter renders and the estimator counts.
+
+:func:`network_structure` is a pure pass from a
+:class:`~compress.hardware.plan.NetworkPlan` to one frozen description per
+layer: its LFSRs and the streams wired from their bits, the comparator terms
+and comparators, the delay lines or RAM ring, the popcount trees (every node,
+its width and whether it is a register), the neurons, and for a folded layer
+its lanes, input groups and weight memory.  The Jinja2 and Amaranth emitters
+turn it into Verilog without deciding anything; the estimator counts its
+parts.  Names (``p0_3_0``, ``s0_heq3``, ``cmp0_53``, ``dl3``) are part of the
+structure, so both emitters and every report use the same ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .lfsr import TAPS
+from .memory import BLOCK_RAM_MIN_BITS, bank_size, bits_for, fold_fields, fold_words, lane_line_bits
+from .plan import CONSTANT, STOCHASTIC, LayerPlan, NetworkPlan
+
+__all__ = [
+    "SPLIT_ABOVE",
+    "Comparator",
+    "DelayLine",
+    "DelayRing",
+    "FoldedLayer",
+    "Leaf",
+    "Lfsr",
+    "NetworkStructure",
+    "Neuron",
+    "Node",
+    "Operand",
+    "ParallelLayer",
+    "StreamWire",
+    "Tap",
+    "Term",
+    "Tree",
+    "WeightMemory",
+    "layer_structure",
+    "network_structure",
+    "split_comparators",
+]
+
+#: Comparators wider than this are split into a high and a low half.
+SPLIT_ABOVE = 4
+
+_OPS = {"<=": int.__le__, "==": int.__eq__, "<": int.__lt__}
+_OP_TAGS = {"<=": "le", "==": "eq", "<": "lt"}
+
+
+@dataclass(frozen=True)
+class Lfsr:
+    """An LFSR register (:mod:`compress.hardware.lfsr`): ``name``, width, seed and taps."""
+
+    name: str
+    width: int
+    seed: int
+    taps: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class StreamWire:
+    """Stream ``index``: bit ``b`` of its value is bit ``bits[b]`` of LFSR ``register``."""
+
+    index: int
+    name: str
+    register: int
+    bits: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One comparison of a slice of a stream with a constant, shared by its comparators.
+
+    ``stream[msb:lsb] <op> const``; ``init`` is its value at step 0 (or at step 1
+    for the ``speed`` pipeline, whose terms are registered ahead of time).
+    """
+
+    name: str
+    stream: int
+    msb: int
+    lsb: int
+    op: str
+    const: int
+    init: int
+
+    @property
+    def width(self) -> int:
+        """Bits of the slice."""
+        return self.msb - self.lsb + 1
+
+
+@dataclass(frozen=True)
+class Comparator:
+    """``stream <= level``, as an OR of ANDs of :class:`Term` names.
+
+    ``products == ((),)`` is the constant 1 (``r <= M`` of the uncompressed
+    baseline); a comparator costs one small gate beside its shared terms.
+    """
+
+    name: str
+    stream: int
+    level: int
+    products: tuple[tuple[str, ...], ...]
+    init: int
+
+
+@dataclass(frozen=True)
+class Tap:
+    """Where ``x_j(t - d)`` is read: bit ``bit`` of the signal ``signal``."""
+
+    signal: str
+    bit: int
+
+
+@dataclass(frozen=True)
+class DelayLine:
+    """Shift register ``name`` of input line ``line``: bit ``d - 1`` is ``x(t - d)``."""
+
+    name: str
+    line: int
+    depth: int
+
+
+@dataclass(frozen=True)
+class DelayRing:
+    """The delay buffers of a layer as one RAM ring (``depth`` steps x ``len(lines)`` bits).
+
+    Each accepted step writes the lines' inputs at the write pointer; every delay
+    ``d`` in ``delays`` has a registered read ``dr<d>`` (``d = 1`` is a plain
+    register, the others read the RAM and are 0 until ``d - 1`` steps were written).
+    """
+
+    lines: tuple[int, ...]
+    depth: int
+    delays: tuple[int, ...]
+
+    @property
+    def bits(self) -> int:
+        """Bits of the ring."""
+        return self.depth * len(self.lines)
+
+    @property
+    def addr_bits(self) -> int:
+        """Bits of the write pointer and the read addresses."""
+        return max(1, bits_for(self.depth))
+
+    @property
+    def count_bits(self) -> int:
+        """Bits of the saturating count of steps written since reset."""
+        return self.depth.bit_length()
+
+    @property
+    def ram_reads(self) -> tuple[int, ...]:
+        """The delays read from the RAM (all but ``d = 1``)."""
+        return tuple(d for d in self.delays if d > 1)
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A popcount input: input line ``line`` delayed ``delay`` steps, ANDed with
+    ``comparator`` (a stochastic synapse) or alone (a constant one)."""
+
+    line: int
+    delay: int
+    comparator: str | None = None
+
+
+@dataclass(frozen=True)
+class Operand:
+    """An adder input: leaf number ``leaf`` of the tree or the node ``node``, ``width`` bits."""
+
+    width: int
+    leaf: int | None = None
+    node: str | None = None
+
+
+@dataclass(frozen=True)
+class Node:
+    """A popcount-tree node: the sum of two operands, or one operand re-timed by a register."""
+
+    name: str
+    width: int
+    operands: tuple[Operand, ...]
+    registered: bool
+
+    @property
+    def adder(self) -> bool:
+        """Whether the node adds (two operands) rather than only re-times one."""
+        return len(self.operands) == 2
+
+
+@dataclass(frozen=True)
+class Tree:
+    """A pipelined pairwise popcount over one-bit leaves; ``result`` is None without leaves."""
+
+    leaves: tuple[Leaf, ...]
+    nodes: tuple[Node, ...]
+    result: Operand | None
+
+    @property
+    def adder_bits(self) -> int:
+        """Bits of the tree's adders."""
+        return sum(node.width for node in self.nodes if node.adder)
+
+    @property
+    def registered_bits(self) -> int:
+        """Bits of the tree's pipeline registers."""
+        return sum(node.width for node in self.nodes if node.registered)
+
+
+@dataclass(frozen=True)
+class Neuron:
+    """Neuron ``index``: its count is ``pos - neg`` (plus the lanes' sum when folded),
+    its LIF parameters (SPEC section 4) and register widths."""
+
+    index: int
+    theta: int
+    leak: int
+    reset_sub: bool
+    count_width: int
+    v_width: int
+    pos: Tree
+    neg: Tree
+
+
+@dataclass(frozen=True)
+class WeightMemory:
+    """A folded layer's weight memory: ``depth`` rows of ``width`` bits, initialised
+    from ``rows`` (the file ``file``), read once per clock; ``writable`` with the
+    weight port; ``block`` when the RTL asks for block RAM."""
+
+    file: str
+    width: int
+    depth: int
+    rows: tuple[int, ...]
+    block: bool
+    writable: bool
+
+
+@dataclass(frozen=True, eq=False)
+class _Layer:
+    """What both kinds of layer have."""
+
+    index: int
+    module: str
+    n_inputs: int  # the in_spikes port
+    n_lines: int  # input lines, the bias line included
+    bias_line: int | None
+    n_out: int
+    k: int  # code bits
+    random_bits: int  # bits of the random values (2k when decorrelated)
+    code_scale: int
+    count_width: int
+    pipeline: str
+    latency: int
+    tree_stages: int
+    synapses: dict[str, int]
+    lfsrs: tuple[Lfsr, ...]
+    lines: tuple[DelayLine, ...]
+    ring: DelayRing | None
+    taps: dict[tuple[int, int], Tap]
+    neurons: tuple[Neuron, ...]
+
+    @property
+    def decorrelated(self) -> bool:
+        """Whether codes are scaled before they are compared (2k-bit random values)."""
+        return self.code_scale != 1
+
+    @property
+    def delay_bits(self) -> int:
+        """Bits of the delay buffers."""
+        return self.ring.bits if self.ring else sum(line.depth for line in self.lines)
+
+
+@dataclass(frozen=True, eq=False)
+class ParallelLayer(_Layer):
+    """A fully parallel layer: one step per clock.
+
+    ``streams`` are the streams some term reads; with the ``speed`` pipeline
+    they are taken of the LFSRs' states two steps ahead, and the terms and the
+    comparators are registers.
+    """
+
+    streams: tuple[StreamWire, ...]
+    terms: tuple[Term, ...]
+    comparators: tuple[Comparator, ...]
+
+    @property
+    def speed(self) -> bool:
+        """The ``speed`` pipeline: registered comparators and a count stage."""
+        return self.pipeline == "speed"
+
+
+@dataclass(frozen=True, eq=False)
+class FoldedLayer(_Layer):
+    """A folded layer: ``lanes`` lanes per neuron step through ``slots`` memory rows.
+
+    ``groups[h]`` is the input vector of delay ``delays[h]``: for each line the
+    leaf it reads, or None (no stochastic synapse reads the line at that delay:
+    a constant 0).  ``banks[p]`` (banked order) lists the positions in the
+    concatenated groups that lane ``p`` reaches, None beyond the last line.
+    ``streams`` are every stream of the layer (an empty lane's stream is all
+    ones, which never fires code 0).
+    """
+
+    lanes: int
+    slots: int
+    order: str
+    delays: tuple[int, ...]
+    groups: tuple[tuple[Leaf | None, ...], ...]
+    banks: tuple[tuple[int | None, ...], ...]
+    streams: tuple[StreamWire, ...]
+    memory: WeightMemory
+    word_width: int
+    index_bits: int
+    stream_bits: int
+    line_bits: int
+    part_width: int
+
+    @property
+    def slot_bits(self) -> int:
+        """Bits of the slot counter (and of the weight port's row address)."""
+        return max(1, bits_for(self.slots))
+
+    @property
+    def control(self) -> tuple[tuple[str, int], ...]:
+        """The step control's registers, ``(name, width)``: the running flag, the slot
+        counter, and the valid and last-slot flags of the read, lane and sum stages."""
+        flags = ("rd_valid", "rd_last", "b_valid", "b_last", "p_valid", "p_last", "a_last")
+        return (("run", 1), ("slot", self.slot_bits), *((name, 1) for name in flags))
+
+    @property
+    def words_width(self) -> int:
+        """Bits of a row's lane words (the aligned order's shared lines sit above them)."""
+        return self.n_out * self.lanes * self.word_width
+
+    @property
+    def xvec_width(self) -> int:
+        """Bits of all input groups together."""
+        return len(self.groups) * self.n_lines
+
+    @property
+    def bank_width(self) -> int:
+        """Bits a banked lane reaches: its bank in every group."""
+        return len(self.groups) * -(-self.n_lines // self.lanes)
+
+    @property
+    def reach(self) -> int:
+        """Inputs a lane's multiplexer selects among."""
+        return {"compact": self.xvec_width, "banked": self.bank_width}.get(
+            self.order, len(self.groups)
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkStructure:
+    """The circuit of a whole network: its layers and the top's options."""
+
+    top: str
+    n_in: int
+    n_out: int
+    count_width: int
+    latency: int
+    locked: bool  # one step in flight at a time (a folded layer)
+    weight_port: bool
+    layers: tuple[ParallelLayer | FoldedLayer, ...]
+
+
+def _tree(leaves: list[Leaf], levels: int, registered: tuple[int, ...], prefix: str) -> Tree:
+    """Pairwise adder tree over one-bit leaves; the levels in ``registered`` are registers."""
+    if not leaves:
+        return Tree((), (), None)
+    items = [(Operand(1, leaf=n), 1) for n in range(len(leaves))]  # (operand, largest value)
+    nodes: list[Node] = []
+    for level in range(1, levels + 1):
+        is_reg = level in registered
+        out = []
+        for pos in range(0, len(items), 2):
+            pair = items[pos : pos + 2]
+            if len(pair) == 1 and not is_reg:
+                out.append(pair[0])
+                continue
+            top = sum(t for _, t in pair)
+            name = f"{prefix}_{level}_{pos // 2}"
+            nodes.append(Node(name, top.bit_length(), tuple(o for o, _ in pair), is_reg))
+            out.append((Operand(top.bit_length(), node=name), top))
+        items = out
+    ((result, _),) = items
+    return Tree(tuple(leaves), tuple(nodes), result)
+
+
+def split_comparators(
+    k: int, pairs: list[tuple[int, int]], *, initial: dict[int, int], first: dict[int, int]
+) -> tuple[tuple[Comparator, ...], tuple[Term, ...]]:
+    """Comparators ``r <= m`` for (stream, level) pairs and the terms they share.
+
+    A ``k``-bit comparison with a constant costs a carry chain on LUT4 families.
+    Above :data:`SPLIT_ABOVE` bits it is split: with ``r = (h, l)`` and
+    ``m = (a, b)``, ``r <= m`` is ``h < a | (h == a & l <= b)``.  The half
+    comparisons (each narrow enough for one LUT) are shared by every comparator
+    on the stream, so a comparator costs one 3-input gate, which the synthesis
+    tools merge with the synapse's AND.  Terms that are constant for a given
+    ``a`` or ``b`` are left out.  ``initial`` maps each stream to the value the
+    terms are taken of at reset, which gives their ``init`` bits; ``first`` maps it
+    to its value at step 0, which gives the comparators' ``init`` bits.
+    """
+    lo = (k + 1) // 2 if k > SPLIT_ABOVE else k
+    hi = k - lo
+    b_max = (1 << lo) - 1
+    terms: dict[str, Term] = {}
+
+    def term(s: int, high: bool, op: str, const: int) -> str:
+        name = f"s{s}_{'h' if high else 'l'}{_OP_TAGS[op]}{const}"
+        if name not in terms:
+            value = initial[s] >> lo if high else initial[s] & b_max
+            msb, lsb = (k - 1, lo) if high else (lo - 1, 0)
+            terms[name] = Term(name, s, msb, lsb, op, const, int(_OPS[op](value, const)))
+        return name
+
+    comparators = []
+    for s, m in pairs:
+        a, b = m >> lo, m & b_max
+        if hi == 0:
+            products = ((),) if m == b_max else ((term(s, False, "<=", m),),)
+        elif b == b_max and a == (1 << hi) - 1:  # r <= M: always (a baseline's full code)
+            products = ((),)
+        elif b == b_max:  # l <= b always holds: r <= m is h <= a
+            products = ((term(s, True, "<=", a),),)
+        else:
+            both = (term(s, True, "==", a), term(s, False, "<=", b))
+            products = ((term(s, True, "<", a),), both) if a > 0 else (both,)
+        comparators.append(Comparator(f"cmp{s}_{m}", s, m, products, int(first[s] <= m)))
+    return tuple(comparators), tuple(terms[name] for name in sorted(terms))
+
+
+def _delays(layer: LayerPlan) -> tuple[tuple[DelayLine, ...], DelayRing | None, dict]:
+    """The layer's delay buffers and where each (line, delay >= 1) a synapse uses is read."""
+    used = sorted(
+        {
+            (int(j), int(layer.delays[i, j]))
+            for i, j in zip(*np.nonzero((layer.classes != 0) & (layer.delays > 0)), strict=True)
+        }
+    )
+    if not layer.delay_ram:
+        lines = tuple(
+            DelayLine(f"dl{j}", j, depth) for j, depth in enumerate(layer.line_depths) if depth
+        )
+        return lines, None, {(j, d): Tap(f"dl{j}", d - 1) for j, d in used}
+    delayed = tuple(j for j, depth in enumerate(layer.line_depths) if depth)
+    pos = {j: n for n, j in enumerate(delayed)}
+    ring = DelayRing(delayed, max(layer.line_depths), tuple(sorted({d for _, d in used})))
+    return (), ring, {(j, d): Tap(f"dr{d}", pos[j]) for j, d in used}
+
+
+def _stream_wires(layer: LayerPlan) -> tuple[StreamWire, ...]:
+    width = layer.lfsr_width
+    return tuple(
+        StreamWire(s, f"stream{s}", d.register, tuple(d.perm[b] for b in range(width)))
+        for s, d in enumerate(layer.stream_defs)
+    )
+
+
+def _neuron(layer: LayerPlan, i: int, classes: np.ndarray, leaf_of) -> Neuron:
+    """Neuron ``i`` with popcount trees over the synapses of ``classes`` (``leaf_of(j)``)."""
+    polarity: dict[int, list[Leaf]] = {1: [], -1: []}
+    for j in np.flatnonzero(classes):
+        polarity[int(layer.signs[i, j])].append(leaf_of(int(j)))
+    regs = layer.registered_levels
+    return Neuron(
+        index=i,
+        theta=layer.thresholds[i],
+        leak=layer.leak_shift or 0,
+        reset_sub=layer.reset == "subtract",
+        count_width=layer.count_width,
+        v_width=layer.v_width,
+        pos=_tree(polarity[1], layer.tree_levels, regs, f"p{i}"),
+        neg=_tree(polarity[-1], layer.tree_levels, regs, f"n{i}"),
+    )
+
+
+def _common(top: str, layer: LayerPlan) -> dict:
+    lines, ring, taps = _delays(layer)
+    k = layer.lfsr_width
+    return {
+        "index": layer.index,
+        "module": f"{top}_layer{layer.index}",
+        "n_inputs": layer.n_inputs,
+        "n_lines": layer.n_in,
+        "bias_line": layer.n_in - 1 if layer.bias else None,
+        "n_out": layer.n_out,
+        "k": layer.k,
+        "random_bits": k,
+        "code_scale": layer.code_scale,
+        "count_width": layer.count_width,
+        "pipeline": layer.pipeline,
+        "latency": layer.latency,
+        "tree_stages": layer.tree_stages,
+        "synapses": layer.class_counts(),
+        "lfsrs": tuple(
+            Lfsr(f"lfsr{r}", k, seed, tuple(TAPS[k])) for r, seed in enumerate(layer.seeds)
+        ),
+        "lines": lines,
+        "ring": ring,
+        "taps": taps,
+    }
+
+
+def _parallel(top: str, layer: LayerPlan) -> ParallelLayer:
+    classes, levels = layer.classes, layer.levels
+    speed = layer.pipeline == "speed"
+    stochastic = classes == STOCHASTIC
+    pairs = sorted(set(zip(layer.streams[stochastic].tolist(), levels[stochastic].tolist())))
+    tables = layer.stream_tables()
+    initial = {s: int(t[(1 if speed else 0) % len(t)]) for s, t in enumerate(tables)}
+    first = {s: int(t[0]) for s, t in enumerate(tables)}
+    comparators, terms = split_comparators(layer.lfsr_width, pairs, initial=initial, first=first)
+    read = {t.stream for t in terms}  # a stream whose comparisons are all constant: no wire
+
+    def leaf(i: int, j: int) -> Leaf:
+        cmp = None
+        if classes[i, j] == STOCHASTIC:
+            cmp = f"cmp{layer.streams[i, j]}_{levels[i, j]}"
+        return Leaf(j, int(layer.delays[i, j]), cmp)
+
+    neurons = tuple(
+        _neuron(layer, i, classes[i] != 0, lambda j, i=i: leaf(i, j)) for i in range(layer.n_out)
+    )
+    return ParallelLayer(
+        **_common(top, layer),
+        neurons=neurons,
+        streams=tuple(s for s in _stream_wires(layer) if s.index in read),
+        terms=terms,
+        comparators=comparators,
+    )
+
+
+def _groups(layer: LayerPlan, taps: dict) -> tuple[tuple[Leaf | None, ...], ...]:
+    groups = []
+    for d in layer.delay_values:
+        if d == 0:
+            groups.append(tuple(Leaf(j, 0) for j in range(layer.n_in)))
+        else:
+            groups.append(tuple(Leaf(j, d) if (j, d) in taps else None for j in range(layer.n_in)))
+    return tuple(groups)
+
+
+def _banks(layer: LayerPlan) -> tuple[tuple[int | None, ...], ...]:
+    """Banked order: the positions in the groups lane ``p`` reaches (lines ``j % P == p``)."""
+    if layer.fold_order != "banked":
+        return ()
+    lanes, n_groups, size = layer.parallelism, len(layer.delay_values), bank_size(layer)
+    return tuple(
+        tuple(
+            g * layer.n_in + b * lanes + p if b * lanes + p < layer.n_in else None
+            for g in range(n_groups)
+            for b in range(size)
+        )
+        for p in range(lanes)
+    )
+
+
+def _folded(top: str, layer: LayerPlan, weight_port: bool) -> FoldedLayer:
+    common = _common(top, layer)
+    constant = layer.classes == CONSTANT
+    neurons = tuple(
+        _neuron(layer, i, constant[i], lambda j, i=i: Leaf(j, int(layer.delays[i, j])))
+        for i in range(layer.n_out)
+    )
+    word_width, row_width, rows = fold_words(layer)
+    index_bits, stream_bits = fold_fields(layer)
+    memory = WeightMemory(
+        file=f"mem/layer{layer.index}.hex",
+        width=row_width,
+        depth=layer.slots,
+        rows=tuple(rows),
+        block=row_width * layer.slots >= BLOCK_RAM_MIN_BITS,
+        writable=weight_port,
+    )
+    return FoldedLayer(
+        **common,
+        neurons=neurons,
+        lanes=layer.parallelism,
+        slots=layer.slots,
+        order=layer.fold_order,
+        delays=layer.delay_values,
+        groups=_groups(layer, common["taps"]),
+        banks=_banks(layer),
+        streams=_stream_wires(layer),
+        memory=memory,
+        word_width=word_width,
+        index_bits=index_bits,
+        stream_bits=stream_bits,
+        line_bits=lane_line_bits(layer),
+        # a neuron's partial sum is at most its widest polarity's synapses, which the
+        # count holds: never wider than the count
+        part_width=min(layer.parallelism.bit_length() + 1, layer.count_width),
+    )
+
+
+@lru_cache(maxsize=16)  # the build renders a layer, then estimates and reports it
+def layer_structure(
+    top: str, layer: LayerPlan, weight_port: bool = False
+) -> ParallelLayer | FoldedLayer:
+    """The circuit of one layer of a plan whose top module is ``top``."""
+    if layer.folded:
+        return _folded(top, layer, weight_port)
+    return _parallel(top, layer)
+
+
+def network_structure(plan: NetworkPlan) -> NetworkStructure:
+    """The circuit of ``plan``: every layer's structure and the top's options.
+
+    Parameters
+    ----------
+    plan : NetworkPlan
+
+    Returns
+    -------
+    NetworkStructure
+    """
+    return NetworkStructure(
+        top=plan.top,
+        n_in=plan.n_in,
+        n_out=plan.n_out,
+        count_width=plan.count_width,
+        latency=plan.latency,
+        locked=plan.folded,
+        weight_port=plan.weight_port,
+        layers=tuple(
+            layer_structure(plan.top, layer, plan.weight_port and layer.folded)
+            for layer in plan.layers
+        ),
+    )
