@@ -21,10 +21,10 @@ import numpy as np
 from compress import Layer, Network
 from compress.build import build
 from compress.hardware.plan import HardwareOptions
+from compress.measure.cells import resources
 from compress.measure.synth import FAMILIES, synthesize
 
 WORK = Path("bench_out")
-BRAM_CELLS = ("SB_RAM40_4K", "DP16KD", "RAMB18E1", "RAMB36E1")
 VARIANTS = (
     ("full", None, "compact"),
     ("P=8 compact", 8, "compact"),
@@ -45,11 +45,8 @@ def layer_256_64() -> Network:
 
 def cells(stat: dict) -> tuple[int, int, int]:
     """(LUTs, flip-flops, block-RAM cells) of a Yosys ``stat -json``."""
-    by_type = stat["num_cells_by_type"]
-    luts = sum(n for c, n in by_type.items() if c.startswith(("LUT", "SB_LUT4")))
-    ffs = sum(n for c, n in by_type.items() if c.startswith(("FD", "SB_DFF", "TRELLIS_FF")))
-    brams = sum(by_type.get(c, 0) for c in BRAM_CELLS)
-    return luts, ffs, brams
+    counted = resources(stat)
+    return counted["luts"], counted["ffs"], counted["brams"]
 
 
 def main() -> None:

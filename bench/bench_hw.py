@@ -30,16 +30,15 @@ import numpy as np
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build
 from compress.hardware.plan import HardwareOptions
+from compress.measure.cells import resources
 from compress.measure.synth import place_and_route, synthesize
 
 WORK = Path("bench_out")
 
 
 def luts_ffs(stat: dict) -> tuple[int, int]:
-    cells = stat["num_cells_by_type"]
-    luts = sum(n for c, n in cells.items() if c.startswith(("LUT", "SB_LUT4", "TRELLIS_SLICE")))
-    ffs = sum(n for c, n in cells.items() if c.startswith(("FD", "SB_DFF", "TRELLIS_FF")))
-    return luts, ffs
+    counted = resources(stat)
+    return counted["luts"], counted["ffs"]
 
 
 def stochastic_layer() -> Network:
@@ -145,7 +144,7 @@ NETWORK_FMAX = (
 def network_fmax() -> None:
     """nextpnr Fmax of 64-32-10, dense and 50 % pruned, on an ECP5-25k and an iCE40 UP5K."""
     from compress.analysis.estimate import estimate
-    from compress.measure.figures import resources
+    from compress.measure.cells import resources
 
     net = example_network("random_64_32_10")
     print("\n64-32-10 place and route (five-pin wrapper, nextpnr --timing-allow-fail):")

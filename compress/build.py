@@ -32,7 +32,8 @@ from .model.limits import DEFAULT_LIMITS, Limits
 from .model.network import Network, network_arrays, write_npz
 from .model.passes import CompressionConfig, CompressionResult, compress_network
 from .model.validate import options_of
-from .report.data import build_markdown, build_report
+from .report.data import build_report
+from .report.markdown import build_markdown
 
 #: Verilog emitters: Jinja2 text (default, scales to large layers) or Amaranth components.
 EMITTERS = {"jinja": render_rtl, "amaranth": render_amaranth}

@@ -23,7 +23,8 @@ from .model.examples import EXAMPLES, example_path
 from .model.limits import Limits
 from .model.network import Network, load_network, save_network
 from .model.passes import CompressionConfig, compress_network
-from .report.data import compression_dict, compression_markdown
+from .report.data import compression_dict
+from .report.markdown import compression_markdown
 
 __all__ = ["main"]
 
@@ -460,11 +461,6 @@ def build(
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     folded = any(lane != "full" for lane in lanes)
-    if emitter == "amaranth" and folded:
-        raise click.UsageError(
-            "--parallelism must be 'full' with --emitter amaranth, not a folded layer "
-            "(folded layers come from the Jinja2 emitter)"
-        )
     if weight_port and not folded:
         raise click.UsageError(
             "--weight-port needs a folded layer (--parallelism P), not only fully parallel ones"
@@ -483,24 +479,12 @@ def build(
 
 def _build_folder_data(out: Path) -> dict[str, Any]:
     """``report.json`` of the build folder ``out``, or a one-line error (exit 1)."""
-    for name in ("design.json", "report.json"):
-        if not (out / name).is_file():
-            raise click.ClickException(
-                f"{out} must be a build folder (written by sc-compress build), "
-                f"not a folder without {name}"
-            )
+    from .report.data import read_report
+
     try:
-        data = json.loads((out / "report.json").read_text())
-        json.loads((out / "design.json").read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise click.ClickException(
-            f"{out}/report.json and design.json must be readable JSON, not: {exc}"
-        ) from exc
-    if not isinstance(data, dict) or "synapses" not in data:
-        raise click.ClickException(
-            f"{out}/report.json must be an sc-compress report, not other JSON"
-        )
-    return data
+        return read_report(out)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command()
@@ -537,51 +521,25 @@ def report(
     Without --synth nothing is measured: the reports are rewritten from
     report.json (a note on standard error says so).
     """
-    from .measure.figures import dense_baseline, measure, savings
+    from .flows import measure_build
     from .progress import Stages
-    from .report.data import write_reports
+    from .report.markdown import write_reports
 
     if pnr and not synth:
         raise click.UsageError("--pnr needs --synth")
     data = _build_folder_data(out)
-    stages = Stages(quiet=quiet)
     if not synth and not quiet:
         click.echo(
             f"note: nothing measured for {target}: add --synth to run Yosys "
             "(and --pnr for nextpnr's Fmax); rewriting the reports from report.json",
             err=True,
         )
-    try:
-        if synth:
-            data["measured"] = measure(
-                out, target, pnr=pnr, per_layer=True, device=device, package=package, stages=stages
-            )
-            if dense:
-                with stages.stage("building the uncompressed baseline (OUT/dense)"):
-                    base = dense_baseline(out)
-                base_report = json.loads((base / "report.json").read_text())
-                measured = measure(
-                    base,
-                    target,
-                    pnr=pnr,
-                    per_layer=True,
-                    device=device,
-                    package=package,
-                    stages=stages,
-                )
-                data["dense"] = {
-                    "folder": "dense",
-                    "synapses": base_report["synapses"],
-                    "memory_bits": base_report["memory_bits"],
-                    "measured": measured,
-                }
-                mine = {**data["measured"], "synapses": data["synapses"]}
-                mine["memory_bits"] = data["memory_bits"]
-                theirs = {**measured, "synapses": base_report["synapses"]}
-                theirs["memory_bits"] = base_report["memory_bits"]
-                data["savings"] = savings(mine, theirs)
-    except (OSError, RuntimeError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    if synth:
+        options = {"pnr": pnr, "dense": dense, "device": device, "package": package}
+        try:
+            data = measure_build(out, data, target, stages=Stages(quiet=quiet), **options)
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from exc
     try:
         write_reports(out, data)
     except OSError as exc:

@@ -196,7 +196,7 @@ def run_point(
 
 def _synthesize(data: SweepData, point: Point, family: str, work: str | None) -> dict[str, int]:
     from .build import build
-    from .measure.figures import resources
+    from .measure.cells import resources
     from .measure.synth import synthesize
 
     folder = Path(tempfile.mkdtemp(prefix="sweep_", dir=work))

@@ -15,6 +15,7 @@ from amaranth.sim import Simulator
 
 from compress.emit.components import Network
 from compress.hardware.plan import NetworkPlan
+from compress.hardware.structure import network_structure
 
 __all__ = ["ComponentTrace", "simulate_components"]
 
@@ -54,7 +55,7 @@ def simulate_components(
     -------
     ComponentTrace
     """
-    dut = Network(plan)
+    dut = Network(structure=network_structure(plan))
     rng = np.random.default_rng(seed)
     layers = dut.layers
     seen: list[list[tuple[int, list[int], list[bool]]]] = [[] for _ in layers]
@@ -66,6 +67,8 @@ def simulate_components(
                 await ctx.tick()
             ctx.set(dut.in_spikes, int(sum(int(b) << j for j, b in enumerate(row))))
             ctx.set(dut.in_valid, 1)
+            while not ctx.get(dut.in_ready):  # a folded network takes a step at a time
+                await ctx.tick()
             await ctx.tick()
         ctx.set(dut.in_valid, 0)
         await ctx.tick().repeat(plan.latency + 2)
@@ -77,7 +80,7 @@ def simulate_components(
             for index, layer in enumerate(layers):
                 valid, counts, out = values[3 * index : 3 * index + 3]
                 if valid:
-                    n, cw = layer.plan.n_out, layer.plan.count_width
+                    n, cw = layer.structure.n_out, layer.structure.count_width
                     bits = [bool((out >> i) & 1) for i in range(n)]
                     seen[index].append((clock, _signed_fields(counts, n, cw), bits))
             clock += 1

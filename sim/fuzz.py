@@ -172,7 +172,9 @@ def _config(
     return CompressionConfig(**options)
 
 
-def _hardware(rng: np.random.Generator, n_layers: int) -> tuple[HardwareOptions, str]:
+def _hardware(
+    rng: np.random.Generator, n_layers: int, emitters: np.random.Generator
+) -> tuple[HardwareOptions, str]:
     mode = rng.random()
     if mode < 0.4:
         parallelism: Any = "full"
@@ -192,7 +194,10 @@ def _hardware(rng: np.random.Generator, n_layers: int) -> tuple[HardwareOptions,
         constants=rng.random() >= 0.15,
         decorrelate=int(rng.choice([4, 8])) if rng.random() < 0.25 else 0,
     )
-    emitter = "amaranth" if not folded and rng.random() < 0.2 else "jinja"
+    # Folded designs draw their emitter from their own generator, so the cases drawn
+    # before folded Amaranth layers existed stay the same.
+    draw = emitters.random() if folded else rng.random()
+    emitter = "amaranth" if draw < (0.3 if folded else 0.2) else "jinja"
     return options, emitter
 
 
@@ -208,7 +213,7 @@ def random_case(seed: int) -> Case:
     fan_in = _MAX_FAN_IN.get(bits, 24)
     sizes = [int(rng.integers(1, fan_in + 1)) for _ in range(n_layers + 1)]
     layers = tuple(_layer(rng, sizes[i + 1], sizes[i]) for i in range(n_layers))
-    hardware, emitter = _hardware(rng, n_layers)
+    hardware, emitter = _hardware(rng, n_layers, np.random.default_rng([SALT, seed, 1]))
     config = _config(rng, bits, layers[0], n_layers, sizes)
     return Case(
         seed=seed,
@@ -339,7 +344,7 @@ def run_case(case: Case, work: str | os.PathLike[str], synth: str | None = None)
         log = _first_error(work / "sim")
         return outcome("simulation", log or f"{failures} of {tests} cocotb tests failed")
     if synth:
-        from compress.measure.figures import resources
+        from compress.measure.cells import resources
         from compress.measure.synth import synthesize
 
         family = SYNTH_FAMILIES[case.seed % 3] if synth == "all" else synth

@@ -57,14 +57,13 @@ def run_sim(
     work.mkdir(parents=True, exist_ok=True)
     design = json.loads((build / "design.json").read_text())
     runner = get_runner(simulator)
-    folded = any(layer["parallelism"] != "full" for layer in design["layers"])
     runner.build(
         sources=[build / f for f in design["rtl"]],
         hdl_toplevel=design["top"],
         build_dir=work,
         timescale=("1ns", "1ps"),
         # the weight memories' $readmemh files, wherever the simulator runs
-        parameters={"MEM_DIR": f'"{build / "mem"}/"'} if folded else {},
+        parameters={"MEM_DIR": f'"{build / "mem"}/"'} if "MEM_DIR" in design["parameters"] else {},
         always=True,
     )
     env = {

@@ -469,13 +469,6 @@ BUILD_CASES = [
         r"'fast' is not one of 'area', 'speed'",
     ),
     (
-        "amaranth-folded",
-        _good(),
-        ["--emitter", "amaranth", "--parallelism", "2"],
-        2,
-        r"--parallelism must be 'full' with --emitter amaranth, not a folded layer",
-    ),
-    (
         "port-unfolded",
         _good(),
         ["--weight-port"],
@@ -588,7 +581,7 @@ def _other_cases() -> list[tuple[str, Callable[[Path], list[str]], int, str]]:
             "report-bad-json",
             report_bad_json,
             1,
-            r"report\.json and design\.json must be readable JSON, not",
+            r"design\.json must be an sc-compress design \(sc-compress/design/1\), not other JSON",
         ),
         ("report-pnr-only", report_pnr_without_synth, 2, r"--pnr needs --synth"),
         (

@@ -82,7 +82,8 @@ def test_report_without_synthesis_rewrites_the_reports(tmp_path):
 def test_dense_baseline_has_no_constants_and_no_pruning(tmp_path):
     from compress import CompressionConfig, example_network
     from compress.build import build
-    from compress.measure.figures import dense_baseline, savings
+    from compress.flows import dense_baseline
+    from compress.measure.baseline import savings
 
     result = build(example_network(), tmp_path / "o", CompressionConfig(prune_percentile=40))
     base = load_plan(dense_baseline(tmp_path / "o"))

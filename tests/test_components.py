@@ -7,10 +7,11 @@ from amaranth.sim import Simulator
 from amaranth_sim import simulate_components
 
 from compress import CompressionConfig, Layer, Network, example_network
-from compress.emit.components import LFSR, LIF, Comparator, DelayLine, PopcountTree
+from compress.emit.components import LFSR, LIF, DelayLine, PopcountTree
 from compress.hardware.golden import neuron_update, simulate
 from compress.hardware.lfsr import lfsr_sequence
-from compress.hardware.plan import HardwareOptions, plan_network
+from compress.hardware.plan import HardwareOptions, plan_network, registered_levels
+from compress.hardware.structure import Leaf, popcount_tree
 from compress.model.passes import compress_network
 
 
@@ -24,7 +25,7 @@ def _run(dut, bench):
 @pytest.mark.parametrize("width", [2, 5, 7])
 def test_lfsr_follows_the_model_and_holds_without_enable(width):
     seed = 3
-    dut = LFSR(width, seed)
+    dut = LFSR(width=width, seed=seed)
     want = lfsr_sequence(width, seed).tolist()
     got = []
 
@@ -39,27 +40,17 @@ def test_lfsr_follows_the_model_and_holds_without_enable(width):
     assert got == want
 
 
-def test_comparator_and_errors():
-    dut = Comparator(4, 9)
-    seen = []
-
-    async def bench(ctx):
-        for r in range(16):
-            ctx.set(dut.stream, r)
-            seen.append(ctx.get(dut.bit))
-
-    sim = Simulator(dut)
-    sim.add_testbench(bench)
-    sim.run()
-    assert seen == [int(r <= 9) for r in range(16)]
-    with pytest.raises(ValueError, match=r"^comparator code must be in 1\.\.15, not 16$"):
-        Comparator(4, 16)
+def test_refused_parameters_raise_without_an_unused_warning():
     with pytest.raises(ValueError, match=r"^LFSR seed must be in 1\.\.7, not 0$"):
-        LFSR(3, 0)
+        LFSR(width=3, seed=0)
+    with pytest.raises(ValueError, match=r"^delay depth must be at least 1, not 0$"):
+        DelayLine(depth=0)
+    with pytest.raises(ValueError, match=r"^theta must be in 1\.\.7, not 8$"):
+        LIF(count_width=2, v_width=4, theta=8)
 
 
 def test_delay_line_taps():
-    dut = DelayLine(3)
+    dut = DelayLine(depth=3)
     x = [1, 0, 1, 1, 0, 0, 1, 0]
     taps = []
 
@@ -79,7 +70,8 @@ def test_delay_line_taps():
 
 @pytest.mark.parametrize(("n", "levels"), [(1, 0), (5, 3), (13, 4), (40, 6), (64, 7)])
 def test_popcount_tree_sum_and_latency(n, levels):
-    dut = PopcountTree(n, levels)
+    leaves = [Leaf(j, 0) for j in range(n)]
+    dut = PopcountTree(tree=popcount_tree(leaves, levels, registered_levels(levels, "area"), "p0"))
     rng = np.random.default_rng(n)
     rows = rng.random((20, n)) < 0.5
     lag = levels // 3
@@ -108,7 +100,14 @@ def test_lif_matches_the_golden_neuron(leak, reset, pre):
     counts[10:30] = -7  # long negative run: the membrane saturates
     want_v, want_s = neuron_update(lp, counts)
     theta = lp.thresholds[0]
-    dut = LIF(lp.count_width, lp.v_width, theta, leak, reset == "subtract", pre=pre)
+    dut = LIF(
+        count_width=lp.count_width,
+        v_width=lp.v_width,
+        theta=theta,
+        leak=leak,
+        reset_sub=reset == "subtract",
+        pre=pre,
+    )
     got_v, got_s = [], []
 
     async def bench(ctx):
@@ -164,3 +163,33 @@ def test_pruned_random_network_matches_golden(pipeline):
     config = CompressionConfig(bits=5, prune_percentile=30)
     hardware = HardwareOptions(pipeline)
     _check_network(plan_network(compress_network(net, config), hardware=hardware), 60, 4, 0.2)
+
+
+@pytest.mark.parametrize(
+    "hardware",
+    [
+        HardwareOptions(parallelism=2),
+        HardwareOptions(parallelism=3, fold_order="banked", pipeline="speed"),
+        HardwareOptions(parallelism=2, fold_order="aligned", weight_port=True),
+        HardwareOptions(parallelism=1, delay_ram_bits=8, decorrelate=True),
+        HardwareOptions(delay_ram_bits=8),
+    ],
+    ids=["compact", "banked-speed", "aligned-port", "p1-ring-decorrelated", "full-ring"],
+)
+def test_folded_layers_and_delay_rings_match_golden(hardware):
+    """Folded layers (weight rows in an Amaranth Memory) and the delay RAM ring."""
+    rng = np.random.default_rng(5)
+    net = Network(
+        (
+            Layer(
+                rng.uniform(-1, 1, (6, 10)),
+                delays=rng.choice([0.0, 1.0, 3.0, 6.0], (6, 10)),
+                threshold=0.5,
+            ),
+            Layer(rng.uniform(-1, 1, (3, 6)), threshold=0.3),
+        )
+    )
+    config = CompressionConfig(bits=4, prune_percentile=20)
+    plan = plan_network(compress_network(net, config), hardware=hardware)
+    assert plan.layers[0].delay_ram == (hardware.delay_ram_bits == 8)
+    _check_network(plan, 30, 6, 0.2)

@@ -73,7 +73,7 @@ def test_mixed_bits_network_matches_golden_on_verilog(tmp_path, parallelism):
 
 
 def test_dense_baseline_keeps_per_layer_bits(tmp_path):
-    from compress.measure.figures import dense_baseline
+    from compress.flows import dense_baseline
 
     cfg = CompressionConfig(prune_percentile=50, layers={1: {"bits": 5}})
     build(example_network(), tmp_path / "o", cfg)

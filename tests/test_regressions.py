@@ -118,7 +118,7 @@ def test_signal_while_writing_leaves_nothing(tmp_path, signal_name):
 
 # Defect 7: the dense baseline's FuseSoC core has its own name; the Amaranth core lints.
 def test_baseline_core_has_its_own_vlnv(tmp_path):
-    from compress.measure.figures import dense_baseline
+    from compress.flows import dense_baseline
 
     build(example_network(), tmp_path / "o", CompressionConfig(prune_percentile=30))
     dense_baseline(tmp_path / "o")

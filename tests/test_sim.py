@@ -152,7 +152,8 @@ def test_folded_mixed_layers_match_golden(tmp_path, fold_order):
     assert (tests, failures) == (1, 0)
 
 
-def test_weight_port_reloads_weights(tmp_path):
+@pytest.mark.parametrize("emitter", ["jinja", "amaranth"])
+def test_weight_port_reloads_weights(tmp_path, emitter):
     """New codes and signs written through the weight port give the new model's counts."""
     import json
     import shutil as sh
@@ -161,6 +162,7 @@ def test_weight_port_reloads_weights(tmp_path):
         example_network(),
         tmp_path / "b",
         hardware=HardwareOptions(parallelism=[2, 3], weight_port=True),
+        emitter=emitter,
     )
     design = json.loads((tmp_path / "b" / "design.json").read_text())
     assert {"w_en", "w_layer", "w_addr", "w_data"} <= set(design["ports"])
@@ -184,14 +186,22 @@ def test_weight_port_reloads_weights(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("parallelism", "pipeline"), [("full", "area"), (2, "area"), ("full", "speed")]
+    ("parallelism", "pipeline", "emitter"),
+    [
+        ("full", "area", "jinja"),
+        (2, "area", "jinja"),
+        ("full", "speed", "jinja"),
+        ("full", "speed", "amaranth"),
+        (2, "area", "amaranth"),
+    ],
 )
-def test_delay_ram_ring_matches_golden(tmp_path, parallelism, pipeline):
+def test_delay_ram_ring_matches_golden(tmp_path, parallelism, pipeline, emitter):
     """Delay buffers as a RAM ring (threshold 1 bit): same counts as the golden model."""
     hardware = HardwareOptions(pipeline, parallelism, "aligned", delay_ram_bits=1)
-    result = build(example_network(), tmp_path / "b", hardware=hardware)
+    result = build(example_network(), tmp_path / "b", hardware=hardware, emitter=emitter)
     assert all(layer.delay_ram for layer in result.plan.layers)
-    text = (tmp_path / "b" / "rtl" / "sc_network_layer0.v").read_text()
+    name = "sc_network_layer0.v" if emitter == "jinja" else "sc_network__layer0__ring.v"
+    text = (tmp_path / "b" / "rtl" / name).read_text()
     assert "dmem" in text and "dl1" not in text
     tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", steps=40, gaps=0.3)
     assert (tests, failures) == (1, 0)

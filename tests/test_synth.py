@@ -6,14 +6,14 @@ import pytest
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build
 from compress.hardware.plan import HardwareOptions
+from compress.measure.cells import resources
 from compress.measure.synth import FAMILIES, find_tool, synthesize
 
 pytestmark = pytest.mark.slow
 
 
 def _luts(stat):
-    cells = stat["num_cells_by_type"]
-    return sum(n for c, n in cells.items() if c.startswith(("LUT", "SB_LUT4", "LUT4")))
+    return resources(stat)["luts"]
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))
@@ -23,13 +23,7 @@ def test_yosys_synthesizes_example(tmp_path, family):
     stat = synthesize(tmp_path / "b", family)
     assert stat["num_cells"] > 100
     if family == "ice40":
-        assert (
-            stat["num_cells_by_type"].get("SB_DFF", 0)
-            + stat["num_cells_by_type"].get("SB_DFFE", 0)
-            + stat["num_cells_by_type"].get("SB_DFFSR", 0)
-            + stat["num_cells_by_type"].get("SB_DFFESR", 0)
-            > 0
-        )
+        assert resources(stat)["ffs"] > 0
 
 
 def test_pruning_cuts_measured_luts(tmp_path):
@@ -48,17 +42,12 @@ def test_unknown_family():
         synthesize(".", "gw1n")
 
 
-#: Block-RAM primitives per family.
-BRAMS = {"ice40": ("SB_RAM40_4K",), "ecp5": ("DP16KD",), "xilinx": ("RAMB18E1", "RAMB36E1")}
-
-
 def _brams(stat, family):
-    return sum(stat["num_cells_by_type"].get(cell, 0) for cell in BRAMS[family])
+    return resources(stat)["brams"]
 
 
 def _ffs(stat):
-    cells = stat["num_cells_by_type"]
-    return sum(n for c, n in cells.items() if c.startswith(("SB_DFF", "TRELLIS_FF", "FD")))
+    return resources(stat)["ffs"]
 
 
 @pytest.mark.parametrize("family", sorted(FAMILIES))

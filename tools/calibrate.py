@@ -20,7 +20,7 @@ from pathlib import Path
 
 from compress.analysis.calibration import CALIBRATION, HOLDOUT
 from compress.build import build
-from compress.measure.figures import resources
+from compress.measure.cells import resources
 from compress.measure.synth import FAMILIES, synthesize
 
 WORK = Path("bench_out/calibration")

@@ -1,41 +1,53 @@
-"""Amaranth components of a fully parallel sc-compress network.
+"""Amaranth components of an sc-compress network, built from its circuit structure.
 
-The same hardware as the Jinja2 templates beside this file, clock for clock:
-an LFSR, a comparator, a delay line, a pipelined popcount tree, a LIF neuron,
-a layer and the network top with SPEC section 5's ports.  The Jinja2 text is
-the default emitter because it scales (a 784-128-10 network renders in about
-a second); these components are the second emitter
-(``sc-compress build --emitter amaranth``) and what the Amaranth simulator
-runs in the tests.  Both are checked against the golden model.
+The same hardware as the Jinja2 templates, clock for clock, rendered from the
+same :mod:`compress.hardware.structure`: an LFSR, a delay line, a delay ring, a
+pipelined popcount tree, a LIF neuron, a fully parallel layer, a folded layer
+(weight rows in an :class:`amaranth.lib.memory.Memory`, written through the
+weight port when there is one) and the network top with SPEC section 5's
+ports.  ``sc-compress build --emitter amaranth`` converts :class:`Network`
+to Verilog; the tests also run it in Amaranth's simulator.  Both emitters are
+checked against the golden model.
 """
 
 from __future__ import annotations
 
 from functools import reduce
-from operator import xor
+from operator import or_, xor
 
 from amaranth import C, Cat, Module, Mux, Signal, signed, unsigned
-from amaranth.lib import wiring
+from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
-from compress.hardware.lfsr import TAPS
-from compress.hardware.plan import CONSTANT, STOCHASTIC, LayerPlan, NetworkPlan, registered_levels
+from ..hardware.lfsr import TAPS
+from ..hardware.structure import (
+    DelayRing as RingStructure,
+)
+from ..hardware.structure import (
+    FoldedLayer as FoldedStructure,
+)
+from ..hardware.structure import (
+    Leaf,
+    NetworkStructure,
+    Neuron,
+    Tree,
+)
+from ..hardware.structure import (
+    ParallelLayer as ParallelStructure,
+)
 
 __all__ = [
     "LFSR",
     "LIF",
-    "Comparator",
     "DelayLine",
+    "DelayRing",
+    "FoldedLayer",
     "Layer",
     "Network",
     "PopcountTree",
 ]
 
-
-def _invalid(component: wiring.Component, message: str) -> ValueError:
-    """The error for a bad parameter; the half-built component is not reported unused."""
-    component._MustUse__silence = True  # Amaranth would warn "created but never used"
-    return ValueError(message)
+_OPS = {"<=": "__le__", "==": "__eq__", "<": "__lt__"}
 
 
 class LFSR(wiring.Component):
@@ -53,65 +65,35 @@ class LFSR(wiring.Component):
     en : In(1)
         Advance one state on the clock edge.
     state : Out(width)
-    next : Out(width)
-        The state after the next advance (combinational).
+    next, next2 : Out(width)
+        The states one and two advances ahead (combinational).
     """
 
-    def __init__(self, width: int, seed: int):
+    def __new__(cls, *, width: int, seed: int):
+        # checked before the object exists, so a refused one is never reported unused
         if width not in TAPS or width < 2:
-            raise _invalid(self, f"LFSR width must be in 2..15, not {width}")
+            raise ValueError(f"LFSR width must be in 2..15, not {width}")
         if not 0 < seed < (1 << width):
-            raise _invalid(self, f"LFSR seed must be in 1..{(1 << width) - 1}, not {seed}")
+            raise ValueError(f"LFSR seed must be in 1..{(1 << width) - 1}, not {seed}")
+        return super().__new__(cls)
+
+    def __init__(self, *, width: int, seed: int):
         self.width, self.seed = width, seed
-        super().__init__({"en": In(1), "state": Out(width, init=seed), "next": Out(width)})
+        super().__init__(
+            {"en": In(1), "state": Out(width, init=seed), "next": Out(width), "next2": Out(width)}
+        )
+
+    def _advance(self, value):
+        return Cat(reduce(xor, (value[tap - 1] for tap in TAPS[self.width])), value[:-1])
 
     def elaborate(self, platform):
         m = Module()
-        feedback = reduce(xor, (self.state[tap - 1] for tap in TAPS[self.width]))
-        m.d.comb += self.next.eq(Cat(feedback, self.state[:-1]))
+        m.d.comb += [
+            self.next.eq(self._advance(self.state)),
+            self.next2.eq(self._advance(self.next)),
+        ]
         with m.If(self.en):
             m.d.sync += self.state.eq(self.next)
-        return m
-
-
-class Comparator(wiring.Component):
-    """``bit = stream <= code``: one stochastic weight bit, shared by every synapse
-    that compares the same stream with the same code.
-
-    Parameters
-    ----------
-    k, code : int
-    registered : bool
-        Register the bit (the ``speed`` pipeline): ``stream`` is then the
-        stream's *next* value and the bit loads when ``en`` is high, so it
-        always equals the comparison on the current value.
-    init : int
-        The registered bit after reset: the comparison at step 0.
-
-    Attributes
-    ----------
-    stream : In(k)
-    en : In(1)
-        Read only when ``registered``.
-    bit : Out(1)
-    """
-
-    def __init__(self, k: int, code: int, *, registered: bool = False, init: int = 0):
-        # code M (always 1) only in the uncompressed baseline, where full codes compare too
-        if not 0 < code <= (1 << k) - 1:
-            raise _invalid(self, f"comparator code must be in 1..{(1 << k) - 1}, not {code}")
-        self.k, self.code, self.registered = k, code, registered
-        super().__init__({"stream": In(k), "en": In(1), "bit": Out(1, init=init)})
-
-    def elaborate(self, platform):
-        m = Module()
-        full = self.code == (1 << self.k) - 1  # r <= M always holds: a constant, not a compare
-        value = 1 if full else self.stream <= self.code
-        if self.registered:
-            with m.If(self.en):
-                m.d.sync += self.bit.eq(value)
-        else:
-            m.d.comb += self.bit.eq(value)
         return m
 
 
@@ -126,9 +108,12 @@ class DelayLine(wiring.Component):
     taps : Out(depth)
     """
 
-    def __init__(self, depth: int):
+    def __new__(cls, *, depth: int):
         if depth < 1:
-            raise _invalid(self, f"delay depth must be at least 1, not {depth}")
+            raise ValueError(f"delay depth must be at least 1, not {depth}")
+        return super().__new__(cls)
+
+    def __init__(self, *, depth: int):
         self.depth = depth
         super().__init__({"en": In(1), "x": In(1), "taps": Out(depth)})
 
@@ -139,48 +124,95 @@ class DelayLine(wiring.Component):
         return m
 
 
-class PopcountTree(wiring.Component):
-    """Pipelined pairwise adder tree over ``n`` one-bit leaves.
+class DelayRing(wiring.Component):
+    """The delay buffers of a layer as one RAM ring (``structure.DelayRing``).
 
-    Level ``l`` adds pairs of level ``l - 1``; the levels in ``registered``
-    (:func:`compress.hardware.plan.registered_levels`) are registers, so the sum appears
-    ``len(registered)`` clocks after its leaves.  ``levels`` is the layer's
-    widest tree, so narrower trees of the layer have the same latency.
+    Each ``en`` writes ``x`` (the delayed lines' inputs) at the write pointer;
+    delay ``ring.delays[n]`` is ``reads[n*W +: W]`` for the whole step: a
+    register for ``d = 1``, else a registered RAM read that is 0 until ``d - 1``
+    steps were written (the history before reset).
 
     Attributes
     ----------
-    leaves : In(n)
-    total : Out(width)
-        ``width = n.bit_length()``.
+    en : In(1)
+    x : In(W)
+    reads : Out(len(ring.delays) * W)
     """
 
-    def __init__(self, n: int, levels: int, registered: tuple[int, ...] | None = None):
-        if n < 1 or (1 << levels) < n:
-            raise _invalid(self, f"a tree of {levels} levels cannot add {n} leaves")
-        self.n, self.levels = n, levels
-        self.registered = registered_levels(levels, "area") if registered is None else registered
-        super().__init__({"leaves": In(n), "total": Out(n.bit_length())})
+    def __init__(self, *, ring: RingStructure):
+        self.ring = ring
+        width = len(ring.lines)
+        super().__init__({"en": In(1), "x": In(width), "reads": Out(len(ring.delays) * width)})
 
     def elaborate(self, platform):
         m = Module()
-        items = [(self.leaves[j], 1) for j in range(self.n)]  # (value, largest value)
-        for level in range(1, self.levels + 1):
-            registered = level in self.registered
-            out = []
-            for pos in range(0, len(items), 2):
-                pair = items[pos : pos + 2]
-                top = sum(t for _, t in pair)
-                if len(pair) == 1 and not registered:
-                    out.append(pair[0])
-                    continue
-                node = Signal(top.bit_length(), name=f"l{level}_{pos // 2}", reset_less=True)
-                value = pair[0][0] + pair[1][0] if len(pair) == 2 else pair[0][0]
-                domain = m.d.sync if registered else m.d.comb
-                domain += node.eq(value)
-                out.append((node, top))
-            items = out
-        ((value, _),) = items
-        m.d.comb += self.total.eq(value)
+        ring, width = self.ring, len(self.ring.lines)
+        wp = Signal(ring.addr_bits, name="wp")
+        filled = Signal(ring.count_bits, name="filled")
+        m.submodules.dmem = dmem = memory.Memory(shape=unsigned(width), depth=ring.depth, init=[])
+        write = dmem.write_port()
+        m.d.comb += [write.en.eq(self.en), write.addr.eq(wp), write.data.eq(self.x)]
+        with m.If(self.en):
+            m.d.sync += [
+                wp.eq(Mux(wp == ring.depth - 1, 0, wp + 1)),
+                filled.eq(Mux(filled == ring.depth, filled, filled + 1)),
+            ]
+        for n, d in enumerate(ring.delays):
+            out = self.reads[n * width : (n + 1) * width]
+            if d == 1:
+                dr1 = Signal(width, name="dr1")
+                with m.If(self.en):
+                    m.d.sync += dr1.eq(self.x)
+                m.d.comb += out.eq(dr1)
+                continue
+            read = dmem.read_port(domain="sync")
+            address = Mux(wp >= d - 1, wp - (d - 1), wp + (ring.depth - d + 1))
+            ok = Signal(name=f"ok{d}")
+            with m.If(self.en):
+                m.d.sync += ok.eq(filled >= d - 1)
+            m.d.comb += [
+                read.en.eq(self.en),
+                read.addr.eq(address),
+                out.eq(read.data & ok.replicate(width)),
+            ]
+        return m
+
+
+class PopcountTree(wiring.Component):
+    """A pipelined pairwise popcount (:class:`compress.hardware.structure.Tree`).
+
+    Every node of the tree is a named signal, a register where the structure
+    says so; the sum appears as many clocks after its leaves as the tree has
+    registered levels.
+
+    Attributes
+    ----------
+    leaves : In(len(tree.leaves))
+    total : Out(tree.result.width)
+    """
+
+    def __new__(cls, *, tree: Tree):
+        if tree.result is None:
+            raise ValueError("a popcount tree must have at least one leaf, not none")
+        return super().__new__(cls)
+
+    def __init__(self, *, tree: Tree):
+        self.tree = tree
+        super().__init__({"leaves": In(len(tree.leaves)), "total": Out(tree.result.width)})
+
+    def elaborate(self, platform):
+        m = Module()
+        nodes: dict[str, Signal] = {}
+
+        def value(operand):
+            return self.leaves[operand.leaf] if operand.node is None else nodes[operand.node]
+
+        for node in self.tree.nodes:
+            signal = Signal(node.width, name=node.name, reset_less=True)
+            domain = m.d.sync if node.registered else m.d.comb
+            domain += signal.eq(sum(value(o) for o in node.operands))
+            nodes[node.name] = signal
+        m.d.comb += self.total.eq(value(self.tree.result))
         return m
 
 
@@ -195,25 +227,51 @@ class LIF(wiring.Component):
     Attributes
     ----------
     valid : In(1)
-    count : In(signed(cw))
-    ctheta : In(signed(vw))
+    count : In(signed(count_width))
+    ctheta : In(signed(v_width))
         ``count - theta``; read only when ``pre``.
     spike : Out(1)
-    v : Out(signed(vw))
+    v : Out(signed(v_width))
     """
 
-    def __init__(self, cw: int, vw: int, theta: int, leak: int, reset_sub: bool, pre: bool = False):
-        if not 0 < theta < (1 << (vw - 1)):
-            raise _invalid(self, f"theta must be in 1..{(1 << (vw - 1)) - 1}, not {theta}")
-        self.cw, self.vw, self.theta, self.leak, self.reset_sub = cw, vw, theta, leak, reset_sub
-        self.pre = pre
+    def __new__(
+        cls,
+        *,
+        count_width: int,
+        v_width: int,
+        theta: int,
+        leak: int = 0,
+        reset_sub: bool = False,
+        pre: bool = False,
+    ):
+        if not 0 < theta < (1 << (v_width - 1)):
+            raise ValueError(f"theta must be in 1..{(1 << (v_width - 1)) - 1}, not {theta}")
+        return super().__new__(cls)
+
+    def __init__(
+        self,
+        *,
+        count_width: int,
+        v_width: int,
+        theta: int,
+        leak: int = 0,
+        reset_sub: bool = False,
+        pre: bool = False,
+    ):
+        self.vw, self.theta, self.leak, self.reset_sub, self.pre = (
+            v_width,
+            theta,
+            leak,
+            reset_sub,
+            pre,
+        )
         super().__init__(
             {
                 "valid": In(1),
-                "count": In(signed(cw)),
-                "ctheta": In(signed(vw)),
+                "count": In(signed(count_width)),
+                "ctheta": In(signed(v_width)),
                 "spike": Out(1),
-                "v": Out(signed(vw)),
+                "v": Out(signed(v_width)),
             }
         )
 
@@ -221,10 +279,7 @@ class LIF(wiring.Component):
         m = Module()
         vw = self.vw
         leaked = Signal(signed(vw))
-        if self.leak:
-            m.d.comb += leaked.eq(self.v - (self.v >> self.leak))
-        else:
-            m.d.comb += leaked.eq(self.v)
+        m.d.comb += leaked.eq(self.v - (self.v >> self.leak) if self.leak else self.v)
         total = Signal(signed(vw + 1))
         m.d.comb += total.eq(leaked + self.count)
         overflow = total[vw] ^ total[vw - 1]
@@ -245,8 +300,108 @@ class LIF(wiring.Component):
         return m
 
 
-class Layer(wiring.Component):
-    """A fully parallel layer of the plan: one step per clock, ``plan.latency`` clocks deep.
+def _layer_ports(layer: ParallelStructure | FoldedStructure, *, weight_port: bool) -> dict:
+    ports = {
+        "in_valid": In(1),
+        "in_spikes": In(layer.n_inputs),
+        "out_valid": Out(1),
+        "out_spikes": Out(layer.n_out),
+        "out_counts": Out(layer.n_out * layer.count_width),
+    }
+    if weight_port:
+        ports.update(w_en=In(1), w_addr=In(layer.slot_bits), w_data=In(layer.memory.width))
+    return ports
+
+
+class _LayerBase(wiring.Component):
+    """What both kinds of layer build: LFSRs, delay buffers, leaves, trees and neurons."""
+
+    def __init__(self, structure: ParallelStructure | FoldedStructure, *, weight_port: bool):
+        self.structure = structure
+        super().__init__(_layer_ports(structure, weight_port=weight_port))
+
+    def _lfsrs(self, m: Module, en) -> list[LFSR]:
+        out = []
+        for lfsr in self.structure.lfsrs:
+            unit = LFSR(width=lfsr.width, seed=lfsr.seed)
+            m.submodules[lfsr.name] = unit
+            m.d.comb += unit.en.eq(en)
+            out.append(unit)
+        return out
+
+    def _delays(self, m: Module, source) -> dict:
+        """Delay lines or the ring, fed from ``source`` on ``in_valid``: the taps by name."""
+        layer, taps = self.structure, {}
+        for line in layer.lines:
+            unit = DelayLine(depth=line.depth)
+            m.submodules[line.name] = unit
+            m.d.comb += [unit.en.eq(self.in_valid), unit.x.eq(source[line.line])]
+            taps[line.name] = unit.taps
+        if layer.ring is not None:
+            ring = DelayRing(ring=layer.ring)
+            m.submodules.ring = ring
+            m.d.comb += [
+                ring.en.eq(self.in_valid),
+                ring.x.eq(Cat(source[j] for j in layer.ring.lines)),
+            ]
+            width = len(layer.ring.lines)
+            for n, d in enumerate(layer.ring.delays):
+                taps[f"dr{d}"] = ring.reads[n * width : (n + 1) * width]
+        return taps
+
+    def _x(self, leaf: Leaf, source, taps: dict):
+        layer = self.structure
+        if leaf.line == layer.bias_line:
+            return C(1, 1)
+        if leaf.delay == 0:
+            return source[leaf.line]
+        tap = layer.taps[(leaf.line, leaf.delay)]
+        return taps[tap.signal][tap.bit]
+
+    def _count(self, m: Module, neuron: Neuron, leaf_value, name: str) -> Signal:
+        """``pos - neg`` of the neuron's popcount trees (0 without synapses), named ``name``."""
+        terms = []
+        for tree, tag in ((neuron.pos, "pos"), (neuron.neg, "neg")):
+            if tree.result is None:
+                terms.append(None)
+                continue
+            unit = PopcountTree(tree=tree)
+            m.submodules[f"{tag}{neuron.index}"] = unit
+            m.d.comb += unit.leaves.eq(Cat(leaf_value(leaf) for leaf in tree.leaves))
+            terms.append(unit.total)
+        count = Signal(signed(neuron.count_width), name=name)
+        pos, neg = terms
+        if pos is not None and neg is not None:
+            m.d.comb += count.eq(pos - neg)
+        elif pos is not None:
+            m.d.comb += count.eq(pos)
+        elif neg is not None:
+            m.d.comb += count.eq(-neg)
+        return count
+
+    def _neuron(self, m: Module, neuron: Neuron, *, valid, count, ctheta=None) -> None:
+        unit = LIF(
+            count_width=neuron.count_width,
+            v_width=neuron.v_width,
+            theta=neuron.theta,
+            leak=neuron.leak,
+            reset_sub=neuron.reset_sub,
+            pre=ctheta is not None,
+        )
+        m.submodules[f"neuron{neuron.index}"] = unit
+        m.d.comb += [unit.valid.eq(valid), unit.count.eq(count)]
+        if ctheta is not None:
+            m.d.comb += unit.ctheta.eq(ctheta)
+        m.d.comb += self.out_spikes[neuron.index].eq(unit.spike)
+
+    def _field(self, index: int):
+        cw = self.structure.count_width
+        return self.out_counts[index * cw : (index + 1) * cw]
+
+
+class Layer(_LayerBase):
+    """A fully parallel layer (:class:`compress.hardware.structure.ParallelLayer`): one step
+    per clock, ``structure.latency`` clocks deep.
 
     Attributes
     ----------
@@ -259,154 +414,336 @@ class Layer(wiring.Component):
         Neuron ``i``'s signed count in bits ``i*CW .. i*CW + CW - 1``.
     """
 
-    def __init__(self, plan: LayerPlan):
-        self.plan = plan
-        cw = plan.count_width
-        super().__init__(
-            {
-                "in_valid": In(1),
-                "in_spikes": In(plan.n_inputs),
-                "out_valid": Out(1),
-                "out_spikes": Out(plan.n_out),
-                "out_counts": Out(plan.n_out * cw),
-            }
-        )
+    def __init__(self, *, structure: ParallelStructure):
+        super().__init__(structure, weight_port=False)
+
+    def _comparators(self, m: Module, lfsrs: list[LFSR]) -> dict[str, Signal]:
+        """Streams, terms and comparators; the speed pipeline registers terms (of the
+        streams two steps ahead) and comparators whenever the LFSRs advance."""
+        layer = self.structure
+        streams = {}
+        for wire in layer.streams:
+            source = lfsrs[wire.register].next2 if layer.speed else lfsrs[wire.register].state
+            streams[wire.index] = Signal(layer.random_bits, name=wire.name)
+            m.d.comb += streams[wire.index].eq(Cat(source[b] for b in wire.bits))
+        signals: dict[str, Signal] = {}
+        for term in layer.terms:
+            value = getattr(streams[term.stream][term.lsb : term.msb + 1], _OPS[term.op])(
+                term.const
+            )
+            signals[term.name] = self._wire(m, term.name, value, term.init)
+        for cmp in layer.comparators:
+            products = [
+                reduce(lambda a, b: a & b, (signals[t] for t in p)) if p else C(1, 1)
+                for p in cmp.products
+            ]
+            signals[cmp.name] = self._wire(m, cmp.name, reduce(or_, products), cmp.init)
+        return signals
+
+    def _wire(self, m: Module, name: str, value, init: int) -> Signal:
+        if self.structure.speed:
+            signal = Signal(name=name, init=init)
+            with m.If(self.in_valid):
+                m.d.sync += signal.eq(value)
+        else:
+            signal = Signal(name=name)
+            m.d.comb += signal.eq(value)
+        return signal
 
     def elaborate(self, platform):
         m = Module()
-        plan = self.plan
-        cw = plan.count_width
-        speed = plan.pipeline == "speed"
-        registers = []
-        width = plan.lfsr_width  # the random values' (2k when decorrelated)
-        for r, seed in enumerate(plan.seeds):
-            lfsr = LFSR(width, seed)
-            m.submodules[f"lfsr{r}"] = lfsr
-            m.d.comb += lfsr.en.eq(self.in_valid)
-            registers.append(lfsr.next if speed else lfsr.state)
-        tables = plan.stream_tables()
-        streams = [
-            Cat(registers[d.register][d.perm[b]] for b in range(width)) for d in plan.stream_defs
-        ]
-        levels = plan.levels
-        lines = {}
-        for j, depth in enumerate(plan.line_depths):
-            if depth:
-                line = DelayLine(depth)
-                m.submodules[f"delay{j}"] = line
-                m.d.comb += [line.en.eq(self.in_valid), line.x.eq(self.in_spikes[j])]
-                lines[j] = line.taps
-        classes = plan.classes
-        comparators = {}
-        for i, j in zip(*(classes == STOCHASTIC).nonzero(), strict=True):
-            key = (int(plan.streams[i, j]), int(levels[i, j]))
-            if key not in comparators:
-                init = int(tables[key[0]][0] <= key[1])
-                cmp = Comparator(width, key[1], registered=speed, init=init)
-                m.submodules[f"cmp{key[0]}_{key[1]}"] = cmp
-                m.d.comb += [cmp.stream.eq(streams[key[0]]), cmp.en.eq(self.in_valid)]
-                comparators[key] = cmp.bit
+        layer = self.structure
+        comparators = self._comparators(m, self._lfsrs(m, self.in_valid))
+        taps = self._delays(m, self.in_spikes)
+
+        def leaf_value(leaf: Leaf):
+            x = self._x(leaf, self.in_spikes, taps)
+            return x & comparators[leaf.comparator] if leaf.comparator else x
 
         valid = self.in_valid
-        for stage in range(1, plan.tree_stages + 1):
+        for stage in range(1, layer.tree_stages + 1):
             reg = Signal(name=f"tree_valid{stage}")
             m.d.sync += reg.eq(valid)
             valid = reg
-        if speed:  # the count stage
+        if layer.speed:  # the count stage
             neuron_valid = Signal(name="neuron_valid")
             m.d.sync += neuron_valid.eq(valid)
         else:
             neuron_valid = valid
-        for i in range(plan.n_out):
-            totals = []
-            for sign in (1, -1):
-                leaves = []
-                for j in ((classes[i] != 0) & (plan.signs[i] == sign)).nonzero()[0].tolist():
-                    d = int(plan.delays[i, j])
-                    if plan.bias and j == plan.n_in - 1:
-                        x = C(1, 1)  # the always-on bias line
-                    else:
-                        x = self.in_spikes[j] if d == 0 else lines[j][d - 1]
-                    if classes[i, j] == CONSTANT:
-                        leaves.append(x)
-                    else:
-                        leaves.append(x & comparators[(int(plan.streams[i, j]), int(levels[i, j]))])
-                if leaves:
-                    tree = PopcountTree(len(leaves), plan.tree_levels, plan.registered_levels)
-                    m.submodules[f"{'pos' if sign > 0 else 'neg'}{i}"] = tree
-                    m.d.comb += tree.leaves.eq(Cat(leaves))
-                    totals.append(tree.total)
-                else:
-                    totals.append(0)
-            count = Signal(signed(cw), name=f"count{i}")
-            m.d.comb += count.eq(totals[0] - totals[1])
-            theta = plan.thresholds[i]
-            neuron = LIF(
-                cw,
-                plan.v_width,
-                theta,
-                plan.leak_shift or 0,
-                plan.reset == "subtract",
-                pre=speed,
-            )
-            m.submodules[f"neuron{i}"] = neuron
-            m.d.comb += [neuron.valid.eq(neuron_valid), self.out_spikes[i].eq(neuron.spike)]
-            field = self.out_counts[i * cw : (i + 1) * cw]
-            if speed:  # count and count - theta registered; the count re-timed to the spike
-                count_q = Signal(signed(cw), name=f"count{i}_q", reset_less=True)
-                ctheta_q = Signal(signed(plan.v_width), name=f"count{i}_ctheta_q", reset_less=True)
-                m.d.sync += [count_q.eq(count), ctheta_q.eq(count - theta), field.eq(count_q)]
-                m.d.comb += [neuron.count.eq(count_q), neuron.ctheta.eq(ctheta_q)]
+        for neuron in layer.neurons:
+            i = neuron.index
+            count = self._count(m, neuron, leaf_value, f"count{i}")
+            if layer.speed:  # count and count - theta registered; the count re-timed to the spike
+                count_q = Signal(signed(neuron.count_width), name=f"count{i}_q", reset_less=True)
+                ctheta_q = Signal(
+                    signed(neuron.v_width), name=f"count{i}_ctheta_q", reset_less=True
+                )
+                count_out = Signal(
+                    signed(neuron.count_width), name=f"count{i}_out", reset_less=True
+                )
+                m.d.sync += [
+                    count_q.eq(count),
+                    ctheta_q.eq(count - neuron.theta),
+                    count_out.eq(count_q),
+                ]
+                self._neuron(m, neuron, valid=neuron_valid, count=count_q, ctheta=ctheta_q)
+                m.d.comb += self._field(i).eq(count_out)
             else:
-                m.d.sync += field.eq(count)
-                m.d.comb += neuron.count.eq(count)
-        m.d.sync += self.out_valid.eq(neuron_valid)
+                count_q = Signal(signed(neuron.count_width), name=f"count{i}_q", reset_less=True)
+                m.d.sync += count_q.eq(count)
+                self._neuron(m, neuron, valid=neuron_valid, count=count)
+                m.d.comb += self._field(i).eq(count_q)
+        valid_q = Signal(name="valid_q")
+        m.d.sync += valid_q.eq(neuron_valid)
+        m.d.comb += self.out_valid.eq(valid_q)
         return m
+
+
+class FoldedLayer(_LayerBase):
+    """A folded layer (:class:`compress.hardware.structure.FoldedLayer`): each neuron's
+    ``lanes`` lanes step through the weight memory's rows, one per clock.
+
+    The same step as ``folded.v.j2``: ``in_valid`` latches the inputs; slot
+    ``s`` reads row ``s`` (registered); each lane compares its word's code with
+    its stream and ANDs its input; partial sums accumulate; after the last slot
+    the LFSRs advance and the neurons update.
+
+    Attributes
+    ----------
+    in_valid, in_spikes, out_valid, out_spikes, out_counts
+        As :class:`Layer`'s.
+    w_en : In(1)
+        With the weight port: write ``w_data`` into row ``w_addr`` (only while idle).
+    w_addr : In(slot_bits)
+    w_data : In(row width)
+    """
+
+    def __init__(self, *, structure: FoldedStructure, weight_port: bool = False):
+        self.weight_port = weight_port
+        super().__init__(structure, weight_port=weight_port)
+
+    def _control(self, m: Module) -> dict[str, Signal]:
+        """The step control's registers (``structure.control``) and their next values."""
+        layer = self.structure
+        regs = {name: Signal(width, name=name) for name, width in layer.control}
+        run, slot, last = regs["run"], regs["slot"], layer.slots - 1
+        with m.If(self.in_valid):
+            m.d.sync += [run.eq(1), slot.eq(0)]
+        with m.Elif(run):
+            m.d.sync += [run.eq(slot != last), slot.eq(Mux(slot == last, 0, slot + 1))]
+        m.d.sync += [
+            regs["rd_valid"].eq(run),
+            regs["rd_last"].eq(run & (slot == last)),
+            regs["b_valid"].eq(regs["rd_valid"]),
+            regs["b_last"].eq(regs["rd_last"]),
+            regs["p_valid"].eq(regs["b_valid"]),
+            regs["p_last"].eq(regs["b_last"]),
+            regs["a_last"].eq(regs["p_last"]),
+        ]
+        return regs
+
+    def _memory(self, m: Module, regs: dict[str, Signal]):
+        """The weight memory, read at the slot while running; written through the port.
+        A single row is a register (a one-word Memory would have a 0-bit address)."""
+        mem = self.structure.memory
+        if mem.depth == 1:
+            row = Signal(mem.width, name="wmem", init=mem.rows[0], reset_less=True)
+            rdata = Signal(mem.width, name="rdata", reset_less=True)
+            with m.If(regs["run"]):
+                m.d.sync += rdata.eq(row)
+            if self.weight_port:
+                with m.If(self.w_en):
+                    m.d.sync += row.eq(self.w_data)
+            return rdata
+        m.submodules.wmem = wmem = memory.Memory(
+            shape=unsigned(mem.width), depth=mem.depth, init=list(mem.rows)
+        )
+        read = wmem.read_port(domain="sync")
+        m.d.comb += [read.en.eq(regs["run"]), read.addr.eq(regs["slot"])]
+        if self.weight_port:
+            write = wmem.write_port()
+            m.d.comb += [
+                write.en.eq(self.w_en),
+                write.addr.eq(self.w_addr),
+                write.data.eq(self.w_data),
+            ]
+        return read.data
+
+    def _reach(self, m: Module, xvec, rdata):
+        """What each lane selects its input from: all groups, its bank, or its lines."""
+        layer = self.structure
+        if layer.order == "banked":
+            banks = Signal(layer.lanes * layer.bank_width, name="banks")
+            m.d.comb += banks.eq(
+                Cat(xvec[n] if n is not None else C(0, 1) for bank in layer.banks for n in bank)
+            )
+            return lambda p: banks.word_select(p, layer.bank_width)
+        if layer.order == "aligned":
+            groups = len(layer.groups)
+            lanex = Signal(layer.lanes * groups, name="lanex")
+            for q in range(layer.lanes):
+                base = layer.words_width + q * layer.line_bits
+                line = rdata[base : base + layer.line_bits]
+                for h in range(groups):
+                    group = xvec[h * layer.n_lines : (h + 1) * layer.n_lines]
+                    m.d.comb += lanex[q * groups + h].eq(group.bit_select(line, 1))
+            return lambda p: lanex.word_select(p, groups)
+        return lambda p: xvec
+
+    def _lanes(self, m: Module, rdata, reach, streams) -> tuple[Signal, Signal]:
+        """Lane bits, registered: (input spike) AND (stream <= code), split by sign."""
+        layer = self.structure
+        k, rk, width = layer.k, layer.random_bits, layer.word_width
+        n = layer.n_out * layer.lanes
+        pos_q = Signal(n, name="pos_q", reset_less=True)
+        neg_q = Signal(n, name="neg_q", reset_less=True)
+        for g in range(n):
+            word = rdata[g * width : (g + 1) * width]
+            code, sign = word[:k], word[k]
+            if layer.stream_bits:
+                r = streams.word_select(word[k + 1 : k + 1 + layer.stream_bits], rk)
+            else:
+                r = streams[:rk]
+            level = Cat(code, code) if layer.decorrelated else code
+            lane_reach = reach(g % layer.lanes)
+            if layer.index_bits:
+                x = lane_reach.bit_select(word[k + 1 + layer.stream_bits : width], 1)
+            else:
+                x = lane_reach[0]
+            bit = x & (r <= level)
+            m.d.sync += [pos_q[g].eq(bit & ~sign), neg_q[g].eq(bit & sign)]
+        return pos_q, neg_q
+
+    def elaborate(self, platform):
+        m = Module()
+        layer = self.structure
+        regs = self._control(m)
+        x_q = Signal(layer.n_inputs, name="x_q")
+        with m.If(self.in_valid):
+            m.d.sync += x_q.eq(self.in_spikes)
+        taps = self._delays(m, x_q)
+        xvec = Signal(layer.xvec_width, name="xvec")
+        m.d.comb += xvec.eq(
+            Cat(
+                self._x(leaf, x_q, taps) if leaf is not None else C(0, 1)
+                for group in layer.groups
+                for leaf in group
+            )
+        )
+        rdata = self._memory(m, regs)
+        lfsrs = self._lfsrs(m, regs["rd_last"])
+        rk = layer.random_bits
+        streams = Signal(max(1, len(layer.streams)) * rk, name="streams")
+        if layer.streams:
+            m.d.comb += streams.eq(
+                Cat(lfsrs[w.register].state[b] for w in layer.streams for b in w.bits)
+            )
+        else:  # no streams: r = all ones never fires an empty lane (code 0)
+            m.d.comb += streams.eq((1 << rk) - 1)
+        pos_q, neg_q = self._lanes(m, rdata, self._reach(m, xvec, rdata), streams)
+        self._accumulate(m, regs, pos_q, neg_q, lambda leaf: self._x(leaf, x_q, taps))
+        valid_q = Signal(name="valid_q")
+        m.d.sync += valid_q.eq(regs["a_last"])
+        m.d.comb += self.out_valid.eq(valid_q)
+        return m
+
+    def _accumulate(self, m: Module, regs, pos_q, neg_q, leaf_value) -> None:
+        """Partial sums of each neuron's lanes, the accumulators, the constant synapses'
+        popcount and the neurons, once per step."""
+        layer = self.structure
+        lanes, cw = layer.lanes, layer.count_width
+        for neuron in layer.neurons:
+            i = neuron.index
+            part = Signal(signed(layer.part_width), name=f"part{i}", reset_less=True)
+            acc = Signal(signed(cw), name=f"acc{i}", reset_less=True)
+            ones = sum(pos_q[i * lanes + p] for p in range(lanes))
+            minus = sum(neg_q[i * lanes + p] for p in range(lanes))
+            m.d.sync += part.eq(ones - minus)
+            with m.If(self.in_valid):
+                m.d.sync += acc.eq(0)
+            with m.Elif(regs["p_valid"]):
+                m.d.sync += acc.eq(acc + part)
+            constant = self._count(m, neuron, leaf_value, f"const{i}")
+            count = Signal(signed(cw), name=f"count{i}")
+            m.d.comb += count.eq(acc + constant)
+            count_q = Signal(signed(cw), name=f"count{i}_q", reset_less=True)
+            with m.If(regs["a_last"]):
+                m.d.sync += count_q.eq(count)
+            self._neuron(m, neuron, valid=regs["a_last"], count=count)
+            m.d.comb += self._field(i).eq(count_q)
 
 
 class Network(wiring.Component):
     """The network top with SPEC section 5's ports (plus the ``sync`` domain's ``clk``/``rst``).
 
     Inputs are registered first (one clock), then the layers follow one another;
-    the hidden layers' ``l<l>_valid`` / ``l<l>_spikes`` / ``l<l>_counts`` are
-    named signals so simulations can observe them.
+    the layers' ``l<l>_valid`` / ``l<l>_spikes`` / ``l<l>_counts`` are named
+    signals so simulations can observe them.  With a folded layer one step is
+    in flight at a time: ``in_ready`` falls when a step is accepted and rises
+    with its ``out_valid``.
+
+    Parameters
+    ----------
+    structure : NetworkStructure
+        From :func:`compress.hardware.structure.network_structure`.
 
     Attributes
     ----------
     in_valid : In(1)
     in_ready : Out(1)
-        Always 1: a fully parallel network takes a step every clock.
     in_spikes : In(n_in)
     out_valid : Out(1)
     out_spikes : Out(n_out)
     out_counts : Out(n_out * count_width)
+    w_en, w_layer, w_addr, w_data
+        The weight port (``structure.weight_port``), see ``design.json``.
     """
 
-    def __init__(self, plan: NetworkPlan):
-        self.plan = plan
+    def __init__(self, *, structure: NetworkStructure):
+        self.structure = structure
         #: The layer components, in order (simulations may sample their ports).
-        self.layers = [Layer(layer_plan) for layer_plan in plan.layers]
-        super().__init__(
-            {
-                "in_valid": In(1),
-                "in_ready": Out(1),
-                "in_spikes": In(plan.n_in),
-                "out_valid": Out(1),
-                "out_spikes": Out(plan.n_out),
-                "out_counts": Out(plan.n_out * plan.count_width),
-            }
-        )
+        self.layers = [
+            FoldedLayer(structure=layer, weight_port=structure.weight_port)
+            if isinstance(layer, FoldedStructure)
+            else Layer(structure=layer)
+            for layer in structure.layers
+        ]
+        ports = {
+            "in_valid": In(1),
+            "in_ready": Out(1),
+            "in_spikes": In(structure.n_in),
+            "out_valid": Out(1),
+            "out_spikes": Out(structure.n_out),
+            "out_counts": Out(structure.n_out * structure.count_width),
+        }
+        if structure.weight_port:
+            widths = structure.port_widths
+            ports.update(
+                w_en=In(1),
+                w_layer=In(widths["w_layer"]),
+                w_addr=In(widths["w_addr"]),
+                w_data=In(widths["w_data"]),
+            )
+        super().__init__(ports)
 
     def elaborate(self, platform):
         m = Module()
-        m.d.comb += self.in_ready.eq(1)
+        if self.structure.locked:
+            busy = Signal(name="busy")
+            m.d.comb += self.in_ready.eq(~busy | self.out_valid)
+            with m.If(self.in_valid & self.in_ready):
+                m.d.sync += busy.eq(1)
+            with m.Elif(self.out_valid):
+                m.d.sync += busy.eq(0)
+        else:
+            m.d.comb += self.in_ready.eq(1)
         valid = Signal(name="l0_in_valid")
-        spikes = Signal(unsigned(self.plan.n_in), name="l0_in_spikes", reset_less=True)
+        spikes = Signal(self.structure.n_in, name="l0_in_spikes", reset_less=True)
         m.d.sync += [valid.eq(self.in_valid & self.in_ready), spikes.eq(self.in_spikes)]
         for index, layer in enumerate(self.layers):
             m.submodules[f"layer{index}"] = layer
             out_valid = Signal(name=f"l{index}_valid")
-            out_spikes = Signal(layer.plan.n_out, name=f"l{index}_spikes")
+            out_spikes = Signal(len(layer.out_spikes), name=f"l{index}_spikes")
             out_counts = Signal(len(layer.out_counts), name=f"l{index}_counts")
             m.d.comb += [
                 layer.in_valid.eq(valid),
@@ -415,6 +752,12 @@ class Network(wiring.Component):
                 out_spikes.eq(layer.out_spikes),
                 out_counts.eq(layer.out_counts),
             ]
+            if isinstance(layer, FoldedLayer) and layer.weight_port:
+                m.d.comb += [
+                    layer.w_en.eq(self.w_en & (self.w_layer == index)),
+                    layer.w_addr.eq(self.w_addr),
+                    layer.w_data.eq(self.w_data),
+                ]
             valid, spikes = out_valid, out_spikes
         m.d.comb += [
             self.out_valid.eq(valid),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..hardware.memory import weight_port_widths
 from ..hardware.plan import NetworkPlan
 from ..hardware.structure import (
     Comparator,
@@ -339,7 +338,7 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
         latency=structure.latency,
         locked=structure.locked,
         weight_port=structure.weight_port,
-        wp=weight_port_widths(plan) if plan.weight_port else {},
+        wp=structure.port_widths,
         kind="with folded layers, one step at a time"
         if structure.locked
         else "fully parallel, one step per clock",

@@ -19,7 +19,15 @@ from functools import lru_cache
 import numpy as np
 
 from .lfsr import TAPS
-from .memory import BLOCK_RAM_MIN_BITS, bank_size, bits_for, fold_fields, fold_words, lane_line_bits
+from .memory import (
+    BLOCK_RAM_MIN_BITS,
+    bank_size,
+    bits_for,
+    fold_fields,
+    fold_words,
+    lane_line_bits,
+    weight_port_widths,
+)
 from .plan import CONSTANT, STOCHASTIC, LayerPlan, NetworkPlan
 
 __all__ = [
@@ -42,6 +50,7 @@ __all__ = [
     "WeightMemory",
     "layer_structure",
     "network_structure",
+    "popcount_tree",
     "split_comparators",
 ]
 
@@ -368,11 +377,19 @@ class NetworkStructure:
     latency: int
     locked: bool  # one step in flight at a time (a folded layer)
     weight_port: bool
+    port_widths: dict[str, int]  # the weight port's signals (empty without one)
     layers: tuple[ParallelLayer | FoldedLayer, ...]
 
 
-def _tree(leaves: list[Leaf], levels: int, registered: tuple[int, ...], prefix: str) -> Tree:
-    """Pairwise adder tree over one-bit leaves; the levels in ``registered`` are registers."""
+def popcount_tree(
+    leaves: list[Leaf], levels: int, registered: tuple[int, ...], prefix: str
+) -> Tree:
+    """Pairwise adder tree over one-bit leaves; the levels in ``registered`` are registers.
+
+    A level with an odd item out passes it on unchanged, unless the level is
+    registered (then it is re-timed by a one-operand register node); nodes are
+    named ``<prefix>_<level>_<position>``.
+    """
     if not leaves:
         return Tree((), (), None)
     items = [(Operand(1, leaf=n), 1) for n in range(len(leaves))]  # (operand, largest value)
@@ -478,8 +495,8 @@ def _neuron(layer: LayerPlan, i: int, classes: np.ndarray, leaf_of) -> Neuron:
         reset_sub=layer.reset == "subtract",
         count_width=layer.count_width,
         v_width=layer.v_width,
-        pos=_tree(polarity[1], layer.tree_levels, regs, f"p{i}"),
-        neg=_tree(polarity[-1], layer.tree_levels, regs, f"n{i}"),
+        pos=popcount_tree(polarity[1], layer.tree_levels, regs, f"p{i}"),
+        neg=popcount_tree(polarity[-1], layer.tree_levels, regs, f"n{i}"),
     )
 
 
@@ -631,6 +648,7 @@ def network_structure(plan: NetworkPlan) -> NetworkStructure:
         latency=plan.latency,
         locked=plan.folded,
         weight_port=plan.weight_port,
+        port_widths=weight_port_widths(plan) if plan.weight_port else {},
         layers=tuple(
             layer_structure(plan.top, layer, plan.weight_port and layer.folded)
             for layer in plan.layers

@@ -1,59 +1,25 @@
-"""Measured resources of a build folder and of its uncompressed baseline.
+"""Measured resources of a build folder.
 
 :func:`measure` runs Yosys (``synth_<family> -flatten``) on a build folder and,
 when asked, nextpnr on the design in its five-pin wrapper
-(:func:`compress.measure.synth.io_wrapper`) for Fmax.  :func:`dense_baseline` rebuilds
-the folder's source network with compression off: the same bits, delays and
-hardware options, no pruning, and every nonzero code a comparator (no
-constant wires).  :func:`savings` compares the two.
+(:func:`compress.measure.synth.io_wrapper`) for Fmax; cells are counted by
+:func:`compress.measure.cells.resources`.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from ..build import build
-from ..hardware.plan import HardwareOptions
-from ..model.network import load_network
-from ..model.passes import CompressionConfig
+from ..hardware.design import read_design
 from ..progress import Stages
-from ..report.data import savings
+from .cells import resources
 from .synth import FAMILIES, place_and_route, synthesize
 
-__all__ = [
-    "PNR_DEVICES",
-    "dense_baseline",
-    "layer_resources",
-    "measure",
-    "resources",
-    "savings",
-]
+__all__ = ["PNR_DEVICES", "layer_resources", "measure"]
 
 #: nextpnr's default device and package per family (Fmax is measured on these).
 PNR_DEVICES = {"ice40": ("up5k", "sg48"), "ecp5": ("25k", "CABGA256")}
-
-_LUTS = ("SB_LUT4", "LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6")
-_FFS = ("SB_DFF", "TRELLIS_FF", "FD")
-_BRAMS = ("SB_RAM40_4K", "DP16KD", "RAMB18E1", "RAMB36E1")
-_CARRIES = ("SB_CARRY", "CCU2C", "CARRY4")
-
-
-def resources(stat: dict[str, Any]) -> dict[str, int]:
-    """LUTs, flip-flops, block RAMs and carry cells of a Yosys ``stat -json``."""
-    cells = stat["num_cells_by_type"]
-
-    def count(prefixes: tuple[str, ...]) -> int:
-        return sum(n for cell, n in cells.items() if cell.startswith(prefixes))
-
-    return {
-        "luts": count(_LUTS),
-        "ffs": count(_FFS),
-        "brams": sum(cells.get(cell, 0) for cell in _BRAMS),
-        "carries": count(_CARRIES),
-        "cells": int(stat["num_cells"]),
-    }
 
 
 def layer_resources(folder: str | Path, family: str) -> list[dict[str, int]]:
@@ -64,7 +30,7 @@ def layer_resources(folder: str | Path, family: str) -> list[dict[str, int]]:
     layers' count registers, for one): the layers add up to a little more than
     the whole.
     """
-    design = json.loads((Path(folder) / "design.json").read_text())
+    design = read_design(folder)
     return [
         resources(synthesize(folder, family, top=f"{design['top']}_layer{layer['index']}"))
         for layer in design["layers"]
@@ -136,33 +102,3 @@ def measure(
                 logic_cells_available=placed.available,
             )
     return result
-
-
-def dense_baseline(folder: str | Path, out: str | Path | None = None) -> Path:
-    """Build the folder's source network with compression off; return the new folder.
-
-    Same weight bits, delay grid and hardware options as the build in
-    ``folder``; no pruning; full-scale codes get comparators instead of wires.
-    The baseline goes to ``out`` (default ``folder/dense``), replacing it.
-    """
-    folder = Path(folder)
-    design = json.loads((folder / "design.json").read_text())
-    if "build_options" not in design or not (folder / "source.npz").exists():
-        raise FileNotFoundError(
-            f"{folder} must hold source.npz and design.json build_options, not a build "
-            "from an older sc-compress; rebuild it"
-        )
-    options = design["build_options"]
-    compression = options["compression"]
-    config = CompressionConfig(**compression).uncompressed()
-    hardware = dict(options["hardware"], constants=False)
-    target = Path(out) if out is not None else folder / "dense"
-    build(
-        load_network(folder / "source.npz"),
-        target,
-        config,
-        HardwareOptions(**hardware),
-        top=design["top"],
-        force=True,
-    )
-    return target

@@ -1,0 +1,40 @@
+"""The one cell counter: LUTs, flip-flops, block RAMs and carry cells of a Yosys ``stat -json``.
+
+Every measured figure (reports, sweeps, benches, tests, the calibration)
+counts cells here, so they all agree on which primitive is what.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["BRAM_CELLS", "CARRY_CELLS", "FF_CELLS", "LUT_CELLS", "resources"]
+
+#: Cell-name prefixes per kind, for the three families (iCE40, ECP5, Xilinx 7).
+LUT_CELLS = ("SB_LUT4", "LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6")
+FF_CELLS = ("SB_DFF", "TRELLIS_FF", "FD")
+#: Block-RAM primitives (exact names).
+BRAM_CELLS = ("SB_RAM40_4K", "DP16KD", "RAMB18E1", "RAMB36E1")
+CARRY_CELLS = ("SB_CARRY", "CCU2C", "CARRY4")
+
+
+def resources(stat: dict[str, Any]) -> dict[str, int]:
+    """LUTs, flip-flops, block RAMs, carry cells and all cells of a Yosys ``stat -json``.
+
+    Examples
+    --------
+    >>> resources({"num_cells": 5, "num_cells_by_type": {"SB_LUT4": 3, "SB_DFFE": 2}})
+    {'luts': 3, 'ffs': 2, 'brams': 0, 'carries': 0, 'cells': 5}
+    """
+    cells = stat["num_cells_by_type"]
+
+    def count(prefixes: tuple[str, ...]) -> int:
+        return sum(n for cell, n in cells.items() if cell.startswith(prefixes))
+
+    return {
+        "luts": count(LUT_CELLS),
+        "ffs": count(FF_CELLS),
+        "brams": sum(cells.get(cell, 0) for cell in BRAM_CELLS),
+        "carries": count(CARRY_CELLS),
+        "cells": int(stat["num_cells"]),
+    }
