@@ -45,9 +45,35 @@ __all__ = [
     "Layer",
     "Network",
     "PopcountTree",
+    "add_delay_line",
+    "add_popcount",
 ]
 
 _OPS = {"<=": "__le__", "==": "__eq__", "<": "__lt__"}
+
+
+def add_delay_line(m: Module, *, name: str, depth: int, en, x) -> Signal:
+    """A shift register ``name`` in ``m``: bit ``d - 1`` is ``x`` of ``d`` accepted steps ago."""
+    taps = Signal(depth, name=name)
+    with m.If(en):
+        m.d.sync += taps.eq(Cat(x, taps[:-1]))
+    return taps
+
+
+def add_popcount(m: Module, *, tree: Tree, leaves: list):
+    """The popcount ``tree`` over ``leaves`` (one-bit values) in ``m``, every node a signal
+    named as in the structure (a register where it says so); returns the sum."""
+    nodes: dict[str, Signal] = {}
+
+    def value(operand):
+        return leaves[operand.leaf] if operand.node is None else nodes[operand.node]
+
+    for node in tree.nodes:
+        signal = Signal(node.width, name=node.name, reset_less=True)
+        domain = m.d.sync if node.registered else m.d.comb
+        domain += signal.eq(sum(value(o) for o in node.operands))
+        nodes[node.name] = signal
+    return value(tree.result)
 
 
 class LFSR(wiring.Component):
@@ -119,8 +145,8 @@ class DelayLine(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        with m.If(self.en):
-            m.d.sync += self.taps.eq(Cat(self.x, self.taps[:-1]))
+        taps = add_delay_line(m, name="line", depth=self.depth, en=self.en, x=self.x)
+        m.d.comb += self.taps.eq(taps)
         return m
 
 
@@ -202,17 +228,8 @@ class PopcountTree(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        nodes: dict[str, Signal] = {}
-
-        def value(operand):
-            return self.leaves[operand.leaf] if operand.node is None else nodes[operand.node]
-
-        for node in self.tree.nodes:
-            signal = Signal(node.width, name=node.name, reset_less=True)
-            domain = m.d.sync if node.registered else m.d.comb
-            domain += signal.eq(sum(value(o) for o in node.operands))
-            nodes[node.name] = signal
-        m.d.comb += self.total.eq(value(self.tree.result))
+        leaves = [self.leaves[n] for n in range(len(self.tree.leaves))]
+        m.d.comb += self.total.eq(add_popcount(m, tree=self.tree, leaves=leaves))
         return m
 
 
@@ -333,10 +350,10 @@ class _LayerBase(wiring.Component):
         """Delay lines or the ring, fed from ``source`` on ``in_valid``: the taps by name."""
         layer, taps = self.structure, {}
         for line in layer.lines:
-            unit = DelayLine(depth=line.depth)
-            m.submodules[line.name] = unit
-            m.d.comb += [unit.en.eq(self.in_valid), unit.x.eq(source[line.line])]
-            taps[line.name] = unit.taps
+            x = source[line.line]
+            taps[line.name] = add_delay_line(
+                m, name=line.name, depth=line.depth, en=self.in_valid, x=x
+            )
         if layer.ring is not None:
             ring = DelayRing(ring=layer.ring)
             m.submodules.ring = ring
@@ -361,14 +378,12 @@ class _LayerBase(wiring.Component):
     def _count(self, m: Module, neuron: Neuron, leaf_value, name: str) -> Signal:
         """``pos - neg`` of the neuron's popcount trees (0 without synapses), named ``name``."""
         terms = []
-        for tree, tag in ((neuron.pos, "pos"), (neuron.neg, "neg")):
+        for tree in (neuron.pos, neuron.neg):
             if tree.result is None:
                 terms.append(None)
                 continue
-            unit = PopcountTree(tree=tree)
-            m.submodules[f"{tag}{neuron.index}"] = unit
-            m.d.comb += unit.leaves.eq(Cat(leaf_value(leaf) for leaf in tree.leaves))
-            terms.append(unit.total)
+            leaves = [leaf_value(leaf) for leaf in tree.leaves]
+            terms.append(add_popcount(m, tree=tree, leaves=leaves))
         count = Signal(signed(neuron.count_width), name=name)
         pos, neg = terms
         if pos is not None and neg is not None:

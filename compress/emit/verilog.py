@@ -16,6 +16,7 @@ from ..hardware.structure import (
     FoldedLayer,
     Leaf,
     Lfsr,
+    NetworkStructure,
     Neuron,
     Operand,
     ParallelLayer,
@@ -26,6 +27,120 @@ from ..hardware.structure import (
 from .render import render
 
 __all__ = ["comparator_text", "render_rtl", "term_text"]
+
+
+def _plural(n: int, noun: str) -> str:
+    """``1 stage``, ``2 stages``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _ports(entries: list[tuple[str, int | None, str, str, bool]]) -> list[dict[str, Any]]:
+    """Aligned port declarations from (direction, width, name, comment, unused) entries
+    (width None: a scalar; a vector keeps its range even at one bit, as its selects need).
+
+    ``unused`` marks ports whose bits the logic may leave unread (the template wraps them
+    in a Verilator waiver).
+    """
+    ranges = ["" if width is None else f"[{width - 1}:0]" for _, width, _, _, _ in entries]
+    rw = max(len(r) for r in ranges)
+    names = [
+        name + ("," if n < len(entries) - 1 else "") for n, (_, _, name, _, _) in enumerate(entries)
+    ]
+    nw = max(len(name) for name in names)
+    out = []
+    flags = [unused for *_, unused in entries]
+    for n, ((direction, _, _, comment, unused), rng, name) in enumerate(
+        zip(entries, ranges, names)
+    ):
+        text = f"{direction:<6} wire {rng:<{rw}} {name}"
+        if comment:
+            text = f"{text:<{13 + rw + nw}}  // {comment}"
+        out.append(
+            {
+                "text": text.rstrip(),
+                "notes": [],
+                # one waiver around each run of ports the logic may leave unread
+                "waive_on": unused and (n == 0 or not flags[n - 1]),
+                "waive_off": unused and (n == len(flags) - 1 or not flags[n + 1]),
+            }
+        )
+    return out
+
+
+def _layer_ports(layer: ParallelLayer | FoldedLayer, weight_port: bool) -> list[dict[str, Any]]:
+    entries = [
+        ("input", None, "clk", "", False),
+        ("input", None, "rst", "", False),
+        ("input", None, "in_valid", "", False),
+        (
+            "input",
+            layer.n_inputs,
+            "in_spikes",
+            "lines whose synapses were all dropped are unused",
+            True,
+        ),
+        ("output", None, "out_valid", "", False),
+        ("output", layer.n_out, "out_spikes", "", False),
+        ("output", layer.n_out * layer.count_width, "out_counts", "", False),
+    ]
+    if weight_port:
+        entries += [
+            ("input", None, "w_en", "write row w_addr of the weight memory", False),
+            ("input", layer.slot_bits, "w_addr", "", False),
+            ("input", layer.memory.width, "w_data", "", False),
+        ]
+    return _ports(entries)
+
+
+#: What each generated name means, for the legend at the top of a layer's file.
+_LEGEND = {
+    "lfsr": ("lfsr<r>", "LFSR register r (its state; lfsr<r>_next2: two advances ahead)"),
+    "stream": ("stream<s>", "random stream s: the bits of an LFSR in a fixed order"),
+    "term": (
+        "s<s>_<h|l><op><c>",
+        "stream s's high or low half compared with c (op: le <=, lt <, eq ==)",
+    ),
+    "cmp": ("cmp<s>_<m>", "stream s <= m, from those terms: one stochastic weight bit"),
+    "dl": ("dl<j>", "delay line of input j: bit d-1 is x_j(t - d)"),
+    "dr": ("dr<d>", "x(t - d) of the delayed lines, read from the RAM ring"),
+    "tree": (
+        "p<i>_<l>_<k>, n<i>_<l>_<k>",
+        "node k of level l of neuron i's positive, negative popcount tree",
+    ),
+    "count": ("count<i>, v<i>", "neuron i's count (positive - negative) and membrane"),
+    "x_q": ("x_q, xvec", "the step's latched inputs; x(t - d) for every delay group"),
+    "lanes": ("pos_q, neg_q", "lane bits of a slot (input AND stream <= code), by sign"),
+    "acc": ("part<i>, acc<i>", "neuron i's lanes summed per slot, accumulated over the step"),
+}
+
+
+def _legend(keys: list[str]) -> list[str]:
+    width = max(len(_LEGEND[k][0]) for k in keys)
+    return [f"{_LEGEND[k][0]:<{width}}  {_LEGEND[k][1]}" for k in keys]
+
+
+def _layer_legend(layer: ParallelLayer | FoldedLayer) -> list[str]:
+    keys = ["lfsr"] if layer.lfsrs else []
+    if isinstance(layer, FoldedLayer):
+        keys += ["x_q"]
+    else:
+        keys += ["stream"] * bool(layer.streams) + ["term"] * bool(layer.terms)
+        keys += ["cmp"] * bool(layer.comparators)
+    keys += ["dl"] * bool(layer.lines) + ["dr"] * bool(layer.ring)
+    if any(n.pos.nodes or n.neg.nodes for n in layer.neurons):
+        keys.append("tree")
+    if isinstance(layer, FoldedLayer):
+        keys += ["lanes", "acc"]
+    return _legend([*keys, "count"])
+
+
+def _difference(pos: str | None, neg: str | None, width: int) -> str:
+    """``pos - neg`` without dead terms (either may be missing)."""
+    if pos and neg:
+        return f"{pos} - {neg}"
+    if pos:
+        return pos
+    return f"-{neg}" if neg else f"{width}'sd0"
 
 
 def _extend(expr: str, width: int, target: int) -> str:
@@ -68,10 +183,10 @@ def _nodes(layer: ParallelLayer | FoldedLayer, tree: Tree, source: str) -> list[
     return out
 
 
-def _total(layer: ParallelLayer | FoldedLayer, tree: Tree, source: str, width: int) -> str:
-    """A tree's sum as a signed ``width``-bit term (0 without leaves)."""
+def _total(layer: ParallelLayer | FoldedLayer, tree: Tree, source: str, width: int) -> str | None:
+    """A tree's sum as a signed ``width``-bit term (None without leaves)."""
     if tree.result is None:
-        return f"$signed({width}'d0)"
+        return None
     leaves = [_leaf(layer, leaf, source) for leaf in tree.leaves]
     expr = _operand(tree, tree.result, leaves)
     return f"$signed({_extend(expr, tree.result.width, width)})"
@@ -162,6 +277,10 @@ def _common(top: str, layer: ParallelLayer | FoldedLayer) -> dict[str, Any]:
             else ""
         ),
         "cw": layer.count_width,
+        "inputs_phrase": _plural(layer.n_inputs, "input"),
+        "neurons_phrase": _plural(layer.n_out, "neuron"),
+        "stages_phrase": _plural(layer.tree_stages, "adder-tree stage"),
+        "legend": _layer_legend(layer),
         "pipeline": layer.pipeline,
         "synapses": layer.synapses,
         "latency": layer.latency,
@@ -171,6 +290,8 @@ def _common(top: str, layer: ParallelLayer | FoldedLayer) -> dict[str, Any]:
 
 
 def _stream_expr(layer: ParallelLayer | FoldedLayer, wire: Any, suffix: str = "") -> str:
+    if wire.bits == tuple(range(layer.random_bits)):  # the identity order: the register itself
+        return f"lfsr{wire.register}{suffix}"
     bits = reversed(range(layer.random_bits))
     return "{" + ", ".join(f"lfsr{wire.register}{suffix}[{wire.bits[b]}]" for b in bits) + "}"
 
@@ -196,10 +317,12 @@ def _parallel_context(top: str, layer: ParallelLayer) -> dict[str, Any]:
         nodes += _nodes(layer, neuron.neg, "in_spikes")
         pos = _total(layer, neuron.pos, "in_spikes", cw)
         neg = _total(layer, neuron.neg, "in_spikes", cw)
-        neurons.append({**_neuron(neuron), "count_expr": f"{pos} - {neg}"})
+        neurons.append({**_neuron(neuron), "count_expr": _difference(pos, neg, cw)})
     return {
         **_common(top, layer),
         **_delay_context(layer, "in_spikes"),
+        "ports": _layer_ports(layer, weight_port=False),
+        "streams_phrase": _plural(len(layer.streams), "LFSR stream"),
         "speed": speed,
         "streams": streams,
         "terms": [{"name": t.name, "expr": term_text(t), "init": t.init} for t in layer.terms],
@@ -245,7 +368,12 @@ def _folded_neurons(layer: FoldedLayer) -> tuple[list[dict[str, Any]], list[dict
         i = neuron.index
         nodes += _nodes(layer, neuron.pos, "x_q")
         nodes += _nodes(layer, neuron.neg, "x_q")
-        n["const_expr"] = " - ".join(_total(layer, t, "x_q", cw) for t in (neuron.pos, neuron.neg))
+        pos, neg = (_total(layer, t, "x_q", cw) for t in (neuron.pos, neuron.neg))
+        constant = _difference(pos, neg, cw) if pos or neg else ""
+        acc = f"acc{i}"
+        n["count_expr"] = (
+            acc if not constant else f"{acc} - {neg}" if not pos else f"{acc} + {constant}"
+        )
         ones = [f"{{{part_width - 1}'d0, pos_q[{i * lanes + p}]}}" for p in range(lanes)]
         minus = [f"{{{part_width - 1}'d0, neg_q[{i * lanes + p}]}}" for p in range(lanes)]
         n["part_expr"] = f"$signed({' + '.join(ones)}) - $signed({' + '.join(minus)})"
@@ -269,6 +397,9 @@ def _folded_context(top: str, layer: FoldedLayer, weight_port: bool) -> dict[str
         **_common(top, layer),
         **_delay_context(layer, "x_q"),
         "weight_port": weight_port,
+        "ports": _layer_ports(layer, weight_port),
+        "lanes_phrase": _plural(lanes, "synapse lane"),
+        "slots_phrase": _plural(layer.slots, "slot"),
         "lanes": lanes,
         "slots": layer.slots,
         "slot_bits": layer.slot_bits,
@@ -316,6 +447,36 @@ def _top_layer(layer: ParallelLayer | FoldedLayer, last: bool, weight_port: bool
     }
 
 
+def _top_ports(structure: NetworkStructure) -> list[dict[str, Any]]:
+    cw, widths = structure.count_width, structure.port_widths
+    entries = [
+        ("input", None, "clk", "", False),
+        ("input", None, "rst", "", False),
+        ("input", None, "in_valid", "", False),
+        ("output", None, "in_ready", "", False),
+        ("input", structure.n_in, "in_spikes", "", False),
+        ("output", None, "out_valid", "", False),
+        ("output", structure.n_out, "out_spikes", "", False),
+        ("output", structure.n_out * cw, "out_counts", "", False),
+    ]
+    if structure.weight_port:
+        entries += [
+            ("input", None, "w_en", "", False),
+            ("input", widths["w_layer"], "w_layer", "", True),
+            ("input", widths["w_addr"], "w_addr", "narrower memories use the low bits", True),
+            ("input", widths["w_data"], "w_data", "", True),
+        ]
+    ports = _ports(entries)
+    for port in ports:
+        port["comment"] = ""
+    if structure.weight_port:
+        ports[8]["comment"] = (
+            "Weight reload: while idle, w_en writes w_data into row w_addr of layer w_layer's\n"
+            '    // weight memory (rows and their format: design.json "mem"); later steps use it.'
+        )
+    return ports
+
+
 def render_rtl(plan: NetworkPlan) -> dict[str, str]:
     """Verilog files of ``plan``: ``{file name: text}``, one module per file."""
     structure = network_structure(plan)
@@ -338,6 +499,7 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
         latency=structure.latency,
         locked=structure.locked,
         weight_port=structure.weight_port,
+        ports=_top_ports(structure),
         wp=structure.port_widths,
         kind="with folded layers, one step at a time"
         if structure.locked
