@@ -207,73 +207,76 @@ def _lanes(default: str, overrides: tuple[str, ...], n_layers: int) -> list[int 
     return lanes
 
 
+#: The compression options shared by ``compress`` and ``build``.
+_COMPRESSION_OPTIONS = [
+    click.option(
+        "--bits",
+        default=8,
+        show_default=True,
+        type=int,
+        help="Total weight bits (sign + magnitude), 2..16.",
+    ),
+    click.option(
+        "--prune-threshold", type=float, default=None, help="Magnitude pruning: zero |w| <= T."
+    ),
+    click.option(
+        "--prune-percentile",
+        type=float,
+        default=None,
+        help="Percentile pruning over each layer's nonzero magnitudes.",
+    ),
+    click.option(
+        "--min-popcount-bits",
+        type=float,
+        default=None,
+        help="Stochastic pruning: constant-ize weights below X popcount bits.",
+    ),
+    click.option(
+        "--bitstream-length",
+        type=int,
+        default=None,
+        help="L for stochastic pruning [default: the LFSR period].",
+    ),
+    click.option(
+        "--prune-neurons",
+        type=float,
+        default=None,
+        help="Remove hidden neurons whose weight norm is <= A.",
+    ),
+    click.option(
+        "--layer-bits",
+        multiple=True,
+        metavar="L=B",
+        help="Weight bits of layer L (repeatable), e.g. --layer-bits 1=6.",
+    ),
+    click.option(
+        "--layer-prune-threshold",
+        multiple=True,
+        metavar="L=T",
+        help="Magnitude pruning of layer L instead of the global pruning (0: none).",
+    ),
+    click.option(
+        "--layer-prune-percentile",
+        multiple=True,
+        metavar="L=P",
+        help="Percentile pruning of layer L instead of the global pruning.",
+    ),
+    click.option(
+        "--layer-min-popcount-bits",
+        multiple=True,
+        metavar="L=X",
+        help="Stochastic pruning threshold of layer L.",
+    ),
+    click.option(
+        "--delay-resolution", type=int, default=1, show_default=True, help="Delay grid step."
+    ),
+    click.option("--max-delay", type=int, default=None, help="Clamp delays to this."),
+]
+
+
 def compression_options(func):  # type: ignore[no-untyped-def]
     """The compression options shared by ``compress`` and ``build``."""
-    options = [
-        click.option(
-            "--bits",
-            default=8,
-            show_default=True,
-            type=int,
-            help="Total weight bits (sign + magnitude), 2..16.",
-        ),
-        click.option(
-            "--prune-threshold", type=float, default=None, help="Magnitude pruning: zero |w| <= T."
-        ),
-        click.option(
-            "--prune-percentile",
-            type=float,
-            default=None,
-            help="Percentile pruning over each layer's nonzero magnitudes.",
-        ),
-        click.option(
-            "--min-popcount-bits",
-            type=float,
-            default=None,
-            help="Stochastic pruning: constant-ize weights below X popcount bits.",
-        ),
-        click.option(
-            "--bitstream-length",
-            type=int,
-            default=None,
-            help="L for stochastic pruning [default: the LFSR period].",
-        ),
-        click.option(
-            "--prune-neurons",
-            type=float,
-            default=None,
-            help="Remove hidden neurons whose weight norm is <= A.",
-        ),
-        click.option(
-            "--layer-bits",
-            multiple=True,
-            metavar="L=B",
-            help="Weight bits of layer L (repeatable), e.g. --layer-bits 1=6.",
-        ),
-        click.option(
-            "--layer-prune-threshold",
-            multiple=True,
-            metavar="L=T",
-            help="Magnitude pruning of layer L instead of the global pruning (0: none).",
-        ),
-        click.option(
-            "--layer-prune-percentile",
-            multiple=True,
-            metavar="L=P",
-            help="Percentile pruning of layer L instead of the global pruning.",
-        ),
-        click.option(
-            "--layer-min-popcount-bits",
-            multiple=True,
-            metavar="L=X",
-            help="Stochastic pruning threshold of layer L.",
-        ),
-        click.option(
-            "--delay-resolution", type=int, default=1, show_default=True, help="Delay grid step."
-        ),
-        click.option("--max-delay", type=int, default=None, help="Clamp delays to this."),
-    ]
-    return _with_options(func, options)
+    return _with_options(func, _COMPRESSION_OPTIONS)
 
 
 @click.group()
@@ -735,65 +738,68 @@ def _sweep_data(
     return SweepData(network, x, y, steps, seed, input_bits, readout)
 
 
+#: Data, encoder, steps, readout and where points run: shared by sweep and optimize.
+_EVALUATION_OPTIONS = [
+    click.option(
+        "--data",
+        required=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="An .npz with x (samples x inputs in [0, 1]) and y (labels).",
+    ),
+    click.option(
+        "--steps",
+        type=click.IntRange(min=1),
+        default=None,
+        help="Steps per sample [default: the encoder's period].",
+    ),
+    click.option(
+        "--seed",
+        type=click.IntRange(min=0),
+        default=0,
+        show_default=True,
+        help="Rate encoder seed.",
+    ),
+    click.option(
+        "--input-bits",
+        type=click.IntRange(2, 15),
+        default=8,
+        show_default=True,
+        help="Rate encoder width.",
+    ),
+    click.option(
+        "--readout",
+        type=click.Choice(["counts", "spikes"]),
+        default="counts",
+        show_default=True,
+    ),
+    click.option(
+        "--jobs",
+        type=click.IntRange(min=1),
+        default=os.cpu_count() or 1,
+        show_default="all cores",
+        help="Local worker processes.",
+    ),
+    click.option(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Run the points on this dask.distributed scheduler (tcp://host:port).",
+    ),
+    click.option("-q", "--quiet", is_flag=True, help="No progress display."),
+    click.option(
+        "--decorrelate",
+        type=click.IntRange(0, 16),
+        default=4,
+        show_default=True,
+        metavar="BITS",
+        help="Every point with build's --decorrelate BITS.",
+    ),
+]
+
+
 def evaluation_options(func):  # type: ignore[no-untyped-def]
     """Data, encoder, steps, readout and where points run: shared by sweep and optimize."""
-    options = [
-        click.option(
-            "--data",
-            required=True,
-            type=click.Path(exists=True, dir_okay=False, path_type=Path),
-            help="An .npz with x (samples x inputs in [0, 1]) and y (labels).",
-        ),
-        click.option(
-            "--steps",
-            type=click.IntRange(min=1),
-            default=None,
-            help="Steps per sample [default: the encoder's period].",
-        ),
-        click.option(
-            "--seed",
-            type=click.IntRange(min=0),
-            default=0,
-            show_default=True,
-            help="Rate encoder seed.",
-        ),
-        click.option(
-            "--input-bits",
-            type=click.IntRange(2, 15),
-            default=8,
-            show_default=True,
-            help="Rate encoder width.",
-        ),
-        click.option(
-            "--readout",
-            type=click.Choice(["counts", "spikes"]),
-            default="counts",
-            show_default=True,
-        ),
-        click.option(
-            "--jobs",
-            type=click.IntRange(min=1),
-            default=os.cpu_count() or 1,
-            show_default="all cores",
-            help="Local worker processes.",
-        ),
-        click.option(
-            "--scheduler",
-            default=None,
-            metavar="ADDRESS",
-            help="Run the points on this dask.distributed scheduler (tcp://host:port).",
-        ),
-        click.option("-q", "--quiet", is_flag=True, help="No progress display."),
-        click.option(
-            "--decorrelate",
-            type=click.IntRange(0, 16),
-            default=4,
-            show_default=True,
-            metavar="BITS",
-            help="Every point with build's --decorrelate BITS.",
-        ),
-    ]
-    return _with_options(func, options)
+    return _with_options(func, _EVALUATION_OPTIONS)
 
 
 @main.command()
@@ -890,8 +896,8 @@ def sweep(
             _numbers(percentiles, float, "--prune-percentile"),
             _numbers(popcounts, float, "--min-popcount-bits"),
             [p if p == "full" else int(p) for p in lanes.split(",")],
-            layer_options,
-            (decorrelate,),
+            layer_options=layer_options,
+            decorrelate=(decorrelate,),
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc

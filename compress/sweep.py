@@ -130,6 +130,7 @@ def grid(
     prune_percentiles: Sequence[float | None] = (None,),
     min_popcount_bits: Sequence[float | None] = (None,),
     parallelism: Sequence[int | str] = ("full",),
+    *,
     layer_options: dict[int, dict[str, Sequence[Any]]] | None = None,
     decorrelate: Sequence[int] = (DECORRELATE_BITS,),
 ) -> list[Point]:

@@ -83,7 +83,7 @@ def main() -> None:
         [None, 30.0, 50.0, 70.0],
         [None, 1.0],
         ["full"],
-        {1: {"prune_percentile": [0.0, 50.0]}},
+        layer_options={1: {"prune_percentile": [0.0, 50.0]}},
     )
     start = time.perf_counter()
     rows = run_points(data, points, out / "cache", jobs=args.jobs)

@@ -26,7 +26,7 @@ def _task(tmp_path=None):
 
 
 def test_grid_crosses_every_setting():
-    points = grid([4, 8], [None, 50.0], [None], ["full", 2], {1: {"bits": [3, 5]}})
+    points = grid([4, 8], [None, 50.0], [None], ["full", 2], layer_options={1: {"bits": [3, 5]}})
     assert len(points) == 16
     labels = {p.label() for p in points}
     assert "4b p50% L1(bits=3) P2" in labels and "8b L1(bits=5)" in labels

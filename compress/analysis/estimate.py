@@ -178,7 +178,9 @@ def layer_parts(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
     features["neuron_bits"] = vw * n
     last = layer.index == len(plan.layers) - 1
     if isinstance(structure, FoldedLayer):
-        return _folded_parts(layer, structure, ffs + delay_ffs, memories, features, last)
+        return _folded_parts(
+            layer, structure, ffs=ffs + delay_ffs, memories=memories, features=features, last=last
+        )
     adders, registered = _tree_bits(structure.neurons)
     counts, differences = _count_bits(layer)
     ffs += delay_ffs + registered + structure.tree_stages + (counts if last else 0)
@@ -196,6 +198,7 @@ def layer_parts(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
 def _folded_parts(
     layer: LayerPlan,
     structure: FoldedLayer,
+    *,
     ffs: int,
     memories: list[Memory],
     features: dict[str, int],
@@ -263,7 +266,7 @@ def _count_bits(layer: LayerPlan) -> tuple[int, int]:
     return counts, differences
 
 
-def _spanned(values: np.ndarray, ones: int, zeros: int, shift: int, bits: int) -> int:
+def _spanned(values: np.ndarray, ones: int, zeros: int, *, shift: int, bits: int) -> int:
     """How many of ``values`` agree with the constant bits of a ``bits``-wide field at
     ``shift``; ``ones`` and ``zeros`` are the bits set, and clear, in some word."""
     field = (1 << bits) - 1
@@ -292,7 +295,7 @@ def _aligned_line_spans(structure: FoldedLayer, rows: list[int], n_lines: int) -
     for p in range(structure.lanes):
         words = [(row >> (base + p * line_bits)) & mask for row in rows]
         ones, zeros = _changing(words, mask, structure.memory.writable)
-        spans.append(_spanned(lines, ones, zeros, 0, line_bits))
+        spans.append(_spanned(lines, ones, zeros, shift=0, bits=line_bits))
     return spans
 
 
@@ -331,11 +334,13 @@ def _lane_logic(
             continue  # a lane that never holds a synapse is removed
         ones, zeros = _changing(words, mask, writable)
         if reach > 1:
-            inputs = _spanned(lines, ones, zeros, k + 1 + stream_bits, index_bits)
+            inputs = _spanned(lines, ones, zeros, shift=k + 1 + stream_bits, bits=index_bits)
             if inputs > 1:
                 muxes[inputs] += 1
         code_bits = bin(ones & zeros & ((1 << k) - 1)).count("1")
-        lanes[max(1, code_bits), _spanned(stream_ids, ones, zeros, k + 1, stream_bits)] += 1
+        lanes[
+            max(1, code_bits), _spanned(stream_ids, ones, zeros, shift=k + 1, bits=stream_bits)
+        ] += 1
     return muxes, lanes
 
 

@@ -656,17 +656,20 @@ class FoldedLayer(_LayerBase):
         else:  # no streams: r = all ones never fires an empty lane (code 0)
             m.d.comb += streams.eq((1 << rk) - 1)
         pos_q, neg_q = self._lanes(m, rdata, self._reach(m, xvec, rdata), streams)
-        self._accumulate(m, regs, pos_q, neg_q, lambda leaf: self._x(leaf, x_q, taps))
+        self._accumulate(
+            m, regs, lanes=(pos_q, neg_q), leaf_value=lambda leaf: self._x(leaf, x_q, taps)
+        )
         valid_q = Signal(name="valid_q")
         m.d.sync += valid_q.eq(regs["a_last"])
         m.d.comb += self.out_valid.eq(valid_q)
         return m
 
-    def _accumulate(self, m: Module, regs, pos_q, neg_q, leaf_value) -> None:
+    def _accumulate(self, m: Module, regs, *, lanes, leaf_value) -> None:
         """Partial sums of each neuron's lanes, the accumulators, the constant synapses'
         popcount and the neurons, once per step."""
         layer = self.structure
-        lanes, cw = layer.lanes, layer.count_width
+        (pos_q, neg_q), cw = lanes, layer.count_width
+        lanes = layer.lanes
         for neuron in layer.neurons:
             i = neuron.index
             part = Signal(signed(layer.part_width), name=f"part{i}", reset_less=True)

@@ -15,6 +15,7 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -435,23 +436,8 @@ def _assign_streams(codes: np.ndarray, stochastic: np.ndarray) -> tuple[np.ndarr
     return streams, needed
 
 
-def _plan_layer(
-    index: int,
-    result: CompressionResult,
-    pool: _StreamPool,
-    pipeline: str,
-    parallelism: int | None,
-    fold_order: str,
-    delay_ram_bits: int,
-    constants: bool,
-    decorrelate: int = 0,
-) -> LayerPlan:
-    layer = result.network.layers[index]
-    codes_obj = result.codes[index]
-    codes = np.array(codes_obj.magnitudes, dtype=np.int32)
-    signs = np.array(codes_obj.signs, dtype=np.int8)
-    max_code = codes_obj.max_code
-    k = codes_obj.bits - 1
+def _synapse_delays(index: int, layer: Any, codes: np.ndarray) -> np.ndarray:
+    """Whole-step delay of every synapse (0 where dropped; the bias line never delayed)."""
     delays = np.zeros(codes.shape, dtype=np.int64)
     if layer.delays is not None:
         if not np.array_equal(layer.delays, np.round(layer.delays)):
@@ -460,52 +446,87 @@ def _plan_layer(
                 "run quantize_delays first"
             )
         delays = layer.delays.astype(np.int64)
-        if layer.bias is not None:  # the bias line is never delayed
+        if layer.bias is not None:
             delays = np.hstack([delays, np.zeros((layer.n_out, 1), dtype=np.int64)])
     delays[codes == 0] = 0
+    return delays
+
+
+def _widest(mask: np.ndarray, signs: np.ndarray) -> int:
+    """The most synapses of ``mask`` any neuron has of one sign (at least 1)."""
+    return max(
+        int(np.count_nonzero(mask & (signs > 0), axis=1).max()),
+        int(np.count_nonzero(mask & (signs < 0), axis=1).max()),
+        1,
+    )
+
+
+def _thresholds(index: int, layer: Any, codes: np.ndarray, unit: float) -> tuple[int, ...]:
+    """Thresholds in count units (every one 1 when every synapse is dropped: the count is 0),
+    each small enough for a membrane of at most :data:`MAX_VW` bits."""
+    if not codes.any():
+        return (1,) * layer.n_out
+    thresholds = tuple(max(1, int(np.round(t / unit))) for t in layer.thresholds)
+    if max(thresholds).bit_length() + 2 > MAX_VW:
+        raise ValueError(
+            f"layer {index}: threshold must be below 2**{MAX_VW - 2} count units, not "
+            f"{max(thresholds)} (= {float(layer.thresholds.max())!r} / {unit!r})"
+        )
+    return thresholds
+
+
+def _latency(index: int, *, tree_stages: int, pipeline: str, slots: int, folded: bool) -> int:
+    """Clocks through the layer; a folded layer's constants must be summed in time."""
+    if not folded:
+        return tree_stages + (2 if pipeline == "speed" else 1)
+    if tree_stages > slots + FOLD_LATENCY - 2:
+        raise ValueError(
+            f"layer {index}: the constant synapses' popcount must take at most "
+            f"{slots + FOLD_LATENCY - 2} clocks, not {tree_stages}; use a smaller parallelism"
+        )
+    return slots + FOLD_LATENCY
+
+
+def _plan_layer(
+    index: int,
+    result: CompressionResult,
+    pool: _StreamPool,
+    *,
+    hardware: HardwareOptions,
+    parallelism: int | None,
+) -> LayerPlan:
+    """The plan of layer ``index`` of ``result`` (streams taken from ``pool``)."""
+    layer, codes_obj = result.network.layers[index], result.codes[index]
+    codes = np.array(codes_obj.magnitudes, dtype=np.int32)
+    signs = np.array(codes_obj.signs, dtype=np.int8)
+    k, max_code, constants = codes_obj.bits - 1, codes_obj.max_code, hardware.constants
+    delays = _synapse_delays(index, layer, codes)
     stochastic = (codes > 0) & ((codes < max_code) | (not constants))
-    positive = np.count_nonzero((codes > 0) & (signs > 0), axis=1)
-    negative = np.count_nonzero((codes > 0) & (signs < 0), axis=1)
-    widest = max(int(positive.max()), int(negative.max()), 1)
-    count_width = max(widest.bit_length() + 1, 2)
+    count_width = max(_widest(codes > 0, signs).bit_length() + 1, 2)
     # Streams do not depend on the parallelism: a folded layer computes the same counts.
     streams, needed = _assign_streams(codes, stochastic)
-    decorrelated = codes_obj.bits <= decorrelate and 2 * k <= max(TAPS)
+    decorrelated = codes_obj.bits <= hardware.decorrelate and 2 * k <= max(TAPS)
     width = 2 * k if decorrelated else k
     seeds, stream_defs = pool.take(width, needed, index) if needed else ((), [])
-    slots, schedule = 0, None
-    tree_widest = widest
-    if parallelism is not None:
-        schedule = _schedule(stochastic, parallelism, fold_order)
-        slots = schedule.shape[1]
-        constant = (codes == max_code) & constants  # only constants have a popcount tree
-        tree_widest = max(
-            int(np.count_nonzero(constant & (signs > 0), axis=1).max()),
-            int(np.count_nonzero(constant & (signs < 0), axis=1).max()),
-            1,
-        )
-    unit = codes_obj.full_scale
-    if codes.any():
-        thresholds = [max(1, int(np.round(t / unit))) for t in layer.thresholds]
-    else:  # every synapse dropped: the count is always 0, so every threshold acts as 1
-        thresholds = [1] * layer.n_out
+    schedule = (
+        None if parallelism is None else _schedule(stochastic, parallelism, hardware.fold_order)
+    )
+    # a folded layer has a popcount tree over its constant synapses only
+    tree_mask = codes > 0 if parallelism is None else (codes == max_code) & constants
+    tree_widest = _widest(tree_mask, signs)
+    thresholds = _thresholds(index, layer, codes, codes_obj.full_scale)
     v_width = max(count_width + 2, max(thresholds).bit_length() + 2)
-    if v_width > MAX_VW:
-        raise ValueError(
-            f"layer {index}: threshold must be below 2**{MAX_VW - 2} count units, "
-            f"not {max(thresholds)} (= {float(layer.thresholds.max())!r} / {unit!r})"
-        )
     tree_levels = math.ceil(math.log2(tree_widest)) if tree_widest > 1 else 0
-    tree_stages = len(registered_levels(tree_levels, pipeline))
-    if parallelism is None:
-        latency = tree_stages + (2 if pipeline == "speed" else 1)
-    else:
-        latency = slots + FOLD_LATENCY
-        if tree_stages > slots + FOLD_LATENCY - 2:  # the constants' sum must be ready in time
-            raise ValueError(
-                f"layer {index}: the constant synapses' popcount must take at most "
-                f"{slots + FOLD_LATENCY - 2} clocks, not {tree_stages}; use a smaller parallelism"
-            )
+    tree_stages = len(registered_levels(tree_levels, hardware.pipeline))
+    slots = 0 if schedule is None else schedule.shape[1]
+    latency = _latency(
+        index,
+        tree_stages=tree_stages,
+        pipeline=hardware.pipeline,
+        slots=slots,
+        folded=parallelism is not None,
+    )
+    line_depths = tuple(int(d) for d in delays.max(axis=0))
     return LayerPlan(
         index=index,
         n_in=codes.shape[1],
@@ -519,24 +540,23 @@ def _plan_layer(
         streams=streams,
         seeds=seeds,
         stream_defs=tuple(stream_defs),
-        line_depths=tuple(int(d) for d in delays.max(axis=0)),
+        line_depths=line_depths,
         count_width=count_width,
         v_width=v_width,
-        thresholds=tuple(thresholds),
-        threshold_unit=unit,
+        thresholds=thresholds,
+        threshold_unit=codes_obj.full_scale,
         leak_shift=layer.leak_shift,
         reset=layer.reset,
         tree_levels=tree_levels,
         tree_stages=tree_stages,
         latency=latency,
-        pipeline=pipeline,
+        pipeline=hardware.pipeline,
         parallelism=parallelism,
         slots=slots,
         schedule=schedule,
-        fold_order=fold_order if parallelism is not None else "compact",
+        fold_order=hardware.fold_order if parallelism is not None else "compact",
         constants=constants,
-        delay_ram=int(delays.max(initial=0)) >= 2
-        and int(delays.max(axis=0).sum()) >= delay_ram_bits,
+        delay_ram=max(line_depths) >= 2 and sum(line_depths) >= hardware.delay_ram_bits,
     )
 
 
@@ -689,17 +709,7 @@ def plan_network(
     lanes = _parallelism(hardware.parallelism, len(result.codes))
     pool = _StreamPool()
     layers = tuple(
-        _plan_layer(
-            i,
-            result,
-            pool,
-            hardware.pipeline,
-            lanes[i],
-            hardware.fold_order,
-            hardware.delay_ram_bits,
-            hardware.constants,
-            hardware.decorrelate,
-        )
+        _plan_layer(i, result, pool, hardware=hardware, parallelism=lanes[i])
         for i in range(len(result.codes))
     )
     if hardware.weight_port and not any(layer.folded for layer in layers):

@@ -169,7 +169,7 @@ def import_nir(graph: Any, *, dt: float = 1.0, reset: str | None = None) -> Netw
                     f"NIR node {name!r}: {kind} must follow a Linear or Affine node, "
                     "not start a layer"
                 )
-            layers.append(_layer(name, node, kind, pending, dt, reset))
+            layers.append(_layer(name, node, kind, pending=pending, dt=dt, reset=reset))
             pending = {}
         else:
             raise ValueError(
@@ -186,7 +186,7 @@ def import_nir(graph: Any, *, dt: float = 1.0, reset: str | None = None) -> Netw
 
 
 def _layer(
-    name: str, node: Any, kind: str, pending: dict[str, Any], dt: float, reset: str | None
+    name: str, node: Any, kind: str, *, pending: dict[str, Any], dt: float, reset: str | None
 ) -> Layer:
     weight = pending["weight"]
     n_out, n_in = weight.shape

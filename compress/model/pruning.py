@@ -330,7 +330,46 @@ def prune_neurons(
                 f"firing_rates must have at most {len(arrays)} entries (one per layer), "
                 f"not {len(firing_rates)}"
             )
-    rates = list(firing_rates or [])
+    keeps = _kept_neurons(
+        arrays,
+        list(firing_rates or []),
+        activity_threshold=activity_threshold,
+        norm_threshold=norm_threshold,
+        prune_output=prune_output,
+    )
+    out = []
+    figures = []
+    for index, (w, keep) in enumerate(zip(arrays, keeps)):
+        rows = np.flatnonzero(keep)
+        cols = np.arange(w.shape[1]) if index == 0 else np.flatnonzero(keeps[index - 1])
+        after = w[np.ix_(rows, cols)]
+        out.append(after)
+        figures.append(
+            LayerPruning(
+                layer=index,
+                params=w.size,
+                already_zero=w.size - int(np.count_nonzero(w)),
+                pruned=w.size - after.size,
+                remaining=int(np.count_nonzero(after)),
+                sparsity=(w.size - after.size) / w.size,
+                neurons=w.shape[0],
+                pruned_neurons=w.shape[0] - rows.size,
+                kept_neurons=tuple(int(i) for i in rows),
+            )
+        )
+    return out, _neuron_report(figures)
+
+
+def _kept_neurons(
+    arrays: list[np.ndarray],
+    rates: list,
+    *,
+    activity_threshold: float,
+    norm_threshold: float,
+    prune_output: bool,
+) -> list[np.ndarray]:
+    """Which neurons of each layer stay: by firing rate where given, else by the norm of
+    their weights from the inputs that stay."""
     last = len(arrays) - 1
     keeps: list[np.ndarray] = []
     for index, w in enumerate(arrays):
@@ -348,30 +387,13 @@ def prune_neurons(
                 f"not all {n_out} below it"
             )
         keeps.append(keep)
-    out = []
-    figures = []
-    for index, (w, keep) in enumerate(zip(arrays, keeps)):
-        rows = np.flatnonzero(keep)
-        cols = np.arange(w.shape[1]) if index == 0 else np.flatnonzero(keeps[index - 1])
-        after = w[np.ix_(rows, cols)]
-        out.append(after)
-        remaining = int(np.count_nonzero(after))
-        figures.append(
-            LayerPruning(
-                layer=index,
-                params=w.size,
-                already_zero=w.size - int(np.count_nonzero(w)),
-                pruned=w.size - after.size,
-                remaining=remaining,
-                sparsity=(w.size - after.size) / w.size,
-                neurons=w.shape[0],
-                pruned_neurons=w.shape[0] - rows.size,
-                kept_neurons=tuple(int(i) for i in rows),
-            )
-        )
+    return keeps
+
+
+def _neuron_report(figures: list[LayerPruning]) -> PruningReport:
     original = sum(f.params for f in figures)
     removed = sum(f.pruned for f in figures)
-    report = PruningReport(
+    return PruningReport(
         original_params=original,
         pruned_params=removed,
         remaining_params=sum(f.remaining for f in figures),
@@ -381,7 +403,6 @@ def prune_neurons(
         already_zero=sum(f.already_zero for f in figures),
         layers=tuple(figures),
     )
-    return out, report
 
 
 def prune_stochastic(
