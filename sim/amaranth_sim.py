@@ -14,6 +14,7 @@ import numpy as np
 from amaranth.sim import Simulator
 
 from compress.emit.components import Network
+from compress.hardware.design import unpack_counts
 from compress.hardware.plan import NetworkPlan
 from compress.hardware.structure import network_structure
 
@@ -27,14 +28,6 @@ class ComponentTrace:
     counts: list[np.ndarray]
     spikes: list[np.ndarray]
     clocks: list[np.ndarray]
-
-
-def _signed_fields(value: int, n: int, width: int) -> list[int]:
-    out = []
-    for i in range(n):
-        field = (value >> (i * width)) & ((1 << width) - 1)
-        out.append(field - (1 << width) if field >> (width - 1) else field)
-    return out
 
 
 def simulate_components(
@@ -82,7 +75,7 @@ def simulate_components(
                 if valid:
                     n, cw = layer.structure.n_out, layer.structure.count_width
                     bits = [bool((out >> i) & 1) for i in range(n)]
-                    seen[index].append((clock, _signed_fields(counts, n, cw), bits))
+                    seen[index].append((clock, unpack_counts(counts, n, cw).tolist(), bits))
             clock += 1
 
     sim = Simulator(dut)

@@ -11,18 +11,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from cocotb.triggers import ReadOnly, RisingEdge
 
+from compress.hardware.design import unpack_counts
+
 
 def _bits(value: int, width: int) -> np.ndarray:
     return np.array([(value >> b) & 1 for b in range(width)], dtype=bool)
-
-
-def unpack_counts(value: int, n: int, width: int) -> np.ndarray:
-    """Split ``out_counts`` into ``n`` two's-complement fields of ``width`` bits."""
-    out = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        field_ = (value >> (i * width)) & ((1 << width) - 1)
-        out[i] = field_ - (1 << width) if field_ >> (width - 1) else field_
-    return out
 
 
 class Driver:

@@ -29,6 +29,7 @@ __all__ = [
     "load_plan",
     "model_arrays",
     "read_design",
+    "unpack_counts",
 ]
 
 #: ``design.json``'s schema name.
@@ -148,6 +149,22 @@ def _layer_dict(layer: LayerPlan) -> dict[str, Any]:
         "delay_ram": layer.delay_ram,
         "constants": layer.constants,
     }
+
+
+def unpack_counts(value: int, n: int, width: int) -> np.ndarray:
+    """``out_counts`` (or a layer's counts) as ``n`` signed counts: neuron ``i`` in bits
+    ``i*width +: width``, two's complement (``design.json`` "count_packing").
+
+    Examples
+    --------
+    >>> unpack_counts(0b1111_0001, 2, 4).tolist()
+    [1, -1]
+    """
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        field = (value >> (i * width)) & ((1 << width) - 1)
+        out[i] = field - (1 << width) if field >> (width - 1) else field
+    return out
 
 
 def model_arrays(compression: CompressionResult, plan: NetworkPlan) -> dict[str, np.ndarray]:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..model.passes import CompressionResult
+from ..model.quantization import max_code
 from ..model.validate import options_of
 from .lfsr import TAPS, permutations, stream_table
 
@@ -224,8 +225,8 @@ class LayerPlan:
 
     @property
     def max_code(self) -> int:
-        """``M``: full-scale code and LFSR period."""
-        return (1 << self.k) - 1
+        """``M``: full-scale code and LFSR period (:func:`compress.model.quantization.max_code`)."""
+        return max_code(self.bits)
 
     @property
     def classes(self) -> np.ndarray:
@@ -499,9 +500,9 @@ def _plan_layer(
     layer, codes_obj = result.network.layers[index], result.codes[index]
     codes = np.array(codes_obj.magnitudes, dtype=np.int32)
     signs = np.array(codes_obj.signs, dtype=np.int8)
-    k, max_code, constants = codes_obj.bits - 1, codes_obj.max_code, hardware.constants
+    k, full, constants = codes_obj.bits - 1, codes_obj.max_code, hardware.constants
     delays = _synapse_delays(index, layer, codes)
-    stochastic = (codes > 0) & ((codes < max_code) | (not constants))
+    stochastic = (codes > 0) & ((codes < full) | (not constants))
     count_width = max(_widest(codes > 0, signs).bit_length() + 1, 2)
     # Streams do not depend on the parallelism: a folded layer computes the same counts.
     streams, needed = _assign_streams(codes, stochastic)
@@ -512,7 +513,7 @@ def _plan_layer(
         None if parallelism is None else _schedule(stochastic, parallelism, hardware.fold_order)
     )
     # a folded layer has a popcount tree over its constant synapses only
-    tree_mask = codes > 0 if parallelism is None else (codes == max_code) & constants
+    tree_mask = codes > 0 if parallelism is None else (codes == full) & constants
     tree_widest = _widest(tree_mask, signs)
     thresholds = _thresholds(index, layer, codes, codes_obj.full_scale)
     v_width = max(count_width + 2, max(thresholds).bit_length() + 2)

@@ -33,7 +33,13 @@ from .pruning import (
     prune_stochastic,
     prune_weights,
 )
-from .quantization import LayerCodes, layer_full_scale, quantize_codes, quantize_delays
+from .quantization import (
+    LayerCodes,
+    layer_full_scale,
+    max_code,
+    quantize_codes,
+    quantize_delays,
+)
 from .validate import check_bits, check_finite, check_int, check_number, options_of
 
 __all__ = [
@@ -205,7 +211,7 @@ class CompressionConfig:
     @property
     def max_code(self) -> int:
         """Largest magnitude code ``M = 2**(bits-1) - 1`` (the LFSR period) of ``bits``."""
-        return (1 << (self.bits - 1)) - 1
+        return max_code(self.bits)
 
     def uncompressed(self) -> CompressionConfig:
         """The reference of this config: the same bits (per layer too) and delay grid,
@@ -335,7 +341,7 @@ def _step_stochastic(net: Network, cfg: CompressionConfig) -> tuple[Network, Pru
     def prune(index: int, synapses: np.ndarray) -> tuple[list[np.ndarray], PruningReport]:
         layer = cfg.for_layer(index)
         bits = layer.bits or cfg.bits
-        length = cfg.bitstream_length or (1 << (bits - 1)) - 1  # the layer's LFSR period
+        length = cfg.bitstream_length or max_code(bits)  # the layer's LFSR period
         minimum = 0.0 if layer.min_popcount_bits is None else layer.min_popcount_bits
         return prune_stochastic([synapses], length, minimum, scale=layer_full_scale(synapses))
 

@@ -32,7 +32,7 @@ from .validate import (
     row_blocks,
 )
 
-__all__ = ["LayerCodes", "quantize_codes", "quantize_delays", "quantize_weights"]
+__all__ = ["LayerCodes", "max_code", "quantize_codes", "quantize_delays", "quantize_weights"]
 
 #: Largest delay a float holds exactly (whole steps); far beyond any buffer.
 MAX_DELAY_STEPS = 1 << 53
@@ -70,13 +70,25 @@ class LayerCodes:
 
     @property
     def max_code(self) -> int:
-        """Largest magnitude code, ``M = 2**(bits-1) - 1``."""
-        return (1 << (self.bits - 1)) - 1
+        """Largest magnitude code, ``M = 2**(bits-1) - 1`` (:func:`max_code`)."""
+        return max_code(self.bits)
 
     def values(self) -> np.ndarray:
         """Float weights these codes stand for (equal to ``quantize_weights``)."""
         values = self.signs * (self.magnitudes * self.scale)
         return np.clip(values, -self.full_scale, self.full_scale)
+
+
+def max_code(bits: int) -> int:
+    """``M = 2**(bits-1) - 1``: the largest magnitude code of ``bits``-bit weights, the
+    full-scale code and the period of their ``bits - 1``-bit LFSRs.
+
+    Examples
+    --------
+    >>> max_code(8)
+    127
+    """
+    return (1 << (bits - 1)) - 1
 
 
 def layer_full_scale(w: np.ndarray) -> float:
@@ -85,23 +97,23 @@ def layer_full_scale(w: np.ndarray) -> float:
 
 
 def _codes(w: np.ndarray, bits: int) -> LayerCodes:
-    max_code = (1 << (bits - 1)) - 1
+    top = max_code(bits)
     full_scale = layer_full_scale(w)
-    scale = full_scale / max_code
+    scale = full_scale / top
     signs = np.empty(w.shape, dtype=np.int8)
     magnitudes = np.empty(w.shape, dtype=np.int32)
     for rows in row_blocks(w.shape):
         rounded = np.round(w[rows] / scale)
         np.sign(rounded, out=signs[rows], casting="unsafe")
         np.abs(rounded, out=rounded)
-        np.minimum(rounded, max_code, out=magnitudes[rows], casting="unsafe")
+        np.minimum(rounded, top, out=magnitudes[rows], casting="unsafe")
     return LayerCodes(signs, magnitudes, bits, scale, full_scale)
 
 
 def _symmetric(w: np.ndarray, bits: int) -> np.ndarray:
     """``quantize_codes(...).values()`` computed directly, block by block."""
     full_scale = layer_full_scale(w)
-    scale = full_scale / ((1 << (bits - 1)) - 1)
+    scale = full_scale / max_code(bits)
     out = np.empty(w.shape, dtype=np.float64)
     for rows in row_blocks(w.shape):
         target = out[rows]
