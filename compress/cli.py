@@ -608,9 +608,7 @@ def evaluate(
 ) -> None:
     """Accuracy of MODEL (a build folder, or a network .npz compressed with the options)
     on DATA, from the bit-exact golden model, next to the uncompressed network's."""
-    from .analysis.evaluate import evaluate as run
-    from .analysis.evaluate import load_data, plan_of
-    from .hardware.design import load_plan
+    from .analysis.evaluate import compare, load_data, subject_of
     from .hardware.encoder import RateEncoder
 
     config = _config(**options)
@@ -618,37 +616,20 @@ def evaluate(
         x, y = load_data(data)
     except ValueError as exc:
         raise click.ClickException(f"{data}: {exc}") from exc
+    hardware = HardwareOptions(decorrelate=decorrelate)
     try:
         if model.is_dir():
             _build_folder_data(model)
-            plan = load_plan(model)
-            source = load_network(model / "source.npz")
-            design = json.loads((model / "design.json").read_text())
-            config = CompressionConfig(**design["build_options"]["compression"])
-            decorrelate = design["build_options"]["hardware"].get("decorrelate", 0)  # old builds
-            hardware = HardwareOptions(decorrelate=decorrelate)
+            subject = subject_of(model, config, hardware)
         else:
             source = _load(model, Limits())
             _check_overrides(config, source)
-            hardware = HardwareOptions(decorrelate=decorrelate)
-            plan = plan_of(source, config, hardware)
-        reference = plan_of(source, config.uncompressed(), hardware)
-        encoder = RateEncoder(plan.n_in, input_bits, seed)
-        mine = run(plan, x, y, steps=steps, encoder=encoder, readout=readout)
-        base = run(reference, x, y, steps=steps, encoder=encoder, readout=readout)
+            subject = subject_of(source, config, hardware)
+        encoder = RateEncoder(subject.plan.n_in, input_bits, seed)
+        mine, figures = compare(subject, x, y, steps=steps, encoder=encoder, readout=readout)
     except ValueError as exc:
         raise click.ClickException(f"{model}: {exc}") from exc
-    figures = {
-        "samples": int(x.shape[0]),
-        "steps": mine.steps,
-        "readout": readout,
-        "encoder": {"bits": input_bits, "seed": seed},
-        "accuracy": mine.accuracy,
-        "uncompressed_accuracy": base.accuracy,
-        "uncompressed": dataclasses.asdict(config.uncompressed()),
-        "firing_rates": [[round(float(r), 6) for r in rates] for rates in mine.rates],
-        "layer_rates": mine.layer_rates(),
-    }
+    config = subject.config
     if as_json:
         click.echo(json.dumps(figures, indent=2, sort_keys=True))
         return
@@ -659,11 +640,12 @@ def evaluate(
     if mine.accuracy is None:
         click.echo("no labels (y) in the data: accuracy not computed")
     else:
-        drop = 100 * (base.accuracy - mine.accuracy)
+        base = figures["uncompressed_accuracy"]
+        drop = 100 * (base - mine.accuracy)
         click.echo(f"accuracy (compressed hardware): {100 * mine.accuracy:.2f}%")
         click.echo(
             f"accuracy (uncompressed, {config.bits} bits, nothing pruned): "
-            f"{100 * base.accuracy:.2f}% ({drop:+.2f} points lost to compression)"
+            f"{100 * base:.2f}% ({drop:+.2f} points lost to compression)"
         )
     for index, rate in enumerate(mine.layer_rates()):
         click.echo(f"layer {index}: mean firing rate {rate:.4f} spikes per neuron per step")

@@ -9,25 +9,30 @@ golden model is the RTL's, bit for bit, so this accuracy is the FPGA's.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..hardware.design import load_plan, read_design
 from ..hardware.encoder import RateEncoder
 from ..hardware.golden import simulate
 from ..hardware.plan import HardwareOptions, NetworkPlan, plan_network
-from ..model.network import Network, read_npz
+from ..model.network import Network, load_network, read_npz
 from ..model.passes import CompressionConfig, compress_network
 from ..model.validate import check_int
 
 __all__ = [
     "READOUTS",
     "Evaluation",
+    "Subject",
+    "compare",
     "evaluate",
     "load_data",
     "plan_of",
+    "subject_of",
 ]
 
 #: How the class is read out of the last layer.
@@ -158,3 +163,73 @@ def plan_of(
     """The hardware plan of ``network`` compressed with ``config`` (fully parallel by default;
     only the options that change counts, such as ``decorrelate``, matter to evaluation)."""
     return plan_network(compress_network(network, config), "sc_network", hardware)
+
+
+@dataclass(frozen=True, eq=False)
+class Subject:
+    """What an evaluation compares: a plan and the plan of its source left uncompressed."""
+
+    plan: NetworkPlan
+    reference: NetworkPlan
+    config: CompressionConfig
+
+
+def subject_of(
+    model: str | os.PathLike[str] | Network,
+    config: CompressionConfig,
+    hardware: HardwareOptions | None = None,
+) -> Subject:
+    """The plan to evaluate and its uncompressed reference.
+
+    ``model`` is a build folder (its own plan, compression options and
+    ``decorrelate``; ``config`` and ``hardware`` are ignored) or a network
+    (compressed with ``config``, planned with ``hardware``).
+    """
+    hardware = hardware or HardwareOptions()
+    if isinstance(model, Network):
+        source, plan = model, plan_of(model, config, hardware)
+    else:
+        design = read_design(model)
+        if "build_options" not in design:
+            raise ValueError(f"{model} must be a build with build_options, not an older build")
+        plan, source = load_plan(model), load_network(Path(model) / "source.npz")
+        options = design["build_options"]
+        config = CompressionConfig(**options["compression"])
+        hardware = HardwareOptions(decorrelate=options["hardware"].get("decorrelate", 0))
+    return Subject(plan, plan_of(source, config.uncompressed(), hardware), config)
+
+
+def compare(
+    subject: Subject,
+    features: np.ndarray,
+    labels: np.ndarray | None = None,
+    *,
+    steps: int | None = None,
+    encoder: RateEncoder,
+    readout: str = "counts",
+) -> tuple[Evaluation, dict]:
+    """Evaluate the subject and its uncompressed reference on the same encoded samples.
+
+    Returns
+    -------
+    evaluation : Evaluation
+        The compressed plan's.
+    figures : dict
+        JSON-ready: samples, steps, readout, encoder, both accuracies, the
+        uncompressed options, every neuron's and layer's firing rate.
+    """
+    options = {"steps": steps, "encoder": encoder, "readout": readout}
+    mine = evaluate(subject.plan, features, labels, **options)
+    base = evaluate(subject.reference, features, labels, **options)
+    figures = {
+        "samples": int(features.shape[0]),
+        "steps": mine.steps,
+        "readout": readout,
+        "encoder": {"bits": encoder.bits, "seed": encoder.seed},
+        "accuracy": mine.accuracy,
+        "uncompressed_accuracy": base.accuracy,
+        "uncompressed": dataclasses.asdict(subject.config.uncompressed()),
+        "firing_rates": [[round(float(r), 6) for r in rates] for rates in mine.rates],
+        "layer_rates": mine.layer_rates(),
+    }
+    return mine, figures
