@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 from cocotb_tools.runner import get_results, get_runner
+
+from compress.hardware.design import read_design
 
 SIM_DIR = Path(__file__).resolve().parent
 
@@ -55,7 +56,7 @@ def run_sim(
     """
     build, work = Path(build).resolve(), Path(work).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    design = json.loads((build / "design.json").read_text())
+    design = read_design(build)
     runner = get_runner(simulator)
     runner.build(
         sources=[build / f for f in design["rtl"]],

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..emit.render import render
+from ..hardware.design import read_design
 
 __all__ = ["FAMILIES", "PnrResult", "find_tool", "io_wrapper", "place_and_route", "synthesize"]
 
@@ -96,7 +97,7 @@ def synthesize(
     build = Path(build)
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {', '.join(FAMILIES)}, not {family!r}")
-    design = json.loads((build / "design.json").read_text())
+    design = read_design(build)
     top = top or design["top"]
     reads = " ".join(design["rtl"])
     if wrap:
