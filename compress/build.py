@@ -24,14 +24,16 @@ import numpy as np
 
 from .emit.amaranth import LINT_WAIVERS, render_amaranth
 from .emit.render import render
+from .emit.testbench import render_testbench
 from .emit.verilog import render_rtl
 from .hardware.design import design_dict, design_json, model_arrays
 from .hardware.memory import hex_text, mem_words, memory_bits
 from .hardware.plan import HardwareOptions, NetworkPlan, check_top, plan_network
+from .hardware.vectors import TB_RATE, TB_SEED, TB_STEPS, random_steps, vector_files
 from .model.limits import DEFAULT_LIMITS, Limits
 from .model.network import Network, network_arrays, write_npz
 from .model.passes import CompressionConfig, CompressionResult, compress_network
-from .model.validate import options_of
+from .model.validate import check_int, options_of
 from .report.data import build_report
 from .report.markdown import build_markdown
 
@@ -68,6 +70,9 @@ def _core(plan: NetworkPlan, rtl: list[str], waivers: list[str]) -> str:
         waivers=waivers,
         filesets=filesets,
         lint_filesets=filesets + (", waivers" if waivers else ""),
+        testbench=f"tb/tb_{plan.top}.v",
+        tb_top=f"tb_{plan.top}",
+        vectors=["tb/stimulus.hex", "tb/expected.hex"],
     )
 
 
@@ -81,6 +86,7 @@ def build(
     force: bool = False,
     emitter: str = "jinja",
     limits: Limits | None = None,
+    testbench_steps: int = TB_STEPS,
 ) -> BuildResult:
     """Compress ``network`` and write the hardware build folder ``out``.
 
@@ -103,12 +109,14 @@ def build(
     emitter : {"jinja", "amaranth"}
         How the Verilog is written: Jinja2 templates (default; a 784-128-10
         network takes about a second) or the Amaranth components of
-        ``compress.emit.components`` (several seconds per thousand synapses;
-        fully parallel layers only).  Both give the same hardware, checked
-        against the golden model.
+        ``compress.emit.components`` (several seconds per thousand synapses).
+        Both render the same circuit, checked against the golden model.
     limits : Limits, optional
         Largest network, delay and memory accepted (:class:`compress.model.limits.Limits`);
         checked before anything large is allocated.
+    testbench_steps : int
+        Steps of the exported self-checking testbench's vectors (``tb/``):
+        seeded random inputs and the golden model's outputs.
 
     Returns
     -------
@@ -132,6 +140,7 @@ def build(
     if not isinstance(limits, Limits):
         raise TypeError(f"limits must be a Limits, not {type(limits).__name__}")
     check_top(top)
+    testbench_steps = check_int(testbench_steps, "testbench_steps", low=1, high=1 << 20)
     if emitter not in EMITTERS:
         raise ValueError(f"emitter must be one of {', '.join(EMITTERS)}, not {emitter!r}")
     if out.exists() and not out.is_dir():
@@ -147,7 +156,9 @@ def build(
             limits.check("delay", int(layer.delays.max()), f"layer {index}: delays (steps)")
     plan = plan_network(compression, top, hardware)
     limits.check("memory_bits", memory_bits(plan), "design: delay-buffer and weight-memory bits")
-    files = _folder_files(network, compression, plan, hardware=hardware, emitter=emitter)
+    files = _folder_files(
+        network, compression, plan, hardware=hardware, emitter=emitter, steps=testbench_steps
+    )
     write_folder(out, files)
     return BuildResult(out, plan, compression, tuple(sorted(files)))
 
@@ -159,6 +170,7 @@ def _folder_files(
     *,
     hardware: HardwareOptions,
     emitter: str,
+    steps: int,
 ) -> dict[str, str | bytes]:
     """Every file of the build folder: relative path -> text or bytes."""
     rtl = EMITTERS[emitter](plan)
@@ -172,9 +184,21 @@ def _folder_files(
         "hardware": dataclasses.asdict(hardware),
         "emitter": emitter,
     }
+    name, text = render_testbench(plan, steps=steps)
+    files[name] = text
+    files.update(vector_files(plan, random_steps(plan.n_in, steps)))
     design = design_dict(
         plan, rtl=[f"rtl/{name}" for name in rtl], build_options=options, mem_dir=emitter == "jinja"
     )
+    design["testbench"] = {
+        "file": name,
+        "top": f"tb_{plan.top}",
+        "steps": steps,
+        "inputs": f"seeded random spikes (numpy seed {TB_SEED}, probability {TB_RATE})",
+        "stimulus": "tb/stimulus.hex: one in_spikes word per step",
+        "expected": "tb/expected.hex: one {out_spikes, out_counts} word per step",
+        "run": "from the build folder; prints PASS or FAIL with the first mismatch",
+    }
     report = build_report(plan, compression)
     files["design.json"] = design_json(design)
     files["report.json"] = json.dumps(report, indent=2, sort_keys=True) + "\n"

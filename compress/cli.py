@@ -421,6 +421,14 @@ def example(output: Path, name: str) -> None:
     help="Add w_en/w_layer/w_addr/w_data to write the folded layers' weight memories "
     "at run time (no re-synthesis).",
 )
+@click.option(
+    "--tb-steps",
+    type=click.IntRange(1, 1 << 20),
+    default=64,
+    show_default=True,
+    help="Steps of the self-checking testbench's vectors (tb/): seeded random inputs and "
+    "the golden model's outputs.",
+)
 @compression_options
 @rates_options
 @limit_options
@@ -437,6 +445,7 @@ def build(
     delay_ram_bits: int,
     decorrelate: int,
     weight_port: bool,
+    tb_steps: int,
     prune_inactive: float | None,
     rates_data: Path | None,
     limit_synapses: int,
@@ -470,7 +479,15 @@ def build(
         )
     try:
         result = build_folder(
-            network, output, config, hardware, top=top, force=force, emitter=emitter, limits=limits
+            network,
+            output,
+            config,
+            hardware,
+            top=top,
+            force=force,
+            emitter=emitter,
+            limits=limits,
+            testbench_steps=tb_steps,
         )
     except (ValueError, FileExistsError) as exc:
         raise click.ClickException(f"{model}: {exc}") from exc

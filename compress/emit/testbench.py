@@ -1,0 +1,37 @@
+"""The self-checking testbench every build carries: ``tb/tb_<top>.v``.
+
+Plain Verilog-2005 (no SystemVerilog, no PLI) that Icarus and
+``verilator --binary`` run unchanged: it replays ``tb/stimulus.hex`` through the
+``in_valid``/``in_ready`` handshake, compares every ``out_valid`` with
+``tb/expected.hex`` (:mod:`compress.hardware.vectors`), prints ``PASS`` or the
+first mismatching step and neuron, and ends with ``$finish``.
+"""
+
+from __future__ import annotations
+
+from ..hardware.memory import weight_port_widths
+from ..hardware.plan import NetworkPlan
+from .render import render
+
+__all__ = ["render_testbench"]
+
+
+def render_testbench(plan: NetworkPlan, *, steps: int) -> tuple[str, str]:
+    """``(file name, text)`` of the testbench of ``plan`` over ``steps`` vector steps."""
+    top = plan.top
+    name = f"tb_{top}"
+    text = render(
+        "tb.v.j2",
+        name=name,
+        top=top,
+        steps=steps,
+        n_in=plan.n_in,
+        n_out=plan.n_out,
+        cw=plan.count_width,
+        latency=plan.latency,
+        # every step may take the whole latency (folded), plus reset and margin
+        timeout=steps * plan.clocks_per_step + plan.latency + 100,
+        weight_port=plan.weight_port,
+        wp=weight_port_widths(plan) if plan.weight_port else {},
+    )
+    return f"tb/{name}.v", text

@@ -1,0 +1,58 @@
+"""Test vectors of a build: input steps and the golden model's outputs, as ``$readmemh`` files.
+
+Every build carries ``tb/stimulus.hex`` (one ``in_spikes`` word per step) and
+``tb/expected.hex`` (one ``{out_spikes, out_counts}`` word per step, from
+:func:`compress.hardware.golden.simulate`), which the exported testbench
+(``tb/tb_<top>.v``) replays and checks on any simulator.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .golden import simulate
+from .memory import hex_text
+from .plan import NetworkPlan
+
+__all__ = ["TB_RATE", "TB_SEED", "TB_STEPS", "expected_words", "random_steps", "vector_files"]
+
+#: Default steps, seed and input spike probability of a build's test vectors.
+TB_STEPS = 64
+TB_SEED = 0
+TB_RATE = 0.3
+
+
+def random_steps(
+    n_in: int, steps: int, *, seed: int = TB_SEED, rate: float = TB_RATE
+) -> np.ndarray:
+    """``steps`` rows of ``n_in`` input spikes, each 1 with probability ``rate`` (seeded)."""
+    return np.random.default_rng(seed).random((steps, n_in)) < rate
+
+
+def expected_words(plan: NetworkPlan, spikes: np.ndarray) -> list[int]:
+    """The golden model's ``{out_spikes, out_counts}`` of every step, as integers.
+
+    ``out_counts`` packs neuron ``i`` in bits ``i*CW +: CW`` (two's complement);
+    ``out_spikes`` sits above it.
+    """
+    trace = simulate(plan, spikes)
+    cw, n_out = plan.count_width, plan.n_out
+    mask = (1 << cw) - 1
+    words = []
+    for counts, fired in zip(trace.counts[-1].tolist(), trace.spikes[-1].tolist()):
+        word = 0
+        for i, (count, spike) in enumerate(zip(counts, fired)):
+            word |= (int(count) & mask) << (i * cw) | int(spike) << (n_out * cw + i)
+        words.append(word)
+    return words
+
+
+def vector_files(plan: NetworkPlan, spikes: np.ndarray) -> dict[str, str]:
+    """``tb/stimulus.hex`` and ``tb/expected.hex`` of ``spikes`` (shape ``(steps, n_in)``)."""
+    x = np.asarray(spikes, dtype=bool)
+    inputs = [int(sum(1 << j for j in np.flatnonzero(row))) for row in x]
+    out_width = plan.n_out * (plan.count_width + 1)
+    return {
+        "tb/stimulus.hex": hex_text(plan.n_in, inputs),
+        "tb/expected.hex": hex_text(out_width, expected_words(plan, x)),
+    }

@@ -1,0 +1,1 @@
+"""Verify layer: run a build's proofs in a simulator (the exported self-checking testbench)."""
