@@ -226,7 +226,7 @@ def main() -> None:
         print(f"64-32-10 {label:22s}: {syn:5d} live synapses, {luts} LUT, {ffs} FF (xilinx)")
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sim"))
-    from runner import run_sim
+    from compress.verify.cocotb_run import run_sim
 
     folder = WORK / "net_64_32_10_dense"
     times = {}

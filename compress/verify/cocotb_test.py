@@ -17,10 +17,10 @@ import cocotb
 import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
-from tb import Driver, Monitor, check, reload_weights
 
-from compress.hardware.design import load_plan
-from compress.hardware.golden import simulate
+from ..hardware.design import load_plan
+from ..hardware.golden import simulate
+from .cocotb_bench import Driver, Monitor, check, reload_weights
 
 
 @cocotb.test()

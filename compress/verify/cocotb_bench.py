@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from cocotb.triggers import ReadOnly, RisingEdge
 
-from compress.hardware.design import unpack_counts
+from ..hardware.design import unpack_counts
+from ..hardware.memory import fold_words
 
 
 def _bits(value: int, width: int) -> np.ndarray:
@@ -125,8 +126,6 @@ def check(
 
 async def reload_weights(dut, plan) -> None:
     """Write every folded layer's weight-memory rows of ``plan`` through the weight port."""
-    from compress.hardware.memory import fold_words
-
     for layer in plan.layers:
         if not layer.folded:
             continue
