@@ -45,7 +45,8 @@ def test_sim_with_data_features_and_spikes(tmp_path):
     assert list((tmp_path / "w").glob("*.fst")), "Icarus waves"
     np.savez(tmp_path / "bad.npz", spikes=np.ones((9, 5)))
     res = _sim(tmp_path / "b", "--data", tmp_path / "bad.npz")
-    assert res.exit_code == 1 and "spikes must be 0/1 of shape (steps, 16), not (9, 5)" in res.output
+    assert res.exit_code == 1
+    assert "spikes must be 0/1 of shape (steps, 16), not (9, 5)" in res.output
 
 
 def test_sim_fails_with_the_first_mismatch(tmp_path):
