@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all venv iverilog test test-slow test-all demo sim fuzz digits lint bench bench-hw bench-fold clean
+.PHONY: all venv iverilog test test-slow test-all demo sim fuzz digits lint bench bench-hw bench-fold bench-sim clean
 
 all: test
 
@@ -73,6 +73,9 @@ bench-hw: venv iverilog
 
 bench-fold: venv
 	$(BIN)/python bench/bench_fold.py
+
+bench-sim: venv iverilog
+	$(BIN)/python bench/bench_sim.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis sim_build demo_out bench_out digits_out

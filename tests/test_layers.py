@@ -33,7 +33,14 @@ RANKS = {
     "top": 5,  # compress.build, cli, flows, sweep
 }
 #: Top-level modules that are not in a stage folder.
-TOP_LEVEL = {"progress": "util", "build": "top", "cli": "top", "flows": "top", "sweep": "top"}
+TOP_LEVEL = {
+    "progress": "util",
+    "build": "top",
+    "cli": "top",
+    "flows": "top",
+    "sweep": "top",
+    "__main__": "top",
+}
 #: Third-party packages the model and hardware layers must never load.
 HEAVY = ("jinja2", "amaranth", "click", "matplotlib", "rich", "cocotb")
 
