@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all venv iverilog test test-slow test-all demo sim fuzz digits lint bench bench-hw bench-fold bench-sim clean
+.PHONY: all venv iverilog chromium test test-slow test-all demo sim fuzz digits lint bench bench-hw bench-fold bench-sim clean
 
 all: test
 
@@ -31,7 +31,19 @@ iverilog:
 		exit 1; \
 	fi
 
-test: venv iverilog
+# Debian's chromium renders report.html in a test; without it (not root, no apt-get) that test skips.
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing chromium with apt-get (for the report.html test)"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || \
+		echo "note: chromium could not be installed; the report.html browser test will skip"; \
+	else \
+		echo "note: chromium is not installed; the report.html browser test will skip"; \
+	fi
+
+test: venv iverilog chromium
 	$(BIN)/python -m pytest -m "not slow"
 
 test-slow: venv iverilog

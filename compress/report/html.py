@@ -7,6 +7,8 @@ and no date, so the same report gives the same page.
 from __future__ import annotations
 
 import io
+import re
+from html import escape
 from typing import Any
 
 import matplotlib
@@ -15,20 +17,35 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from ..emit.render import render
-from .data import MEASURED_HEADER, measured_rows, shape_label
+from .sections import Section, Table, build_sections, summary_line
 
 __all__ = ["render_html"]
 
 _COLOURS = {"dropped": "#bbbbbb", "constant": "#4c9be8", "stochastic": "#e8894c"}
 
 
-def _svg(fig: Any) -> str:
+_SVG_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _svg(fig: Any, prefix: str) -> str:
+    """The figure as inline SVG, every ``id`` (and reference to one) prefixed with
+    ``prefix``, so several plots on one page keep their ids unique."""
     buffer = io.StringIO()
     with plt.rc_context({"svg.hashsalt": "sc-compress", "svg.fonttype": "none"}):
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     text = buffer.getvalue()
-    return text[text.index("<svg") :]
+    text = text[text.index("<svg") :]
+    for name in sorted(set(_SVG_ID.findall(text)), key=len, reverse=True):
+        text = text.replace(f'id="{name}"', f'id="{prefix}-{name}"')
+        text = text.replace(f"#{name})", f"#{prefix}-{name})").replace(
+            f'href="#{name}"', f'href="#{prefix}-{name}"'
+        )
+    return text
+
+
+#: Axis labels of the resource kinds, in plot order.
+_KINDS = (("luts", "LUT"), ("ffs", "FF"), ("brams", "BRAM"), ("carries", "carry"))
 
 
 def _classes_svg(layers: list[dict[str, Any]]) -> str:
@@ -40,96 +57,91 @@ def _classes_svg(layers: list[dict[str, Any]]) -> str:
         ax.bar(names, values, bottom=bottom, color=colour, label=kind)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     ax.set_ylabel("synapses")
+    ax.set_title("Synapses by class (all families)", fontsize=10)
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
-    return _svg(fig)
+    return _svg(fig, "plot-classes")
 
 
-def _compare_svg(
-    estimated: dict[str, Any], measured: dict[str, Any], dense: dict[str, Any] | None
-) -> str:
-    keys = ("luts", "ffs", "brams", "carries")
-    bars = [("estimate", estimated, "#4c9be8"), ("compressed", measured, "#e8894c")]
-    if dense:
-        bars.append(("dense", dense, "#999999"))
+def _grouped_svg(bars: list[tuple[str, dict[str, Any], str]], title: str, prefix: str) -> str:
+    """Grouped bars of LUT, FF, BRAM and carry cells, one bar per (label, values, colour)."""
     fig, ax = plt.subplots(figsize=(6, 2.8))
     width = 0.8 / len(bars)
     for n, (label, values, colour) in enumerate(bars):
         ax.bar(
-            [i + (n - (len(bars) - 1) / 2) * width for i in range(len(keys))],
-            [values[k] for k in keys],
+            [i + (n - (len(bars) - 1) / 2) * width for i in range(len(_KINDS))],
+            [values[key] for key, _ in _KINDS],
             width=width,
             label=label,
             color=colour,
         )
-    x = range(len(keys))
-    ax.set_xticks(list(x), keys)
+    ax.set_xticks(list(range(len(_KINDS))), [name for _, name in _KINDS])
     ax.set_ylabel("cells")
+    ax.set_title(title, fontsize=10)
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
-    return _svg(fig)
+    return _svg(fig, prefix)
+
+
+def _plots(report: dict[str, Any]) -> dict[str, str]:
+    """The figures of the page by section ``plot`` key."""
+    colours = ("#4c9be8", "#e8894c", "#6bbf59")
+    estimates = [(f, e, c) for (f, e), c in zip(sorted(report["estimate"].items()), colours)]
+    plots = {
+        "classes": _classes_svg(report["layers"]),
+        "estimate": _grouped_svg(
+            estimates, "Estimated cells: " + ", ".join(f for f, _, _ in estimates), "plot-estimate"
+        ),
+    }
+    measured, dense = report.get("measured"), report.get("dense")
+    if measured:
+        family = measured["family"]
+        bars = [
+            ("estimate", report["estimate"][family], "#4c9be8"),
+            ("compressed", measured, "#e8894c"),
+        ]
+        if dense:
+            bars.append(("dense", dense["measured"], "#999999"))
+        plots["compare"] = _grouped_svg(
+            bars, f"{family}: estimated versus measured (Yosys)", "plot-compare"
+        )
+    return plots
+
+
+def _escaped(section: Section) -> dict[str, Any]:
+    def table(t: Table | None) -> dict[str, Any] | None:
+        if t is None:
+            return None
+        return {
+            "caption": escape(t.caption),
+            "header": [escape(h) for h in t.header],
+            "rows": [[escape(str(cell)) for cell in row] for row in t.rows],
+        }
+
+    return {
+        "key": section.key,
+        "title": escape(section.title),
+        "paragraphs": [escape(p) for p in section.paragraphs],
+        "table": table(section.table),
+        "bullets": [escape(i) for i in section.items],
+        "tables": [table(t) for t in section.tables],
+        "notes": [escape(n) for n in section.notes],
+        "plot": section.plot,
+    }
 
 
 def render_html(report: dict[str, Any]) -> str:
-    """The page for a ``report.json`` dictionary (:func:`compress.report.data.build_report`)."""
-    layers = report["layers"]
-    header = [
-        "layer",
-        "n_in x n_out",
-        "dropped",
-        "constant",
-        "stochastic",
-        "memory bits",
-        "lanes",
-        "latency",
-    ]
-    rows = [
-        [
-            la["index"],
-            shape_label(la),
-            la["synapses"]["dropped"],
-            la["synapses"]["constant"],
-            la["synapses"]["stochastic"],
-            la["memory_bits"],
-            la["parallelism"],
-            la["latency"],
-        ]
-        for la in layers
-    ]
-    measured = report.get("measured")
-    dense = report.get("dense")
-    rows_measured: list[list[Any]] = []
-    compare = ""
-    note = ""
-    if measured:
-        rows_measured = measured_rows(report)
-        estimated = report["estimate"][measured["family"]]
-        compare = _compare_svg(estimated, measured, dense["measured"] if dense else None)
-        note = (
-            f"Yosys synth_{measured['family']} -flatten"
-            + (
-                f"; Fmax from nextpnr on {measured['device']} {measured['package']} "
-                "(design in a five-pin wrapper)"
-                if "fmax_mhz" in measured
-                else ""
-            )
-            + "."
-        )
+    """The page for a ``report.json`` dictionary (:func:`compress.report.data.build_report`):
+    every section of ``report.md`` (:func:`compress.report.sections.build_sections`) with
+    its figures."""
+    sections = [_escaped(s) for s in build_sections(report)]
     return render(
         "report.html.j2",
-        top=report["top"],
-        summary=(
-            f"Latency {report['latency']} clocks, one step every {report['clocks_per_step']} "
-            f"clock(s); out_counts {report['count_width']} bits per neuron."
-        ),
-        classes_svg=_classes_svg(layers),
-        layer_header=header,
-        layer_rows=rows,
-        measured_header=MEASURED_HEADER,
-        measured_rows=rows_measured,
-        measured_note=note,
-        dense=bool(dense),
-        compare_svg=compare,
+        top=escape(report["top"]),
+        summary=escape(summary_line(report)),
+        sections=sections,
+        plots=_plots(report),
+        measured=bool(report.get("measured")),
     )
 
 
@@ -160,7 +172,7 @@ def _sweep_svg(
     ax.set_title(family)
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
-    return _svg(fig)
+    return _svg(fig, f"plot-{family}")
 
 
 def sweep_page(
