@@ -29,7 +29,7 @@ from .emit.verilog import render_rtl
 from .hardware.design import design_dict, design_json, model_arrays
 from .hardware.memory import hex_text, mem_words, memory_bits
 from .hardware.plan import HardwareOptions, NetworkPlan, check_top, plan_network
-from .hardware.vectors import TB_RATE, TB_SEED, TB_STEPS, random_steps, vector_files
+from .hardware.vectors import TB_RATE, TB_SEED, TB_STEPS, random_stimulus, vector_files
 from .model.limits import DEFAULT_LIMITS, Limits
 from .model.network import Network, network_arrays, write_npz
 from .model.passes import CompressionConfig, CompressionResult, compress_network
@@ -186,7 +186,7 @@ def _folder_files(
     }
     name, text = render_testbench(plan, steps=steps)
     files[name] = text
-    files.update(vector_files(plan, random_steps(plan.n_in, steps)))
+    files.update(vector_files(plan, random_stimulus(plan, steps)))
     design = design_dict(
         plan, rtl=[f"rtl/{name}" for name in rtl], build_options=options, mem_dir=emitter == "jinja"
     )
@@ -194,8 +194,13 @@ def _folder_files(
         "file": name,
         "top": f"tb_{plan.top}",
         "steps": steps,
-        "inputs": f"seeded random spikes (numpy seed {TB_SEED}, probability {TB_RATE})",
-        "stimulus": "tb/stimulus.hex: one in_spikes word per step",
+        "inputs": (
+            f"seeded random levels 0..{plan.encoder.period} (numpy seed {TB_SEED})"
+            if plan.encoder
+            else f"seeded random spikes (numpy seed {TB_SEED}, probability {TB_RATE})"
+        ),
+        "stimulus": f"tb/stimulus.hex: one {'in_features' if plan.encoder else 'in_spikes'} "
+        "word per step",
         "expected": "tb/expected.hex: one {out_spikes, out_counts} word per step",
         "run": "from the build folder; prints PASS or FAIL with the first mismatch",
     }

@@ -423,6 +423,28 @@ def example(output: Path, name: str) -> None:
     "at run time (no re-synthesis).",
 )
 @click.option(
+    "--input-encoder",
+    type=click.Choice(["none", "rate"]),
+    default="none",
+    show_default=True,
+    help="rate: the top takes in_features (levels of --input-bits bits per input) and "
+    "rate-encodes them in hardware, bit for bit as evaluate's encoder does.",
+)
+@click.option(
+    "--input-bits",
+    type=click.IntRange(2, 15),
+    default=8,
+    show_default=True,
+    help="Level width of the hardware rate encoder.",
+)
+@click.option(
+    "--input-seed",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Stream seed of the hardware rate encoder (evaluate's --seed).",
+)
+@click.option(
     "--tb-steps",
     type=click.IntRange(1, 1 << 20),
     default=64,
@@ -446,6 +468,9 @@ def build(
     delay_ram_bits: int,
     decorrelate: int,
     weight_port: bool,
+    input_encoder: str,
+    input_bits: int,
+    input_seed: int,
     tb_steps: int,
     prune_inactive: float | None,
     rates_data: Path | None,
@@ -470,6 +495,9 @@ def build(
             weight_port=weight_port,
             delay_ram_bits=delay_ram_bits,
             decorrelate=decorrelate,
+            input_encoder=None if input_encoder == "none" else input_encoder,
+            input_bits=input_bits,
+            input_seed=input_seed,
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
@@ -643,7 +671,9 @@ def evaluate(
             source = _load(model, Limits())
             _check_overrides(config, source)
             subject = subject_of(source, config, hardware)
-        encoder = RateEncoder(subject.plan.n_in, input_bits, seed)
+        # a build with a hardware encoder is evaluated with that encoder
+        encoder = subject.plan.encoder or RateEncoder(subject.plan.n_in, input_bits, seed)
+        input_bits, seed = encoder.bits, encoder.seed
         mine, figures = compare(subject, x, y, steps=steps, encoder=encoder, readout=readout)
     except ValueError as exc:
         raise click.ClickException(f"{model}: {exc}") from exc

@@ -17,6 +17,7 @@ from compress.emit.components import Network
 from compress.hardware.design import unpack_counts
 from compress.hardware.plan import NetworkPlan
 from compress.hardware.structure import network_structure
+from compress.hardware.vectors import input_words
 
 __all__ = ["ComponentTrace", "simulate_components"]
 
@@ -38,7 +39,8 @@ def simulate_components(
     Parameters
     ----------
     plan : NetworkPlan
-    spikes : ndarray of bool, shape (steps, n_in)
+    spikes : ndarray, shape (steps, n_in)
+        Input spikes, or levels when the plan has an input encoder.
     gaps : float
         Probability of an idle clock (``in_valid = 0``) before each step.
     seed : int
@@ -53,12 +55,14 @@ def simulate_components(
     layers = dut.layers
     seen: list[list[tuple[int, list[int], list[bool]]]] = [[] for _ in layers]
 
+    port = dut.in_features if plan.encoder else dut.in_spikes
+
     async def drive(ctx):
-        for row in np.asarray(spikes, dtype=bool):
+        for word in input_words(plan, spikes):
             while rng.random() < gaps:
                 ctx.set(dut.in_valid, 0)
                 await ctx.tick()
-            ctx.set(dut.in_spikes, int(sum(int(b) << j for j, b in enumerate(row))))
+            ctx.set(port, word)
             ctx.set(dut.in_valid, 1)
             while not ctx.get(dut.in_ready):  # a folded network takes a step at a time
                 await ctx.tick()

@@ -216,6 +216,14 @@ def random_case(seed: int) -> Case:
     sizes = [int(rng.integers(1, fan_in + 1)) for _ in range(n_layers + 1)]
     layers = tuple(_layer(rng, sizes[i + 1], sizes[i]) for i in range(n_layers))
     hardware, emitter = _hardware(rng, n_layers, np.random.default_rng([SALT, seed, 1]))
+    extra = np.random.default_rng([SALT, seed, 2])  # options added later: earlier cases stay
+    if extra.random() < 0.25:
+        hardware = dataclasses.replace(
+            hardware,
+            input_encoder="rate",
+            input_bits=int(extra.integers(4, 9)),
+            input_seed=int(extra.integers(0, 10)),
+        )
     config = _config(rng, bits, layers[0], n_layers, sizes)
     return Case(
         seed=seed,

@@ -50,6 +50,9 @@ def test_cases_are_reproducible_and_varied():
     assert any(h.decorrelate for h in hardware)
     assert any(h.delay_ram_bits < HardwareOptions().delay_ram_bits for h in hardware)
     assert {c.emitter for c in cases} == {"jinja", "amaranth"}
+    encoded = [h for h in hardware if h.input_encoder == "rate"]
+    assert len(encoded) > 30 and {h.input_bits for h in encoded} == set(range(4, 9))
+    assert any(c.emitter == "amaranth" and c.hardware.input_encoder for c in cases)
     assert {c.config.bits for c in cases} == set(range(2, 13))
     configs = [c.config for c in cases]
     for field in (

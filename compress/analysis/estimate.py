@@ -31,7 +31,13 @@ import numpy as np
 
 from ..hardware.memory import BLOCK_RAM_MIN_BITS
 from ..hardware.plan import CONSTANT, LayerPlan, NetworkPlan
-from ..hardware.structure import FoldedLayer, Neuron, ParallelLayer, layer_structure
+from ..hardware.structure import (
+    FoldedLayer,
+    Neuron,
+    ParallelLayer,
+    layer_structure,
+    network_structure,
+)
 
 __all__ = [
     "BRAM_CONFIGS",
@@ -42,6 +48,7 @@ __all__ = [
     "HOLDOUT_LUT_TOLERANCE",
     "LUT_TOLERANCE",
     "Memory",
+    "encoder_cost",
     "estimate",
     "estimate_structures",
     "family_cost",
@@ -431,10 +438,31 @@ def estimate_structures(
         )
     first = plan.layers[0]
     top_ffs = 1 + int(np.count_nonzero((first.classes != 0).any(axis=0))) + int(plan.folded)
+    encoder = encoder_cost(plan, family)
     total = {
-        "luts": sum(la["luts"] for la in layers),
-        "ffs": sum(la["ffs"] for la in layers) + top_ffs,
+        "luts": sum(la["luts"] for la in layers) + encoder["luts"],
+        "ffs": sum(la["ffs"] for la in layers) + top_ffs + encoder["ffs"],
         "brams": sum(la["brams"] for la in layers),
-        "carries": sum(la["carries"] for la in layers),
+        "carries": sum(la["carries"] for la in layers) + encoder["carries"],
     }
-    return {"family": family, "layers": layers, "total": total}
+    return {"family": family, "layers": layers, "encoder": encoder, "total": total}
+
+
+def encoder_cost(plan: NetworkPlan, family: str) -> dict[str, int]:
+    """LUTs, flip-flops, block RAMs and carry cells of the top's rate encoder (zeros
+    without one): its LFSR registers, and one ``B``-bit variable comparison per input,
+    counted as adder bits (a comparison is a subtraction's carry chain)."""
+    structure = network_structure(plan).encoder
+    if structure is None:
+        return {"luts": 0, "ffs": 0, "brams": 0, "carries": 0}
+    model = _coefficients()[family]
+    bits = plan.n_in * structure.bits
+    luts, carries = (
+        max(0, round(model[kind]["adder_bits"] * bits)) for kind in ("luts", "carries")
+    )
+    return {
+        "luts": luts,
+        "ffs": len(structure.lfsrs) * structure.bits,
+        "brams": 0,
+        "carries": carries,
+    }

@@ -710,6 +710,7 @@ class Network(wiring.Component):
     in_valid : In(1)
     in_ready : Out(1)
     in_spikes : In(n_in)
+        Or, with an input encoder, ``in_features : In(n_in * B)`` (levels).
     out_valid : Out(1)
     out_spikes : Out(n_out)
     out_counts : Out(n_out * count_width)
@@ -726,10 +727,15 @@ class Network(wiring.Component):
             else Layer(structure=layer)
             for layer in structure.layers
         ]
+        encoder = structure.encoder
         ports = {
             "in_valid": In(1),
             "in_ready": Out(1),
-            "in_spikes": In(structure.n_in),
+            **(
+                {"in_features": In(structure.n_in * encoder.bits)}
+                if encoder
+                else {"in_spikes": In(structure.n_in)}
+            ),
             "out_valid": Out(1),
             "out_spikes": Out(structure.n_out),
             "out_counts": Out(structure.n_out * structure.count_width),
@@ -744,6 +750,25 @@ class Network(wiring.Component):
             )
         super().__init__(ports)
 
+    def _input_spikes(self, m: Module):
+        """``in_spikes``, or the rate encoder's spikes of ``in_features`` (its LFSRs
+        advance once per accepted step)."""
+        encoder = self.structure.encoder
+        if encoder is None:
+            return self.in_spikes
+        registers = []
+        for lfsr in encoder.lfsrs:
+            unit = LFSR(width=lfsr.width, seed=lfsr.seed)
+            m.submodules[lfsr.name] = unit
+            m.d.comb += unit.en.eq(self.in_valid & self.in_ready)
+            registers.append(unit.state)
+        bits = []
+        for wire in encoder.streams:
+            stream = Signal(encoder.bits, name=wire.name)
+            m.d.comb += stream.eq(Cat(registers[wire.register][b] for b in wire.bits))
+            bits.append(stream <= self.in_features.word_select(wire.index, encoder.bits))
+        return Cat(bits)
+
     def elaborate(self, platform):
         m = Module()
         if self.structure.locked:
@@ -757,7 +782,7 @@ class Network(wiring.Component):
             m.d.comb += self.in_ready.eq(1)
         valid = Signal(name="l0_in_valid")
         spikes = Signal(self.structure.n_in, name="l0_in_spikes", reset_less=True)
-        m.d.sync += [valid.eq(self.in_valid & self.in_ready), spikes.eq(self.in_spikes)]
+        m.d.sync += [valid.eq(self.in_valid & self.in_ready), spikes.eq(self._input_spikes(m))]
         for index, layer in enumerate(self.layers):
             m.submodules[f"layer{index}"] = layer
             out_valid = Signal(name=f"l{index}_valid")

@@ -454,7 +454,11 @@ def _top_ports(structure: NetworkStructure) -> list[dict[str, Any]]:
         ("input", None, "rst", "", False),
         ("input", None, "in_valid", "", False),
         ("output", None, "in_ready", "", False),
-        ("input", structure.n_in, "in_spikes", "", False),
+        (
+            ("input", structure.n_in * structure.encoder.bits, "in_features", "", False)
+            if structure.encoder
+            else ("input", structure.n_in, "in_spikes", "", False)
+        ),
         ("output", None, "out_valid", "", False),
         ("output", structure.n_out, "out_spikes", "", False),
         ("output", structure.n_out * cw, "out_counts", "", False),
@@ -475,6 +479,33 @@ def _top_ports(structure: NetworkStructure) -> list[dict[str, Any]]:
             '    // weight memory (rows and their format: design.json "mem"); later steps use it.'
         )
     return ports
+
+
+def _encoder_context(structure: NetworkStructure) -> dict[str, Any] | None:
+    encoder = structure.encoder
+    if encoder is None:
+        return None
+    bits = encoder.bits
+    streams = []
+    for wire in encoder.streams:
+        register = encoder.lfsrs[wire.register].name
+        if wire.bits == tuple(range(bits)):
+            expr = register
+        else:
+            expr = (
+                "{" + ", ".join(f"{register}[{wire.bits[b]}]" for b in reversed(range(bits))) + "}"
+            )
+        streams.append({"name": wire.name, "expr": expr})
+    compares = [
+        f"(enc_r{j} <= in_features[{j * bits + bits - 1}:{j * bits}])"
+        for j in reversed(range(structure.n_in))
+    ]
+    return {
+        "bits": bits,
+        "registers": [_lfsr(lfsr) for lfsr in encoder.lfsrs],
+        "streams": streams,
+        "spikes_expr": "{" + ", ".join(compares) + "}" if len(compares) > 1 else compares[0],
+    }
 
 
 def render_rtl(plan: NetworkPlan) -> dict[str, str]:
@@ -500,6 +531,7 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
         locked=structure.locked,
         weight_port=structure.weight_port,
         ports=_top_ports(structure),
+        encoder=_encoder_context(structure),
         wp=structure.port_widths,
         kind="with folded layers, one step at a time"
         if structure.locked

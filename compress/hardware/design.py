@@ -18,6 +18,7 @@ import numpy as np
 
 from ..model.network import network_arrays
 from ..model.passes import CompressionResult
+from .encoder import RateEncoder
 from .lfsr import TAPS
 from .memory import MEM_FORMATS, mem_words, weight_port_widths
 from .plan import LayerPlan, NetworkPlan, Stream
@@ -64,7 +65,7 @@ def design_dict(
             "rst": 1,
             "in_valid": 1,
             "in_ready": 1,
-            "in_spikes": plan.n_in,
+            **({"in_features": plan.input_width} if plan.encoder else {"in_spikes": plan.n_in}),
             "out_valid": 1,
             "out_spikes": plan.n_out,
             "out_counts": plan.n_out * plan.count_width,
@@ -89,6 +90,8 @@ def design_dict(
         "reset": "synchronous, active high",
         "layers": [_layer_dict(layer) for layer in plan.layers],
     }
+    if plan.encoder:
+        design["encoder"] = _encoder_dict(plan.encoder)
     design["mem"] = [_mem_dict(layer) for layer in plan.layers]
     design["rtl"] = sorted(rtl)
     design["build_options"] = build_options
@@ -98,6 +101,20 @@ def design_dict(
 def design_json(design: dict[str, Any]) -> str:
     """The text of ``design.json``: sorted keys, two-space indents, a final newline."""
     return json.dumps(design, indent=2, sort_keys=True) + "\n"
+
+
+def _encoder_dict(encoder: RateEncoder) -> dict[str, Any]:
+    return {
+        "kind": "rate",
+        "bits": encoder.bits,
+        "seed": encoder.seed,
+        "period": encoder.period,
+        "packing": f"input j's level in in_features[j*{encoder.bits} +: {encoder.bits}], unsigned",
+        "rule": "input j spikes at an accepted step t when r_j(t) <= its level; the LFSRs "
+        "start at their seeds at reset and advance once per accepted step",
+        "taps": list(TAPS[encoder.bits]),
+        "streams": [{"seed": seed, "perm": list(perm)} for seed, perm in encoder.streams],
+    }
 
 
 def _mem_dict(layer: LayerPlan) -> dict[str, Any]:
@@ -248,4 +265,8 @@ def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
                 constants=d["constants"],
             )
         )
-    return NetworkPlan(design["top"], tuple(layers), design.get("weight_port", False))
+    encoder = None
+    if "encoder" in design:
+        n_in = design["layers"][0]["n_in"]
+        encoder = RateEncoder(n_in, design["encoder"]["bits"], design["encoder"]["seed"])
+    return NetworkPlan(design["top"], tuple(layers), design.get("weight_port", False), encoder)

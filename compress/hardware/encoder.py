@@ -98,6 +98,20 @@ class RateEncoder:
             raise ValueError(f"features must be in [0, 1], not {float(bad)!r}")
         return np.round(x * self.period).astype(np.int64)
 
+    def spikes_of_levels(self, levels: np.ndarray, start: int = 0) -> np.ndarray:
+        """Spikes of a level sequence, one row per step: ``(steps, n_in)`` ints in
+        ``0..M`` give bool ``(steps, n_in)``, step ``t`` at phase ``start + t`` (what the
+        hardware encoder does with ``in_features``, its LFSRs advancing once per step)."""
+        q = np.asarray(levels)
+        if q.ndim != 2 or q.shape[1] != self.n_in:
+            raise ValueError(f"levels must have shape (steps, {self.n_in}), not {q.shape}")
+        if q.size and (q.min() < 0 or q.max() > self.period):
+            raise ValueError(
+                f"levels must be in 0..{self.period}, not {int(q.min())}..{int(q.max())}"
+            )
+        phases = (start + np.arange(q.shape[0])) % self.period
+        return self.tables[:, phases].T <= q
+
     def encode(self, features: np.ndarray, steps: int, start: int = 0) -> np.ndarray:
         """Spikes of steps ``start .. start + steps - 1``: bool ``(samples, steps, n_in)``.
 

@@ -21,7 +21,8 @@ import numpy as np
 
 from ..model.passes import CompressionResult
 from ..model.quantization import max_code
-from ..model.validate import options_of
+from ..model.validate import check_int, options_of
+from .encoder import RateEncoder
 from .lfsr import TAPS, permutations, stream_table
 
 __all__ = [
@@ -53,6 +54,8 @@ FOLD_LATENCY = 5
 #: draw decorrelated random values (digits at 4 bits: 93.3% -> 96.3%; at 5-8 bits it does
 #: not help a 255-step evaluation).
 DECORRELATE_BITS = 4
+#: Input encoders the top can have (``None``: the top takes spikes).
+INPUT_ENCODERS = (None, "rate")
 #: Pipelining presets: how often the popcount trees are registered, by name.
 #: ``area`` spends the fewest flip-flops; ``speed`` also registers the
 #: comparators and the count (for slow LUT4 parts such as the iCE40 UP5K).
@@ -262,17 +265,32 @@ class NetworkPlan:
 
     ``weight_port``: the top has a write port into the folded layers' weight
     memories (``w_en``, ``w_layer``, ``w_addr``, ``w_data``), see
-    :func:`compress.hardware.memory.weight_port_widths`.
+    :func:`compress.hardware.memory.weight_port_widths`.  ``encoder``: the top takes
+    ``in_features`` (levels ``0..2**B - 1``) instead of ``in_spikes`` and encodes
+    them in hardware, as :class:`~compress.hardware.encoder.RateEncoder` does.
     """
 
     top: str
     layers: tuple[LayerPlan, ...]
     weight_port: bool = False
+    encoder: RateEncoder | None = None
 
     @property
     def n_in(self) -> int:
-        """Width of ``in_spikes``."""
+        """Network inputs: the width of ``in_spikes`` (without an encoder)."""
         return self.layers[0].n_inputs
+
+    @property
+    def input_width(self) -> int:
+        """Bits of the input port: ``in_spikes``, or ``in_features`` (``n_in * B``)."""
+        return self.n_in * (self.encoder.bits if self.encoder else 1)
+
+    def input_spikes(self, stimulus: np.ndarray) -> np.ndarray:
+        """The first layer's spikes for a stimulus: spikes as given, or with the encoder
+        the spikes of the levels ``stimulus`` (``(steps, n_in)``), from step 0 of its LFSRs."""
+        if self.encoder is None:
+            return np.asarray(stimulus, dtype=bool)
+        return self.encoder.spikes_of_levels(stimulus)
 
     @property
     def n_out(self) -> int:
@@ -596,6 +614,14 @@ class HardwareOptions:
         follows), the rates do not.  On digits 4-bit layers gain 3 points of
         accuracy from it; above 4 bits the longer period is not covered by a
         255-step evaluation and accuracy drops (README).
+    input_encoder : {None, "rate"}
+        ``"rate"``: the top takes ``in_features`` (``n_in`` unsigned levels of
+        ``input_bits`` bits, input 0 in the low bits) and turns each into one
+        spike per step in hardware, bit for bit as ``sc-compress evaluate``'s
+        :class:`~compress.hardware.encoder.RateEncoder` (``input_bits``,
+        ``input_seed``) does; ``None`` (default): the top takes ``in_spikes``.
+    input_bits, input_seed : int
+        The rate encoder's level width (2..15) and stream seed.
     """
 
     pipeline: str = "area"
@@ -605,8 +631,20 @@ class HardwareOptions:
     delay_ram_bits: int = DELAY_RAM_MIN_BITS
     constants: bool = True
     decorrelate: int = DECORRELATE_BITS
+    input_encoder: str | None = None
+    input_bits: int = 8
+    input_seed: int = 0
 
     def __post_init__(self) -> None:
+        if self.input_encoder not in INPUT_ENCODERS:
+            raise ValueError(
+                f"input_encoder must be one of {INPUT_ENCODERS[1]!r} or None, "
+                f"not {self.input_encoder!r}"
+            )
+        object.__setattr__(
+            self, "input_bits", check_int(self.input_bits, "input_bits", low=2, high=max(TAPS))
+        )
+        object.__setattr__(self, "input_seed", check_int(self.input_seed, "input_seed", low=0))
         limit = self.decorrelate
         if isinstance(limit, (bool, np.bool_)):
             limit = 8 if limit else 0
@@ -707,6 +745,10 @@ def plan_network(
     """
     hardware = options_of(hardware, HardwareOptions, "hardware")
     check_top(top)
+    encoder = None
+    if hardware.input_encoder == "rate":
+        n_in = result.network.layers[0].n_in
+        encoder = RateEncoder(n_in, hardware.input_bits, hardware.input_seed)
     lanes = _parallelism(hardware.parallelism, len(result.codes))
     pool = _StreamPool()
     layers = tuple(
@@ -717,4 +759,4 @@ def plan_network(
         raise ValueError(
             "weight_port needs a folded layer (parallelism P), not only fully parallel ones"
         )
-    return NetworkPlan(top, layers, hardware.weight_port)
+    return NetworkPlan(top, layers, hardware.weight_port, encoder)

@@ -36,6 +36,7 @@ __all__ = [
     "DelayLine",
     "DelayRing",
     "FoldedLayer",
+    "InputEncoder",
     "Leaf",
     "Lfsr",
     "NetworkStructure",
@@ -366,6 +367,20 @@ class FoldedLayer(_Layer):
         )
 
 
+@dataclass(frozen=True)
+class InputEncoder:
+    """The top's rate encoder: input ``j`` spikes when ``streams[j] <= its level``.
+
+    ``lfsrs`` are the distinct seeds' registers (``enc_lfsr<r>``), advancing once
+    per accepted step; ``streams[j]`` (``enc_r<j>``) reads one of them through a
+    bit permutation, as :class:`~compress.hardware.encoder.RateEncoder` does.
+    """
+
+    bits: int
+    lfsrs: tuple[Lfsr, ...]
+    streams: tuple[StreamWire, ...]
+
+
 @dataclass(frozen=True, eq=False)
 class NetworkStructure:
     """The circuit of a whole network: its layers and the top's options."""
@@ -379,6 +394,7 @@ class NetworkStructure:
     weight_port: bool
     port_widths: dict[str, int]  # the weight port's signals (empty without one)
     layers: tuple[ParallelLayer | FoldedLayer, ...]
+    encoder: InputEncoder | None = None
 
 
 def popcount_tree(
@@ -629,6 +645,23 @@ def layer_structure(
     return _parallel(top, layer)
 
 
+def _encoder(plan: NetworkPlan) -> InputEncoder | None:
+    if plan.encoder is None:
+        return None
+    bits, seeds = plan.encoder.bits, []
+    for seed, _ in plan.encoder.streams:
+        if seed not in seeds:
+            seeds.append(seed)
+    lfsrs = tuple(
+        Lfsr(f"enc_lfsr{r}", bits, seed, tuple(TAPS[bits])) for r, seed in enumerate(seeds)
+    )
+    streams = tuple(
+        StreamWire(j, f"enc_r{j}", seeds.index(seed), tuple(perm))
+        for j, (seed, perm) in enumerate(plan.encoder.streams)
+    )
+    return InputEncoder(bits, lfsrs, streams)
+
+
 def network_structure(plan: NetworkPlan) -> NetworkStructure:
     """The circuit of ``plan``: every layer's structure and the top's options.
 
@@ -653,4 +686,5 @@ def network_structure(plan: NetworkPlan) -> NetworkStructure:
             layer_structure(plan.top, layer, plan.weight_port and layer.folded)
             for layer in plan.layers
         ),
+        encoder=_encoder(plan),
     )

@@ -14,7 +14,16 @@ from .golden import simulate
 from .memory import hex_text
 from .plan import NetworkPlan
 
-__all__ = ["TB_RATE", "TB_SEED", "TB_STEPS", "expected_words", "random_steps", "vector_files"]
+__all__ = [
+    "TB_RATE",
+    "TB_SEED",
+    "TB_STEPS",
+    "expected_words",
+    "input_words",
+    "random_steps",
+    "random_stimulus",
+    "vector_files",
+]
 
 #: Default steps, seed and input spike probability of a build's test vectors.
 TB_STEPS = 64
@@ -27,6 +36,25 @@ def random_steps(
 ) -> np.ndarray:
     """``steps`` rows of ``n_in`` input spikes, each 1 with probability ``rate`` (seeded)."""
     return np.random.default_rng(seed).random((steps, n_in)) < rate
+
+
+def random_stimulus(
+    plan: NetworkPlan, steps: int, *, seed: int = TB_SEED, rate: float = TB_RATE
+) -> np.ndarray:
+    """``steps`` seeded input rows for ``plan``: spikes (probability ``rate``), or with an
+    input encoder levels drawn uniformly from ``0..2**B - 1``."""
+    if plan.encoder is None:
+        return random_steps(plan.n_in, steps, seed=seed, rate=rate)
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, plan.encoder.period + 1, (steps, plan.n_in))
+
+
+def input_words(plan: NetworkPlan, stimulus: np.ndarray) -> list[int]:
+    """Each step's input port value: ``in_spikes`` bits, or ``in_features`` levels
+    (input ``j`` in bits ``j*B +: B``)."""
+    width = plan.encoder.bits if plan.encoder else 1
+    rows = np.asarray(stimulus, dtype=np.int64)
+    return [sum(int(v) << (j * width) for j, v in enumerate(row) if v) for row in rows]
 
 
 def expected_words(plan: NetworkPlan, spikes: np.ndarray) -> list[int]:
@@ -47,12 +75,12 @@ def expected_words(plan: NetworkPlan, spikes: np.ndarray) -> list[int]:
     return words
 
 
-def vector_files(plan: NetworkPlan, spikes: np.ndarray) -> dict[str, str]:
-    """``tb/stimulus.hex`` and ``tb/expected.hex`` of ``spikes`` (shape ``(steps, n_in)``)."""
-    x = np.asarray(spikes, dtype=bool)
-    inputs = [int(sum(1 << j for j in np.flatnonzero(row))) for row in x]
+def vector_files(plan: NetworkPlan, stimulus: np.ndarray) -> dict[str, str]:
+    """``tb/stimulus.hex`` and ``tb/expected.hex`` of ``stimulus`` (``(steps, n_in)``:
+    spikes, or levels with an input encoder)."""
     out_width = plan.n_out * (plan.count_width + 1)
+    spikes = plan.input_spikes(stimulus)
     return {
-        "tb/stimulus.hex": hex_text(plan.n_in, inputs),
-        "tb/expected.hex": hex_text(out_width, expected_words(plan, x)),
+        "tb/stimulus.hex": hex_text(plan.input_width, input_words(plan, stimulus)),
+        "tb/expected.hex": hex_text(out_width, expected_words(plan, spikes)),
     }

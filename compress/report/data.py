@@ -87,6 +87,15 @@ def build_report(plan: Any, compression: CompressionResult) -> dict[str, Any]:
         "synapses": live,
         "memory_bits": sum(la["memory_bits"] for la in layers),
         "estimate": {f: estimates[f]["total"] for f in FAMILIES},
+        "encoder": (
+            {
+                "bits": plan.encoder.bits,
+                "seed": plan.encoder.seed,
+                "estimate": {f: estimates[f]["encoder"] for f in FAMILIES},
+            }
+            if plan.encoder
+            else None
+        ),
         "top": plan.top,
         "latency": plan.latency,
         "clocks_per_step": plan.clocks_per_step,

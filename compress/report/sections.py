@@ -159,6 +159,20 @@ def _measured(report: dict[str, Any]) -> Section:
     )
 
 
+def _encoder_notes(report: dict[str, Any]) -> tuple[str, ...]:
+    encoder = report.get("encoder")
+    if not encoder:
+        return ()
+    parts = ", ".join(
+        f"{f} {e['luts']} LUT, {e['ffs']} FF, {e['carries']} carry"
+        for f, e in sorted(encoder["estimate"].items())
+    )
+    return (
+        f"The totals include the input rate encoder ({encoder['bits']}-bit levels, "
+        f"seed {encoder['seed']}): {parts}.",
+    )
+
+
 def build_sections(report: dict[str, Any]) -> list[Section]:
     """Every section of a build report (``report.json``), in page order."""
     layers = report["layers"]
@@ -175,6 +189,7 @@ def build_sections(report: dict[str, Any]) -> list[Section]:
             "estimate",
             "Estimated resources (analytical, no synthesis)",
             table=Table(("family", "LUT", "FF", "BRAM", "carry"), estimates),
+            notes=_encoder_notes(report),
             plot="estimate",
         ),
     ]

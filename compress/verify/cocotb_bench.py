@@ -22,20 +22,23 @@ def _bits(value: int, width: int) -> np.ndarray:
 class Driver:
     """Sends one step per ``in_valid && in_ready`` handshake, with random idle gaps.
 
-    A step is taken by the rising edge at which ``in_valid`` and ``in_ready``
-    are both high; ``in_ready`` is read once the clock cycle has settled.
+    ``words`` are the input port's values, one per step (``in_spikes`` bits, or
+    ``in_features`` levels with an input encoder); ``port`` names it.  A step is
+    taken by the rising edge at which ``in_valid`` and ``in_ready`` are both
+    high; ``in_ready`` is read once the clock cycle has settled.
     """
 
-    def __init__(self, dut, spikes: np.ndarray, gap_rate: float, rng: np.random.Generator):
-        self.dut, self.spikes, self.gap_rate, self.rng = dut, spikes, gap_rate, rng
+    def __init__(self, dut, words: list[int], gap_rate: float, rng: np.random.Generator, port: str):
+        self.dut, self.words, self.gap_rate, self.rng = dut, words, gap_rate, rng
+        self.port = getattr(dut, port)
 
     async def run(self) -> None:
         dut = self.dut
-        for row in self.spikes:
+        for word in self.words:
             while self.rng.random() < self.gap_rate:
                 dut.in_valid.value = 0
                 await RisingEdge(dut.clk)
-            dut.in_spikes.value = int(sum(int(b) << j for j, b in enumerate(row)))
+            self.port.value = word
             dut.in_valid.value = 1
             while True:
                 await ReadOnly()

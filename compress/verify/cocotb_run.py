@@ -106,7 +106,7 @@ def run_sim(
         env["SC_GOLDEN"] = str(Path(golden).resolve())
         env["SC_RELOAD"] = "1" if reload else "0"
     if inputs is not None:
-        np.save(work / "inputs.npy", np.asarray(inputs, dtype=bool))
+        np.save(work / "inputs.npy", np.asarray(inputs).astype(np.int64))
         env["SC_INPUTS"] = str(work / "inputs.npy")
         env["SC_STEPS"] = str(len(inputs))
     results = work / "results.xml"
@@ -167,7 +167,8 @@ def sim_inputs(
     rate: float = 0.4,
     input_bits: int = 8,
 ) -> np.ndarray:
-    """The input spikes ``sc-compress sim`` sends: ``(steps, n_in)`` bool.
+    """The inputs ``sc-compress sim`` sends: ``(steps, n_in)`` spikes, or levels for a build
+    with an input encoder (features ``x`` of ``data`` as levels, each held ``steps`` steps).
 
     Without ``data``: ``steps`` seeded random rows (default one period of the
     build's longest LFSR).  ``data`` is an ``.npz`` holding ``spikes``
@@ -179,8 +180,17 @@ def sim_inputs(
     if steps is None:
         steps = max(layer.period for layer in plan.layers)
     if data is None:
+        if plan.encoder is not None:  # random levels
+            return np.random.default_rng(seed).integers(
+                0, plan.encoder.period + 1, (steps, plan.n_in)
+            )
         return np.random.default_rng(seed).random((steps, plan.n_in)) < rate
     arrays = read_npz(Path(data))
+    if plan.encoder is not None:  # features as levels, each sample held for steps steps
+        if "x" not in arrays:
+            raise ValueError(f"{data}: a build with an input encoder needs x, not {sorted(arrays)}")
+        levels = plan.encoder.levels(np.atleast_2d(arrays["x"]))
+        return np.repeat(levels, steps, axis=0)
     if "spikes" in arrays:
         spikes = arrays["spikes"]
         if spikes.ndim != 2 or spikes.shape[1] != plan.n_in or not np.isin(spikes, (0, 1)).all():

@@ -3,7 +3,9 @@
 Environment: ``SC_BUILD`` (build folder), ``SC_STEPS``, ``SC_SEED``,
 ``SC_RATE`` (input spike probability), ``SC_GAPS`` (idle-cycle probability),
 ``SC_CONSTANT`` (1: one random input row held for every step), ``SC_INPUTS``
-(a ``.npy`` spike array of shape ``(steps, n_in)`` used instead of random rows),
+(a ``.npy`` array of shape ``(steps, n_in)`` used instead of random rows: spikes, or
+levels when the build has an input encoder, whose golden spikes come from
+:meth:`~compress.hardware.plan.NetworkPlan.input_spikes`),
 ``SC_GOLDEN`` (a build folder whose model the outputs are checked against; with
 a weight port, its folded layers' memory rows are written through the port
 first), ``SC_RELOAD`` (0: check against SC_GOLDEN without writing).
@@ -20,6 +22,7 @@ from cocotb.triggers import ClockCycles, RisingEdge
 
 from ..hardware.design import load_plan
 from ..hardware.golden import simulate
+from ..hardware.vectors import input_words
 from .cocotb_bench import Driver, Monitor, check, reload_weights
 
 
@@ -32,17 +35,22 @@ async def golden_match(dut):
     rng = np.random.default_rng(int(os.environ.get("SC_SEED", "1")))
     rate = float(os.environ.get("SC_RATE", "0.4"))
     if os.environ.get("SC_INPUTS"):
-        spikes = np.load(os.environ["SC_INPUTS"]).astype(bool)
+        stimulus = np.load(os.environ["SC_INPUTS"])
+    elif hardware.encoder is not None:  # levels, held for every step when constant
+        top = hardware.encoder.period
+        rows = 1 if os.environ.get("SC_CONSTANT") == "1" else steps
+        stimulus = np.resize(rng.integers(0, top + 1, (rows, plan.n_in)), (steps, plan.n_in))
     elif os.environ.get("SC_CONSTANT") == "1":
-        spikes = np.repeat(rng.random((1, plan.n_in)) < rate, steps, axis=0)
+        stimulus = np.repeat(rng.random((1, plan.n_in)) < rate, steps, axis=0)
     else:
-        spikes = rng.random((steps, plan.n_in)) < rate
-    trace = simulate(plan, spikes)
+        stimulus = rng.random((steps, plan.n_in)) < rate
+    trace = simulate(plan, hardware.input_spikes(stimulus))
+    port = "in_features" if hardware.encoder is not None else "in_spikes"
 
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
     dut.rst.value = 1
     dut.in_valid.value = 0
-    dut.in_spikes.value = 0
+    getattr(dut, port).value = 0
     if hardware.weight_port:
         dut.w_en.value = 0
     await ClockCycles(dut.clk, 3)
@@ -53,7 +61,8 @@ async def golden_match(dut):
         dut, len(plan.layers), [layer.n_out for layer in plan.layers], plan.count_width
     )
     cocotb.start_soon(monitor.run())
-    await Driver(dut, spikes, float(os.environ.get("SC_GAPS", "0.2")), rng).run()
+    words = input_words(hardware, stimulus)
+    await Driver(dut, words, float(os.environ.get("SC_GAPS", "0.2")), rng, port).run()
     await ClockCycles(dut.clk, plan.latency + 2)
     await RisingEdge(dut.clk)
     errors = check(monitor.seen, trace.counts[-1], trace.spikes, plan.latency)
