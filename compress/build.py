@@ -72,7 +72,8 @@ def _core(plan: NetworkPlan, rtl: list[str], waivers: list[str]) -> str:
         lint_filesets=filesets + (", waivers" if waivers else ""),
         testbench=f"tb/tb_{plan.top}.v",
         tb_top=f"tb_{plan.top}",
-        vectors=["tb/stimulus.hex", "tb/expected.hex"],
+        vectors=["tb/stimulus.hex", "tb/expected.hex"]
+        + (["tb/classes.hex"] if plan.window else []),
     )
 
 
@@ -184,6 +185,8 @@ def _folder_files(
         "hardware": dataclasses.asdict(hardware),
         "emitter": emitter,
     }
+    if plan.window:  # whole readout windows
+        steps = -(-steps // plan.window) * plan.window
     name, text = render_testbench(plan, steps=steps)
     files[name] = text
     files.update(vector_files(plan, random_stimulus(plan, steps)))

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import numpy as np
 
 from .build import build as build_folder
 from .hardware.plan import HardwareOptions, check_top
@@ -445,6 +446,21 @@ def example(output: Path, name: str) -> None:
     help="Stream seed of the hardware rate encoder (evaluate's --seed).",
 )
 @click.option(
+    "--readout",
+    type=click.Choice(["none", "argmax"]),
+    default="none",
+    show_default=True,
+    help="argmax: the top sums the last layer's counts over --window steps and gives "
+    "out_class/class_valid/out_sums, then restarts the network for the next window.",
+)
+@click.option(
+    "--window",
+    type=click.IntRange(1, 1 << 20),
+    default=64,
+    show_default=True,
+    help="Steps per readout window (one sample).",
+)
+@click.option(
     "--tb-steps",
     type=click.IntRange(1, 1 << 20),
     default=64,
@@ -471,6 +487,8 @@ def build(
     input_encoder: str,
     input_bits: int,
     input_seed: int,
+    readout: str,
+    window: int,
     tb_steps: int,
     prune_inactive: float | None,
     rates_data: Path | None,
@@ -498,6 +516,8 @@ def build(
             input_encoder=None if input_encoder == "none" else input_encoder,
             input_bits=input_bits,
             input_seed=input_seed,
+            readout=None if readout == "none" else readout,
+            window=window,
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
@@ -775,9 +795,16 @@ def sim(
         detail = first_mismatch(work) or f"{failures} of {tests} cocotb tests failed"
         raise click.ClickException(f"cocotb on {name}: {detail} (log: {work})")
     simulated = test_seconds(work) or seconds
+    classes = np.load(work / "classes.npy") if (work / "classes.npy").exists() else []
+    what = "every count, spike and latency" + (
+        f" and {len(classes)} window classes ({' '.join(map(str, classes[:20]))}"
+        f"{' ...' if len(classes) > 20 else ''})"
+        if len(classes)
+        else ""
+    )
     click.echo(
-        f"cocotb on {name}: {len(inputs)} steps, every count, spike and latency equals the "
-        f"golden model ({seconds:.1f} s in all; simulation {simulated:.2f} s, "
+        f"cocotb on {name}: {len(inputs)} steps, {what} equal the golden model "
+        f"({seconds:.1f} s in all; simulation {simulated:.2f} s, "
         f"{len(inputs) / simulated:.0f} steps/s)"
     )
     if waves:

@@ -224,6 +224,10 @@ def random_case(seed: int) -> Case:
             input_bits=int(extra.integers(4, 9)),
             input_seed=int(extra.integers(0, 10)),
         )
+    if extra.random() < 0.25:
+        hardware = dataclasses.replace(
+            hardware, readout="argmax", window=int(extra.integers(1, 17))
+        )
     config = _config(rng, bits, layers[0], n_layers, sizes)
     return Case(
         seed=seed,

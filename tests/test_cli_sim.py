@@ -25,7 +25,7 @@ def test_sim_passes_for_a_full_lfsr_period(tmp_path):
     assert res.exit_code == 0, res.output
     # one period of the 7-bit LFSRs; the summary is one line, the simulator's log a file
     assert re.fullmatch(
-        r"cocotb on Icarus: 127 steps, every count, spike and latency equals the golden model "
+        r"cocotb on Icarus: 127 steps, every count, spike and latency equal the golden model "
         r"\(.* steps/s\)\n",
         res.output,
     )

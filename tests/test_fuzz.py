@@ -53,6 +53,9 @@ def test_cases_are_reproducible_and_varied():
     encoded = [h for h in hardware if h.input_encoder == "rate"]
     assert len(encoded) > 30 and {h.input_bits for h in encoded} == set(range(4, 9))
     assert any(c.emitter == "amaranth" and c.hardware.input_encoder for c in cases)
+    windows = {h.window for h in hardware if h.readout == "argmax"}
+    assert 1 in windows and len(windows) > 8
+    assert any(c.emitter == "amaranth" and c.hardware.readout for c in cases)
     assert {c.config.bits for c in cases} == set(range(2, 13))
     configs = [c.config for c in cases]
     for field in (

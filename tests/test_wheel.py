@@ -58,7 +58,7 @@ def _commands(python: str, env: dict[str, str], cwd: Path) -> None:
     run("build", "net.npz", "-o", "out", "--parallelism", "2")
     assert (cwd / "out" / "tb" / "tb_sc_network.v").exists()
     out = run("sim", "out", "--steps", "40")
-    assert out.startswith("cocotb on Icarus: 40 steps, every count, spike and latency equals")
+    assert out.startswith("cocotb on Icarus: 40 steps, every count, spike and latency equal")
 
 
 @needs_icarus

@@ -54,6 +54,7 @@ __all__ = [
     "family_cost",
     "family_features",
     "layer_parts",
+    "readout_cost",
 ]
 
 #: Block-RAM shapes (width, depth) per family and primitive, as Yosys maps memories.
@@ -438,14 +439,38 @@ def estimate_structures(
         )
     first = plan.layers[0]
     top_ffs = 1 + int(np.count_nonzero((first.classes != 0).any(axis=0))) + int(plan.folded)
-    encoder = encoder_cost(plan, family)
+    encoder, readout = encoder_cost(plan, family), readout_cost(plan, family)
     total = {
-        "luts": sum(la["luts"] for la in layers) + encoder["luts"],
-        "ffs": sum(la["ffs"] for la in layers) + top_ffs + encoder["ffs"],
-        "brams": sum(la["brams"] for la in layers),
-        "carries": sum(la["carries"] for la in layers) + encoder["carries"],
+        key: sum(la[key] for la in layers) + encoder[key] + readout[key]
+        for key in ("luts", "ffs", "brams", "carries")
     }
-    return {"family": family, "layers": layers, "encoder": encoder, "total": total}
+    total["ffs"] += top_ffs
+    return {
+        "family": family,
+        "layers": layers,
+        "encoder": encoder,
+        "readout": readout,
+        "total": total,
+    }
+
+
+def readout_cost(plan: NetworkPlan, family: str) -> dict[str, int]:
+    """LUTs, flip-flops, block RAMs and carry cells of the top's class readout (zeros
+    without one): a window sum per class (an adder and a register, and the held
+    ``out_sums``), the argmax chain (a comparison and a two-input multiplexer of sum and
+    index per class after the first), the window counters and flags."""
+    if not plan.window:
+        return {"luts": 0, "ffs": 0, "brams": 0, "carries": 0}
+    model = _coefficients()[family]
+    n, sw, cb = plan.n_out, plan.sum_width, plan.class_width
+    adders = n * sw + (n - 1) * sw
+    muxes = (n - 1) * (sw + cb)
+
+    def cost(kind: str) -> int:
+        return max(0, round(model[kind]["adder_bits"] * adders + model[kind]["line_muxes"] * muxes))
+
+    ffs = 2 * n * sw + cb + 2 * plan.window.bit_length() + 2
+    return {"luts": cost("luts"), "ffs": ffs, "brams": 0, "carries": cost("carries")}
 
 
 def encoder_cost(plan: NetworkPlan, family: str) -> dict[str, int]:

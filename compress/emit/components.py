@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import reduce
 from operator import or_, xor
 
-from amaranth import C, Cat, Module, Mux, Signal, signed, unsigned
+from amaranth import C, Cat, Module, Mux, ResetInserter, Signal, signed, unsigned
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -740,6 +740,12 @@ class Network(wiring.Component):
             "out_spikes": Out(structure.n_out),
             "out_counts": Out(structure.n_out * structure.count_width),
         }
+        if structure.readout:
+            ports.update(
+                class_valid=Out(1),
+                out_class=Out(structure.readout.class_width),
+                out_sums=Out(structure.n_out * structure.readout.sum_width),
+            )
         if structure.weight_port:
             widths = structure.port_widths
             ports.update(
@@ -759,7 +765,7 @@ class Network(wiring.Component):
         registers = []
         for lfsr in encoder.lfsrs:
             unit = LFSR(width=lfsr.width, seed=lfsr.seed)
-            m.submodules[lfsr.name] = unit
+            m.submodules[lfsr.name] = self._restarted(unit)
             m.d.comb += unit.en.eq(self.in_valid & self.in_ready)
             registers.append(unit.state)
         bits = []
@@ -769,22 +775,36 @@ class Network(wiring.Component):
             bits.append(stream <= self.in_features.word_select(wire.index, encoder.bits))
         return Cat(bits)
 
+    def _restarted(self, unit):
+        """``unit``, also reset by the readout's ``clear`` (the network restarts per window)."""
+        return ResetInserter(self.clear)(unit) if self.structure.readout else unit
+
     def elaborate(self, platform):
         m = Module()
+        readout = self.structure.readout
+        self.clear = Signal(name="clear")  # the readout's restart of the network
+        ready = C(1, 1)
+        if readout:
+            taken = Signal(range(readout.window + 1), name="taken")
+            ready = Signal(name="open_")  # the window still takes steps
+            m.d.comb += ready.eq((taken != readout.window) & ~self.clear)
         if self.structure.locked:
             busy = Signal(name="busy")
-            m.d.comb += self.in_ready.eq(~busy | self.out_valid)
+            m.d.comb += self.in_ready.eq((~busy | self.out_valid) & ready)
             with m.If(self.in_valid & self.in_ready):
                 m.d.sync += busy.eq(1)
             with m.Elif(self.out_valid):
                 m.d.sync += busy.eq(0)
+            if readout:
+                with m.If(self.clear):
+                    m.d.sync += busy.eq(0)
         else:
-            m.d.comb += self.in_ready.eq(1)
+            m.d.comb += self.in_ready.eq(ready)
         valid = Signal(name="l0_in_valid")
         spikes = Signal(self.structure.n_in, name="l0_in_spikes", reset_less=True)
         m.d.sync += [valid.eq(self.in_valid & self.in_ready), spikes.eq(self._input_spikes(m))]
         for index, layer in enumerate(self.layers):
-            m.submodules[f"layer{index}"] = layer
+            m.submodules[f"layer{index}"] = self._restarted(layer)
             out_valid = Signal(name=f"l{index}_valid")
             out_spikes = Signal(len(layer.out_spikes), name=f"l{index}_spikes")
             out_counts = Signal(len(layer.out_counts), name=f"l{index}_counts")
@@ -807,4 +827,45 @@ class Network(wiring.Component):
             self.out_spikes.eq(spikes),
             self.out_counts.eq(out_counts),
         ]
+        if readout:
+            self._readout(m, taken)
         return m
+
+    def _readout(self, m: Module, taken: Signal) -> None:
+        """Window sums of the last layer's counts, their argmax (a later neuron wins only
+        with a larger sum), class_valid, and the restart one clock after the last result."""
+        readout, n_out = self.structure.readout, self.structure.n_out
+        cw, sw = self.structure.count_width, readout.sum_width
+        seen = Signal(range(readout.window + 1), name="seen")
+        last = Signal(name="last_result")
+        m.d.comb += last.eq(self.out_valid & (seen == readout.window - 1))
+        sums = []
+        for i in range(n_out):
+            acc = Signal(signed(sw), name=f"acc{i}")
+            total = Signal(signed(sw), name=f"sum{i}")
+            m.d.comb += total.eq(acc + self.out_counts[i * cw : (i + 1) * cw].as_signed())
+            with m.If(self.clear):
+                m.d.sync += acc.eq(0)
+            with m.Elif(self.out_valid):
+                m.d.sync += acc.eq(total)
+            sums.append(total)
+        best_v, best_i = sums[0], C(0, readout.class_width)
+        for i in range(1, n_out):  # named stages: the chain stays linear, not a tree
+            wins = sums[i] > best_v
+            value = Signal(signed(sw), name=f"best_v{i}")
+            index = Signal(readout.class_width, name=f"best_i{i}")
+            m.d.comb += [value.eq(Mux(wins, sums[i], best_v)), index.eq(Mux(wins, i, best_i))]
+            best_v, best_i = value, index
+        with m.If(self.clear):
+            m.d.sync += [taken.eq(0), seen.eq(0)]
+        with m.Else():
+            with m.If(self.in_valid & self.in_ready):
+                m.d.sync += taken.eq(taken + 1)
+            with m.If(self.out_valid):
+                m.d.sync += seen.eq(seen + 1)
+        out_class = Signal(readout.class_width, name="out_class_q", reset_less=True)
+        out_sums = Signal(n_out * sw, name="out_sums_q", reset_less=True)
+        with m.If(last):
+            m.d.sync += [out_class.eq(best_i), out_sums.eq(Cat(sums))]
+        m.d.sync += [self.clear.eq(last), self.class_valid.eq(last)]
+        m.d.comb += [self.out_class.eq(out_class), self.out_sums.eq(out_sums)]

@@ -34,5 +34,8 @@ def render_testbench(plan: NetworkPlan, *, steps: int) -> tuple[str, str]:
         timeout=steps * plan.clocks_per_step + plan.latency + 100,
         weight_port=plan.weight_port,
         wp=weight_port_widths(plan) if plan.weight_port else {},
+        windows=steps // plan.window if plan.window else 0,
+        class_width=plan.class_width,
+        sums_width=plan.n_out * plan.sum_width,
     )
     return f"tb/{name}.v", text

@@ -447,7 +447,7 @@ def _top_layer(layer: ParallelLayer | FoldedLayer, last: bool, weight_port: bool
     }
 
 
-def _top_ports(structure: NetworkStructure) -> list[dict[str, Any]]:
+def _top_ports(structure: NetworkStructure, plan: NetworkPlan) -> list[dict[str, Any]]:
     cw, widths = structure.count_width, structure.port_widths
     entries = [
         ("input", None, "clk", "", False),
@@ -463,6 +463,12 @@ def _top_ports(structure: NetworkStructure) -> list[dict[str, Any]]:
         ("output", structure.n_out, "out_spikes", "", False),
         ("output", structure.n_out * cw, "out_counts", "", False),
     ]
+    if plan.window:
+        entries += [
+            ("output", None, "class_valid", "a window's class and sums, one clock", False),
+            ("output", plan.class_width, "out_class", "", False),
+            ("output", plan.n_out * plan.sum_width, "out_sums", "", False),
+        ]
     if structure.weight_port:
         entries += [
             ("input", None, "w_en", "", False),
@@ -471,13 +477,11 @@ def _top_ports(structure: NetworkStructure) -> list[dict[str, Any]]:
             ("input", widths["w_data"], "w_data", "", True),
         ]
     ports = _ports(entries)
-    for port in ports:
-        port["comment"] = ""
     if structure.weight_port:
-        ports[8]["comment"] = (
-            "Weight reload: while idle, w_en writes w_data into row w_addr of layer w_layer's\n"
-            '    // weight memory (rows and their format: design.json "mem"); later steps use it.'
-        )
+        ports[-4]["notes"] = [  # above w_en
+            "Weight reload: while idle, w_en writes w_data into row w_addr of layer w_layer's",
+            'weight memory (rows and their format: design.json "mem"); later steps use it.',
+        ]
     return ports
 
 
@@ -508,6 +512,44 @@ def _encoder_context(structure: NetworkStructure) -> dict[str, Any] | None:
     }
 
 
+def _readout_context(plan: NetworkPlan) -> dict[str, Any] | None:
+    if not plan.window:
+        return None
+    cw, sw, cb, n_out = plan.count_width, plan.sum_width, plan.class_width, plan.n_out
+    last = f"l{len(plan.layers) - 1}_counts"
+    neurons = [
+        {
+            "index": i,
+            "count": f"$signed({{{{{sw - cw}{{{last}[{i * cw + cw - 1}]}}}}, "
+            f"{last}[{i * cw + cw - 1}:{i * cw}]}})",
+        }
+        for i in range(n_out)
+    ]
+    chain = [{"index": 0, "value": "sum0", "which": f"{cb}'d0"}]
+    for i in range(1, n_out):
+        wins = f"(sum{i} > best_v{i - 1})"
+        chain.append(
+            {
+                "index": i,
+                # the last value is never compared again: only its index is kept
+                "value": f"{wins} ? sum{i} : best_v{i - 1}" if i < n_out - 1 else "",
+                "which": f"{wins} ? {cb}'d{i} : best_i{i - 1}",
+            }
+        )
+    if n_out == 1:
+        chain[0]["value"] = ""
+    return {
+        "window": plan.window,
+        "wb": plan.window.bit_length(),
+        "sw": sw,
+        "cb": cb,
+        "n_out": n_out,
+        "neurons": neurons,
+        "chain": chain,
+        "sums_expr": "{" + ", ".join(f"sum{i}" for i in reversed(range(n_out))) + "}",
+    }
+
+
 def render_rtl(plan: NetworkPlan) -> dict[str, str]:
     """Verilog files of ``plan``: ``{file name: text}``, one module per file."""
     structure = network_structure(plan)
@@ -530,8 +572,10 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
         latency=structure.latency,
         locked=structure.locked,
         weight_port=structure.weight_port,
-        ports=_top_ports(structure),
+        ports=_top_ports(structure, plan),
         encoder=_encoder_context(structure),
+        readout=_readout_context(plan),
+        reset="net_rst" if plan.window else "rst",
         wp=structure.port_widths,
         kind="with folded layers, one step at a time"
         if structure.locked

@@ -69,6 +69,15 @@ def design_dict(
             "out_valid": 1,
             "out_spikes": plan.n_out,
             "out_counts": plan.n_out * plan.count_width,
+            **(
+                {
+                    "class_valid": 1,
+                    "out_class": plan.class_width,
+                    "out_sums": plan.n_out * plan.sum_width,
+                }
+                if plan.window
+                else {}
+            ),
             **(weight_port_widths(plan) if plan.weight_port else {}),
         },
         "weight_port": plan.weight_port,
@@ -92,6 +101,17 @@ def design_dict(
     }
     if plan.encoder:
         design["encoder"] = _encoder_dict(plan.encoder)
+    if plan.window:
+        design["readout"] = {
+            "kind": "argmax",
+            "window": plan.window,
+            "sum_width": plan.sum_width,
+            "class_width": plan.class_width,
+            "rule": "the last layer's counts summed over each window of accepted steps; at the "
+            "window's last out_valid, class_valid pulses with out_class (the largest sum, lowest "
+            "index on ties) and out_sums (neuron i in out_sums[i*SW +: SW]); then the network "
+            "restarts from its reset state, so every window is one sample from reset",
+        }
     design["mem"] = [_mem_dict(layer) for layer in plan.layers]
     design["rtl"] = sorted(rtl)
     design["build_options"] = build_options
@@ -269,4 +289,7 @@ def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
     if "encoder" in design:
         n_in = design["layers"][0]["n_in"]
         encoder = RateEncoder(n_in, design["encoder"]["bits"], design["encoder"]["seed"])
-    return NetworkPlan(design["top"], tuple(layers), design.get("weight_port", False), encoder)
+    window = design["readout"]["window"] if "readout" in design else None
+    return NetworkPlan(
+        design["top"], tuple(layers), design.get("weight_port", False), encoder, window
+    )

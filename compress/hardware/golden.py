@@ -16,7 +16,7 @@ import numpy as np
 
 from .plan import CONSTANT, DROPPED, LayerPlan, NetworkPlan
 
-__all__ = ["Trace", "layer_counts", "neuron_update", "simulate"]
+__all__ = ["Trace", "layer_counts", "neuron_update", "readout", "run", "simulate"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,3 +143,33 @@ def simulate(plan: NetworkPlan, spikes: np.ndarray) -> Trace:
     if not batched:
         counts, membranes, outs = ([a[0] for a in arrays] for arrays in (counts, membranes, outs))
     return Trace(counts, membranes, outs)
+
+
+def run(plan: NetworkPlan, spikes: np.ndarray) -> Trace:
+    """:func:`simulate` as the top runs it: with a class readout the network restarts
+    from reset every ``plan.window`` steps, so each window is simulated on its own.
+
+    ``spikes`` is ``(steps, n_in)`` (``steps`` a multiple of the window); the trace
+    is ``(steps, n)`` as from :func:`simulate`.
+    """
+    x = np.asarray(spikes)
+    if not plan.window:
+        return simulate(plan, x)
+    if x.ndim != 2 or x.shape[0] % plan.window:
+        raise ValueError(
+            f"spikes must be whole windows of {plan.window} steps, not shape {x.shape}"
+        )
+    trace = simulate(plan, x.reshape(-1, plan.window, x.shape[1]))
+
+    def flat(arrays: list[np.ndarray]) -> list[np.ndarray]:
+        return [a.reshape(-1, a.shape[-1]) for a in arrays]
+
+    return Trace(flat(trace.counts), flat(trace.membranes), flat(trace.spikes))
+
+
+def readout(plan: NetworkPlan, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(classes, sums)`` of the class readout: the last layer's ``counts``
+    (``(steps, n_out)``, whole windows) summed per window, and the argmax of each
+    (lowest index on ties), as ``out_class`` and ``out_sums`` give them."""
+    sums = np.asarray(counts).reshape(-1, plan.window, plan.n_out).sum(axis=1)
+    return sums.argmax(axis=1), sums

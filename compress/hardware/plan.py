@@ -56,6 +56,8 @@ FOLD_LATENCY = 5
 DECORRELATE_BITS = 4
 #: Input encoders the top can have (``None``: the top takes spikes).
 INPUT_ENCODERS = (None, "rate")
+#: Class readouts the top can have (``None``: counts and spikes only).
+READOUTS = (None, "argmax")
 #: Pipelining presets: how often the popcount trees are registered, by name.
 #: ``area`` spends the fewest flip-flops; ``speed`` also registers the
 #: comparators and the count (for slow LUT4 parts such as the iCE40 UP5K).
@@ -268,12 +270,16 @@ class NetworkPlan:
     :func:`compress.hardware.memory.weight_port_widths`.  ``encoder``: the top takes
     ``in_features`` (levels ``0..2**B - 1``) instead of ``in_spikes`` and encodes
     them in hardware, as :class:`~compress.hardware.encoder.RateEncoder` does.
+    ``window``: the top has the class readout: the last layer's counts summed over
+    ``window`` steps give ``out_class`` (argmax, lowest index on ties), ``class_valid``
+    and ``out_sums``; then the network restarts from its reset state for the next window.
     """
 
     top: str
     layers: tuple[LayerPlan, ...]
     weight_port: bool = False
     encoder: RateEncoder | None = None
+    window: int | None = None
 
     @property
     def n_in(self) -> int:
@@ -285,12 +291,30 @@ class NetworkPlan:
         """Bits of the input port: ``in_spikes``, or ``in_features`` (``n_in * B``)."""
         return self.n_in * (self.encoder.bits if self.encoder else 1)
 
+    @property
+    def sum_width(self) -> int:
+        """Signed bits of a readout sum: a count summed over ``window`` steps."""
+        return self.count_width + max(1, ((self.window or 1) - 1).bit_length())
+
+    @property
+    def class_width(self) -> int:
+        """Bits of ``out_class``."""
+        return max(1, (self.n_out - 1).bit_length())
+
     def input_spikes(self, stimulus: np.ndarray) -> np.ndarray:
         """The first layer's spikes for a stimulus: spikes as given, or with the encoder
-        the spikes of the levels ``stimulus`` (``(steps, n_in)``), from step 0 of its LFSRs."""
+        the spikes of the levels ``stimulus`` (``(steps, n_in)``), from step 0 of its LFSRs
+        (again at every readout window)."""
         if self.encoder is None:
             return np.asarray(stimulus, dtype=bool)
-        return self.encoder.spikes_of_levels(stimulus)
+        if not self.window:
+            return self.encoder.spikes_of_levels(stimulus)
+        levels = np.asarray(stimulus)  # the encoder restarts with every readout window
+        chunks = [
+            self.encoder.spikes_of_levels(levels[start : start + self.window])
+            for start in range(0, len(levels), self.window)
+        ]
+        return np.concatenate(chunks) if chunks else np.zeros((0, self.n_in), dtype=bool)
 
     @property
     def n_out(self) -> int:
@@ -622,6 +646,13 @@ class HardwareOptions:
         ``input_seed``) does; ``None`` (default): the top takes ``in_spikes``.
     input_bits, input_seed : int
         The rate encoder's level width (2..15) and stream seed.
+    readout : {None, "argmax"}
+        ``"argmax"``: the top sums the last layer's counts over ``window`` steps
+        and presents ``out_class`` (lowest index on ties), ``class_valid`` and
+        ``out_sums``, then restarts the network from reset for the next window,
+        so each window is one sample as ``sc-compress evaluate`` runs it.
+    window : int
+        Steps per readout window (default 64).
     """
 
     pipeline: str = "area"
@@ -634,8 +665,15 @@ class HardwareOptions:
     input_encoder: str | None = None
     input_bits: int = 8
     input_seed: int = 0
+    readout: str | None = None
+    window: int = 64
 
     def __post_init__(self) -> None:
+        if self.readout not in READOUTS:
+            raise ValueError(
+                f"readout must be one of {READOUTS[1]!r} or None, not {self.readout!r}"
+            )
+        object.__setattr__(self, "window", check_int(self.window, "window", low=1, high=1 << 20))
         if self.input_encoder not in INPUT_ENCODERS:
             raise ValueError(
                 f"input_encoder must be one of {INPUT_ENCODERS[1]!r} or None, "
@@ -759,4 +797,5 @@ def plan_network(
         raise ValueError(
             "weight_port needs a folded layer (parallelism P), not only fully parallel ones"
         )
-    return NetworkPlan(top, layers, hardware.weight_port, encoder)
+    window = hardware.window if hardware.readout == "argmax" else None
+    return NetworkPlan(top, layers, hardware.weight_port, encoder, window)

@@ -44,6 +44,7 @@ __all__ = [
     "Node",
     "Operand",
     "ParallelLayer",
+    "Readout",
     "StreamWire",
     "Tap",
     "Term",
@@ -381,6 +382,16 @@ class InputEncoder:
     streams: tuple[StreamWire, ...]
 
 
+@dataclass(frozen=True)
+class Readout:
+    """The top's class readout: sums of the last layer's counts over ``window`` steps
+    (``sum_width`` bits each), their argmax (``class_width`` bits), then a restart."""
+
+    window: int
+    sum_width: int
+    class_width: int
+
+
 @dataclass(frozen=True, eq=False)
 class NetworkStructure:
     """The circuit of a whole network: its layers and the top's options."""
@@ -395,6 +406,7 @@ class NetworkStructure:
     port_widths: dict[str, int]  # the weight port's signals (empty without one)
     layers: tuple[ParallelLayer | FoldedLayer, ...]
     encoder: InputEncoder | None = None
+    readout: Readout | None = None
 
 
 def popcount_tree(
@@ -687,4 +699,5 @@ def network_structure(plan: NetworkPlan) -> NetworkStructure:
             for layer in plan.layers
         ),
         encoder=_encoder(plan),
+        readout=Readout(plan.window, plan.sum_width, plan.class_width) if plan.window else None,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .golden import simulate
+from .golden import readout, run
 from .memory import hex_text
 from .plan import NetworkPlan
 
@@ -18,6 +18,7 @@ __all__ = [
     "TB_RATE",
     "TB_SEED",
     "TB_STEPS",
+    "class_words",
     "expected_words",
     "input_words",
     "random_steps",
@@ -63,7 +64,7 @@ def expected_words(plan: NetworkPlan, spikes: np.ndarray) -> list[int]:
     ``out_counts`` packs neuron ``i`` in bits ``i*CW +: CW`` (two's complement);
     ``out_spikes`` sits above it.
     """
-    trace = simulate(plan, spikes)
+    trace = run(plan, spikes)
     cw, n_out = plan.count_width, plan.n_out
     mask = (1 << cw) - 1
     words = []
@@ -75,12 +76,29 @@ def expected_words(plan: NetworkPlan, spikes: np.ndarray) -> list[int]:
     return words
 
 
+def class_words(plan: NetworkPlan, spikes: np.ndarray) -> list[int]:
+    """The golden model's ``{out_sums, out_class}`` of every readout window."""
+    classes, sums = readout(plan, run(plan, spikes).counts[-1])
+    sw, cb = plan.sum_width, plan.class_width
+    mask = (1 << sw) - 1
+    words = []
+    for winner, row in zip(classes.tolist(), sums.tolist()):
+        packed = sum((int(v) & mask) << (i * sw) for i, v in enumerate(row))
+        words.append(packed << cb | int(winner))
+    return words
+
+
 def vector_files(plan: NetworkPlan, stimulus: np.ndarray) -> dict[str, str]:
     """``tb/stimulus.hex`` and ``tb/expected.hex`` of ``stimulus`` (``(steps, n_in)``:
-    spikes, or levels with an input encoder)."""
+    spikes, or levels with an input encoder), and with a class readout
+    ``tb/classes.hex`` (one ``{out_sums, out_class}`` word per window)."""
     out_width = plan.n_out * (plan.count_width + 1)
     spikes = plan.input_spikes(stimulus)
-    return {
+    files = {
         "tb/stimulus.hex": hex_text(plan.input_width, input_words(plan, stimulus)),
         "tb/expected.hex": hex_text(out_width, expected_words(plan, spikes)),
     }
+    if plan.window:
+        width = plan.n_out * plan.sum_width + plan.class_width
+        files["tb/classes.hex"] = hex_text(width, class_words(plan, spikes))
+    return files

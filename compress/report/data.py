@@ -96,6 +96,14 @@ def build_report(plan: Any, compression: CompressionResult) -> dict[str, Any]:
             if plan.encoder
             else None
         ),
+        "readout": (
+            {
+                "window": plan.window,
+                "estimate": {f: estimates[f]["readout"] for f in FAMILIES},
+            }
+            if plan.window
+            else None
+        ),
         "top": plan.top,
         "latency": plan.latency,
         "clocks_per_step": plan.clocks_per_step,

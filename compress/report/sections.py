@@ -159,18 +159,27 @@ def _measured(report: dict[str, Any]) -> Section:
     )
 
 
-def _encoder_notes(report: dict[str, Any]) -> tuple[str, ...]:
-    encoder = report.get("encoder")
-    if not encoder:
-        return ()
-    parts = ", ".join(
+def _cost(estimates: dict[str, Any]) -> str:
+    return ", ".join(
         f"{f} {e['luts']} LUT, {e['ffs']} FF, {e['carries']} carry"
-        for f, e in sorted(encoder["estimate"].items())
+        for f, e in sorted(estimates.items())
     )
-    return (
-        f"The totals include the input rate encoder ({encoder['bits']}-bit levels, "
-        f"seed {encoder['seed']}): {parts}.",
-    )
+
+
+def _encoder_notes(report: dict[str, Any]) -> tuple[str, ...]:
+    notes = []
+    encoder, readout = report.get("encoder"), report.get("readout")
+    if encoder:
+        notes.append(
+            f"The totals include the input rate encoder ({encoder['bits']}-bit levels, "
+            f"seed {encoder['seed']}): {_cost(encoder['estimate'])}."
+        )
+    if readout:
+        notes.append(
+            f"The totals include the class readout (argmax over {readout['window']}-step "
+            f"windows): {_cost(readout['estimate'])}."
+        )
+    return tuple(notes)
 
 
 def build_sections(report: dict[str, Any]) -> list[Section]:

@@ -55,13 +55,16 @@ class Observed:
     counts: list[np.ndarray] = field(default_factory=list)
     accepted: list[int] = field(default_factory=list)  # clock of each in_valid && in_ready
     emitted: list[int] = field(default_factory=list)  # clock of each out_valid
+    classes: list[int] = field(default_factory=list)  # out_class of each class_valid
+    sums: list[np.ndarray] = field(default_factory=list)  # out_sums of each class_valid
 
 
 class Monitor:
     """Samples every layer it can see on each clock where that layer's valid is high."""
 
-    def __init__(self, dut, n_layers: int, sizes: list[int], count_width: int):
+    def __init__(self, dut, n_layers: int, sizes: list[int], count_width: int, sum_width: int = 0):
         self.dut, self.n_layers, self.sizes, self.cw = dut, n_layers, sizes, count_width
+        self.sum_width = sum_width  # > 0: the top has the class readout
         self.seen = Observed([[] for _ in range(n_layers)])
 
     async def run(self) -> None:
@@ -81,6 +84,11 @@ class Monitor:
                 self.seen.spikes[last].append(_bits(int(dut.out_spikes.value), self.sizes[last]))
                 self.seen.counts.append(
                     unpack_counts(int(dut.out_counts.value), self.sizes[last], self.cw)
+                )
+            if self.sum_width and int(dut.class_valid.value):
+                self.seen.classes.append(int(dut.out_class.value))
+                self.seen.sums.append(
+                    unpack_counts(int(dut.out_sums.value), self.sizes[last], self.sum_width)
                 )
             await RisingEdge(dut.clk)
             clock += 1
@@ -124,6 +132,21 @@ def check(
                 break
     for layer, want in enumerate(spikes):
         errors += _first_mismatch("spike", layer, seen.spikes[layer], want)
+    return errors
+
+
+def check_classes(seen: Observed, classes: np.ndarray, sums: np.ndarray) -> list[str]:
+    """The class readout's windows against the golden model's; the first mismatch."""
+    errors = []
+    if len(seen.classes) != len(classes):
+        errors.append(f"class_valid rose {len(seen.classes)} times, not {len(classes)}")
+    for w, (got, got_sums) in enumerate(zip(seen.classes, seen.sums)):
+        if got != classes[w] or not np.array_equal(got_sums, sums[w]):
+            errors.append(
+                f"window {w}: out_class {got} sums {got_sums.tolist()}, "
+                f"golden {int(classes[w])} {sums[w].tolist()}"
+            )
+            break
     return errors
 
 

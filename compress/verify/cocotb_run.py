@@ -177,8 +177,12 @@ def sim_inputs(
     ``input_bits``, ``seed``) for ``steps`` steps, one after another.
     """
     plan = load_plan(build)
+    if plan.window and data is not None:
+        steps = plan.window  # one readout window per sample
     if steps is None:
         steps = max(layer.period for layer in plan.layers)
+    if plan.window:  # whole readout windows
+        steps = -(-steps // plan.window) * plan.window
     if data is None:
         if plan.encoder is not None:  # random levels
             return np.random.default_rng(seed).integers(

@@ -21,9 +21,9 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
 from ..hardware.design import load_plan
-from ..hardware.golden import simulate
+from ..hardware.golden import readout, run
 from ..hardware.vectors import input_words
-from .cocotb_bench import Driver, Monitor, check, reload_weights
+from .cocotb_bench import Driver, Monitor, check, check_classes, reload_weights
 
 
 @cocotb.test()
@@ -32,6 +32,8 @@ async def golden_match(dut):
     hardware = load_plan(os.environ["SC_BUILD"])
     plan = load_plan(os.environ.get("SC_GOLDEN") or os.environ["SC_BUILD"])
     steps = int(os.environ.get("SC_STEPS", "64"))
+    if hardware.window:  # whole windows
+        steps = -(-steps // hardware.window) * hardware.window
     rng = np.random.default_rng(int(os.environ.get("SC_SEED", "1")))
     rate = float(os.environ.get("SC_RATE", "0.4"))
     if os.environ.get("SC_INPUTS"):
@@ -44,7 +46,7 @@ async def golden_match(dut):
         stimulus = np.repeat(rng.random((1, plan.n_in)) < rate, steps, axis=0)
     else:
         stimulus = rng.random((steps, plan.n_in)) < rate
-    trace = simulate(plan, hardware.input_spikes(stimulus))
+    trace = run(plan, hardware.input_spikes(stimulus))
     port = "in_features" if hardware.encoder is not None else "in_spikes"
 
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
@@ -57,14 +59,18 @@ async def golden_match(dut):
     dut.rst.value = 0
     if hardware.weight_port and os.environ.get("SC_RELOAD", "1") == "1":
         await reload_weights(dut, plan)
-    monitor = Monitor(
-        dut, len(plan.layers), [layer.n_out for layer in plan.layers], plan.count_width
-    )
+    sizes = [layer.n_out for layer in plan.layers]
+    sum_width = plan.sum_width if plan.window else 0
+    monitor = Monitor(dut, len(plan.layers), sizes, plan.count_width, sum_width)
     cocotb.start_soon(monitor.run())
     words = input_words(hardware, stimulus)
     await Driver(dut, words, float(os.environ.get("SC_GAPS", "0.2")), rng, port).run()
     await ClockCycles(dut.clk, plan.latency + 2)
     await RisingEdge(dut.clk)
     errors = check(monitor.seen, trace.counts[-1], trace.spikes, plan.latency)
-    np.save(os.path.join(os.environ["SC_RESULTS"], "counts.npy"), np.array(monitor.seen.counts))
+    if plan.window:
+        errors += check_classes(monitor.seen, *readout(plan, trace.counts[-1]))
+    results = os.environ["SC_RESULTS"]
+    np.save(os.path.join(results, "counts.npy"), np.array(monitor.seen.counts))
+    np.save(os.path.join(results, "classes.npy"), np.array(monitor.seen.classes, dtype=np.int64))
     assert not errors, "mismatch against the golden model:\n" + "\n".join(errors)

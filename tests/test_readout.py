@@ -1,0 +1,78 @@
+"""The class readout (--readout argmax --window T): features in, class out, as evaluate reads it."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from compress import HardwareOptions, compress_network, example_network
+from compress.analysis.estimate import readout_cost
+from compress.analysis.evaluate import evaluate
+from compress.build import build
+from compress.hardware.golden import readout, run
+from compress.hardware.plan import plan_network
+from compress.verify.cocotb_run import run_sim, sim_inputs
+from compress.verify.simulators import run_testbench
+
+needs_icarus = pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs iverilog")
+
+
+def test_readout_options_design_and_cost(tmp_path):
+    hardware = HardwareOptions(readout="argmax", window=20)
+    result = build(example_network(), tmp_path / "b", hardware=hardware)
+    plan = result.plan
+    assert plan.window == 20 and plan.sum_width == plan.count_width + 5 and plan.class_width == 2
+    design = json.loads((tmp_path / "b" / "design.json").read_text())
+    assert design["ports"]["out_class"] == 2 and design["ports"]["class_valid"] == 1
+    assert design["ports"]["out_sums"] == 4 * plan.sum_width
+    assert design["readout"]["window"] == 20
+    assert readout_cost(plan, "ice40")["ffs"] > 2 * 4 * plan.sum_width
+    assert readout_cost(plan_network(compress_network(example_network())), "xilinx")["luts"] == 0
+    with pytest.raises(ValueError, match=r"^readout must be one of 'argmax' or None, not 'max'$"):
+        HardwareOptions(readout="max")
+    with pytest.raises(ValueError, match=r"^window must be"):
+        HardwareOptions(readout="argmax", window=0)
+
+
+def test_golden_restarts_every_window():
+    plan = plan_network(
+        compress_network(example_network()), hardware=HardwareOptions(readout="argmax", window=8)
+    )
+    x = np.random.default_rng(0).random((24, 16)) < 0.4
+    windowed = run(plan, x)
+    for w in range(3):  # each window equals a run from reset on its own steps
+        alone = run(
+            plan_network(compress_network(example_network())), x[w * 8 : (w + 1) * 8]
+        ).counts[-1]
+        assert np.array_equal(windowed.counts[-1][w * 8 : (w + 1) * 8], alone)
+    classes, sums = readout(plan, windowed.counts[-1])
+    assert sums.shape == (3, 4) and np.array_equal(classes, sums.argmax(axis=1))
+
+
+@needs_icarus
+@pytest.mark.parametrize("emitter", ["jinja", "amaranth"])
+def test_classes_equal_evaluate_predictions(tmp_path, emitter):
+    """A digits-sized classifier (encoder + readout): the class sequence the hardware gives
+    for the samples equals evaluate's predictions for the same samples and encoder seed."""
+    hardware = HardwareOptions(
+        input_encoder="rate",
+        input_bits=6,
+        input_seed=3,
+        readout="argmax",
+        window=25,
+        parallelism=[3, "full"],
+    )
+    result = build(example_network(), tmp_path / "b", hardware=hardware, emitter=emitter)
+    x = np.random.default_rng(4).random((6, 16))
+    np.savez(tmp_path / "x.npz", x=x)
+    inputs = sim_inputs(tmp_path / "b", data=tmp_path / "x.npz")
+    assert inputs.shape == (6 * 25, 16)
+    tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", inputs=inputs, gaps=0.2)
+    assert (tests, failures) == (1, 0)
+    classes = np.load(tmp_path / "w" / "classes.npy")
+    plan = result.plan
+    want = evaluate(plan, x, steps=25, encoder=plan.encoder, readout="counts").predictions
+    assert classes.tolist() == want.tolist()
+    bench = run_testbench(tmp_path / "b")
+    assert bench.passed and "classes" in bench.verdict, bench.verdict
