@@ -20,6 +20,7 @@ def render_testbench(plan: NetworkPlan, *, steps: int) -> tuple[str, str]:
     """``(file name, text)`` of the testbench of ``plan`` over ``steps`` vector steps."""
     top = plan.top
     name = f"tb_{top}"
+    windows = steps // plan.window if plan.window else 0
     text = render(
         "tb.v.j2",
         name=name,
@@ -30,11 +31,12 @@ def render_testbench(plan: NetworkPlan, *, steps: int) -> tuple[str, str]:
         n_out=plan.n_out,
         cw=plan.count_width,
         latency=plan.latency,
-        # every step may take the whole latency (folded), plus reset and margin
-        timeout=steps * plan.clocks_per_step + plan.latency + 100,
+        # every step may take the whole latency (folded); every readout window waits for
+        # its last result and the restart; then reset and margin
+        timeout=steps * plan.clocks_per_step + windows * (plan.latency + 2) + plan.latency + 100,
         weight_port=plan.weight_port,
         wp=weight_port_widths(plan) if plan.weight_port else {},
-        windows=steps // plan.window if plan.window else 0,
+        windows=windows,
         class_width=plan.class_width,
         sums_width=plan.n_out * plan.sum_width,
     )
