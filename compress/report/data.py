@@ -8,7 +8,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..analysis.estimate import FAMILIES, estimate_structures, layer_parts
 from ..hardware.design import read_design
+from ..hardware.memory import mem_words
 from ..model.passes import CompressionResult
 
 __all__ = [
@@ -40,70 +42,62 @@ def compression_dict(result: CompressionResult) -> dict[str, Any]:
 REPORT_SCHEMA = "sc-compress/report/2"
 
 
+def _layer_report(layer: Any, net_layer: Any) -> dict[str, Any]:
+    width, words = mem_words(layer)
+    return {
+        "index": layer.index,
+        "n_in": layer.n_inputs,
+        "n_out": layer.n_out,
+        "bias": layer.bias,
+        "bits": layer.bits,
+        "synapses": layer.class_counts(),  # the bias synapses included
+        "memory_bits": width * len(words),
+        "memory_word_width": width,
+        "delay_lines": sum(1 for d in layer.line_depths if d),
+        "delay_bits": int(sum(layer.line_depths)),
+        "max_delay": max(layer.line_depths),
+        "lfsr_registers": len(layer.seeds),
+        "lfsr_bits": len(layer.seeds) * layer.lfsr_width,
+        "streams": len(layer.stream_defs),
+        "count_width": layer.count_width,
+        "v_width": layer.v_width,
+        "threshold_unit": layer.threshold_unit,
+        "thresholds_weight_units": [float(t) for t in net_layer.thresholds],
+        "thresholds_count_units": list(layer.thresholds),
+        "latency": layer.latency,
+        "parallelism": "full" if layer.parallelism is None else layer.parallelism,
+        "slots": layer.slots,
+        "pipeline": layer.pipeline,
+    }
+
+
 def build_report(plan: Any, compression: CompressionResult) -> dict[str, Any]:
     """``report.json`` of a hardware build: per layer synapses by class, memory
-    bits, delay buffers, widths, threshold conversion and latency."""
-    from ..hardware.memory import mem_words
-
-    layers = []
-    for layer, net_layer in zip(plan.layers, compression.network.layers):
-        width, words = mem_words(layer)
-        layers.append(
-            {
-                "index": layer.index,
-                "n_in": layer.n_inputs,
-                "n_out": layer.n_out,
-                "bias": layer.bias,
-                "bits": layer.bits,
-                "synapses": layer.class_counts(),  # the bias synapses included
-                "memory_bits": width * len(words),
-                "memory_word_width": width,
-                "delay_lines": sum(1 for d in layer.line_depths if d),
-                "delay_bits": int(sum(layer.line_depths)),
-                "max_delay": max(layer.line_depths),
-                "lfsr_registers": len(layer.seeds),
-                "lfsr_bits": len(layer.seeds) * layer.lfsr_width,
-                "streams": len(layer.stream_defs),
-                "count_width": layer.count_width,
-                "v_width": layer.v_width,
-                "threshold_unit": layer.threshold_unit,
-                "thresholds_weight_units": [float(t) for t in net_layer.thresholds],
-                "thresholds_count_units": list(layer.thresholds),
-                "latency": layer.latency,
-                "parallelism": "full" if layer.parallelism is None else layer.parallelism,
-                "slots": layer.slots,
-                "pipeline": layer.pipeline,
-            }
-        )
-    from ..analysis.estimate import FAMILIES, estimate_structures, layer_parts
-
+    bits, delay buffers, widths, threshold conversion and latency; the estimate for
+    every family, with what the input encoder and the class readout add."""
+    layers = [
+        _layer_report(layer, net_layer)
+        for layer, net_layer in zip(plan.layers, compression.network.layers)
+    ]
     structures = [layer_parts(plan, layer) for layer in plan.layers]
     estimates = {f: estimate_structures(plan, structures, f) for f in FAMILIES}
     for index, la in enumerate(layers):
         la["estimate"] = {f: estimates[f]["layers"][index] for f in FAMILIES}
     live = sum(la["synapses"]["constant"] + la["synapses"]["stochastic"] for la in layers)
+    encoder = readout = None
+    if plan.encoder:
+        encoder = {"bits": plan.encoder.bits, "seed": plan.encoder.seed}
+        encoder["estimate"] = {f: estimates[f]["encoder"] for f in FAMILIES}
+    if plan.window:
+        readout = {"window": plan.window}
+        readout["estimate"] = {f: estimates[f]["readout"] for f in FAMILIES}
     return {
         "schema": REPORT_SCHEMA,
         "synapses": live,
         "memory_bits": sum(la["memory_bits"] for la in layers),
         "estimate": {f: estimates[f]["total"] for f in FAMILIES},
-        "encoder": (
-            {
-                "bits": plan.encoder.bits,
-                "seed": plan.encoder.seed,
-                "estimate": {f: estimates[f]["encoder"] for f in FAMILIES},
-            }
-            if plan.encoder
-            else None
-        ),
-        "readout": (
-            {
-                "window": plan.window,
-                "estimate": {f: estimates[f]["readout"] for f in FAMILIES},
-            }
-            if plan.window
-            else None
-        ),
+        "encoder": encoder,
+        "readout": readout,
         "top": plan.top,
         "latency": plan.latency,
         "clocks_per_step": plan.clocks_per_step,
