@@ -694,6 +694,7 @@ def evaluate(
         # a build with a hardware encoder is evaluated with that encoder
         encoder = subject.plan.encoder or RateEncoder(subject.plan.n_in, input_bits, seed)
         input_bits, seed = encoder.bits, encoder.seed
+        steps = steps or subject.plan.window  # a build with a readout: its window per sample
         mine, figures = compare(subject, x, y, steps=steps, encoder=encoder, readout=readout)
     except ValueError as exc:
         raise click.ClickException(f"{model}: {exc}") from exc

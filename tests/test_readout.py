@@ -5,11 +5,13 @@ import shutil
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
 from compress import HardwareOptions, compress_network, example_network
 from compress.analysis.estimate import readout_cost
 from compress.analysis.evaluate import evaluate
 from compress.build import build
+from compress.cli import main
 from compress.hardware.golden import readout, run
 from compress.hardware.plan import plan_network
 from compress.verify.cocotb_run import run_sim, sim_inputs
@@ -29,6 +31,12 @@ def test_readout_options_design_and_cost(tmp_path):
     assert design["readout"]["window"] == 20
     assert readout_cost(plan, "ice40")["ffs"] > 2 * 4 * plan.sum_width
     assert readout_cost(plan_network(compress_network(example_network())), "xilinx")["luts"] == 0
+    # evaluate reads a readout build out per window, as the hardware does
+    np.savez(tmp_path / "x.npz", x=np.random.default_rng(0).random((3, 16)))
+    res = CliRunner().invoke(
+        main, ["evaluate", str(tmp_path / "b"), "--data", str(tmp_path / "x.npz")]
+    )
+    assert res.exit_code == 0 and "3 samples, 20 steps each" in res.output, res.output
     with pytest.raises(ValueError, match=r"^readout must be one of 'argmax' or None, not 'max'$"):
         HardwareOptions(readout="max")
     with pytest.raises(ValueError, match=r"^window must be"):
