@@ -185,8 +185,7 @@ def _folder_files(
         "hardware": dataclasses.asdict(hardware),
         "emitter": emitter,
     }
-    if plan.window:  # whole readout windows
-        steps = -(-steps // plan.window) * plan.window
+    steps = plan.whole_windows(steps)
     name, text = render_testbench(plan, steps=steps)
     files[name] = text
     files.update(vector_files(plan, random_stimulus(plan, steps)))

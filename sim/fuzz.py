@@ -45,6 +45,7 @@ if str(SIM_DIR) not in sys.path:
 
 from compress import CompressionConfig, HardwareOptions, Layer, Network  # noqa: E402
 from compress.build import build  # noqa: E402
+from compress.verify.cocotb_run import first_mismatch  # noqa: E402
 from compress.verify.simulators import run_testbench, verilator_path  # noqa: E402
 
 __all__ = ["Case", "Outcome", "lint", "random_case", "run_case", "verilator_path"]
@@ -342,7 +343,7 @@ def run_case(case: Case, work: str | os.PathLike[str], synth: str | None = None)
         gaps=case.gaps,
     )
     if (tests, failures) != (1, 0):
-        log = _first_error(work / "sim")
+        log = first_mismatch(work / "sim")
         return outcome("simulation", log or f"{failures} of {tests} cocotb tests failed")
     bench = run_testbench(out, simulator="icarus")
     if not bench.passed:
@@ -359,19 +360,6 @@ def run_case(case: Case, work: str | os.PathLike[str], synth: str | None = None)
         if cells["cells"] == 0:
             return outcome("synthesis", f"Yosys synth_{family} left no cells")
     return outcome("pass", steps=int(counts.shape[0]))
-
-
-def _first_error(sim_work: Path) -> str:
-    """The first mismatch line cocotb wrote to its results file."""
-    results = sim_work / "results.xml"
-    if not results.exists():
-        return ""
-    text = results.read_text()
-    for marker in ("step ", "layer ", "mismatch"):
-        at = text.find(marker)
-        if at >= 0:
-            return " ".join(text[at : at + 300].split())
-    return ""
 
 
 def _run_seed(args: tuple[int, str, str | None]) -> Outcome:

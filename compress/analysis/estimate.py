@@ -35,8 +35,8 @@ from ..hardware.structure import (
     FoldedLayer,
     Neuron,
     ParallelLayer,
+    encoder_structure,
     layer_structure,
-    network_structure,
 )
 
 __all__ = [
@@ -477,7 +477,7 @@ def encoder_cost(plan: NetworkPlan, family: str) -> dict[str, int]:
     """LUTs, flip-flops, block RAMs and carry cells of the top's rate encoder (zeros
     without one): its LFSR registers, and one ``B``-bit variable comparison per input,
     counted as adder bits (a comparison is a subtraction's carry chain)."""
-    structure = network_structure(plan).encoder
+    structure = encoder_structure(plan)
     if structure is None:
         return {"luts": 0, "ffs": 0, "brams": 0, "carries": 0}
     model = _coefficients()[family]

@@ -251,16 +251,7 @@ class LIF(wiring.Component):
     v : Out(signed(v_width))
     """
 
-    def __new__(
-        cls,
-        *,
-        count_width: int,
-        v_width: int,
-        theta: int,
-        leak: int = 0,
-        reset_sub: bool = False,
-        pre: bool = False,
-    ):
+    def __new__(cls, *, v_width: int, theta: int, **_: object):  # the rest: __init__'s
         if not 0 < theta < (1 << (v_width - 1)):
             raise ValueError(f"theta must be in 1..{(1 << (v_width - 1)) - 1}, not {theta}")
         return super().__new__(cls)

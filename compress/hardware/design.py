@@ -29,6 +29,7 @@ __all__ = [
     "design_json",
     "load_plan",
     "model_arrays",
+    "read_build_json",
     "read_design",
     "unpack_counts",
 ]
@@ -218,6 +219,26 @@ def model_arrays(compression: CompressionResult, plan: NetworkPlan) -> dict[str,
     return arrays
 
 
+def read_build_json(folder: str | os.PathLike[str], name: str) -> tuple[Any, Path]:
+    """``(data, path)`` of the JSON file ``name`` of the build folder ``folder``.
+
+    Raises
+    ------
+    ValueError
+        When the file is missing or not readable JSON.
+    """
+    path = Path(folder) / name
+    try:
+        return json.loads(path.read_text()), path
+    except FileNotFoundError:
+        raise ValueError(
+            f"{folder} must be a build folder (written by sc-compress build), "
+            f"not a folder without {name}"
+        ) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path} must be readable JSON, not: {exc}") from exc
+
+
 def read_design(folder: str | os.PathLike[str]) -> dict[str, Any]:
     """``design.json`` of the build folder ``folder``.
 
@@ -226,16 +247,7 @@ def read_design(folder: str | os.PathLike[str]) -> dict[str, Any]:
     ValueError
         When the folder has no ``design.json`` or it is not an sc-compress design.
     """
-    path = Path(folder) / "design.json"
-    try:
-        design = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ValueError(
-            f"{folder} must be a build folder (written by sc-compress build), "
-            "not a folder without design.json"
-        ) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path} must be readable JSON, not: {exc}") from exc
+    design, path = read_build_json(folder, "design.json")
     if not isinstance(design, dict) or design.get("schema") != DESIGN_SCHEMA:
         raise ValueError(f"{path} must be an sc-compress design ({DESIGN_SCHEMA}), not other JSON")
     return design

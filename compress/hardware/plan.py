@@ -296,6 +296,10 @@ class NetworkPlan:
         """Signed bits of a readout sum: a count summed over ``window`` steps."""
         return self.count_width + max(1, ((self.window or 1) - 1).bit_length())
 
+    def whole_windows(self, steps: int) -> int:
+        """``steps`` rounded up to whole readout windows (unchanged without a readout)."""
+        return -(-steps // self.window) * self.window if self.window else steps
+
     @property
     def class_width(self) -> int:
         """Bits of ``out_class``."""

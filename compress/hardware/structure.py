@@ -50,6 +50,7 @@ __all__ = [
     "Term",
     "Tree",
     "WeightMemory",
+    "encoder_structure",
     "layer_structure",
     "network_structure",
     "popcount_tree",
@@ -657,7 +658,8 @@ def layer_structure(
     return _parallel(top, layer)
 
 
-def _encoder(plan: NetworkPlan) -> InputEncoder | None:
+def encoder_structure(plan: NetworkPlan) -> InputEncoder | None:
+    """The top's rate encoder (None without one)."""
     if plan.encoder is None:
         return None
     bits, seeds = plan.encoder.bits, []
@@ -698,6 +700,6 @@ def network_structure(plan: NetworkPlan) -> NetworkStructure:
             layer_structure(plan.top, layer, plan.weight_port and layer.folded)
             for layer in plan.layers
         ),
-        encoder=_encoder(plan),
+        encoder=encoder_structure(plan),
         readout=Readout(plan.window, plan.sum_width, plan.class_width) if plan.window else None,
     )

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
-from pathlib import Path
 from typing import Any
 
 from ..analysis.estimate import FAMILIES, estimate_structures, layer_parts
-from ..hardware.design import read_design
+from ..hardware.design import read_build_json, read_design
 from ..hardware.memory import mem_words
 from ..model.passes import CompressionResult
 
@@ -143,16 +141,7 @@ def read_report(folder: str | os.PathLike[str]) -> dict[str, Any]:
         When either file is missing, not JSON, or not sc-compress's.
     """
     read_design(folder)
-    path = Path(folder) / "report.json"
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ValueError(
-            f"{folder} must be a build folder (written by sc-compress build), "
-            "not a folder without report.json"
-        ) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{path} must be readable JSON, not: {exc}") from exc
+    data, path = read_build_json(folder, "report.json")
     if not isinstance(data, dict) or "synapses" not in data:
         raise ValueError(f"{path} must be an sc-compress report, not other JSON")
     return data

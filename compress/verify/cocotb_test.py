@@ -32,8 +32,7 @@ async def golden_match(dut):
     hardware = load_plan(os.environ["SC_BUILD"])
     plan = load_plan(os.environ.get("SC_GOLDEN") or os.environ["SC_BUILD"])
     steps = int(os.environ.get("SC_STEPS", "64"))
-    if hardware.window:  # whole windows
-        steps = -(-steps // hardware.window) * hardware.window
+    steps = hardware.whole_windows(steps)
     rng = np.random.default_rng(int(os.environ.get("SC_SEED", "1")))
     rate = float(os.environ.get("SC_RATE", "0.4"))
     if os.environ.get("SC_INPUTS"):

