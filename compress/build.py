@@ -56,7 +56,7 @@ class BuildResult:
 def _core(plan: NetworkPlan, rtl: list[str], waivers: list[str]) -> str:
     """The FuseSoC core.  An uncompressed baseline (every code a comparator) is in the
     library ``baseline``, so it never shadows the compressed design's VLNV."""
-    mem = [f"mem/layer{layer.index}.hex" for layer in plan.layers if layer.folded]
+    mem = [f"mem/layer{layer.index}.hex" for layer in plan.layers if layer.has_memory]
     filesets = "rtl, mem" if mem else "rtl"
     baseline = not all(layer.constants for layer in plan.layers)
     return render(

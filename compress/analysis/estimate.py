@@ -32,6 +32,7 @@ import numpy as np
 from ..hardware.memory import BLOCK_RAM_MIN_BITS
 from ..hardware.plan import CONSTANT, LayerPlan, NetworkPlan
 from ..hardware.structure import (
+    EventLayer,
     FoldedLayer,
     Neuron,
     ParallelLayer,
@@ -149,7 +150,7 @@ def _tree_bits(neurons: tuple[Neuron, ...]) -> tuple[int, int]:
     return sum(t.adder_bits for t in trees), sum(t.registered_bits for t in trees)
 
 
-def _delay_parts(layer: ParallelLayer | FoldedLayer) -> tuple[int, list[Memory]]:
+def _delay_parts(layer: ParallelLayer | FoldedLayer | EventLayer) -> tuple[int, list[Memory]]:
     """(flip-flops, memories) of the layer's delay buffers."""
     ring = layer.ring
     if ring is None:
@@ -177,7 +178,9 @@ def layer_parts(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
         width and whether their words come from a ROM made of logic); see
         :func:`family_features`.
     """
-    structure = layer_structure(plan.top, layer, plan.weight_port and layer.folded)
+    structure = layer_structure(plan.top, layer, plan.weight_port and layer.has_memory)
+    if isinstance(structure, EventLayer):
+        return _event_parts(layer, structure)
     n, vw = layer.n_out, layer.v_width
     # LFSRs, the output valid, membranes and spikes
     ffs = len(structure.lfsrs) * structure.random_bits + 1 + (vw + 1) * n
@@ -248,6 +251,46 @@ def _folded_parts(
         "memories": memories,
         "muxes": muxes,
         "lanes": {(bits, s, k, rom_logic): count for (bits, s), count in lane_kinds.items()},
+    }
+
+
+def _event_parts(layer: LayerPlan, structure: EventLayer) -> dict[str, Any]:
+    """:func:`layer_parts` of an event layer: its neuron banks (counts, membranes,
+    spikes), which rotate (a two-input multiplexer per bit), ``lanes`` count adders
+    and neuron updates, the walk (chunk multiplexer, priority encoder, row address),
+    and the weight memory.  The LUT model was fitted without event layers: the
+    bench (``bench/bench_event.py``) prints its error on them."""
+    cw, vw, slots, lanes = layer.count_width, layer.v_width, structure.slot_neurons, structure.lanes
+    delay_ffs, memories = _delay_parts(structure)
+    ffs = len(structure.lfsrs) * structure.random_bits + delay_ffs
+    ffs += sum(width for _, width in structure.control)
+    ffs += int(np.count_nonzero((layer.classes != 0).any(axis=0)))  # x_q lines in use
+    ffs += 2 * lanes + slots * (cw + vw + 1)  # lane bits; the banks
+    memory = structure.memory
+    rows = list(memory.rows)
+    if memory.writable:
+        width = read_ffs = memory.width
+    else:
+        width, read_ffs = _rom_columns(rows, memory.width)
+    memories.append(Memory(width, memory.depth, 1, memory.block, memory.writable, read_ffs))
+    rom_logic = not memory.block and not memory.writable
+    features = dict.fromkeys(FEATURES, 0)
+    if rom_logic:
+        features["rom_logic_bits"] = read_ffs * memory.depth
+    features["neuron_bits"] = vw * lanes
+    address = structure.chunk_bits + structure.chunk.bit_length() + structure.groups.bit_length()
+    features["adder_bits"] = lanes * cw + address + structure.chunk_bits + structure.group_bits
+    muxes: Counter[int] = Counter({2: slots * (cw + vw + 1)})  # rotating banks
+    if structure.chunks > 1:
+        muxes[structure.chunks] += structure.chunk
+    streams = max(1, len(structure.streams))
+    kind = (structure.k, streams, structure.random_bits, rom_logic)
+    return {
+        "features": features,
+        "ffs": ffs,
+        "memories": memories,
+        "muxes": muxes,
+        "lanes": {kind: lanes},
     }
 
 
@@ -438,7 +481,7 @@ def estimate_structures(
             }
         )
     first = plan.layers[0]
-    top_ffs = 1 + int(np.count_nonzero((first.classes != 0).any(axis=0))) + int(plan.folded)
+    top_ffs = 1 + int(np.count_nonzero((first.classes != 0).any(axis=0))) + int(plan.locked)
     encoder, readout = encoder_cost(plan, family), readout_cost(plan, family)
     total = {
         key: sum(la[key] for la in layers) + encoder[key] + readout[key]

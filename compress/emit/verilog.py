@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..hardware.plan import NetworkPlan
+from ..hardware.memory import bits_for
+from ..hardware.plan import EVENT_FIXED, NetworkPlan
 from ..hardware.structure import (
     Comparator,
+    EventLayer,
     FoldedLayer,
     Leaf,
     Lfsr,
@@ -111,6 +113,9 @@ _LEGEND = {
     "x_q": ("x_q, xvec", "the step's latched inputs; x(t - d) for every delay group"),
     "lanes": ("pos_q, neg_q", "lane bits of a slot (input AND stream <= code), by sign"),
     "acc": ("part<i>, acc<i>", "neuron i's lanes summed per slot, accumulated over the step"),
+    "taps": ("x_q, taps", "the step's latched inputs; x_j(t - d) of every tap"),
+    "walk": ("chunk, pend, grp", "the walk: next chunk, its taps still to read, the row's group"),
+    "bank": ("acc, vbank, spk", "every neuron's count, membrane and spike, group 0 at the head"),
 }
 
 
@@ -119,8 +124,11 @@ def _legend(keys: list[str]) -> list[str]:
     return [f"{_LEGEND[k][0]:<{width}}  {_LEGEND[k][1]}" for k in keys]
 
 
-def _layer_legend(layer: ParallelLayer | FoldedLayer) -> list[str]:
+def _layer_legend(layer: ParallelLayer | FoldedLayer | EventLayer) -> list[str]:
     keys = ["lfsr"] if layer.lfsrs else []
+    if isinstance(layer, EventLayer):
+        keys += ["taps", "walk"] + ["dl"] * bool(layer.lines) + ["dr"] * bool(layer.ring)
+        return _legend([*keys, "lanes", "bank"])
     if isinstance(layer, FoldedLayer):
         keys += ["x_q"]
     else:
@@ -430,8 +438,87 @@ def _folded_context(top: str, layer: FoldedLayer, weight_port: bool) -> dict[str
     }
 
 
-def _top_layer(layer: ParallelLayer | FoldedLayer, last: bool, weight_port: bool) -> dict:
-    index, folded = layer.index, isinstance(layer, FoldedLayer)
+def _rotate(bank: str, head: str, total: int, group: int) -> str:
+    """``bank`` (``total`` bits) rotated by one group of ``group`` bits, ``head`` at the top."""
+    if total == group:
+        return head
+    return f"{{{head}, {bank}[{total - 1}:{group}]}}"
+
+
+def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, Any]:
+    rk, lanes, groups = layer.random_bits, layer.lanes, layer.groups
+    cw, vw, slots = layer.count_width, layer.v_width, layer.slot_neurons
+    streams = [_stream_expr(layer, s) for s in reversed(layer.streams)] or [
+        f"{{{rk}{{1'b1}}}}"  # no streams: all ones fires code M, never code 0
+    ]
+    bits = [_x(layer, leaf, "x_q") for leaf in reversed(layer.events)]
+    pad = layer.chunks * layer.chunk - len(bits)
+    taps = ([f"{pad}'b0"] if pad else []) + bits
+    low_bits = max(1, bits_for(layer.chunk))
+    masks = [
+        f"{sum(1 << n for n in range(layer.chunk) if n >> b & 1):x}" for b in range(low_bits)
+    ]
+    tap_width = layer.chunk_bits + low_bits
+    addr_full = tap_width + groups.bit_length() + 1
+    addr = f"{{{addr_full - tap_width}'d0, base, low_i}} * {addr_full}'d{groups}"
+    if groups > 1:
+        addr += f" + {{{addr_full - layer.group_bits}'d0, grp}}"
+    thetas = [n.theta for n in layer.neurons] + [1] * (slots - layer.n_out)
+    theta_value = sum(t << (n * (vw + 1)) for n, t in enumerate(thetas))
+    neuron = layer.neurons[0]
+    return {
+        **_common(top, layer),
+        **_delay_context(layer, "x_q"),
+        "weight_port": weight_port,
+        "ports": _layer_ports(layer, weight_port),
+        "groups_phrase": _plural(groups, "group"),
+        "lanes_phrase": _plural(lanes, "neuron lane"),
+        "taps_phrase": _plural(len(layer.events), "input tap"),
+        "max_code": (1 << layer.k) - 1,
+        "lanes": lanes,
+        "groups": groups,
+        "chunk": layer.chunk,
+        "chunks": layer.chunks,
+        "chunk_bits": layer.chunk_bits,
+        "group_bits": layer.group_bits,
+        "slot_bits": layer.slot_bits,
+        "low_bits": low_bits,
+        "low_masks": masks,
+        "taps_expr": "{" + ", ".join(taps) + "}" if len(taps) > 1 else taps[0],
+        "chunk_select": (
+            "taps"
+            if layer.chunks == 1
+            else f"taps[{{chunk[{bits_for(layer.chunks) - 1}:0], {low_bits}'d0}} +: {layer.chunk}]"
+        ),
+        "addr_full": addr_full,
+        "addr_expr": addr,
+        "fixed": EVENT_FIXED,
+        "depth": layer.memory.depth,
+        "streams_width": max(1, len(layer.streams)) * rk,
+        "streams_expr": "{" + ", ".join(streams) + "}" if len(streams) > 1 else streams[0],
+        "level_expr": "{code, code}" if layer.decorrelated else "code",  # m * (2**k + 1)
+        "word_width": layer.word_width,
+        "mem_width": layer.memory.width,
+        "mem_file": layer.memory.file,
+        "block_ram": layer.memory.block,
+        "stream_bits": layer.stream_bits,
+        "vw": vw,
+        "slot_neurons": slots,
+        "thetas": f"{slots * (vw + 1)}'h{theta_value:x}",
+        "theta_index": f"lgrp*{lanes} + g" if groups > 1 else "g",
+        "leak": neuron.leak,
+        "reset_sub": neuron.reset_sub,
+        "rotate_acc": _rotate("acc", "acc_next", slots * cw, lanes * cw),
+        "rotate_acc_keep": _rotate("acc", f"acc[{lanes * cw - 1}:0]", slots * cw, lanes * cw),
+        "rotate_v": _rotate("vbank", "v_next", slots * vw, lanes * vw),
+        "rotate_spk": _rotate("spk", "fire", slots, lanes),
+    }
+
+
+def _top_layer(
+    layer: ParallelLayer | FoldedLayer | EventLayer, last: bool, weight_port: bool
+) -> dict:
+    index, folded = layer.index, isinstance(layer, (FoldedLayer, EventLayer))
     return {
         "index": index,
         "module": layer.module,
@@ -562,6 +649,9 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
         if isinstance(layer, FoldedLayer):
             context = _folded_context(top, layer, plan.weight_port)
             files[f"{layer.module}.v"] = render("folded.v.j2", **context)
+        elif isinstance(layer, EventLayer):
+            context = _event_context(top, layer, plan.weight_port)
+            files[f"{layer.module}.v"] = render("event.v.j2", **context)
         else:
             files[f"{layer.module}.v"] = render("layer.v.j2", **_parallel_context(top, layer))
     last = len(structure.layers) - 1
@@ -571,13 +661,14 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
         sizes="-".join(str(n) for n in (plan.n_in, *(layer.n_out for layer in plan.layers))),
         latency=structure.latency,
         locked=structure.locked,
+        variable=plan.variable,
         weight_port=structure.weight_port,
         ports=_top_ports(structure, plan),
         encoder=_encoder_context(structure),
         readout=_readout_context(plan),
         reset="net_rst" if plan.window else "rst",
         wp=structure.port_widths,
-        kind="with folded layers, one step at a time"
+        kind="with folded or event-driven layers, one step at a time"
         if structure.locked
         else "fully parallel, one step per clock",
         n_in=structure.n_in,

@@ -21,7 +21,7 @@ from ..model.passes import CompressionResult
 from .encoder import RateEncoder
 from .lfsr import TAPS
 from .memory import MEM_FORMATS, mem_words, weight_port_widths
-from .plan import LayerPlan, NetworkPlan, Stream
+from .plan import EVENT_CHUNK, EVENT_FIXED, LayerPlan, NetworkPlan, Stream
 
 __all__ = [
     "DESIGN_SCHEMA",
@@ -87,7 +87,7 @@ def design_dict(
                 "MEM_DIR": 'folder of the mem/*.hex files read by $readmemh, default "mem/" '
                 "(relative to the simulator's or synthesis tool's working directory)"
             }
-            if plan.folded and mem_dir
+            if plan.locked and mem_dir
             else {}
         ),
         "n_in": plan.n_in,
@@ -95,7 +95,13 @@ def design_dict(
         "count_width": plan.count_width,
         "count_packing": "neuron i in out_counts[i*CW +: CW], two's complement",
         "latency": plan.latency,
-        "latency_rule": "a step accepted at rising edge c has out_valid high at edge c + latency",
+        "latency_rule": (
+            "a step accepted at rising edge c has out_valid high at edge c + clocks, where "
+            "clocks = 1 + the sum of every layer's clocks (an event layer's: its "
+            "\"clocks\" formula; any other layer's: its latency); latency is the worst case"
+            if plan.variable
+            else "a step accepted at rising edge c has out_valid high at edge c + latency"
+        ),
         "clocks_per_step": plan.clocks_per_step,
         "reset": "synchronous, active high",
         "layers": [_layer_dict(layer) for layer in plan.layers],
@@ -144,7 +150,9 @@ def _mem_dict(layer: LayerPlan) -> dict[str, Any]:
         "file": f"mem/layer{layer.index}.hex",
         "word_width": width,
         "words": len(words),
-        "format": MEM_FORMATS["folded" if layer.folded else "parallel"],
+        "format": MEM_FORMATS[
+            "folded" if layer.folded else "event" if layer.event else "parallel"
+        ],
     }
 
 
@@ -186,6 +194,25 @@ def _layer_dict(layer: LayerPlan) -> dict[str, Any]:
         "fold_order": layer.fold_order,
         "delay_ram": layer.delay_ram,
         "constants": layer.constants,
+        "style": layer.style,
+        **({"event": _event_dict(layer)} if layer.event else {}),
+    }
+
+
+def _event_dict(layer: LayerPlan) -> dict[str, Any]:
+    """An event layer's lanes, taps and clocks per step."""
+    return {
+        "lanes": layer.event_lanes,
+        "groups": layer.event_groups,
+        "taps": [[j, d] for j, d in layer.event_taps],
+        "chunk": EVENT_CHUNK,
+        "chunks": layer.event_chunks,
+        "clocks": f"{EVENT_FIXED} + {layer.event_chunks} + {layer.event_groups} * "
+        "(spiking taps + 1)",
+        "clocks_rule": "a tap (line j, delay d) spikes at step t when x_j(t - d) = 1 (the bias "
+        "tap always); the walk scans the taps in chunks (one clock each), reads every spiking "
+        "tap's rows (one per group and clock), then updates the neurons (one group per clock)",
+        "worst_clocks": layer.latency,
     }
 
 
@@ -295,6 +322,7 @@ def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
                 fold_order=d["fold_order"],
                 delay_ram=d["delay_ram"],
                 constants=d["constants"],
+                event_lanes=d["event"]["lanes"] if "event" in d else None,
             )
         )
     encoder = None

@@ -20,12 +20,14 @@ __all__ = [
     "MEM_FORMATS",
     "bank_size",
     "bits_for",
+    "event_words",
     "fold_fields",
     "fold_words",
     "hex_text",
     "lane_line_bits",
     "mem_words",
     "memory_bits",
+    "weight_rows",
     "weight_port_widths",
 ]
 
@@ -41,6 +43,10 @@ MEM_FORMATS = {
     "folded": "one row per slot, read by the RTL with $readmemh; lane p of neuron i at bits "
     "[(i*P + p)*W +: W]: {input (delay group * n_in + line), stream, sign (1 = negative), "
     "code[k-1:0]}; 0 is an empty lane",
+    "event": "one row per (input tap e, neuron group g) at address e * groups + g, read by "
+    "the RTL with $readmemh; lane p (neuron g * lanes + p) at bits [p*W +: W]: "
+    "{stream, sign (1 = negative), code[k-1:0]}, every synapse stored (code 0: dropped; "
+    "code M: constant, which always passes)",
 }
 
 
@@ -96,6 +102,48 @@ def _fold_rows(layer: LayerPlan) -> tuple[int, int, tuple[int, ...]]:
     return width, layer.n_out * lanes * width + shared, tuple(rows)
 
 
+def event_words(layer: LayerPlan) -> tuple[int, int, list[int]]:
+    """The event layer's weight memory: ``(word width, row width, rows)``.
+
+    Row ``e * G + g`` (``G = layer.event_groups``) holds the synapses of input tap
+    ``e`` (``layer.event_taps[e]``: a line and a delay) into the neurons of group
+    ``g``: lane ``p`` (neuron ``g * lanes + p``) at bits ``p * W``,
+    ``{stream, sign (1 = negative), code}``.  The layout is dense: a dropped
+    synapse (or a neuron beyond ``n_out``) is a 0 word, which never fires.  Dense
+    rows cost ``W`` bits per dropped synapse; a sparse row would need a neuron
+    index of ``ceil(log2(n_out))`` bits on every kept synapse instead, larger
+    whenever fewer than about ``log2(n_out) / (W + log2(n_out))`` of the synapses
+    are dropped (a 50%-pruned 784-128 layer: 13-bit dense words beat 20-bit sparse
+    ones by 35%), and would break the fixed lane-per-neuron wiring.
+    """
+    width, row_width, rows = _event_rows(layer)
+    return width, row_width, list(rows)
+
+
+@lru_cache(maxsize=8)
+def _event_rows(layer: LayerPlan) -> tuple[int, int, tuple[int, ...]]:
+    lanes, groups, k = layer.event_lanes, layer.event_groups, layer.k
+    stream_bits = bits_for(len(layer.stream_defs))
+    width = stream_bits + 1 + k
+    streams = np.maximum(layer.streams, 0).astype(np.int64)
+    words = (
+        (streams << (k + 1)) | ((layer.signs < 0).astype(np.int64) << k) | layer.codes
+    ).astype(object)
+    rows = []
+    for j, d in layer.event_taps:
+        on = (layer.codes[:, j] > 0) & (layer.delays[:, j] == d)
+        for g in range(groups):
+            row = 0
+            for p in range(lanes):
+                i = g * lanes + p
+                if i < layer.n_out and on[i]:
+                    row |= int(words[i, j]) << (p * width)
+            rows.append(row)
+    if not rows:  # every synapse dropped: one group of empty rows keeps the memory real
+        rows = [0] * groups
+    return width, lanes * width, tuple(rows)
+
+
 def lane_line_bits(layer: LayerPlan) -> int:
     """Bits of an aligned lane's shared line number."""
     return max(1, bits_for(layer.n_in))
@@ -135,6 +183,9 @@ def mem_words(layer: LayerPlan) -> tuple[int, list[int]]:
     if layer.folded:
         _, row_width, rows = fold_words(layer)
         return row_width, rows
+    if layer.event:
+        _, row_width, rows = event_words(layer)
+        return row_width, rows
     index_bits = max(1, bits_for(layer.n_in))
     width = index_bits + 1 + layer.k
     words = []
@@ -150,22 +201,30 @@ def hex_text(width: int, words: list[int]) -> str:
     return "".join(f"{w:0{digits}x}\n" for w in words)
 
 
+def weight_rows(layer: LayerPlan) -> tuple[int, int]:
+    """``(depth, width)`` of a folded or event layer's weight memory ((0, 0) otherwise)."""
+    if layer.folded:
+        return layer.slots, fold_words(layer)[1]
+    if layer.event:
+        return max(1, len(layer.event_taps)) * layer.event_groups, event_words(layer)[1]
+    return 0, 0
+
+
 def memory_bits(plan: NetworkPlan) -> int:
-    """Bits of storage the design holds: delay buffers and folded weight memories."""
+    """Bits of storage the design holds: delay buffers and weight memories."""
     total = 0
     for layer in plan.layers:
-        total += sum(layer.line_depths)
-        if layer.folded:
-            total += layer.slots * fold_words(layer)[1]
+        depth, width = weight_rows(layer)
+        total += sum(layer.line_depths) + depth * width
     return total
 
 
 def weight_port_widths(plan: NetworkPlan) -> dict[str, int]:
     """Widths of the weight port's signals: enable, layer select, row address, row data."""
-    folded = [layer for layer in plan.layers if layer.folded]
+    shapes = [weight_rows(layer) for layer in plan.layers if layer.has_memory]
     return {
         "w_en": 1,
         "w_layer": max(1, bits_for(len(plan.layers))),
-        "w_addr": max(max(1, bits_for(layer.slots)) for layer in folded),
-        "w_data": max(fold_words(layer)[1] for layer in folded),
+        "w_addr": max(max(1, bits_for(depth)) for depth, _ in shapes),
+        "w_data": max(width for _, width in shapes),
     }

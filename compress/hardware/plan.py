@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,9 @@ __all__ = [
     "CONSTANT",
     "DELAY_RAM_MIN_BITS",
     "DROPPED",
+    "EVENT_CHUNK",
+    "EVENT_FIXED",
+    "EVENT_LANES",
     "FOLD_ORDERS",
     "PIPELINES",
     "STOCHASTIC",
@@ -50,6 +53,14 @@ DELAY_RAM_MIN_BITS = 1024
 #: Clocks a folded layer adds to its slots: latch, memory read, lane bits, partial
 #: sums, accumulate, neuron (see ``hdl_templates/folded.v.j2``).
 FOLD_LATENCY = 5
+#: Event layers: clocks a step costs besides its chunks, events and neuron groups
+#: (latch, done, then the neuron updates start a clock later and out_valid a clock
+#: after them; see ``templates/event.v.j2``).
+EVENT_FIXED = 3
+#: Event layers look for spiking input taps this many at a time (one clock per chunk).
+EVENT_CHUNK = 16
+#: Default of :attr:`HardwareOptions.neuron_lanes`: neurons an event layer updates per clock.
+EVENT_LANES = 8
 #: Default of :attr:`HardwareOptions.decorrelate`: layers of at most 4 weight bits (period 7)
 #: draw decorrelated random values (digits at 4 bits: 93.3% -> 96.3%; at 5-8 bits it does
 #: not help a 255-step evaluation).
@@ -138,6 +149,13 @@ class LayerPlan:
         per line; chosen when they hold at least ``delay_ram_bits`` bits.
     bias : bool
         Line ``n_in - 1`` is the bias line: 1 at every step, never delayed.
+    event_lanes : int or None
+        Event-driven layer (``parallelism="event"``): its neurons are updated
+        ``event_lanes`` at a time (:attr:`event_groups` groups); per step it walks
+        only the input taps (line, delay) whose spike is 1 and reads their weight
+        rows, so its clocks per step follow the input activity
+        (:meth:`event_clocks`).  Every synapse keeps its random stream: the
+        counts equal the fully parallel layer's.
     decorrelated : bool
         The random values come from ``2k``-bit LFSRs (period ``P = 2**2k - 1``)
         instead of ``k``-bit ones, compared with the code scaled by ``2**k + 1``
@@ -176,6 +194,7 @@ class LayerPlan:
     constants: bool = True
     bias: bool = False
     decorrelated: bool = False
+    event_lanes: int | None = None
 
     @property
     def lfsr_width(self) -> int:
@@ -206,6 +225,62 @@ class LayerPlan:
     def folded(self) -> bool:
         """Whether the layer is folded (``parallelism`` lanes per neuron, ``slots`` clocks)."""
         return self.parallelism is not None
+
+    @property
+    def event(self) -> bool:
+        """Whether the layer is event-driven (neuron lanes, rows per spiking input tap)."""
+        return self.event_lanes is not None
+
+    @property
+    def style(self) -> str:
+        """``"full"``, ``"folded"`` or ``"event"``."""
+        return "event" if self.event else "folded" if self.folded else "full"
+
+    @property
+    def has_memory(self) -> bool:
+        """Whether the RTL reads weight codes from a memory (folded and event layers)."""
+        return self.folded or self.event
+
+    @property
+    def event_groups(self) -> int:
+        """Event layer: neuron groups, ``ceil(n_out / event_lanes)`` (0 otherwise)."""
+        return -(-self.n_out // self.event_lanes) if self.event_lanes else 0
+
+    @property
+    def event_taps(self) -> tuple[tuple[int, int], ...]:
+        """Event layer: the (line, delay) pairs some kept synapse reads, ascending;
+        tap ``e``'s weight rows are ``e * event_groups + g``."""
+        kept = self.codes > 0
+        pairs = {
+            (int(j), int(self.delays[i, j])) for i, j in zip(*np.nonzero(kept), strict=True)
+        }
+        return tuple(sorted(pairs))
+
+    @property
+    def event_chunks(self) -> int:
+        """Event layer: chunks of :data:`EVENT_CHUNK` taps scanned per step (at least 1)."""
+        return max(1, -(-len(self.event_taps) // EVENT_CHUNK))
+
+    def event_clocks(self, active: np.ndarray | int) -> np.ndarray | int:
+        """Clocks of an event layer's step with ``active`` spiking taps:
+        ``EVENT_FIXED + chunks + groups * (active + 1)`` (one clock per chunk scanned,
+        ``groups`` rows per spiking tap, ``groups`` neuron updates)."""
+        return EVENT_FIXED + self.event_chunks + self.event_groups * (active + 1)
+
+    def active_taps(self, inputs: np.ndarray) -> np.ndarray:
+        """Event layer: spiking taps per step for input spikes ``(..., steps, n_inputs)``
+        (the bias tap is always active; history before step 0 is 0)."""
+        x = np.asarray(inputs, dtype=bool)
+        steps = x.shape[-2]
+        out = np.zeros(x.shape[:-1], dtype=np.int64)
+        for j, d in self.event_taps:
+            if self.bias and j == self.n_in - 1:
+                out += 1
+                continue
+            if d >= steps:
+                continue
+            out[..., d:] += x[..., : steps - d, j]
+        return out
 
     @property
     def delay_values(self) -> tuple[int, ...]:
@@ -342,14 +417,59 @@ class NetworkPlan:
 
     @property
     def folded(self) -> bool:
-        """Whether any layer is folded (then one step is in flight at a time)."""
-        return any(layer.folded for layer in self.layers)
+        """Whether any layer is folded or event-driven (then one step is in flight at a
+        time: :attr:`locked`)."""
+        return self.locked
+
+    @property
+    def locked(self) -> bool:
+        """Whether one step is in flight at a time (a folded or event-driven layer)."""
+        return any(layer.has_memory for layer in self.layers)
+
+    @property
+    def variable(self) -> bool:
+        """Whether the latency depends on the input activity (an event-driven layer);
+        :attr:`latency` is then the worst case and :meth:`step_clocks` the exact one."""
+        return any(layer.event for layer in self.layers)
 
     @property
     def clocks_per_step(self) -> int:
         """Clocks between accepted steps at full rate: 1 when fully parallel; with a
-        folded layer, ``latency`` (``in_ready`` rises with the step's ``out_valid``)."""
-        return self.latency if self.folded else 1
+        folded or event layer, ``latency`` (``in_ready`` rises with the step's
+        ``out_valid``; the worst case with an event layer, see :meth:`step_clocks`)."""
+        return self.latency if self.locked else 1
+
+    def step_clocks(self, layer_inputs: Sequence[np.ndarray]) -> np.ndarray:
+        """Exact latency of every step: ``1 + sum`` of the layers' clocks.
+
+        Parameters
+        ----------
+        layer_inputs : sequence of ndarray
+            Each layer's input spikes, ``(..., steps, n_inputs)``: the network's
+            input spikes, then each earlier layer's spikes (the golden model's).
+
+        Returns
+        -------
+        ndarray of int64, ``(..., steps)``
+            Clocks from an accepted step to its ``out_valid``; with a folded or
+            event layer also the clocks until the next step can be accepted.
+        """
+        steps = np.asarray(layer_inputs[0]).shape[-2]
+        if self.window and steps > self.window:  # every window restarts from reset
+            return np.concatenate(
+                [
+                    self.step_clocks([x[..., start : start + self.window, :] for x in layer_inputs])
+                    for start in range(0, steps, self.window)
+                ],
+                axis=-1,
+            )
+        total = np.ones(np.asarray(layer_inputs[0]).shape[:-1], dtype=np.int64)
+        for layer, inputs in zip(self.layers, layer_inputs, strict=True):
+            if layer.event:
+                total = total + layer.event_clocks(layer.active_taps(inputs))
+            else:
+                total = total + layer.latency
+        return total
 
 
 def registered_levels(levels: int, pipeline: str) -> tuple[int, ...]:
@@ -402,23 +522,33 @@ class _StreamPool:
 
 
 def _lane(value: object, index: int | None) -> int | str | None:
-    """One layer's parallelism as None, "full" or a positive int."""
-    if value is None or (isinstance(value, str) and value == "full"):
+    """One layer's parallelism as None, "full", "event" or a positive int."""
+    if value is None or (isinstance(value, str) and value in ("full", "event")):
         return value
     if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
         if value >= 1:
             return int(value)
     where = "" if index is None else f"layer {index}: "
-    raise ValueError(f"{where}parallelism must be a positive integer or 'full', not {value!r}")
+    raise ValueError(
+        f"{where}parallelism must be a positive integer, 'full' or 'event', not {value!r}"
+    )
 
 
-def _parallelism(value: int | str | tuple | None, n_layers: int) -> list[int | None]:
-    """One lane count (None: fully parallel) per layer, from :attr:`HardwareOptions.parallelism`
-    (already checked and normalised by :func:`_lane`)."""
+def _parallelism(value: int | str | tuple | None, n_layers: int) -> list[int | str | None]:
+    """One lane count (None: fully parallel; "event": event-driven) per layer, from
+    :attr:`HardwareOptions.parallelism` (already checked and normalised by :func:`_lane`)."""
     values = list(value) if isinstance(value, tuple) else [value] * n_layers
     if len(values) != n_layers:
         raise ValueError(f"parallelism must list {n_layers} layers, not {len(values)}")
-    return [None if v in (None, "full") else int(v) for v in values]
+    return [None if v in (None, "full") else v if v == "event" else int(v) for v in values]
+
+
+def _per_layer(value: int | tuple, n_layers: int, name: str) -> list[int]:
+    """``value`` for every layer (a tuple lists one per layer)."""
+    values = list(value) if isinstance(value, tuple) else [value] * n_layers
+    if len(values) != n_layers:
+        raise ValueError(f"{name} must list {n_layers} layers, not {len(values)}")
+    return values
 
 
 def fold_slots(widest: int, lanes: int) -> int:
@@ -523,7 +653,8 @@ def _thresholds(index: int, layer: Any, codes: np.ndarray, unit: float) -> tuple
 
 
 def _latency(index: int, *, tree_stages: int, pipeline: str, slots: int, folded: bool) -> int:
-    """Clocks through the layer; a folded layer's constants must be summed in time."""
+    """Clocks through the layer (an event layer's worst case is set by the caller);
+    a folded layer's constants must be summed in time."""
     if not folded:
         return tree_stages + (2 if pipeline == "speed" else 1)
     if tree_stages > slots + FOLD_LATENCY - 2:
@@ -540,9 +671,14 @@ def _plan_layer(
     pool: _StreamPool,
     *,
     hardware: HardwareOptions,
-    parallelism: int | None,
+    parallelism: int | str | None,
+    neuron_lanes: int = EVENT_LANES,
 ) -> LayerPlan:
-    """The plan of layer ``index`` of ``result`` (streams taken from ``pool``)."""
+    """The plan of layer ``index`` of ``result`` (streams taken from ``pool``;
+    ``parallelism="event"``: an event-driven layer of ``neuron_lanes`` lanes)."""
+    event = parallelism == "event"
+    if event:
+        parallelism = None
     layer, codes_obj = result.network.layers[index], result.codes[index]
     codes = np.array(codes_obj.magnitudes, dtype=np.int32)
     signs = np.array(codes_obj.signs, dtype=np.int8)
@@ -558,8 +694,14 @@ def _plan_layer(
     schedule = (
         None if parallelism is None else _schedule(stochastic, parallelism, hardware.fold_order)
     )
-    # a folded layer has a popcount tree over its constant synapses only
-    tree_mask = codes > 0 if parallelism is None else (codes == full) & constants
+    # a folded layer has a popcount tree over its constant synapses only; an event layer
+    # none (a constant's code M always passes its comparator)
+    if event:
+        tree_mask = np.zeros_like(stochastic)
+    elif parallelism is None:
+        tree_mask = codes > 0
+    else:
+        tree_mask = (codes == full) & constants
     tree_widest = _widest(tree_mask, signs)
     thresholds = _thresholds(index, layer, codes, codes_obj.full_scale)
     v_width = max(count_width + 2, max(thresholds).bit_length() + 2)
@@ -574,7 +716,7 @@ def _plan_layer(
         folded=parallelism is not None,
     )
     line_depths = tuple(int(d) for d in delays.max(axis=0))
-    return LayerPlan(
+    plan = LayerPlan(
         index=index,
         n_in=codes.shape[1],
         bias=layer.bias is not None,
@@ -604,7 +746,11 @@ def _plan_layer(
         fold_order=hardware.fold_order if parallelism is not None else "compact",
         constants=constants,
         delay_ram=max(line_depths) >= 2 and sum(line_depths) >= hardware.delay_ram_bits,
+        event_lanes=min(neuron_lanes, layer.n_out) if event else None,
     )
+    if event:  # the worst case: every tap spikes
+        plan = replace(plan, latency=int(plan.event_clocks(len(plan.event_taps))))
+    return plan
 
 
 @dataclass(frozen=True)
@@ -657,6 +803,10 @@ class HardwareOptions:
         so each window is one sample as ``sc-compress evaluate`` runs it.
     window : int
         Steps per readout window (default 64).
+    neuron_lanes : int or sequence of int
+        Neurons an event-driven layer (``parallelism="event"``) updates per clock
+        (default :data:`EVENT_LANES`; at most the layer's neurons): each weight row
+        holds that many neurons' synapses from one input tap.
     """
 
     pipeline: str = "area"
@@ -671,8 +821,18 @@ class HardwareOptions:
     input_seed: int = 0
     readout: str | None = None
     window: int = 64
+    neuron_lanes: int | Sequence[int] = EVENT_LANES
 
     def __post_init__(self) -> None:
+        lanes = self.neuron_lanes
+        if isinstance(lanes, (list, tuple)):
+            object.__setattr__(
+                self,
+                "neuron_lanes",
+                tuple(check_int(v, "neuron_lanes", low=1, layer=i) for i, v in enumerate(lanes)),
+            )
+        else:
+            object.__setattr__(self, "neuron_lanes", check_int(lanes, "neuron_lanes", low=1))
         if self.readout not in READOUTS:
             raise ValueError(
                 f"readout must be one of {READOUTS[1]!r} or None, not {self.readout!r}"
@@ -791,15 +951,20 @@ def plan_network(
     if hardware.input_encoder == "rate":
         n_in = result.network.layers[0].n_in
         encoder = RateEncoder(n_in, hardware.input_bits, hardware.input_seed)
-    lanes = _parallelism(hardware.parallelism, len(result.codes))
+    n_layers = len(result.codes)
+    lanes = _parallelism(hardware.parallelism, n_layers)
+    neuron_lanes = _per_layer(hardware.neuron_lanes, n_layers, "neuron_lanes")
     pool = _StreamPool()
     layers = tuple(
-        _plan_layer(i, result, pool, hardware=hardware, parallelism=lanes[i])
-        for i in range(len(result.codes))
+        _plan_layer(
+            i, result, pool, hardware=hardware, parallelism=lanes[i], neuron_lanes=neuron_lanes[i]
+        )
+        for i in range(n_layers)
     )
-    if hardware.weight_port and not any(layer.folded for layer in layers):
+    if hardware.weight_port and not any(layer.has_memory for layer in layers):
         raise ValueError(
-            "weight_port needs a folded layer (parallelism P), not only fully parallel ones"
+            "weight_port needs a folded or event layer (parallelism P or 'event'), "
+            "not only fully parallel ones"
         )
     window = hardware.window if hardware.readout == "argmax" else None
     return NetworkPlan(top, layers, hardware.weight_port, encoder, window)

@@ -23,18 +23,20 @@ from .memory import (
     BLOCK_RAM_MIN_BITS,
     bank_size,
     bits_for,
+    event_words,
     fold_fields,
     fold_words,
     lane_line_bits,
     weight_port_widths,
 )
-from .plan import CONSTANT, STOCHASTIC, LayerPlan, NetworkPlan
+from .plan import CONSTANT, EVENT_CHUNK, STOCHASTIC, LayerPlan, NetworkPlan
 
 __all__ = [
     "SPLIT_ABOVE",
     "Comparator",
     "DelayLine",
     "DelayRing",
+    "EventLayer",
     "FoldedLayer",
     "InputEncoder",
     "Leaf",
@@ -369,6 +371,78 @@ class FoldedLayer(_Layer):
         )
 
 
+@dataclass(frozen=True, eq=False)
+class EventLayer(_Layer):
+    """An event-driven layer: neurons in ``groups`` groups of ``lanes``, weight rows
+    per input tap, and only the taps that spike are walked.
+
+    ``events[e]`` is tap ``e``: the leaf (line, delay) whose ``x_j(t - d)`` says
+    whether the tap spiked.  Per step the walk loads the taps ``chunk`` at a time
+    (``chunks`` clocks), and for every spiking tap reads its ``groups`` rows (one
+    per clock); each lane compares the word's code with its stream and adds +-1 into
+    its neuron's count, in a register bank that rotates by one group per row, so
+    the lane adders always meet the row's group.  Then ``groups`` clocks of
+    neuron updates (the membranes rotate the same way), ``lanes`` at a time.
+    ``streams`` are every stream of the layer (all ones when there is none: it
+    fires code M, never code 0).
+    """
+
+    lanes: int
+    groups: int
+    events: tuple[Leaf, ...]
+    chunk: int
+    chunks: int
+    streams: tuple[StreamWire, ...]
+    memory: WeightMemory
+    word_width: int
+    stream_bits: int
+    v_width: int
+
+    @property
+    def slots(self) -> int:  # the weight port's row address counts rows like a folded slot
+        """Rows of the weight memory."""
+        return self.memory.depth
+
+    @property
+    def slot_bits(self) -> int:
+        """Bits of a row address (and of the weight port's)."""
+        return max(1, bits_for(self.memory.depth))
+
+    @property
+    def chunk_bits(self) -> int:
+        """Bits of the chunk counter, which counts to ``chunks``."""
+        return max(1, self.chunks.bit_length())
+
+    @property
+    def group_bits(self) -> int:
+        """Bits of a group index."""
+        return max(1, bits_for(self.groups))
+
+    @property
+    def slot_neurons(self) -> int:
+        """Neurons the banks hold: ``groups * lanes`` (the last group may be padded)."""
+        return self.groups * self.lanes
+
+    @property
+    def control(self) -> tuple[tuple[str, int], ...]:
+        """The step control's registers, ``(name, width)``: the walk (running flag,
+        chunk counter, the loaded chunk's base and pending taps, the group), the
+        read, lane and done flags, and the neuron-update run and its group."""
+        return (
+            ("walking", 1),
+            ("chunk", self.chunk_bits),
+            ("base", self.chunk_bits),
+            ("pend", self.chunk),
+            ("grp", self.group_bits),
+            ("rd_valid", 1),
+            ("b_valid", 1),
+            ("done_q", 1),
+            ("lif_run", 1),
+            ("lgrp", self.group_bits),
+            ("valid_q", 1),
+        )
+
+
 @dataclass(frozen=True)
 class InputEncoder:
     """The top's rate encoder: input ``j`` spikes when ``streams[j] <= its level``.
@@ -405,7 +479,7 @@ class NetworkStructure:
     locked: bool  # one step in flight at a time (a folded layer)
     weight_port: bool
     port_widths: dict[str, int]  # the weight port's signals (empty without one)
-    layers: tuple[ParallelLayer | FoldedLayer, ...]
+    layers: tuple[ParallelLayer | FoldedLayer | EventLayer, ...]
     encoder: InputEncoder | None = None
     readout: Readout | None = None
 
@@ -648,13 +722,47 @@ def _folded(top: str, layer: LayerPlan, weight_port: bool) -> FoldedLayer:
     )
 
 
+def _event(top: str, layer: LayerPlan, weight_port: bool) -> EventLayer:
+    common = _common(top, layer)
+    none = np.zeros(layer.n_in, dtype=bool)
+    neurons = tuple(
+        _neuron(layer, i, none, lambda j: Leaf(j, 0)) for i in range(layer.n_out)
+    )
+    word_width, row_width, rows = event_words(layer)
+    taps = layer.event_taps
+    memory = WeightMemory(
+        file=f"mem/layer{layer.index}.hex",
+        width=row_width,
+        depth=len(rows),
+        rows=tuple(rows),
+        block=row_width * len(rows) >= BLOCK_RAM_MIN_BITS,
+        writable=weight_port,
+    )
+    return EventLayer(
+        **common,
+        neurons=neurons,
+        lanes=layer.event_lanes,
+        groups=layer.event_groups,
+        events=tuple(Leaf(j, d) for j, d in taps),
+        chunk=EVENT_CHUNK,
+        chunks=layer.event_chunks,
+        streams=_stream_wires(layer),
+        memory=memory,
+        word_width=word_width,
+        stream_bits=bits_for(len(layer.stream_defs)),
+        v_width=layer.v_width,
+    )
+
+
 @lru_cache(maxsize=16)  # the build renders a layer, then estimates and reports it
 def layer_structure(
     top: str, layer: LayerPlan, weight_port: bool = False
-) -> ParallelLayer | FoldedLayer:
+) -> ParallelLayer | FoldedLayer | EventLayer:
     """The circuit of one layer of a plan whose top module is ``top``."""
     if layer.folded:
         return _folded(top, layer, weight_port)
+    if layer.event:
+        return _event(top, layer, weight_port)
     return _parallel(top, layer)
 
 
@@ -693,11 +801,11 @@ def network_structure(plan: NetworkPlan) -> NetworkStructure:
         n_out=plan.n_out,
         count_width=plan.count_width,
         latency=plan.latency,
-        locked=plan.folded,
+        locked=plan.locked,
         weight_port=plan.weight_port,
         port_widths=weight_port_widths(plan) if plan.weight_port else {},
         layers=tuple(
-            layer_structure(plan.top, layer, plan.weight_port and layer.folded)
+            layer_structure(plan.top, layer, plan.weight_port and layer.has_memory)
             for layer in plan.layers
         ),
         encoder=encoder_structure(plan),

@@ -12,7 +12,7 @@ import numpy as np
 from cocotb.triggers import ReadOnly, RisingEdge
 
 from ..hardware.design import unpack_counts
-from ..hardware.memory import fold_words
+from ..hardware.memory import mem_words
 
 
 def _bits(value: int, width: int) -> np.ndarray:
@@ -115,19 +115,24 @@ def _first_mismatch(
 
 
 def check(
-    seen: Observed, counts: np.ndarray, spikes: list[np.ndarray], latency: int | None = None
+    seen: Observed,
+    counts: np.ndarray,
+    spikes: list[np.ndarray],
+    latency: int | np.ndarray | None = None,
 ) -> list[str]:
     """Compare what the monitor saw with the golden model; one line per first mismatch.
 
-    With ``latency``, every step's ``out_valid`` must also come exactly that
-    many clocks after the step was accepted (``design.json``'s ``latency``).
+    With ``latency`` (one for every step, or per step: an event layer's clocks follow
+    its inputs, :meth:`~compress.hardware.plan.NetworkPlan.step_clocks`), every step's
+    ``out_valid`` must also come exactly that many clocks after the step was accepted.
     """
     errors = _first_mismatch("count", len(spikes) - 1, seen.counts, counts)
     if latency is not None:
+        want = np.broadcast_to(np.asarray(latency), (len(seen.accepted),))
         for t, (sent, out) in enumerate(zip(seen.accepted, seen.emitted)):
-            if out - sent != latency:
+            if out - sent != want[t]:
                 errors.append(
-                    f"step {t}: out_valid {out - sent} clocks after in_valid, not {latency}"
+                    f"step {t}: out_valid {out - sent} clocks after in_valid, not {want[t]}"
                 )
                 break
     for layer, want in enumerate(spikes):
@@ -151,11 +156,12 @@ def check_classes(seen: Observed, classes: np.ndarray, sums: np.ndarray) -> list
 
 
 async def reload_weights(dut, plan) -> None:
-    """Write every folded layer's weight-memory rows of ``plan`` through the weight port."""
+    """Write every folded or event layer's weight-memory rows of ``plan`` through the
+    weight port."""
     for layer in plan.layers:
-        if not layer.folded:
+        if not layer.has_memory:
             continue
-        for address, row in enumerate(fold_words(layer)[2]):
+        for address, row in enumerate(mem_words(layer)[1]):
             dut.w_en.value = 1
             dut.w_layer.value = layer.index
             dut.w_addr.value = address
