@@ -156,6 +156,13 @@ def build(
         if layer.delays is not None:
             limits.check("delay", int(layer.delays.max()), f"layer {index}: delays (steps)")
     plan = plan_network(compression, top, hardware)
+    if emitter == "amaranth":
+        for layer in plan.layers:
+            if layer.event:
+                raise ValueError(
+                    f"layer {layer.index}: emitter must be jinja for an event-driven layer, "
+                    "not amaranth (the Amaranth components render full and folded layers)"
+                )
     limits.check("memory_bits", memory_bits(plan), "design: delay-buffer and weight-memory bits")
     files = _folder_files(
         network, compression, plan, hardware=hardware, emitter=emitter, steps=testbench_steps

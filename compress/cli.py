@@ -188,12 +188,14 @@ def limit_options(func):  # type: ignore[no-untyped-def]
 
 
 def _lane_value(text: str, what: str) -> int | str:
-    if text == "full":
+    if text in ("full", "event"):
         return text
     try:
         return int(text)
     except ValueError:
-        raise click.BadParameter(f"{what} must be 'full' or an integer, not {text!r}") from None
+        raise click.BadParameter(
+            f"{what} must be 'full', 'event' or an integer, not {text!r}"
+        ) from None
 
 
 def _lanes(default: str, overrides: tuple[str, ...], n_layers: int) -> list[int | str]:
@@ -382,7 +384,17 @@ def example(output: Path, name: str) -> None:
     default="full",
     show_default=True,
     help="Synapse lanes per neuron for every layer: 'full' (fully parallel, one step per "
-    "clock) or P >= 1 (folded: weight words in block RAM, ceil(synapses / P) clocks per step).",
+    "clock), P >= 1 (folded: weight words in block RAM, ceil(synapses / P) clocks per step) or "
+    "'event' (event-driven: neurons time-multiplexed --neuron-lanes at a time, weight rows per "
+    "input line, only spiking inputs cost clocks).",
+)
+@click.option(
+    "--neuron-lanes",
+    type=click.IntRange(min=1),
+    default=8,
+    show_default=True,
+    help="Event-driven layers: neurons updated per clock (each weight row holds that many "
+    "neurons' synapses from one input).",
 )
 @click.option(
     "--layer-parallelism",
@@ -481,6 +493,7 @@ def build(
     parallelism: str,
     layer_parallelism: tuple[str, ...],
     fold_order: str,
+    neuron_lanes: int,
     delay_ram_bits: int,
     decorrelate: int,
     weight_port: bool,
@@ -510,6 +523,7 @@ def build(
             pipeline=pipeline,
             parallelism=lanes,
             fold_order=fold_order,
+            neuron_lanes=neuron_lanes,
             weight_port=weight_port,
             delay_ram_bits=delay_ram_bits,
             decorrelate=decorrelate,
@@ -524,7 +538,8 @@ def build(
     folded = any(lane != "full" for lane in lanes)
     if weight_port and not folded:
         raise click.UsageError(
-            "--weight-port needs a folded layer (--parallelism P), not only fully parallel ones"
+            "--weight-port needs a folded or event layer (--parallelism P or event), "
+            "not only fully parallel ones"
         )
     try:
         result = build_folder(

@@ -204,6 +204,27 @@ def _hardware(
     return options, emitter
 
 
+def _with_events(rng: np.random.Generator, hardware: HardwareOptions, n_layers: int):
+    """``hardware`` with some layers event-driven (at least one), random neuron lanes, and
+    sometimes a weight port."""
+    before = hardware.parallelism
+    lanes = list(before) if isinstance(before, tuple) else [before] * n_layers
+    chosen = rng.random(n_layers) < 0.5
+    chosen[int(rng.integers(0, n_layers))] = True
+    lanes = ["event" if c else p for c, p in zip(chosen, lanes, strict=True)]
+    neuron_lanes = (
+        tuple(int(v) for v in rng.integers(1, 6, n_layers))
+        if rng.random() < 0.3
+        else int(rng.integers(1, 9))
+    )
+    return dataclasses.replace(
+        hardware,
+        parallelism=tuple(lanes),
+        neuron_lanes=neuron_lanes,
+        weight_port=hardware.weight_port or rng.random() < 0.25,
+    )
+
+
 #: Largest layer input count per weight width: short LFSRs have few distinct streams.
 _MAX_FAN_IN = {2: 24, 3: 4, 4: 10, 5: 24}
 
@@ -229,6 +250,9 @@ def random_case(seed: int) -> Case:
         hardware = dataclasses.replace(
             hardware, readout="argmax", window=int(extra.integers(1, 17))
         )
+    events = np.random.default_rng([SALT, seed, 3])  # event-driven layers, drawn last
+    if events.random() < 0.3:
+        hardware, emitter = _with_events(events, hardware, n_layers), "jinja"
     config = _config(rng, bits, layers[0], n_layers, sizes)
     return Case(
         seed=seed,
