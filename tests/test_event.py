@@ -1,0 +1,209 @@
+"""Event-driven layers: the same counts as the fully parallel layer, clocks that follow
+the input spikes, the row layout, the weight port, and what is refused."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from compress import CompressionConfig, Layer, Network, compress_network, example_network
+from compress.build import build
+from compress.hardware.design import load_plan
+from compress.hardware.golden import simulate
+from compress.hardware.memory import event_words, weight_rows
+from compress.hardware.plan import EVENT_CHUNK, EVENT_FIXED, HardwareOptions, plan_network
+from compress.model.network import write_npz
+from compress.verify.cocotb_run import run_sim
+
+needs_iverilog = pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs iverilog")
+
+
+def _mixed_network() -> Network:
+    rng = np.random.default_rng(14)
+    delays = rng.choice([0.0, 1.0, 3.0], (12, 20))
+    return Network(
+        (
+            Layer(
+                rng.uniform(-1, 1, (12, 20)),
+                threshold=0.6,
+                leak_shift=2,
+                reset="subtract",
+                delays=delays,
+                bias=rng.uniform(-0.5, 0.5, 12),
+            ),
+            Layer(rng.uniform(-1, 1, (7, 12)), threshold=0.4),
+            Layer(rng.uniform(-1, 1, (3, 7)), threshold=0.3),
+        )
+    )
+
+
+def test_event_plan_keeps_every_random_stream():
+    """The event plan's streams, codes and golden counts are the fully parallel plan's."""
+    result = compress_network(example_network(), CompressionConfig())
+    full = plan_network(result)
+    event = plan_network(result, hardware=HardwareOptions(parallelism="event", neuron_lanes=3))
+    assert [la.style for la in event.layers] == ["event", "event"]
+    for a, b in zip(full.layers, event.layers, strict=True):
+        assert np.array_equal(a.streams, b.streams) and a.stream_defs == b.stream_defs
+        assert a.seeds == b.seeds and np.array_equal(a.codes, b.codes)
+    x = np.random.default_rng(0).random((80, full.n_in)) < 0.4
+    for a, b in zip(simulate(full, x).counts, simulate(event, x).counts, strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_event_rows_hold_every_synapse_once():
+    """Row e * G + g, lane p: the word of synapse (g * lanes + p, tap e's line) at tap e's delay."""
+    result = compress_network(_mixed_network(), CompressionConfig(bits=6, prune_percentile=30))
+    plan = plan_network(result, hardware=HardwareOptions(parallelism="event", neuron_lanes=5))
+    layer = plan.layers[0]
+    width, row_width, rows = event_words(layer)
+    k, groups, lanes = layer.k, layer.event_groups, layer.event_lanes
+    assert (groups, row_width) == (3, 5 * width) and len(rows) == len(layer.event_taps) * groups
+    assert weight_rows(layer) == (len(rows), row_width)
+    seen = np.zeros(layer.codes.shape, dtype=int)
+    for e, (j, d) in enumerate(layer.event_taps):
+        for g in range(groups):
+            for p in range(lanes):
+                word = rows[e * groups + g] >> (p * width) & ((1 << width) - 1)
+                i = g * lanes + p
+                if i >= layer.n_out:
+                    assert word == 0  # the padding lanes of the last group
+                    continue
+                if layer.codes[i, j] == 0 or layer.delays[i, j] != d:
+                    assert word == 0
+                    continue
+                seen[i, j] += 1
+                assert word & ((1 << k) - 1) == layer.codes[i, j]
+                assert (word >> k) & 1 == int(layer.signs[i, j] < 0)
+                assert word >> (k + 1) == max(0, int(layer.streams[i, j]))
+    assert np.array_equal(seen, (layer.codes > 0).astype(int))
+    assert layer.bias and (layer.n_in - 1, 0) in layer.event_taps
+
+
+def test_event_clocks_follow_the_spiking_taps():
+    """Clocks per step: EVENT_FIXED + chunks + groups * (spiking taps + 1), bias tap included."""
+    w = np.ones((5, 40))
+    delays = np.zeros((5, 40))
+    delays[:, 1] = 2.0  # line 1 only at delay 2: its tap spikes two steps after its input
+    net = Network((Layer(w, threshold=100.0, delays=delays),))
+    result = compress_network(net, CompressionConfig(bits=4))
+    plan = plan_network(result, hardware=HardwareOptions(parallelism="event", neuron_lanes=2))
+    layer = plan.layers[0]
+    assert layer.event_groups == 3 and layer.event_chunks == -(-40 // EVENT_CHUNK) == 3
+    x = np.zeros((5, 40), dtype=bool)
+    x[0, [0, 1, 5]] = True
+    x[3, :] = True
+    active = layer.active_taps(x)
+    assert active.tolist() == [2, 0, 1, 39, 0]  # step 2: line 1 (delay 2); step 3: all but 1
+    clocks = plan.step_clocks([x])
+    assert clocks.tolist() == [1 + EVENT_FIXED + 3 + 3 * (a + 1) for a in active]
+    assert plan.latency == 1 + EVENT_FIXED + 3 + 3 * 41 and plan.variable
+
+
+def test_design_json_states_the_clock_rule_and_reloads(tmp_path):
+    hardware = HardwareOptions(parallelism=["event", "full", 2], neuron_lanes=(4, 8, 8))
+    build(_mixed_network(), tmp_path / "b", CompressionConfig(bits=6), hardware)
+    design = json.loads((tmp_path / "b" / "design.json").read_text())
+    first = design["layers"][0]
+    assert first["style"] == "event" and design["layers"][1]["style"] == "full"
+    assert first["event"]["lanes"] == 4 and first["event"]["groups"] == 3
+    assert first["event"]["clocks"] == f"{EVENT_FIXED} + 4 + 3 * (spiking taps + 1)"
+    assert "clocks" in design["latency_rule"] and design["mem"][0]["format"].startswith("one row")
+    plan = load_plan(tmp_path / "b")
+    assert plan.layers[0].event_lanes == 4 and plan.layers[0].event_taps == tuple(
+        tuple(t) for t in first["event"]["taps"]
+    )
+
+
+def test_amaranth_refuses_event_layers(tmp_path):
+    with pytest.raises(ValueError, match="layer 0: emitter must be jinja for an event-driven"):
+        build(
+            example_network(),
+            tmp_path / "b",
+            hardware=HardwareOptions(parallelism="event"),
+            emitter="amaranth",
+        )
+    assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize("neuron_lanes", [1, 3, 8])
+def test_bad_neuron_lanes_and_parallelism_are_refused(neuron_lanes):
+    HardwareOptions(parallelism="event", neuron_lanes=neuron_lanes)
+    with pytest.raises(ValueError, match="neuron_lanes must be"):
+        HardwareOptions(parallelism="event", neuron_lanes=0)
+    with pytest.raises(ValueError, match="parallelism must be a positive integer, 'full' or"):
+        HardwareOptions(parallelism="events")
+
+
+@needs_iverilog
+@pytest.mark.parametrize("neuron_lanes", [1, 3, 8])
+def test_event_rtl_matches_parallel_rtl(tmp_path, neuron_lanes):
+    """Differential check: the example (constants, delays, both resets) event-driven at
+    several lane counts gives the fully parallel RTL's counts, step for step; the cocotb
+    check also holds every step's out_valid to the clocks the plan predicts."""
+    build(example_network(), tmp_path / "full")
+    hardware = HardwareOptions(parallelism="event", neuron_lanes=neuron_lanes)
+    build(example_network(), tmp_path / "b", hardware=hardware)
+    steps = 30
+    tests, failures, counts = run_sim(tmp_path / "b", tmp_path / "w", steps=steps, gaps=0.3)
+    assert (tests, failures) == (1, 0)
+    _, _, reference = run_sim(tmp_path / "full", tmp_path / "wf", steps=steps, gaps=0.0)
+    assert np.array_equal(counts, reference)
+
+
+@needs_iverilog
+@pytest.mark.parametrize("delay_ram_bits", [1, 1024])
+def test_event_layers_mixed_with_folded_and_parallel(tmp_path, delay_ram_bits):
+    """Event -> full -> folded with delays (shift lines or a RAM ring), a bias and leak."""
+    hardware = HardwareOptions(
+        parallelism=["event", "full", 2], neuron_lanes=4, delay_ram_bits=delay_ram_bits
+    )
+    result = build(_mixed_network(), tmp_path / "b", CompressionConfig(bits=6), hardware)
+    assert result.plan.layers[0].delay_ram == (delay_ram_bits == 1)
+    tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", steps=40, seed=5, gaps=0.2)
+    assert (tests, failures) == (1, 0)
+
+
+@needs_iverilog
+def test_event_period_exactness_on_verilog(tmp_path):
+    """Constant inputs: any M consecutive counts sum to sum(s*m*x) + M*sum(const)."""
+    rng = np.random.default_rng(9)
+    w = rng.uniform(-1, 1, (6, 10))
+    w[0, :3] = [1.0, -1.0, 0.0]  # constants and a dropped synapse
+    net = Network((Layer(w, threshold=100.0),))
+    hardware = HardwareOptions(parallelism="event", neuron_lanes=4)
+    build(net, tmp_path / "b", CompressionConfig(bits=5), hardware)
+    layer = load_plan(tmp_path / "b").layers[0]
+    m = layer.max_code
+    tests, failures, counts = run_sim(
+        tmp_path / "b", tmp_path / "w", steps=2 * m + 3, seed=4, rate=0.6, gaps=0.25, constant=True
+    )
+    assert (tests, failures) == (1, 0)
+    x = np.random.default_rng(4).random((1, 10))[0] < 0.6
+    want = (layer.signs * layer.codes * x[None, :]).sum(axis=1)
+    for start in (0, 3, m):
+        assert counts[start : start + m].sum(axis=0).tolist() == want.tolist()
+
+
+@needs_iverilog
+def test_event_weight_port_reloads_weights(tmp_path):
+    """New codes and signs of the same synapses written through the weight port."""
+    hardware = HardwareOptions(parallelism=["event", 2], neuron_lanes=3, weight_port=True)
+    build(example_network(), tmp_path / "b", hardware=hardware)
+    shutil.copytree(tmp_path / "b", tmp_path / "g")
+    with np.load(tmp_path / "g" / "model.npz") as data:
+        arrays = {k: data[k] for k in data.files}
+    for index in (0, 1):
+        codes, signs = arrays[f"codes_{index}"].copy(), arrays[f"signs_{index}"].copy()
+        stochastic = (codes > 0) & (codes < 127)
+        codes[stochastic] = 127 - codes[stochastic]
+        signs[stochastic] = -signs[stochastic]
+        arrays[f"codes_{index}"], arrays[f"signs_{index}"] = codes, signs
+    write_npz(tmp_path / "g" / "model.npz", arrays)
+    tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", steps=20, golden=tmp_path / "g")
+    assert (tests, failures) == (1, 0)
+    tests, failures, _ = run_sim(
+        tmp_path / "b", tmp_path / "w2", steps=20, golden=tmp_path / "g", reload=False
+    )
+    assert (tests, failures) == (1, 1)
