@@ -733,6 +733,11 @@ def evaluate(
         )
     for index, rate in enumerate(mine.layer_rates()):
         click.echo(f"layer {index}: mean firing rate {rate:.4f} spikes per neuron per step")
+    click.echo(
+        f"hardware clocks: {mine.clocks_per_step:.1f} per step on this data (worst case "
+        f"{figures['worst_clocks_per_step']}), {mine.clocks_per_inference:.0f} per inference "
+        f"of {mine.steps} steps"
+    )
 
 
 @main.command()

@@ -12,6 +12,7 @@ from compress.build import build
 from compress.cli import main
 from compress.hardware.encoder import RateEncoder
 from compress.hardware.golden import simulate
+from compress.hardware.plan import HardwareOptions
 
 
 @pytest.mark.parametrize("bits", [3, 5, 8])
@@ -124,3 +125,24 @@ def test_cli_evaluate_build_and_model(tmp_path):
         main, ["evaluate", str(tmp_path / "net.npz"), "--data", str(tmp_path / "bad.npz")]
     )
     assert res.exit_code == 1 and "features must be in [0, 1], not" in res.stderr
+
+
+def test_evaluate_reports_the_event_layers_clocks(tmp_path):
+    """Clocks per inference: the plan's per-step rule on the sample's own spikes; a sample
+    that spikes more costs more clocks; fully parallel: one clock per step."""
+    net = Network((Layer(np.eye(4), threshold=1.0),))
+    config = CompressionConfig(bits=8)
+    full = plan_of(net, config)
+    event = plan_of(net, config, HardwareOptions(parallelism="event", neuron_lanes=2))
+    x = np.array([[0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0], [0.5, 0.0, 0.0, 0.0]])
+    steps = 20
+    assert evaluate(full, x, steps=steps).clocks.tolist() == [steps] * 3
+    result = evaluate(event, x, steps=steps)
+    layer = event.layers[0]
+    spikes = RateEncoder(4).encode(x, steps)
+    want = (1 + layer.event_clocks(layer.active_taps(spikes))).sum(axis=1)
+    assert result.clocks.tolist() == want.tolist()
+    assert result.clocks[0] == steps * (1 + layer.event_clocks(0))  # no spikes: the floor
+    assert result.clocks[1] == steps * event.latency  # every input spikes: the worst case
+    assert result.clocks[0] < result.clocks[2] < result.clocks[1]
+    assert result.clocks_per_inference == pytest.approx(result.clocks.mean())

@@ -27,8 +27,9 @@ needs_icarus = pytest.mark.skipif(shutil.which("iverilog") is None, reason="need
         (HardwareOptions(pipeline="speed", delay_ram_bits=8), "jinja"),
         (HardwareOptions(parallelism=2, fold_order="banked", weight_port=True), "jinja"),
         (HardwareOptions(parallelism=3, pipeline="speed"), "amaranth"),
+        (HardwareOptions(parallelism=["event", 2], neuron_lanes=3, weight_port=True), "jinja"),
     ],
-    ids=["full", "speed-ring", "banked-port", "amaranth-folded"],
+    ids=["full", "speed-ring", "banked-port", "amaranth-folded", "event-port"],
 )
 def test_exported_testbench_passes_on_icarus(tmp_path, hardware, emitter):
     result = build(example_network(), tmp_path / "b", hardware=hardware, emitter=emitter)

@@ -54,6 +54,10 @@ class Evaluation:
         Mean spikes per step of every neuron over all samples and steps.
     steps : int
     readout : str
+    clocks : ndarray of int64, shape (samples,)
+        Clocks the hardware takes for each sample's ``steps`` steps at full rate
+        (:meth:`~compress.hardware.plan.NetworkPlan.step_clocks` summed: an event
+        layer's clocks follow the sample's spikes; 1 per step when fully parallel).
     """
 
     predictions: np.ndarray
@@ -62,6 +66,17 @@ class Evaluation:
     rates: list[np.ndarray]
     steps: int
     readout: str
+    clocks: np.ndarray
+
+    @property
+    def clocks_per_step(self) -> float:
+        """Mean clocks per step over all samples."""
+        return float(self.clocks.mean()) / self.steps
+
+    @property
+    def clocks_per_inference(self) -> float:
+        """Mean clocks per sample (``steps`` steps)."""
+        return float(self.clocks.mean())
 
     def layer_rates(self) -> list[float]:
         """Each layer's mean firing rate (spikes per neuron per step)."""
@@ -112,17 +127,25 @@ def evaluate(
     y = None if labels is None else _labels(labels, x.shape[0], plan.n_out)
     scores = np.zeros((x.shape[0], plan.n_out), dtype=np.int64)
     spikes = [np.zeros(layer.n_out, dtype=np.int64) for layer in plan.layers]
+    clocks = np.zeros(x.shape[0], dtype=np.int64)
     for start in range(0, x.shape[0], batch):
         chunk = x[start : start + batch]
-        trace = simulate(plan, encoder.encode(chunk, steps))
+        inputs = encoder.encode(chunk, steps)
+        trace = simulate(plan, inputs)
         last = trace.counts[-1] if readout == "counts" else trace.spikes[-1]
         scores[start : start + len(chunk)] = last.sum(axis=1)
+        if plan.locked:  # one step in flight: each step's latency
+            clocks[start : start + len(chunk)] = plan.step_clocks(
+                [inputs, *trace.spikes[:-1]]
+            ).sum(axis=-1)
+        else:
+            clocks[start : start + len(chunk)] = steps
         for total, s in zip(spikes, trace.spikes, strict=True):
             total += s.sum(axis=(0, 1))
     predictions = np.argmax(scores, axis=1)  # lowest index on ties
     accuracy = None if y is None else float(np.mean(predictions == y))
     rates = [total / (x.shape[0] * steps) for total in spikes]
-    return Evaluation(predictions, scores, accuracy, rates, steps, readout)
+    return Evaluation(predictions, scores, accuracy, rates, steps, readout, clocks)
 
 
 def _labels(labels: np.ndarray, samples: int, classes: int) -> np.ndarray:
@@ -231,5 +254,8 @@ def compare(
         "uncompressed": dataclasses.asdict(subject.config.uncompressed()),
         "firing_rates": [[round(float(r), 6) for r in rates] for rates in mine.rates],
         "layer_rates": mine.layer_rates(),
+        "clocks_per_step": round(mine.clocks_per_step, 3),
+        "clocks_per_inference": round(mine.clocks_per_inference, 1),
+        "worst_clocks_per_step": subject.plan.clocks_per_step,
     }
     return mine, figures
