@@ -110,15 +110,17 @@ class Memory:
     read_ffs: int  # read-register flip-flops when the memory is not a block RAM
 
 
-def _bram_blocks(width: int, depth: int, family: str) -> int:
-    """Blocks Yosys uses for a ``width x depth`` memory: the fewest block bits, then the
-    fewest blocks (so RAMB18 only when it wastes less than RAMB36)."""
+def _bram_blocks(width: int, depth: int, family: str) -> tuple[int, int]:
+    """``(blocks, bits of those blocks)`` Yosys uses for a ``width x depth`` memory: the
+    fewest block bits, then the fewest blocks (so RAMB18 only when it wastes less than
+    RAMB36).  Block bits count the parity bits of the 18- and 36-bit wide shapes."""
     options = []
     for shapes in BRAM_CONFIGS[family].values():
         size = shapes[0][0] * shapes[0][1]
         blocks = min(math.ceil(width / w) * math.ceil(depth / d) for w, d in shapes)
         options.append((blocks * size, blocks))
-    return min(options)[1]
+    bits, blocks = min(options)
+    return blocks, bits
 
 
 def _rom_columns(rows: list[int], width: int) -> tuple[int, int]:
@@ -415,21 +417,23 @@ def family_features(structure: dict[str, Any], family: str) -> dict[str, float]:
     return features
 
 
-def family_cost(structure: dict[str, Any], family: str) -> tuple[int, int]:
-    """(flip-flops, block RAMs) of a :func:`layer_parts` on ``family``.
+def family_cost(structure: dict[str, Any], family: str) -> tuple[int, int, int]:
+    """(flip-flops, block RAMs, block-RAM bits) of a :func:`layer_parts` on ``family``.
 
     Memories the RTL marks for block RAM become blocks, once per read port, and
     so do the other writable memories on iCE40 (it has no LUT RAM); small
     read-only memories become logic, and they and LUT RAMs keep their read
     registers in flip-flops.
     """
-    ffs, brams = structure["ffs"], 0
+    ffs, brams, bits = structure["ffs"], 0, 0
     for memory in structure["memories"]:
         if memory.block or (family == "ice40" and memory.writable):
-            brams += memory.reads * _bram_blocks(memory.width, memory.depth, family)
+            blocks, size = _bram_blocks(memory.width, memory.depth, family)
+            brams += memory.reads * blocks
+            bits += memory.reads * size
         else:
             ffs += memory.read_ffs
-    return ffs, brams
+    return ffs, brams, bits
 
 
 @cache
@@ -467,7 +471,7 @@ def estimate_structures(
     layers = []
     for structure in structures:
         features = family_features(structure, family)
-        ffs, brams = family_cost(structure, family)
+        ffs, brams, bram_bits = family_cost(structure, family)
         luts, carries = (
             model[kind]["intercept"] + sum(model[kind][name] * features[name] for name in FEATURES)
             for kind in ("luts", "carries")
@@ -478,6 +482,7 @@ def estimate_structures(
                 "ffs": ffs,
                 "brams": brams,
                 "carries": max(0, round(carries)),
+                "bram_bits": bram_bits,
             }
         )
     first = plan.layers[0]
@@ -487,6 +492,7 @@ def estimate_structures(
         key: sum(la[key] for la in layers) + encoder[key] + readout[key]
         for key in ("luts", "ffs", "brams", "carries")
     }
+    total["bram_bits"] = sum(la["bram_bits"] for la in layers)
     total["ffs"] += top_ffs
     return {
         "family": family,
