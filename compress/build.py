@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .analysis.parts import choose, part_of
 from .emit.amaranth import LINT_WAIVERS, render_amaranth
 from .emit.render import render
 from .emit.testbench import render_testbench
@@ -88,6 +89,7 @@ def build(
     emitter: str = "jinja",
     limits: Limits | None = None,
     testbench_steps: int = TB_STEPS,
+    part: str | None = None,
 ) -> BuildResult:
     """Compress ``network`` and write the hardware build folder ``out``.
 
@@ -118,6 +120,13 @@ def build(
     testbench_steps : int
         Steps of the exported self-checking testbench's vectors (``tb/``):
         seeded random inputs and the golden model's outputs.
+    part : str, optional
+        Fit the design to this FPGA part (:data:`compress.analysis.parts.PARTS`):
+        :func:`compress.analysis.parts.choose` picks every layer's style and lanes
+        (``hardware``'s parallelism, fold order and neuron lanes are replaced; its
+        other options kept), or raises ``ValueError`` saying by how much nothing
+        fits.  ``design.json`` records the part, so ``report --synth --pnr`` places
+        the design on it.
 
     Returns
     -------
@@ -155,7 +164,11 @@ def build(
     for index, layer in enumerate(compression.network.layers):
         if layer.delays is not None:
             limits.check("delay", int(layer.delays.max()), f"layer {index}: delays (steps)")
-    plan = plan_network(compression, top, hardware)
+    if part is not None:
+        choice = choose(compression, part, hardware, top)
+        hardware, plan = choice.hardware, choice.plan
+    else:
+        plan = plan_network(compression, top, hardware)
     if emitter == "amaranth":
         for layer in plan.layers:
             if layer.event:
@@ -165,7 +178,13 @@ def build(
                 )
     limits.check("memory_bits", memory_bits(plan), "design: delay-buffer and weight-memory bits")
     files = _folder_files(
-        network, compression, plan, hardware=hardware, emitter=emitter, steps=testbench_steps
+        network,
+        compression,
+        plan,
+        hardware=hardware,
+        emitter=emitter,
+        steps=testbench_steps,
+        part=part,
     )
     write_folder(out, files)
     return BuildResult(out, plan, compression, tuple(sorted(files)))
@@ -179,6 +198,7 @@ def _folder_files(
     hardware: HardwareOptions,
     emitter: str,
     steps: int,
+    part: str | None = None,
 ) -> dict[str, str | bytes]:
     """Every file of the build folder: relative path -> text or bytes."""
     rtl = EMITTERS[emitter](plan)
@@ -191,6 +211,7 @@ def _folder_files(
         "compression": dataclasses.asdict(compression.config),
         "hardware": dataclasses.asdict(hardware),
         "emitter": emitter,
+        "part": part,
     }
     steps = plan.whole_windows(steps)
     name, text = render_testbench(plan, steps=steps)
@@ -213,7 +234,15 @@ def _folder_files(
         "expected": "tb/expected.hex: one {out_spikes, out_counts} word per step",
         "run": "from the build folder; prints PASS or FAIL with the first mismatch",
     }
-    report = build_report(plan, compression)
+    if part is not None:
+        chosen = part_of(part)
+        design["part"] = {
+            "name": chosen.name,
+            "title": chosen.title,
+            "family": chosen.family,
+            "pnr": list(chosen.pnr) if chosen.pnr else None,
+        }
+    report = build_report(plan, compression, part)
     files["design.json"] = design_json(design)
     files["report.json"] = json.dumps(report, indent=2, sort_keys=True) + "\n"
     files["report.md"] = build_markdown(report)

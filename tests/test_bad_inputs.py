@@ -431,14 +431,14 @@ BUILD_CASES = [
         _good(),
         ["--parallelism", "0"],
         2,
-        r"layer 0: parallelism must be a positive integer or 'full', not 0",
+        r"layer 0: parallelism must be a positive integer, 'full' or 'event', not 0",
     ),
     (
         "parallelism-text",
         _good(),
         ["--parallelism", "half"],
         2,
-        r"--parallelism must be 'full' or an integer, not 'half'",
+        r"--parallelism must be 'full', 'event' or an integer, not 'half'",
     ),
     (
         "layer-parallelism-range",
@@ -473,7 +473,8 @@ BUILD_CASES = [
         _good(),
         ["--weight-port"],
         2,
-        r"--weight-port needs a folded layer \(--parallelism P\), not only fully parallel ones",
+        r"--weight-port needs a folded or event layer \(--parallelism P or event\), "
+        r"not only fully parallel ones",
     ),
     ("limit-0", _good(), ["--limit-synapses", "0"], 2, r"0 is not in the range x>=1"),
 ]
@@ -685,13 +686,13 @@ API_CASES = [
         "parallelism-bool",
         lambda out: HardwareOptions(parallelism=True),
         ValueError,
-        r"^parallelism must be a positive integer or 'full', not True$",
+        r"^parallelism must be a positive integer, 'full' or 'event', not True$",
     ),
     (
         "parallelism-float",
         lambda out: HardwareOptions(parallelism=[2.0]),
         ValueError,
-        r"^layer 0: parallelism must be a positive integer or 'full', not 2\.0$",
+        r"^layer 0: parallelism must be a positive integer, 'full' or 'event', not 2\.0$",
     ),
     (
         "weight-port-text",

@@ -214,7 +214,7 @@ def test_parallelism_errors(tmp_path):
         build(example_network(), tmp_path / "a", hardware=HardwareOptions(parallelism=[2, 0]))
     with pytest.raises(ValueError, match=r"^parallelism must list 2 layers, not 3$"):
         build(example_network(), tmp_path / "a", hardware=HardwareOptions(parallelism=[2, 2, 2]))
-    with pytest.raises(ValueError, match=r"^weight_port needs a folded layer"):
+    with pytest.raises(ValueError, match=r"^weight_port needs a folded or event layer"):
         build(example_network(), tmp_path / "a", hardware=HardwareOptions(weight_port=True))
     assert not (tmp_path / "a").exists()
 

@@ -108,6 +108,7 @@ class Memory:
     block: bool  # the RTL asks for block RAM
     writable: bool  # written at run time (a RAM, not a ROM)
     read_ffs: int  # read-register flip-flops when the memory is not a block RAM
+    sprams: int = 0  # SB_SPRAM256KA blocks (iCE40 UltraPlus) instead of any of the above
 
 
 def _bram_blocks(width: int, depth: int, family: str) -> tuple[int, int]:
@@ -274,8 +275,10 @@ def _event_parts(layer: LayerPlan, structure: EventLayer) -> dict[str, Any]:
         width = read_ffs = memory.width
     else:
         width, read_ffs = _rom_columns(rows, memory.width)
-    memories.append(Memory(width, memory.depth, 1, memory.block, memory.writable, read_ffs))
-    rom_logic = not memory.block and not memory.writable
+    memories.append(
+        Memory(width, memory.depth, 1, memory.block, memory.writable, read_ffs, memory.spram_blocks)
+    )
+    rom_logic = not memory.block and not memory.writable and not memory.spram
     features = dict.fromkeys(FEATURES, 0)
     if rom_logic:
         features["rom_logic_bits"] = read_ffs * memory.depth
@@ -408,7 +411,7 @@ def family_features(structure: dict[str, Any], family: str) -> dict[str, float]:
     features["lut_ram_bits"] = sum(
         m.reads * m.width * m.depth
         for m in structure["memories"]
-        if m.writable and not m.block and family != "ice40"  # iCE40: block RAM
+        if m.writable and not m.block and not m.sprams and family != "ice40"  # iCE40: block RAM
     )
     features["line_muxes"] = sum(n * (m - 1) for m, n in structure["muxes"].items())
     for (bits, streams, k, rom), n in structure["lanes"].items():
@@ -427,6 +430,8 @@ def family_cost(structure: dict[str, Any], family: str) -> tuple[int, int, int]:
     """
     ffs, brams, bits = structure["ffs"], 0, 0
     for memory in structure["memories"]:
+        if memory.sprams:
+            continue  # SB_SPRAM256KA: counted by :func:`estimate_structures`
         if memory.block or (family == "ice40" and memory.writable):
             blocks, size = _bram_blocks(memory.width, memory.depth, family)
             brams += memory.reads * blocks
@@ -483,6 +488,7 @@ def estimate_structures(
                 "brams": brams,
                 "carries": max(0, round(carries)),
                 "bram_bits": bram_bits,
+                "sprams": sum(m.sprams for m in structure["memories"]),
             }
         )
     first = plan.layers[0]
@@ -493,6 +499,7 @@ def estimate_structures(
         for key in ("luts", "ffs", "brams", "carries")
     }
     total["bram_bits"] = sum(la["bram_bits"] for la in layers)
+    total["sprams"] = sum(la["sprams"] for la in layers)
     total["ffs"] += top_ffs
     return {
         "family": family,

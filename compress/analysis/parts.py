@@ -16,11 +16,30 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from ..hardware.plan import HardwareOptions, NetworkPlan, plan_network
+from ..hardware.memory import weight_rows
+from ..hardware.plan import (
+    SPRAM_DEPTH,
+    SPRAM_WIDTH,
+    HardwareOptions,
+    LayerPlan,
+    NetworkPlan,
+    plan_network,
+)
 from ..model.passes import CompressionResult
 from .estimate import estimate
 
-__all__ = ["LUT_HEADROOM", "PARTS", "Choice", "Part", "choose", "fit", "part_of"]
+__all__ = [
+    "ACTIVITY",
+    "LUT_HEADROOM",
+    "PARTS",
+    "Choice",
+    "Option",
+    "Part",
+    "choose",
+    "fit",
+    "part_of",
+    "plan_hardware",
+]
 
 #: ``choose`` keeps this fraction of a part's logic cells free: the estimate's error
 #: (up to 15% on the calibration set) and room for the placer.
@@ -45,6 +64,8 @@ class Part:
         Bits of one block RAM.
     pnr : tuple of (str, str) or None
         nextpnr's device flag and package (None: no open place and route).
+    sprams : int
+        SB_SPRAM256KA blocks (16384 x 16 bits; iCE40 UltraPlus only).
     """
 
     name: str
@@ -55,6 +76,7 @@ class Part:
     brams: int
     bram_bits: int
     pnr: tuple[str, str] | None
+    sprams: int = 0
 
     @property
     def memory_bits(self) -> int:
@@ -67,7 +89,15 @@ PARTS = {
     p.name: p
     for p in (
         Part(
-            "up5k", "Lattice iCE40 UltraPlus UP5K", "ice40", 5280, 5280, 30, 4096, ("up5k", "sg48")
+            "up5k",
+            "Lattice iCE40 UltraPlus UP5K",
+            "ice40",
+            5280,
+            5280,
+            30,
+            4096,
+            ("up5k", "sg48"),
+            sprams=4,
         ),
         Part("hx8k", "Lattice iCE40 HX8K", "ice40", 7680, 7680, 32, 4096, ("hx8k", "ct256")),
         Part(
@@ -128,12 +158,23 @@ def fit(plan: NetworkPlan, part: Part | str, figures: dict[str, Any] | None = No
         "luts": int(total["luts"]),
         "ffs": int(total["ffs"]),
         "bram_bits": int(total.get("bram_bits", total["brams"] * part.bram_bits)),
+        "sprams": int(total.get("sprams", 0)),
     }
-    have = {"luts": part.luts, "ffs": part.ffs, "bram_bits": part.memory_bits}
-    names = {"luts": "logic cells", "ffs": "flip-flops", "bram_bits": "block-RAM bits"}
+    have = {
+        "luts": part.luts,
+        "ffs": part.ffs,
+        "bram_bits": part.memory_bits,
+        "sprams": part.sprams,
+    }
+    names = {
+        "luts": "logic cells",
+        "ffs": "flip-flops",
+        "bram_bits": "block-RAM bits",
+        "sprams": "SB_SPRAM256KA blocks",
+    }
     over = [
-        f"{names[k]}: {need[k]:,} needed, {have[k]:,} on the {part.name} "
-        f"({100 * (need[k] - have[k]) / have[k]:.0f}% over)"
+        f"{names[k]}: {need[k]:,} needed, {have[k]:,} on the {part.name}"
+        + (f" ({100 * (need[k] - have[k]) / have[k]:.0f}% over)" if have[k] else "")
         for k in need
         if need[k] > have[k]
     ]
@@ -141,7 +182,11 @@ def fit(plan: NetworkPlan, part: Part | str, figures: dict[str, Any] | None = No
         "part": part.name,
         "family": part.family,
         **{
-            k: {"need": need[k], "have": have[k], "used_percent": round(100 * need[k] / have[k], 1)}
+            k: {
+                "need": need[k],
+                "have": have[k],
+                "used_percent": round(100 * need[k] / have[k], 1) if have[k] else None,
+            }
             for k in need
         },
         "fits": not over,
@@ -152,24 +197,72 @@ def fit(plan: NetworkPlan, part: Part | str, figures: dict[str, Any] | None = No
 #: Per-layer options ``choose`` tries: fully parallel, folded (aligned order) and event-driven.
 FOLD_LANES = (32, 16, 8, 4, 2, 1)
 EVENT_LANES = (64, 32, 16, 8, 4, 2, 1)
+#: Input activity (spike probability of every input line) ``choose`` ranks event layers
+#: at: rate-coded digits spike about this often.
+ACTIVITY = 0.15
+
+
+@dataclass(frozen=True)
+class Option:
+    """One way to build a layer: its parallelism, neuron lanes and SPRAM use."""
+
+    parallelism: int | str
+    neuron_lanes: int = 8
+    spram: bool = False
+
+    @property
+    def label(self) -> str:
+        """``full``, ``folded P=4``, ``event 8 lanes`` (``+ SPRAM``)."""
+        if self.parallelism == "full":
+            return "full"
+        if self.parallelism == "event":
+            return f"event {self.neuron_lanes} lanes" + (" in SPRAM" if self.spram else "")
+        return f"folded P={self.parallelism}"
 
 
 @dataclass(frozen=True)
 class Choice:
-    """What :func:`choose` picked: the hardware options, their plan and its fit."""
+    """What :func:`choose` picked: the hardware options, their plan, its fit, the
+    per-layer options, the expected clocks per step at :data:`ACTIVITY` and how
+    many combinations were tried."""
 
     hardware: HardwareOptions
     plan: NetworkPlan
     fit: dict[str, Any]
+    options: tuple[Option, ...]
+    clocks_per_step: float
     tried: int
 
 
-def _options() -> list[tuple[str, int | str, int]]:
-    """(label, parallelism, neuron lanes) of every per-layer option."""
-    out = [("full", "full", 8)]
-    out += [(f"folded P={p}", p, 8) for p in FOLD_LANES]
-    out += [(f"event {n} lanes", "event", n) for n in EVENT_LANES]
+def _options(part: Part) -> list[Option]:
+    out = [Option("full")]
+    out += [Option(p) for p in FOLD_LANES]
+    out += [Option("event", n) for n in EVENT_LANES]
+    if part.sprams:
+        out += [Option("event", n, True) for n in EVENT_LANES]
     return out
+
+
+def _expected_clocks(layer: LayerPlan, activity: float) -> float:
+    """A layer's clocks per step when every input tap spikes with probability ``activity``."""
+    if not layer.event:
+        return float(layer.latency)
+    taps = len(layer.event_taps)
+    return float(layer.event_clocks(activity * taps + int(layer.bias) * (1 - activity)))
+
+
+def plan_hardware(hardware: HardwareOptions, options: tuple[Option, ...]) -> HardwareOptions:
+    """``hardware`` with one :class:`Option` per layer (SPRAM turns the weight port on)."""
+    spram = tuple(o.spram for o in options)
+    return dataclasses.replace(
+        hardware,
+        parallelism=tuple(o.parallelism for o in options),
+        fold_order="aligned",
+        neuron_lanes=tuple(o.neuron_lanes for o in options),
+        spram=spram,
+        weight_port=any(spram)
+        or (hardware.weight_port and any(o.parallelism != "full" for o in options)),
+    )
 
 
 def choose(
@@ -178,17 +271,20 @@ def choose(
     hardware: HardwareOptions | None = None,
     top: str = "sc_network",
     *,
-    max_combinations: int = 20000,
+    activity: float = ACTIVITY,
+    max_combinations: int = 50000,
 ) -> Choice:
     """The fastest layer styles and lanes whose estimate fits ``part``.
 
     Every layer may be fully parallel, folded (aligned order, ``P`` in
-    :data:`FOLD_LANES`) or event-driven (:data:`EVENT_LANES` neuron lanes).  A
-    combination fits when its logic cells stay within :data:`LUT_HEADROOM` of
-    the part's and its flip-flops and block-RAM bits within the part's; among
-    those the fewest worst-case clocks per step wins (then the fewest LUTs).
-    The other options of ``hardware`` (pipeline, encoder, readout, weight port,
-    ...) are kept.
+    :data:`FOLD_LANES`) or event-driven (:data:`EVENT_LANES` neuron lanes; on
+    an UltraPlus also with its weight rows in SPRAM, which turns the weight port
+    on: the weights are written after configuration).  A combination fits when
+    its logic cells stay within :data:`LUT_HEADROOM` of the part's and its
+    flip-flops, block-RAM bits and SPRAM blocks within the part's; among those
+    the fewest expected clocks per step wins (every input tap spiking with
+    probability ``activity``; then the fewest LUTs).  The other options of
+    ``hardware`` (pipeline, encoder, readout, ...) are kept.
 
     Raises
     ------
@@ -199,77 +295,73 @@ def choose(
     part = part_of(part) if isinstance(part, str) else part
     hardware = hardware or HardwareOptions()
     n_layers = len(result.codes)
-    options = _options()
-    per_option = []  # per option: its plan (every layer in that style) and estimate
-    for _, parallelism, lanes in options:
-        trial = dataclasses.replace(
-            hardware,
-            parallelism=parallelism,
-            fold_order="aligned",
-            neuron_lanes=lanes,
-            weight_port=hardware.weight_port and parallelism != "full",
-        )
+    options = _options(part)
+    per_option: list[tuple[NetworkPlan, dict[str, Any]] | None] = []
+    layer_ok: list[list[bool]] = []
+    for option in options:
+        trial = plan_hardware(hardware, (dataclasses.replace(option, spram=False),) * n_layers)
         plan = plan_network(result, top, trial)
+        ok = [True] * n_layers
+        if option.spram:  # each layer's rows in SPRAM when they fit one bank
+            ok = [_spram_fits(layer) for layer in plan.layers]
+            layers = tuple(
+                dataclasses.replace(la, spram=True) if fits else la
+                for la, fits in zip(plan.layers, ok, strict=True)
+            )
+            plan = dataclasses.replace(plan, layers=layers, weight_port=True)
         per_option.append((plan, estimate(plan, part.family)))
-    budget = {"luts": part.luts * LUT_HEADROOM, "ffs": part.ffs, "bram_bits": part.memory_bits}
-    extras = {
-        k: per_option[0][1]["total"][k] - sum(la[k] for la in per_option[0][1]["layers"])
-        for k in ("luts", "ffs")
+        layer_ok.append(ok)
+    budget = {
+        "luts": part.luts * LUT_HEADROOM,
+        "ffs": part.ffs,
+        "bram_bits": part.memory_bits,
+        "sprams": part.sprams,
     }
+    base = per_option[0][1]
+    extras = {k: base["total"][k] - sum(la[k] for la in base["layers"]) for k in ("luts", "ffs")}
+    expected = [[_expected_clocks(la, activity) for la in plan.layers] for plan, _ in per_option]
     best, smallest, tried = None, None, 0
-    combos = itertools.product(range(len(options)), repeat=n_layers)
-    for combo in itertools.islice(combos, max_combinations):
+    choices = [[o for o in range(len(options)) if layer_ok[o][i]] for i in range(n_layers)]
+    for combo in itertools.islice(itertools.product(*choices), max_combinations):
         tried += 1
         layers = [per_option[o][1]["layers"][i] for i, o in enumerate(combo)]
+        locked = any(options[o].parallelism != "full" for o in combo)
         need = {
             "luts": sum(la["luts"] for la in layers) + extras["luts"],
-            "ffs": sum(la["ffs"] for la in layers)
-            + extras["ffs"]
-            + (1 if any(c for c in combo) else 0),
+            "ffs": sum(la["ffs"] for la in layers) + extras["ffs"] + int(locked),
             "bram_bits": sum(la["bram_bits"] for la in layers),
+            "sprams": sum(la["sprams"] for la in layers),
         }
-        plans = [per_option[o][0].layers[i] for i, o in enumerate(combo)]
-        locked = any(p.has_memory for p in plans)
-        clocks = 1 + sum(p.latency for p in plans) if locked else 1
-        size = max(need[k] / budget[k] for k in need)
+        clocks = 1 + sum(expected[o][i] for i, o in enumerate(combo)) if locked else 1.0
+        size = max(need[k] / budget[k] if budget[k] else need[k] * 1e9 for k in need)
         if smallest is None or size < smallest[0]:
             smallest = (size, combo)
         if all(need[k] <= budget[k] for k in need):
             key = (clocks, need["luts"])
             if best is None or key < best[0]:
-                best = (key, combo)
+                best = (key, combo, clocks)
     if best is None:
-        combo = smallest[1]
-        plan = _combined(result, top, hardware, options, combo)
+        chosen = tuple(options[o] for o in smallest[1])
+        plan = plan_network(result, top, plan_hardware(hardware, chosen))
         report = fit(plan, part)
-        labels = ", ".join(options[o][0] for o in combo)
+        labels = ", ".join(o.label for o in chosen)
         misses = "; ".join(report["over"]) or (
-            f"logic cells: {report['luts']['need']:,} needed, more than "
+            f"logic cells: {report['luts']['need']:,} estimated, more than "
             f"{LUT_HEADROOM:.0%} of the {part.name}'s {part.luts:,}"
         )
         raise ValueError(
             f"design must fit the {part.name} ({part.title}), but nothing does: the smallest "
             f"of {tried} combinations of layer styles ({labels}) needs {misses}"
         )
-    combo = best[1]
-    plan = _combined(result, top, hardware, options, combo)
-    return Choice(plan_hardware(hardware, options, combo), plan, fit(plan, part), tried)
+    chosen = tuple(options[o] for o in best[1])
+    chosen_hardware = plan_hardware(hardware, chosen)
+    plan = plan_network(result, top, chosen_hardware)
+    return Choice(chosen_hardware, plan, fit(plan, part), chosen, best[2], tried)
 
 
-def plan_hardware(
-    hardware: HardwareOptions, options: list[tuple[str, int | str, int]], combo: tuple[int, ...]
-) -> HardwareOptions:
-    """``hardware`` with the layer styles and lanes of ``combo``."""
-    styles = tuple(options[o][1] for o in combo)
-    memory = any(s != "full" for s in styles)
-    return dataclasses.replace(
-        hardware,
-        parallelism=styles,
-        fold_order="aligned",
-        neuron_lanes=tuple(options[o][2] for o in combo),
-        weight_port=hardware.weight_port and memory,
-    )
-
-
-def _combined(result, top, hardware, options, combo) -> NetworkPlan:
-    return plan_network(result, top, plan_hardware(hardware, options, combo))
+def _spram_fits(layer: LayerPlan) -> bool:
+    """Whether an event layer's rows fit one bank of SB_SPRAM256KA blocks."""
+    if not layer.event:
+        return False
+    depth, width = weight_rows(layer)
+    return depth <= SPRAM_DEPTH and width <= 4 * SPRAM_WIDTH

@@ -445,6 +445,20 @@ def _rotate(bank: str, head: str, total: int, group: int) -> str:
     return f"{{{head}, {bank}[{total - 1}:{group}]}}"
 
 
+def _spram_context(layer: EventLayer) -> dict[str, Any] | None:
+    """The SB_SPRAM256KA blocks of an event layer's weight memory (None: block RAM)."""
+    memory = layer.memory
+    if not memory.spram:
+        return None
+    blocks, width, address = memory.spram_blocks, memory.width, layer.slot_bits
+    pad = blocks * 16 - width
+    return {
+        "blocks": blocks,
+        "din": f"{{{pad}'b0, w_data}}" if pad else "w_data",
+        "address": f"{{{14 - address}'b0, sp_addr}}" if address < 14 else "sp_addr",
+    }
+
+
 def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, Any]:
     rk, lanes, groups = layer.random_bits, layer.lanes, layer.groups
     cw, vw, slots = layer.count_width, layer.v_width, layer.slot_neurons
@@ -455,9 +469,7 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
     pad = layer.chunks * layer.chunk - len(bits)
     taps = ([f"{pad}'b0"] if pad else []) + bits
     low_bits = max(1, bits_for(layer.chunk))
-    masks = [
-        f"{sum(1 << n for n in range(layer.chunk) if n >> b & 1):x}" for b in range(low_bits)
-    ]
+    masks = [f"{sum(1 << n for n in range(layer.chunk) if n >> b & 1):x}" for b in range(low_bits)]
     tap_width = layer.chunk_bits + low_bits
     addr_full = tap_width + groups.bit_length() + 1
     addr = f"{{{addr_full - tap_width}'d0, base, low_i}} * {addr_full}'d{groups}"
@@ -501,6 +513,7 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
         "mem_width": layer.memory.width,
         "mem_file": layer.memory.file,
         "block_ram": layer.memory.block,
+        "spram": _spram_context(layer),
         "stream_bits": layer.stream_bits,
         "vw": vw,
         "slot_neurons": slots,

@@ -98,7 +98,7 @@ def design_dict(
         "latency_rule": (
             "a step accepted at rising edge c has out_valid high at edge c + clocks, where "
             "clocks = 1 + the sum of every layer's clocks (an event layer's: its "
-            "\"clocks\" formula; any other layer's: its latency); latency is the worst case"
+            '"clocks" formula; any other layer\'s: its latency); latency is the worst case'
             if plan.variable
             else "a step accepted at rising edge c has out_valid high at edge c + latency"
         ),
@@ -150,9 +150,7 @@ def _mem_dict(layer: LayerPlan) -> dict[str, Any]:
         "file": f"mem/layer{layer.index}.hex",
         "word_width": width,
         "words": len(words),
-        "format": MEM_FORMATS[
-            "folded" if layer.folded else "event" if layer.event else "parallel"
-        ],
+        "format": MEM_FORMATS["folded" if layer.folded else "event" if layer.event else "parallel"],
     }
 
 
@@ -213,6 +211,7 @@ def _event_dict(layer: LayerPlan) -> dict[str, Any]:
         "tap always); the walk scans the taps in chunks (one clock each), reads every spiking "
         "tap's rows (one per group and clock), then updates the neurons (one group per clock)",
         "worst_clocks": layer.latency,
+        "spram": layer.spram,
     }
 
 
@@ -323,6 +322,7 @@ def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
                 delay_ram=d["delay_ram"],
                 constants=d["constants"],
                 event_lanes=d["event"]["lanes"] if "event" in d else None,
+                spram=d["event"].get("spram", False) if "event" in d else False,
             )
         )
     encoder = None

@@ -27,8 +27,8 @@ __all__ = [
     "lane_line_bits",
     "mem_words",
     "memory_bits",
-    "weight_rows",
     "weight_port_widths",
+    "weight_rows",
 ]
 
 #: Folded weight memories of at least this many bits get ``(* ram_style = "block" *)``;
@@ -126,9 +126,9 @@ def _event_rows(layer: LayerPlan) -> tuple[int, int, tuple[int, ...]]:
     stream_bits = bits_for(len(layer.stream_defs))
     width = stream_bits + 1 + k
     streams = np.maximum(layer.streams, 0).astype(np.int64)
-    words = (
-        (streams << (k + 1)) | ((layer.signs < 0).astype(np.int64) << k) | layer.codes
-    ).astype(object)
+    words = ((streams << (k + 1)) | ((layer.signs < 0).astype(np.int64) << k) | layer.codes).astype(
+        object
+    )
     rows = []
     for j, d in layer.event_taps:
         on = (layer.codes[:, j] > 0) & (layer.delays[:, j] == d)

@@ -34,6 +34,8 @@ __all__ = [
     "EVENT_LANES",
     "FOLD_ORDERS",
     "PIPELINES",
+    "SPRAM_DEPTH",
+    "SPRAM_WIDTH",
     "STOCHASTIC",
     "HardwareOptions",
     "LayerPlan",
@@ -61,6 +63,8 @@ EVENT_FIXED = 3
 EVENT_CHUNK = 16
 #: Default of :attr:`HardwareOptions.neuron_lanes`: neurons an event layer updates per clock.
 EVENT_LANES = 8
+#: One SB_SPRAM256KA (iCE40 UltraPlus): 16384 words of 16 bits.
+SPRAM_DEPTH, SPRAM_WIDTH = 16384, 16
 #: Default of :attr:`HardwareOptions.decorrelate`: layers of at most 4 weight bits (period 7)
 #: draw decorrelated random values (digits at 4 bits: 93.3% -> 96.3%; at 5-8 bits it does
 #: not help a 255-step evaluation).
@@ -156,6 +160,10 @@ class LayerPlan:
         rows, so its clocks per step follow the input activity
         (:meth:`event_clocks`).  Every synapse keeps its random stream: the
         counts equal the fully parallel layer's.
+    spram : bool
+        The event layer's weight memory is SB_SPRAM256KA blocks (iCE40
+        UltraPlus), which the bitstream cannot initialise: the weights are
+        written through the weight port after configuration.
     decorrelated : bool
         The random values come from ``2k``-bit LFSRs (period ``P = 2**2k - 1``)
         instead of ``k``-bit ones, compared with the code scaled by ``2**k + 1``
@@ -195,6 +203,7 @@ class LayerPlan:
     bias: bool = False
     decorrelated: bool = False
     event_lanes: int | None = None
+    spram: bool = False
 
     @property
     def lfsr_width(self) -> int:
@@ -251,9 +260,7 @@ class LayerPlan:
         """Event layer: the (line, delay) pairs some kept synapse reads, ascending;
         tap ``e``'s weight rows are ``e * event_groups + g``."""
         kept = self.codes > 0
-        pairs = {
-            (int(j), int(self.delays[i, j])) for i, j in zip(*np.nonzero(kept), strict=True)
-        }
+        pairs = {(int(j), int(self.delays[i, j])) for i, j in zip(*np.nonzero(kept), strict=True)}
         return tuple(sorted(pairs))
 
     @property
@@ -673,6 +680,7 @@ def _plan_layer(
     hardware: HardwareOptions,
     parallelism: int | str | None,
     neuron_lanes: int = EVENT_LANES,
+    spram: bool = False,
 ) -> LayerPlan:
     """The plan of layer ``index`` of ``result`` (streams taken from ``pool``;
     ``parallelism="event"``: an event-driven layer of ``neuron_lanes`` lanes)."""
@@ -747,6 +755,7 @@ def _plan_layer(
         constants=constants,
         delay_ram=max(line_depths) >= 2 and sum(line_depths) >= hardware.delay_ram_bits,
         event_lanes=min(neuron_lanes, layer.n_out) if event else None,
+        spram=event and spram,
     )
     if event:  # the worst case: every tap spikes
         plan = replace(plan, latency=int(plan.event_clocks(len(plan.event_taps))))
@@ -807,6 +816,13 @@ class HardwareOptions:
         Neurons an event-driven layer (``parallelism="event"``) updates per clock
         (default :data:`EVENT_LANES`; at most the layer's neurons): each weight row
         holds that many neurons' synapses from one input tap.
+    spram : bool or sequence of bool (one per layer)
+        Event layers keep their weight rows in SB_SPRAM256KA blocks (iCE40
+        UltraPlus: four of 16384 x 16 bits, 1 Mbit) instead of block RAM.  The
+        bitstream cannot initialise them, so this needs ``weight_port``: the
+        weights are written after configuration (simulation models start from
+        the ``.hex`` files).  A layer's rows must fit one bank: at most
+        :data:`SPRAM_DEPTH` rows of at most ``4 * SPRAM_WIDTH`` bits.
     """
 
     pipeline: str = "area"
@@ -822,8 +838,14 @@ class HardwareOptions:
     readout: str | None = None
     window: int = 64
     neuron_lanes: int | Sequence[int] = EVENT_LANES
+    spram: bool | Sequence[bool] = False
 
     def __post_init__(self) -> None:
+        if isinstance(self.spram, (list, tuple)):
+            for i, v in enumerate(self.spram):
+                if not isinstance(v, (bool, np.bool_)):
+                    raise ValueError(f"layer {i}: spram must be True or False, not {v!r}")
+            object.__setattr__(self, "spram", tuple(bool(v) for v in self.spram))
         lanes = self.neuron_lanes
         if isinstance(lanes, (list, tuple)):
             object.__setattr__(
@@ -853,7 +875,8 @@ class HardwareOptions:
         if not isinstance(limit, numbers.Integral) or not 0 <= limit <= 16:
             raise ValueError(f"decorrelate must be weight bits in 0..16 or a bool, not {limit!r}")
         object.__setattr__(self, "decorrelate", int(limit))
-        for name in ("weight_port", "constants"):
+        flags = ("weight_port", "constants") + (() if isinstance(self.spram, tuple) else ("spram",))
+        for name in flags:
             value = getattr(self, name)
             if not isinstance(value, (bool, np.bool_)):
                 raise ValueError(f"{name} must be True or False, not {value!r}")
@@ -877,6 +900,37 @@ class HardwareOptions:
             object.__setattr__(self, "parallelism", tuple(_lane(v, i) for i, v in enumerate(lanes)))
         else:
             object.__setattr__(self, "parallelism", _lane(lanes, None))
+
+
+def _check_spram(layers: tuple[LayerPlan, ...], hardware: HardwareOptions) -> None:
+    """SPRAM weight memories: written through the weight port, one bank of blocks each,
+    at most four blocks in all (an UltraPlus has four)."""
+    if not hardware.weight_port:
+        raise ValueError(
+            "spram needs weight_port: SB_SPRAM256KA cannot be initialised by the bitstream, "
+            "so the weights are written through the port, not loaded at configuration"
+        )
+    if not any(layer.event for layer in layers):
+        raise ValueError("spram needs an event layer (parallelism 'event'), not none")
+    blocks = 0
+    for layer in layers:
+        if not layer.spram:
+            continue
+        taps, groups = max(1, len(layer.event_taps)), layer.event_groups
+        rows = taps * groups
+        stream_bits = (len(layer.stream_defs) - 1).bit_length()
+        width = layer.event_lanes * (stream_bits + 1 + layer.k)
+        if rows > SPRAM_DEPTH or width > 4 * SPRAM_WIDTH:
+            raise ValueError(
+                f"layer {layer.index}: an SPRAM weight memory must be at most {SPRAM_DEPTH} "
+                f"rows of {4 * SPRAM_WIDTH} bits, not {rows} rows of {width} bits; "
+                "change neuron_lanes"
+            )
+        blocks += -(-width // SPRAM_WIDTH)
+    if blocks > 4:
+        raise ValueError(
+            f"SPRAM weight memories must need at most 4 SB_SPRAM256KA blocks, not {blocks}"
+        )
 
 
 #: Longest top-module name: file names (``<top>_layer<l>.v``) must stay under 255 bytes.
@@ -954,10 +1008,17 @@ def plan_network(
     n_layers = len(result.codes)
     lanes = _parallelism(hardware.parallelism, n_layers)
     neuron_lanes = _per_layer(hardware.neuron_lanes, n_layers, "neuron_lanes")
+    sprams = _per_layer(hardware.spram, n_layers, "spram")
     pool = _StreamPool()
     layers = tuple(
         _plan_layer(
-            i, result, pool, hardware=hardware, parallelism=lanes[i], neuron_lanes=neuron_lanes[i]
+            i,
+            result,
+            pool,
+            hardware=hardware,
+            parallelism=lanes[i],
+            neuron_lanes=neuron_lanes[i],
+            spram=sprams[i],
         )
         for i in range(n_layers)
     )
@@ -966,5 +1027,7 @@ def plan_network(
             "weight_port needs a folded or event layer (parallelism P or 'event'), "
             "not only fully parallel ones"
         )
+    if any(sprams):
+        _check_spram(layers, hardware)
     window = hardware.window if hardware.readout == "argmax" else None
     return NetworkPlan(top, layers, hardware.weight_port, encoder, window)

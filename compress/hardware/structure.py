@@ -254,6 +254,12 @@ class WeightMemory:
     rows: tuple[int, ...]
     block: bool
     writable: bool
+    spram: bool = False  # SB_SPRAM256KA blocks, ``width / 16`` of them side by side
+
+    @property
+    def spram_blocks(self) -> int:
+        """SB_SPRAM256KA blocks of an SPRAM memory (0 otherwise)."""
+        return -(-self.width // 16) if self.spram else 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -725,9 +731,7 @@ def _folded(top: str, layer: LayerPlan, weight_port: bool) -> FoldedLayer:
 def _event(top: str, layer: LayerPlan, weight_port: bool) -> EventLayer:
     common = _common(top, layer)
     none = np.zeros(layer.n_in, dtype=bool)
-    neurons = tuple(
-        _neuron(layer, i, none, lambda j: Leaf(j, 0)) for i in range(layer.n_out)
-    )
+    neurons = tuple(_neuron(layer, i, none, lambda j: Leaf(j, 0)) for i in range(layer.n_out))
     word_width, row_width, rows = event_words(layer)
     taps = layer.event_taps
     memory = WeightMemory(
@@ -735,8 +739,9 @@ def _event(top: str, layer: LayerPlan, weight_port: bool) -> EventLayer:
         width=row_width,
         depth=len(rows),
         rows=tuple(rows),
-        block=row_width * len(rows) >= BLOCK_RAM_MIN_BITS,
+        block=row_width * len(rows) >= BLOCK_RAM_MIN_BITS and not layer.spram,
         writable=weight_port,
+        spram=layer.spram,
     )
     return EventLayer(
         **common,

@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 from ..analysis.estimate import FAMILIES, estimate_structures, layer_parts
+from ..analysis.parts import PARTS, fit
 from ..hardware.design import read_build_json, read_design
 from ..hardware.memory import mem_words
 from ..model.passes import CompressionResult
@@ -63,16 +64,24 @@ def _layer_report(layer: Any, net_layer: Any) -> dict[str, Any]:
         "thresholds_weight_units": [float(t) for t in net_layer.thresholds],
         "thresholds_count_units": list(layer.thresholds),
         "latency": layer.latency,
-        "parallelism": "full" if layer.parallelism is None else layer.parallelism,
+        "parallelism": (
+            "event" if layer.event else "full" if layer.parallelism is None else layer.parallelism
+        ),
         "slots": layer.slots,
         "pipeline": layer.pipeline,
+        "style": layer.style,
+        "neuron_lanes": layer.event_lanes,
     }
 
 
-def build_report(plan: Any, compression: CompressionResult) -> dict[str, Any]:
+def build_report(
+    plan: Any, compression: CompressionResult, part: str | None = None
+) -> dict[str, Any]:
     """``report.json`` of a hardware build: per layer synapses by class, memory
     bits, delay buffers, widths, threshold conversion and latency; the estimate for
-    every family, with what the input encoder and the class readout add."""
+    every family, with what the input encoder and the class readout add; whether the
+    estimate fits each part of :data:`compress.analysis.parts.PARTS` (``part``: the
+    one the build was fitted to, ``build --fit``)."""
     layers = [
         _layer_report(layer, net_layer)
         for layer, net_layer in zip(plan.layers, compression.network.layers)
@@ -102,6 +111,8 @@ def build_report(plan: Any, compression: CompressionResult) -> dict[str, Any]:
         "count_width": plan.count_width,
         "compression": compression_dict(compression),
         "layers": layers,
+        "part": part,
+        "fit": {name: fit(plan, p, estimates[p.family]["total"]) for name, p in PARTS.items()},
     }
 
 

@@ -202,19 +202,62 @@ def build_sections(report: dict[str, Any]) -> list[Section]:
             plot="estimate",
         ),
     ]
+    if report.get("fit"):
+        sections.append(_fit(report))
     if report.get("measured"):
         sections.append(_measured(report))
     return sections
 
 
+def _fit(report: dict[str, Any]) -> Section:
+    """Whether the estimate fits each known part (``build --fit``'s part first)."""
+    fits, chosen = report["fit"], report.get("part")
+
+    def used(entry: dict[str, Any]) -> str:
+        if not entry["have"]:
+            return "-" if not entry["need"] else f"{entry['need']:,} (none)"
+        return f"{entry['need']:,} / {entry['have']:,} ({entry['used_percent']:.0f}%)"
+
+    names = sorted(fits, key=lambda name: name != chosen)
+    rows = tuple(
+        (
+            name + (" (build --fit)" if name == chosen else ""),
+            used(fits[name]["luts"]),
+            used(fits[name]["ffs"]),
+            used(fits[name]["bram_bits"]),
+            used(fits[name]["sprams"]),
+            "yes" if fits[name]["fits"] else "no",
+        )
+        for name in names
+    )
+    notes = ()
+    if chosen and fits[chosen]["over"]:
+        notes = tuple(fits[chosen]["over"])
+    return Section(
+        "fit",
+        "Fits which part? (estimate)",
+        paragraphs=(
+            "The estimate against each part's logic cells, flip-flops, block-RAM bits and "
+            "SPRAM blocks (iCE40 UltraPlus); place and route decides (report --synth --pnr).",
+        ),
+        table=Table(("part", "logic cells", "FF", "block-RAM bits", "SPRAM", "fits"), rows),
+        notes=notes,
+    )
+
+
 def summary_line(report: dict[str, Any]) -> str:
     """The report's first line: latency, step rate, count width."""
     per_step = report["clocks_per_step"]
-    rate = (
-        "one step per clock; "
-        if per_step == 1
-        else f"one step every {per_step} clocks (folded layers); "
-    )
+    event = any(la.get("style") == "event" for la in report["layers"])
+    if per_step == 1:
+        rate = "one step per clock; "
+    elif event:
+        rate = (
+            f"one step every {per_step} clocks at most (event layers: fewer when fewer "
+            "inputs spike); "
+        )
+    else:
+        rate = f"one step every {per_step} clocks (folded layers); "
     return (
         f"Latency: {report['latency']} clocks; {rate}"
         f"out_counts: {report['count_width']} bits per neuron."
