@@ -19,6 +19,7 @@ from typing import Any
 import click
 import numpy as np
 
+from .analysis.parts import PARTS
 from .build import build as build_folder
 from .hardware.plan import HardwareOptions, check_top
 from .model.examples import EXAMPLES, example_path
@@ -480,6 +481,15 @@ def example(output: Path, name: str) -> None:
     help="Steps of the self-checking testbench's vectors (tb/): seeded random inputs and "
     "the golden model's outputs.",
 )
+@click.option(
+    "--fit",
+    "fit_part",
+    type=click.Choice(sorted(PARTS)),
+    default=None,
+    help="Choose every layer's style and lanes (full, folded, event; SPRAM on the up5k) "
+    "so the design fits this part by the estimate, fastest first; says by how much when "
+    "nothing fits. Replaces --parallelism, --fold-order and --neuron-lanes.",
+)
 @compression_options
 @rates_options
 @limit_options
@@ -503,6 +513,7 @@ def build(
     readout: str,
     window: int,
     tb_steps: int,
+    fit_part: str | None,
     prune_inactive: float | None,
     rates_data: Path | None,
     limit_synapses: int,
@@ -536,7 +547,7 @@ def build(
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     folded = any(lane != "full" for lane in lanes)
-    if weight_port and not folded:
+    if weight_port and not folded and not fit_part:
         raise click.UsageError(
             "--weight-port needs a folded or event layer (--parallelism P or event), "
             "not only fully parallel ones"
@@ -552,6 +563,7 @@ def build(
             emitter=emitter,
             limits=limits,
             testbench_steps=tb_steps,
+            part=fit_part,
         )
     except (ValueError, FileExistsError) as exc:
         raise click.ClickException(f"{model}: {exc}") from exc
@@ -576,8 +588,9 @@ def _build_folder_data(out: Path) -> dict[str, Any]:
 @click.option(
     "--target",
     type=click.Choice(["ice40", "ecp5", "xilinx"]),
-    required=True,
-    help="FPGA family to measure for.",
+    default=None,
+    help="FPGA family to measure for [default: the family of the part the build was "
+    "fitted to (build --fit); required otherwise].",
 )
 @click.option("--synth", is_flag=True, help="Run Yosys and record LUT, FF, BRAM and carry cells.")
 @click.option("--pnr", is_flag=True, help="Also run nextpnr (ice40, ecp5) and record Fmax.")
@@ -587,12 +600,20 @@ def _build_folder_data(out: Path) -> dict[str, Any]:
     show_default=True,
     help="With --synth: build and measure the uncompressed baseline too (OUT/dense).",
 )
-@click.option("--device", default=None, help="nextpnr device (default up5k / 25k).")
-@click.option("--package", default=None, help="nextpnr package (default sg48 / CABGA256).")
+@click.option(
+    "--device",
+    default=None,
+    help="nextpnr device [default: the fitted part's, else up5k / 25k].",
+)
+@click.option(
+    "--package",
+    default=None,
+    help="nextpnr package [default: the fitted part's, else sg48 / CABGA256].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 def report(
     out: Path,
-    target: str,
+    target: str | None,
     synth: bool,
     pnr: bool,
     dense: bool,
@@ -612,6 +633,15 @@ def report(
     if pnr and not synth:
         raise click.UsageError("--pnr needs --synth")
     data = _build_folder_data(out)
+    part = PARTS.get(data.get("part") or "")
+    if target is None:
+        if part is None:
+            raise click.UsageError(
+                "--target must be given for a build not fitted to a part (build --fit)"
+            )
+        target = part.family
+    if part is not None and part.family == target and part.pnr:
+        device, package = device or part.pnr[0], package or part.pnr[1]
     if not synth and not quiet:
         click.echo(
             f"note: nothing measured for {target}: add --synth to run Yosys "

@@ -58,6 +58,8 @@ ACCEPTED_REFUSALS = (
     "random streams must number at least",  # too many equal codes for a short LFSR
     "neurons must keep at least one above the threshold",  # neuron pruning, a whole layer
     "the constant synapses' popcount must take at most",  # a tiny folded layer, huge tree
+    "an SPRAM weight memory must be at most",  # wide event rows for an SPRAM bank
+    "SPRAM weight memories must need at most 4",  # an UltraPlus has four blocks
 )
 
 
@@ -217,11 +219,15 @@ def _with_events(rng: np.random.Generator, hardware: HardwareOptions, n_layers: 
         if rng.random() < 0.3
         else int(rng.integers(1, 9))
     )
+    spram = rng.random() < 0.25  # event rows in SPRAM (simulation model), written by the port
+    if spram:  # narrow rows: an SPRAM bank is at most 64 bits wide, four blocks in all
+        neuron_lanes = int(rng.integers(1, 3))
     return dataclasses.replace(
         hardware,
         parallelism=tuple(lanes),
         neuron_lanes=neuron_lanes,
-        weight_port=hardware.weight_port or rng.random() < 0.25,
+        weight_port=hardware.weight_port or spram or rng.random() < 0.25,
+        spram=spram,
     )
 
 

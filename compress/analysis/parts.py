@@ -349,9 +349,20 @@ def choose(
             f"logic cells: {report['luts']['need']:,} estimated, more than "
             f"{LUT_HEADROOM:.0%} of the {part.name}'s {part.luts:,}"
         )
+        rows = [
+            min(
+                (lambda shape: shape[0] * shape[1])(weight_rows(plan.layers[i]))
+                for plan, _ in per_option
+                if plan.layers[i].event
+            )
+            for i in range(n_layers)
+        ]
+        holds = part.memory_bits + part.sprams * SPRAM_DEPTH * SPRAM_WIDTH
         raise ValueError(
             f"design must fit the {part.name} ({part.title}), but nothing does: the smallest "
-            f"of {tried} combinations of layer styles ({labels}) needs {misses}"
+            f"of {tried} combinations of layer styles ({labels}) needs {misses}; the weights "
+            f"alone need at least {sum(rows):,} bits as event rows (every synapse one word "
+            f"with its stream), the {part.name} holds {holds:,} in block RAM and SPRAM"
         )
     chosen = tuple(options[o] for o in best[1])
     chosen_hardware = plan_hardware(hardware, chosen)

@@ -1,0 +1,136 @@
+"""FPGA parts: fit() of a plan's estimate, choose() of layer styles, build --fit, report."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from compress import CompressionConfig, Layer, Network, compress_network, example_network
+from compress.analysis.estimate import estimate
+from compress.analysis.parts import LUT_HEADROOM, PARTS, Part, choose, fit, part_of
+from compress.build import build
+from compress.cli import main
+from compress.hardware.plan import HardwareOptions, plan_network
+from compress.model.network import save_network
+
+
+def _network(sizes: tuple[int, ...], seed: int = 3) -> Network:
+    rng = np.random.default_rng(seed)
+    return Network(
+        tuple(
+            Layer(rng.uniform(-1, 1, (n_out, n_in)), threshold=2.0)
+            for n_in, n_out in zip(sizes, sizes[1:])
+        )
+    )
+
+
+CONFIG = CompressionConfig(bits=8, prune_percentile=50, min_popcount_bits=2)
+
+
+def test_parts_hold_their_datasheet_figures():
+    up5k, ecp5 = PARTS["up5k"], PARTS["ecp5-25k"]
+    assert (up5k.luts, up5k.brams, up5k.sprams, up5k.memory_bits) == (5280, 30, 4, 30 * 4096)
+    assert (ecp5.luts, ecp5.brams, ecp5.memory_bits) == (24288, 56, 56 * 18432)
+    assert PARTS["xc7a35t"].family == "xilinx" and PARTS["xc7a35t"].pnr is None
+    with pytest.raises(ValueError, match=r"^part must be one of up5k, .*, not 'up4k'$"):
+        part_of("up4k")
+
+
+def test_fit_sets_the_estimate_against_the_part():
+    plan = plan_network(compress_network(example_network(), CompressionConfig()))
+    total = estimate(plan, "ice40")["total"]
+    report = fit(plan, "up5k")
+    assert report["fits"] and report["over"] == []
+    assert report["luts"] == {
+        "need": total["luts"],
+        "have": 5280,
+        "used_percent": round(100 * total["luts"] / 5280, 1),
+    }
+    tiny = Part("tiny", "a tiny part", "ice40", 100, 50, 0, 4096, None)
+    report = fit(plan, tiny)
+    assert not report["fits"]
+    assert report["over"][0].startswith(f"logic cells: {total['luts']:,} needed, 100 on the tiny")
+
+
+def test_choose_keeps_a_design_fully_parallel_when_it_fits():
+    choice = choose(compress_network(example_network(), CompressionConfig()), "up5k")
+    assert [o.label for o in choice.options] == ["full", "full"]
+    assert choice.clocks_per_step == 1.0 and choice.fit["fits"]
+
+
+def test_choose_folds_what_does_not_fit_and_spends_the_fewest_clocks():
+    """256-48-10 does not fit an UP5K fully parallel; the choice fits with headroom."""
+    result = compress_network(_network((256, 48, 10)), CONFIG)
+    full = estimate(plan_network(result), "ice40")["total"]
+    assert full["luts"] > PARTS["up5k"].luts
+    choice = choose(result, "up5k")
+    assert choice.fit["fits"] and choice.fit["luts"]["need"] <= LUT_HEADROOM * 5280
+    assert choice.plan.locked and choice.clocks_per_step > 1
+    assert choice.hardware.parallelism == tuple(o.parallelism for o in choice.options)
+    # the same network on a part with room for it stays fully parallel
+    assert choose(result, "ecp5-85k").clocks_per_step == 1.0
+
+
+def test_choose_puts_event_rows_in_spram_when_block_ram_is_too_small():
+    """300-64-10: ~230 kbit of event rows, more than the UP5K's 120 kbit of block RAM."""
+    result = compress_network(_network((300, 64, 10)), CONFIG)
+    choice = choose(result, "up5k")
+    first = choice.plan.layers[0]
+    assert first.event and first.spram and choice.plan.weight_port
+    assert 1 <= choice.fit["sprams"]["need"] <= 4 and choice.fit["fits"]
+
+
+def test_choose_says_by_how_much_nothing_fits():
+    result = compress_network(_network((64, 32, 10)), CONFIG)
+    tiny = Part("tiny", "a tiny part", "ice40", 300, 300, 1, 4096, None)
+    with pytest.raises(ValueError, match=r"^design must fit the tiny \(a tiny part\), but nothing"):
+        choose(result, tiny)
+    try:
+        choose(result, tiny)
+    except ValueError as exc:
+        message = str(exc)
+    assert "% over" in message and "the tiny holds 4,096 in block RAM and SPRAM" in message
+
+
+def test_build_fit_records_the_part_and_report_uses_it(tmp_path):
+    save_network(_network((256, 48, 10)), tmp_path / "n.npz")
+    runner = CliRunner()
+    args = ["build", str(tmp_path / "n.npz"), "-o", str(tmp_path / "b"), "--bits", "8"]
+    args += ["--prune-percentile", "50", "--min-popcount-bits", "2", "--fit", "up5k"]
+    res = runner.invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert "## Fits which part? (estimate)" in res.output
+    assert "| up5k (build --fit) |" in res.output
+    design = json.loads((tmp_path / "b" / "design.json").read_text())
+    assert design["part"]["name"] == "up5k" and design["part"]["pnr"] == ["up5k", "sg48"]
+    assert design["build_options"]["part"] == "up5k"
+    assert any(la["style"] != "full" for la in design["layers"])
+    res = runner.invoke(main, ["report", str(tmp_path / "b")])  # --target from the part
+    assert res.exit_code == 0 and "nothing measured for ice40" in res.stderr
+    build(example_network(), tmp_path / "plain")
+    res = runner.invoke(main, ["report", str(tmp_path / "plain")])
+    assert res.exit_code == 2 and "--target must be given for a build not fitted" in res.output
+    other = [*args[:3], str(tmp_path / "c"), *args[4:-1], "ecp5-25k"]
+    res = runner.invoke(main, other)
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "c" / "design.json").read_text())["part"]["name"] == "ecp5-25k"
+
+
+def test_build_fit_refuses_and_writes_nothing(tmp_path):
+    net = _network((64, 32, 10))
+    with pytest.raises(ValueError, match=r"^part must be one of"):
+        build(net, tmp_path / "b", CONFIG, part="nope")
+    assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize("spram", [True, (True, False)])
+def test_spram_needs_the_weight_port_and_an_event_layer(spram):
+    result = compress_network(_network((40, 12, 4)), CONFIG)
+    with pytest.raises(ValueError, match=r"^spram needs weight_port: SB_SPRAM256KA cannot"):
+        plan_network(result, hardware=HardwareOptions(parallelism="event", spram=spram))
+    with pytest.raises(ValueError, match=r"^spram needs an event layer"):
+        plan_network(result, hardware=HardwareOptions(parallelism=2, spram=True, weight_port=True))
+    hardware = HardwareOptions(parallelism="event", neuron_lanes=12, spram=True, weight_port=True)
+    with pytest.raises(ValueError, match=r"^layer 0: an SPRAM weight memory must be at most"):
+        plan_network(result, hardware=hardware)
