@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all venv iverilog chromium test test-slow test-all demo sim fuzz digits lint bench bench-hw bench-fold bench-sim clean
+.PHONY: all venv iverilog chromium test test-slow test-all demo sim fuzz digits lint bench bench-hw bench-fold bench-sim bench-event clean
 
 all: test
 
@@ -88,6 +88,9 @@ bench-fold: venv
 
 bench-sim: venv iverilog
 	$(BIN)/python bench/bench_sim.py
+
+bench-event: venv iverilog
+	$(BIN)/python bench/bench_event.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis sim_build demo_out bench_out digits_out

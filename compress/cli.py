@@ -390,6 +390,13 @@ def example(output: Path, name: str) -> None:
     "input line, only spiking inputs cost clocks).",
 )
 @click.option(
+    "--spram",
+    is_flag=True,
+    help="Event layers' weight rows in the iCE40 UltraPlus's SB_SPRAM256KA blocks (needs "
+    "--weight-port: the bitstream cannot initialise SPRAM, the weights are written after "
+    "configuration).",
+)
+@click.option(
     "--neuron-lanes",
     type=click.IntRange(min=1),
     default=8,
@@ -503,6 +510,7 @@ def build(
     parallelism: str,
     layer_parallelism: tuple[str, ...],
     fold_order: str,
+    spram: bool,
     neuron_lanes: int,
     delay_ram_bits: int,
     decorrelate: int,
@@ -535,6 +543,7 @@ def build(
             parallelism=lanes,
             fold_order=fold_order,
             neuron_lanes=neuron_lanes,
+            spram=spram,
             weight_port=weight_port,
             delay_ram_bits=delay_ram_bits,
             decorrelate=decorrelate,

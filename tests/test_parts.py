@@ -134,3 +134,19 @@ def test_spram_needs_the_weight_port_and_an_event_layer(spram):
     hardware = HardwareOptions(parallelism="event", neuron_lanes=12, spram=True, weight_port=True)
     with pytest.raises(ValueError, match=r"^layer 0: an SPRAM weight memory must be at most"):
         plan_network(result, hardware=hardware)
+
+
+def test_cli_spram_rows(tmp_path):
+    save_network(_network((40, 12, 4)), tmp_path / "n.npz")
+    runner = CliRunner()
+    args = ["build", str(tmp_path / "n.npz"), "-o", str(tmp_path / "b"), "--parallelism"]
+    args += ["event", "--neuron-lanes", "2", "--spram"]
+    res = runner.invoke(main, args)
+    assert res.exit_code == 1 and "spram needs weight_port" in res.stderr
+    assert not (tmp_path / "b").exists()
+    res = runner.invoke(main, [*args, "--weight-port"])
+    assert res.exit_code == 0, res.output
+    design = json.loads((tmp_path / "b" / "design.json").read_text())
+    assert all(la["event"]["spram"] for la in design["layers"])
+    text = (tmp_path / "b" / "rtl" / "sc_network_layer0.v").read_text()
+    assert "SB_SPRAM256KA u_spram" in text and "`ifdef SYNTHESIS" in text
