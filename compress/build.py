@@ -171,10 +171,10 @@ def build(
         plan = plan_network(compression, top, hardware)
     if emitter == "amaranth":
         for layer in plan.layers:
-            if layer.event:
+            if layer.spram:
                 raise ValueError(
-                    f"layer {layer.index}: emitter must be jinja for an event-driven layer, "
-                    "not amaranth (the Amaranth components render full and folded layers)"
+                    f"layer {layer.index}: emitter must be jinja for SPRAM weight rows, not "
+                    "amaranth (Amaranth cannot give SB_SPRAM256KA a simulation model)"
                 )
     limits.check("memory_bits", memory_bits(plan), "design: delay-buffer and weight-memory bits")
     files = _folder_files(

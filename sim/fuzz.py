@@ -258,7 +258,10 @@ def random_case(seed: int) -> Case:
         )
     events = np.random.default_rng([SALT, seed, 3])  # event-driven layers, drawn last
     if events.random() < 0.3:
-        hardware, emitter = _with_events(events, hardware, n_layers), "jinja"
+        hardware = _with_events(events, hardware, n_layers)
+        # Amaranth renders event layers too, but not SPRAM rows (no simulation model)
+        amaranth = not hardware.spram and events.random() < 0.3
+        emitter = "amaranth" if amaranth else "jinja"
     config = _config(rng, bits, layers[0], n_layers, sizes)
     return Case(
         seed=seed,

@@ -116,14 +116,10 @@ def test_design_json_states_the_clock_rule_and_reloads(tmp_path):
     )
 
 
-def test_amaranth_refuses_event_layers(tmp_path):
-    with pytest.raises(ValueError, match="layer 0: emitter must be jinja for an event-driven"):
-        build(
-            example_network(),
-            tmp_path / "b",
-            hardware=HardwareOptions(parallelism="event"),
-            emitter="amaranth",
-        )
+def test_amaranth_refuses_spram_rows(tmp_path):
+    hardware = HardwareOptions(parallelism="event", spram=True, weight_port=True, neuron_lanes=2)
+    with pytest.raises(ValueError, match="layer 0: emitter must be jinja for SPRAM weight rows"):
+        build(example_network(), tmp_path / "b", hardware=hardware, emitter="amaranth")
     assert not (tmp_path / "b").exists()
 
 
@@ -137,14 +133,17 @@ def test_bad_neuron_lanes_and_parallelism_are_refused(neuron_lanes):
 
 
 @needs_iverilog
-@pytest.mark.parametrize("neuron_lanes", [1, 3, 8])
-def test_event_rtl_matches_parallel_rtl(tmp_path, neuron_lanes):
+@pytest.mark.parametrize(
+    ("neuron_lanes", "emitter"), [(1, "jinja"), (3, "jinja"), (8, "jinja"), (3, "amaranth")]
+)
+def test_event_rtl_matches_parallel_rtl(tmp_path, neuron_lanes, emitter):
     """Differential check: the example (constants, delays, both resets) event-driven at
-    several lane counts gives the fully parallel RTL's counts, step for step; the cocotb
-    check also holds every step's out_valid to the clocks the plan predicts."""
+    several lane counts, from both emitters, gives the fully parallel RTL's counts, step
+    for step; the cocotb check also holds every step's out_valid to the clocks the plan
+    predicts."""
     build(example_network(), tmp_path / "full")
     hardware = HardwareOptions(parallelism="event", neuron_lanes=neuron_lanes)
-    build(example_network(), tmp_path / "b", hardware=hardware)
+    build(example_network(), tmp_path / "b", hardware=hardware, emitter=emitter)
     steps = 30
     tests, failures, counts = run_sim(tmp_path / "b", tmp_path / "w", steps=steps, gaps=0.3)
     assert (tests, failures) == (1, 0)
@@ -187,10 +186,11 @@ def test_event_period_exactness_on_verilog(tmp_path):
 
 
 @needs_iverilog
-def test_event_weight_port_reloads_weights(tmp_path):
+@pytest.mark.parametrize("emitter", ["jinja", "amaranth"])
+def test_event_weight_port_reloads_weights(tmp_path, emitter):
     """New codes and signs of the same synapses written through the weight port."""
     hardware = HardwareOptions(parallelism=["event", 2], neuron_lanes=3, weight_port=True)
-    build(example_network(), tmp_path / "b", hardware=hardware)
+    build(example_network(), tmp_path / "b", hardware=hardware, emitter=emitter)
     shutil.copytree(tmp_path / "b", tmp_path / "g")
     with np.load(tmp_path / "g" / "model.npz") as data:
         arrays = {k: data[k] for k in data.files}

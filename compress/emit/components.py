@@ -5,7 +5,8 @@ same :mod:`compress.hardware.structure`: an LFSR, a delay line, a delay ring, a
 pipelined popcount tree, a LIF neuron, a fully parallel layer, a folded layer
 (weight rows in an :class:`amaranth.lib.memory.Memory`, written through the
 weight port when there is one) and the network top with SPEC section 5's
-ports.  ``sc-compress build --emitter amaranth`` converts :class:`Network`
+ports, and an event-driven layer (rows per input tap, rotating neuron banks).
+``sc-compress build --emitter amaranth`` converts :class:`Network`
 to Verilog; the tests also run it in Amaranth's simulator.  Both emitters are
 checked against the golden model.
 """
@@ -22,6 +23,9 @@ from amaranth.lib.wiring import In, Out
 from ..hardware.lfsr import TAPS
 from ..hardware.structure import (
     DelayRing as RingStructure,
+)
+from ..hardware.structure import (
+    EventLayer as EventStructure,
 )
 from ..hardware.structure import (
     FoldedLayer as FoldedStructure,
@@ -41,6 +45,7 @@ __all__ = [
     "LIF",
     "DelayLine",
     "DelayRing",
+    "EventLayer",
     "FoldedLayer",
     "Layer",
     "Network",
@@ -682,6 +687,204 @@ class FoldedLayer(_LayerBase):
             m.d.comb += self._field(i).eq(count_q)
 
 
+class EventLayer(_LayerBase):
+    """An event-driven layer (:class:`compress.hardware.structure.EventLayer`), clock for
+    clock as ``event.v.j2``: the walk loads the taps a chunk at a time and reads the rows
+    of the spiking ones, one per clock; each lane adds +-1 into the head group of the
+    rotating count bank; then the neuron updates rotate the membranes, ``lanes`` at a time.
+
+    Attributes
+    ----------
+    in_valid, in_spikes, out_valid, out_spikes, out_counts
+        As :class:`Layer`'s.
+    w_en, w_addr, w_data
+        With the weight port: write a row of the weight memory (only while idle).
+    """
+
+    def __new__(cls, *, structure: EventStructure, weight_port: bool = False):
+        if structure.memory.spram:
+            raise ValueError(
+                f"layer {structure.index}: an Amaranth event layer must keep its rows in "
+                "block RAM, not SPRAM (use the jinja emitter)"
+            )
+        return super().__new__(cls)
+
+    def __init__(self, *, structure: EventStructure, weight_port: bool = False):
+        self.weight_port = weight_port
+        super().__init__(structure, weight_port=weight_port)
+
+    def _walk(self, m: Module, tapvec) -> tuple[Signal, Signal, Signal]:
+        """The walk's registers; returns ``(issue, done, row address)``."""
+        layer = self.structure
+        walking = Signal(name="walking")
+        chunk = Signal(layer.chunk_bits, name="chunk")
+        base = Signal(layer.chunk_bits, name="base")
+        pend = Signal(layer.chunk, name="pend")
+        grp = Signal(layer.group_bits, name="grp")
+        low = Signal(layer.chunk, name="low")  # the lowest pending tap, one-hot
+        m.d.comb += low.eq(pend & (~pend + 1))
+        low_bits = max(1, (layer.chunk - 1).bit_length())
+        low_i = Signal(low_bits, name="low_i")
+        for b in range(low_bits):
+            mask = sum(1 << n for n in range(layer.chunk) if n >> b & 1)
+            m.d.comb += low_i[b].eq((low & mask).any())
+        issue, done = Signal(name="issue"), Signal(name="done")
+        m.d.comb += [
+            issue.eq(walking & (pend != 0)),
+            done.eq(walking & (pend == 0) & (chunk == layer.chunks)),
+        ]
+        if layer.chunks == 1:
+            loaded = tapvec
+        else:
+            loaded = tapvec.word_select(chunk[: (layer.chunks - 1).bit_length()], layer.chunk)
+        with m.If(self.in_valid):
+            m.d.sync += [walking.eq(1), chunk.eq(0), pend.eq(0), grp.eq(0)]
+        with m.Elif(walking):
+            with m.If(pend == 0):
+                with m.If(chunk == layer.chunks):
+                    m.d.sync += walking.eq(0)
+                with m.Else():
+                    m.d.sync += [pend.eq(loaded), base.eq(chunk), chunk.eq(chunk + 1)]
+            with m.Elif(grp == layer.groups - 1):
+                m.d.sync += [grp.eq(0), pend.eq(pend & (pend - 1))]
+            with m.Else():
+                m.d.sync += grp.eq(grp + 1)
+        addr = Signal(layer.slot_bits, name="addr")
+        m.d.comb += addr.eq(Cat(low_i, base) * layer.groups + grp)
+        return issue, done, addr
+
+    def _memory(self, m: Module, issue, addr):
+        """The weight memory, read at ``addr`` on ``issue``; written through the port."""
+        mem = self.structure.memory
+        if mem.depth == 1:  # a one-word Memory would have a 0-bit address
+            row = Signal(mem.width, name="wmem", init=mem.rows[0], reset_less=True)
+            rdata = Signal(mem.width, name="rdata", reset_less=True)
+            with m.If(issue):
+                m.d.sync += rdata.eq(row)
+            if self.weight_port:
+                with m.If(self.w_en):
+                    m.d.sync += row.eq(self.w_data)
+            return rdata
+        m.submodules.wmem = wmem = memory.Memory(
+            shape=unsigned(mem.width), depth=mem.depth, init=list(mem.rows)
+        )
+        read = wmem.read_port(domain="sync")
+        m.d.comb += [read.en.eq(issue), read.addr.eq(addr)]
+        if self.weight_port:
+            write = wmem.write_port()
+            m.d.comb += [
+                write.en.eq(self.w_en),
+                write.addr.eq(self.w_addr),
+                write.data.eq(self.w_data),
+            ]
+        return read.data
+
+    def _lanes(self, m: Module, rdata, streams) -> tuple[Signal, Signal]:
+        """Lane bits, registered: stream <= code, split by sign."""
+        layer = self.structure
+        k, rk, width = layer.k, layer.random_bits, layer.word_width
+        pos_q = Signal(layer.lanes, name="pos_q", reset_less=True)
+        neg_q = Signal(layer.lanes, name="neg_q", reset_less=True)
+        for g in range(layer.lanes):
+            word = rdata[g * width : (g + 1) * width]
+            code, sign = word[:k], word[k]
+            if layer.stream_bits:
+                r = streams.word_select(word[k + 1 : k + 1 + layer.stream_bits], rk)
+            else:
+                r = streams[:rk]
+            bit = r <= (Cat(code, code) if layer.decorrelated else code)
+            m.d.sync += [pos_q[g].eq(bit & ~sign), neg_q[g].eq(bit & sign)]
+        return pos_q, neg_q
+
+    def _banks(self, m: Module, *, b_valid, lanes, lif_run, lgrp) -> None:
+        """Counts, membranes and spikes of every neuron, group 0 at the head; a row result
+        or a neuron update changes the head and rotates the banks by one group."""
+        layer = self.structure
+        n, cw, vw, slots = layer.lanes, layer.count_width, layer.v_width, layer.slot_neurons
+        acc = Signal(slots * cw, name="acc")
+        vbank = Signal(slots * vw, name="vbank")
+        spk = Signal(slots, name="spk")
+        acc_next = Signal(n * cw, name="acc_next")
+        v_next = Signal(n * vw, name="v_next")
+        fire = Signal(n, name="fire")
+        neuron = layer.neurons[0]
+        thetas = [nr.theta for nr in layer.neurons] + [1] * (slots - layer.n_out)
+        theta_bank = C(sum(t << (i * (vw + 1)) for i, t in enumerate(thetas)), slots * (vw + 1))
+        pos_q, neg_q = lanes
+        for g in range(n):
+            count = acc[g * cw : (g + 1) * cw].as_signed()
+            step = Mux(neg_q[g], -1, Mux(pos_q[g], 1, 0))
+            m.d.comb += acc_next[g * cw : (g + 1) * cw].eq(count + step)
+            v = vbank[g * vw : (g + 1) * vw].as_signed()
+            leaked = Signal(signed(vw), name=f"leaked{g}")
+            m.d.comb += leaked.eq(v - (v >> neuron.leak) if neuron.leak else v)
+            total = Signal(signed(vw + 1), name=f"sum{g}")
+            m.d.comb += total.eq(leaked + count)
+            overflow = total[vw] ^ total[vw - 1]
+            sat = Signal(signed(vw), name=f"sat{g}")
+            saturated = Cat(Mux(total[vw], 0, (1 << (vw - 1)) - 1)[: vw - 1], total[vw])
+            m.d.comb += sat.eq(Mux(overflow, saturated, total[:vw]))
+            theta = theta_bank.word_select(lgrp * n + g, vw + 1)
+            diff = Signal(signed(vw + 1), name=f"diff{g}")
+            m.d.comb += [diff.eq(sat - theta), fire[g].eq(~diff[vw])]
+            after = diff[:vw] if neuron.reset_sub else 0
+            m.d.comb += v_next[g * vw : (g + 1) * vw].eq(Mux(fire[g], after, sat))
+        with m.If(self.in_valid):
+            m.d.sync += acc.eq(0)
+        with m.Elif(b_valid):
+            m.d.sync += acc.eq(Cat(acc[n * cw :], acc_next))
+        with m.Elif(lif_run):
+            m.d.sync += [
+                acc.eq(Cat(acc[n * cw :], acc[: n * cw])),
+                vbank.eq(Cat(vbank[n * vw :], v_next)),
+                spk.eq(Cat(spk[n:], fire)),
+            ]
+        m.d.comb += [
+            self.out_counts.eq(acc[: layer.n_out * cw]),
+            self.out_spikes.eq(spk[: layer.n_out]),
+        ]
+
+    def elaborate(self, platform):
+        m = Module()
+        layer = self.structure
+        x_q = Signal(layer.n_inputs, name="x_q")
+        with m.If(self.in_valid):
+            m.d.sync += x_q.eq(self.in_spikes)
+        taps = self._delays(m, x_q)
+        tapvec = Signal(layer.chunks * layer.chunk, name="taps")
+        if layer.events:
+            m.d.comb += tapvec.eq(Cat(self._x(leaf, x_q, taps) for leaf in layer.events))
+        issue, done, addr = self._walk(m, tapvec)
+        rdata = self._memory(m, issue, addr)
+        rd_valid, b_valid = Signal(name="rd_valid"), Signal(name="b_valid")
+        m.d.sync += [rd_valid.eq(issue), b_valid.eq(rd_valid)]
+        lfsrs = self._lfsrs(m, done)
+        rk = layer.random_bits
+        streams = Signal(max(1, len(layer.streams)) * rk, name="streams")
+        if layer.streams:
+            m.d.comb += streams.eq(
+                Cat(lfsrs[w.register].state[b] for w in layer.streams for b in w.bits)
+            )
+        else:  # no streams: all ones fires code M, never code 0
+            m.d.comb += streams.eq((1 << rk) - 1)
+        lanes = self._lanes(m, rdata, streams)
+        done_q, lif_run, valid_q = (
+            Signal(name="done_q"),
+            Signal(name="lif_run"),
+            Signal(name="valid_q"),
+        )
+        lgrp = Signal(layer.group_bits, name="lgrp")
+        m.d.sync += done_q.eq(done)
+        with m.If(done_q):
+            m.d.sync += [lif_run.eq(1), lgrp.eq(0)]
+        with m.Elif(lif_run):
+            m.d.sync += [lif_run.eq(lgrp != layer.groups - 1), lgrp.eq(lgrp + 1)]
+        m.d.sync += valid_q.eq(lif_run & (lgrp == layer.groups - 1))
+        self._banks(m, b_valid=b_valid, lanes=lanes, lif_run=lif_run, lgrp=lgrp)
+        m.d.comb += self.out_valid.eq(valid_q)
+        return m
+
+
 class Network(wiring.Component):
     """The network top with SPEC section 5's ports (plus the ``sync`` domain's ``clk``/``rst``).
 
@@ -715,6 +918,8 @@ class Network(wiring.Component):
         self.layers = [
             FoldedLayer(structure=layer, weight_port=structure.weight_port)
             if isinstance(layer, FoldedStructure)
+            else EventLayer(structure=layer, weight_port=structure.weight_port)
+            if isinstance(layer, EventStructure)
             else Layer(structure=layer)
             for layer in structure.layers
         ]
@@ -806,7 +1011,7 @@ class Network(wiring.Component):
                 out_spikes.eq(layer.out_spikes),
                 out_counts.eq(layer.out_counts),
             ]
-            if isinstance(layer, FoldedLayer) and layer.weight_port:
+            if isinstance(layer, (FoldedLayer, EventLayer)) and layer.weight_port:
                 m.d.comb += [
                     layer.w_en.eq(self.w_en & (self.w_layer == index)),
                     layer.w_addr.eq(self.w_addr),
