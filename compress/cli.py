@@ -1035,7 +1035,7 @@ def evaluation_options(func):  # type: ignore[no-untyped-def]
     "lanes",
     default="full",
     show_default=True,
-    help="Parallelisms to try, e.g. full,4 (clocks, not counts, change).",
+    help="Parallelisms to try, e.g. full,4,event (clocks, not counts, change).",
 )
 @click.option(
     "--layer-bits", multiple=True, metavar="L=B,B", help="Layer L's bits to try (repeatable)."
@@ -1097,7 +1097,7 @@ def sweep(
             _numbers(bits_list, int, "--bits"),
             _numbers(percentiles, float, "--prune-percentile"),
             _numbers(popcounts, float, "--min-popcount-bits"),
-            [p if p == "full" else int(p) for p in lanes.split(",")],
+            [_lane_value(p, "--parallelism") for p in lanes.split(",")],
             layer_options=layer_options,
             decorrelate=(decorrelate,),
         )

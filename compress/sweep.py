@@ -92,7 +92,9 @@ class Point:
                 if value is not None
             ]
             parts.append(f"L{index}(" + ",".join(fields) + ")")
-        if self.hardware.parallelism not in (None, "full"):
+        if self.hardware.parallelism == "event":
+            parts.append("event")
+        elif self.hardware.parallelism not in (None, "full"):
             parts.append(f"P{self.hardware.parallelism}")
         if self.hardware.decorrelate != DECORRELATE_BITS:
             parts.append(f"decorrelate={self.hardware.decorrelate}")
