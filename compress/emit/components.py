@@ -852,8 +852,8 @@ class EventLayer(_LayerBase):
             m.d.sync += x_q.eq(self.in_spikes)
         taps = self._delays(m, x_q)
         tapvec = Signal(layer.chunks * layer.chunk, name="taps")
-        if layer.events:
-            m.d.comb += tapvec.eq(Cat(self._x(leaf, x_q, taps) for leaf in layer.events))
+        if layer.events:  # in_spikes holds x(t) for the whole step (see event.v.j2)
+            m.d.comb += tapvec.eq(Cat(self._x(leaf, self.in_spikes, taps) for leaf in layer.events))
         issue, done, addr = self._walk(m, tapvec)
         rdata = self._memory(m, issue, addr)
         rd_valid, b_valid = Signal(name="rd_valid"), Signal(name="b_valid")
@@ -998,7 +998,12 @@ class Network(wiring.Component):
             m.d.comb += self.in_ready.eq(ready)
         valid = Signal(name="l0_in_valid")
         spikes = Signal(self.structure.n_in, name="l0_in_spikes", reset_less=True)
-        m.d.sync += [valid.eq(self.in_valid & self.in_ready), spikes.eq(self._input_spikes(m))]
+        m.d.sync += valid.eq(self.in_valid & self.in_ready)
+        if self.structure.locked:  # held for the whole step: an event layer reads it while walking
+            with m.If(self.in_valid & self.in_ready):
+                m.d.sync += spikes.eq(self._input_spikes(m))
+        else:
+            m.d.sync += spikes.eq(self._input_spikes(m))
         for index, layer in enumerate(self.layers):
             m.submodules[f"layer{index}"] = self._restarted(layer)
             out_valid = Signal(name=f"l{index}_valid")

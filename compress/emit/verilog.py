@@ -465,7 +465,7 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
     streams = [_stream_expr(layer, s) for s in reversed(layer.streams)] or [
         f"{{{rk}{{1'b1}}}}"  # no streams: all ones fires code M, never code 0
     ]
-    bits = [_x(layer, leaf, "x_q") for leaf in reversed(layer.events)]
+    bits = [_x(layer, leaf, "in_spikes") for leaf in reversed(layer.events)]
     pad = layer.chunks * layer.chunk - len(bits)
     taps = ([f"{pad}'b0"] if pad else []) + bits
     low_bits = max(1, bits_for(layer.chunk))
