@@ -37,6 +37,8 @@ HARDWARE = {
     "p2banked": HardwareOptions(parallelism=2, fold_order="banked", weight_port=True),
     "p3aligned": HardwareOptions(parallelism=3, fold_order="aligned"),
     "ring": HardwareOptions(delay_ram_bits=8),
+    "event3": HardwareOptions(parallelism="event", neuron_lanes=3, weight_port=True),
+    "eventmix": HardwareOptions(parallelism=["event", 2], delay_ram_bits=8),
 }
 
 

@@ -113,7 +113,11 @@ _LEGEND = {
     "x_q": ("x_q, xvec", "the step's latched inputs; x(t - d) for every delay group"),
     "lanes": ("pos_q, neg_q", "lane bits of a slot (input AND stream <= code), by sign"),
     "acc": ("part<i>, acc<i>", "neuron i's lanes summed per slot, accumulated over the step"),
-    "taps": ("x_q, taps", "the step's latched inputs; x_j(t - d) of every tap"),
+    "taps": (
+        "x_q, taps",
+        "the previous step's inputs (into the delay lines); x_j(t - d) of every tap",
+    ),
+    "rows": ("pos_q, neg_q", "lane bits of a row (stream <= code), by sign"),
     "walk": ("chunk, pend, grp", "the walk: next chunk, its taps still to read, the row's group"),
     "bank": ("acc, vbank, spk", "every neuron's count, membrane and spike, group 0 at the head"),
 }
@@ -128,7 +132,7 @@ def _layer_legend(layer: ParallelLayer | FoldedLayer | EventLayer) -> list[str]:
     keys = ["lfsr"] if layer.lfsrs else []
     if isinstance(layer, EventLayer):
         keys += ["taps", "walk"] + ["dl"] * bool(layer.lines) + ["dr"] * bool(layer.ring)
-        return _legend([*keys, "lanes", "bank"])
+        return _legend([*keys, "rows", "bank"])
     if isinstance(layer, FoldedLayer):
         keys += ["x_q"]
     else:
