@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from compress import CompressionConfig, Layer, Network, compress_network, example_network
 from compress.analysis.estimate import estimate
-from compress.analysis.parts import LUT_HEADROOM, PARTS, Part, choose, fit, part_of
+from compress.analysis.parts import ICE40_HEADROOM, PARTS, Part, choose, fit, part_of
 from compress.build import build
 from compress.cli import main
 from compress.hardware.plan import HardwareOptions, plan_network
@@ -42,15 +42,17 @@ def test_fit_sets_the_estimate_against_the_part():
     total = estimate(plan, "ice40")["total"]
     report = fit(plan, "up5k")
     assert report["fits"] and report["over"] == []
+    cells = total["luts"] + total["ffs"]  # an iCE40 cell holds one LUT and one flip-flop
     assert report["luts"] == {
-        "need": total["luts"],
+        "need": cells,
         "have": 5280,
-        "used_percent": round(100 * total["luts"] / 5280, 1),
+        "used_percent": round(100 * cells / 5280, 1),
     }
+    assert fit(plan, "ecp5-25k")["luts"]["need"] == estimate(plan, "ecp5")["total"]["luts"]
     tiny = Part("tiny", "a tiny part", "ice40", 100, 50, 0, 4096, None)
     report = fit(plan, tiny)
     assert not report["fits"]
-    assert report["over"][0].startswith(f"logic cells: {total['luts']:,} needed, 100 on the tiny")
+    assert report["over"][0].startswith(f"logic cells: {cells:,} needed, 100 on the tiny")
 
 
 def test_choose_keeps_a_design_fully_parallel_when_it_fits():
@@ -65,7 +67,7 @@ def test_choose_folds_what_does_not_fit_and_spends_the_fewest_clocks():
     full = estimate(plan_network(result), "ice40")["total"]
     assert full["luts"] > PARTS["up5k"].luts
     choice = choose(result, "up5k")
-    assert choice.fit["fits"] and choice.fit["luts"]["need"] <= LUT_HEADROOM * 5280
+    assert choice.fit["fits"] and choice.fit["luts"]["need"] <= ICE40_HEADROOM * 5280
     assert choice.plan.locked and choice.clocks_per_step > 1
     assert choice.hardware.parallelism == tuple(o.parallelism for o in choice.options)
     # the same network on a part with room for it stays fully parallel
@@ -150,3 +152,30 @@ def test_cli_spram_rows(tmp_path):
     assert all(la["event"]["spram"] for la in design["layers"])
     text = (tmp_path / "b" / "rtl" / "sc_network_layer0.v").read_text()
     assert "SB_SPRAM256KA u_spram" in text and "`ifdef SYNTHESIS" in text
+
+
+def test_wide_wrapper_expands_a_shift_register_and_drives_the_weight_port(tmp_path):
+    """The place-and-route wrapper of a 100-input design with a weight port: distinct XOR
+    pairs of a 64-bit shift register instead of 100 shifted flip-flops; Icarus compiles it."""
+    import shutil
+    import subprocess
+
+    from compress.hardware.design import read_design
+    from compress.measure.synth import _xor_pairs, io_wrapper
+
+    hardware = HardwareOptions(parallelism="event", neuron_lanes=4, weight_port=True)
+    build(_network((100, 8)), tmp_path / "b", CONFIG, hardware)
+    design = read_design(tmp_path / "b")
+    name, text = io_wrapper(design)
+    assert "reg [63:0] sr;" in text and ".w_en(we)" in text
+    pairs = _xor_pairs(1000)
+    assert len({frozenset(p) for p in pairs}) == 1000  # every input a different function
+    if shutil.which("iverilog"):
+        (tmp_path / "b" / "w.v").write_text(text)
+        files = [str(tmp_path / "b" / f) for f in design["rtl"]] + [str(tmp_path / "b" / "w.v")]
+        proc = subprocess.run(
+            ["iverilog", "-g2005", "-s", name, "-o", str(tmp_path / "a.out"), *files],
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 0, proc.stderr

@@ -259,7 +259,7 @@ def _folded_parts(
 
 def _event_parts(layer: LayerPlan, structure: EventLayer) -> dict[str, Any]:
     """:func:`layer_parts` of an event layer: its neuron banks (counts, membranes,
-    spikes), which rotate (a two-input multiplexer per bit), ``lanes`` count adders
+    spikes), which rotate, ``lanes`` count adders
     and neuron updates, the walk (chunk multiplexer, priority encoder, row address),
     and the weight memory.  The LUT model was fitted without event layers: the
     bench (``bench/bench_event.py``) prints its error on them."""
@@ -267,7 +267,7 @@ def _event_parts(layer: LayerPlan, structure: EventLayer) -> dict[str, Any]:
     delay_ffs, memories = _delay_parts(structure)
     ffs = len(structure.lfsrs) * structure.random_bits + delay_ffs
     ffs += sum(width for _, width in structure.control)
-    ffs += int(np.count_nonzero((layer.classes != 0).any(axis=0)))  # x_q lines in use
+    ffs += sum(1 for depth in layer.line_depths if depth)  # x_q: lines into delay buffers
     ffs += 2 * lanes + slots * (cw + vw + 1)  # lane bits; the banks
     memory = structure.memory
     rows = list(memory.rows)
@@ -285,7 +285,9 @@ def _event_parts(layer: LayerPlan, structure: EventLayer) -> dict[str, Any]:
     features["neuron_bits"] = vw * lanes
     address = structure.chunk_bits + structure.chunk.bit_length() + structure.groups.bit_length()
     features["adder_bits"] = lanes * cw + address + structure.chunk_bits + structure.group_bits
-    muxes: Counter[int] = Counter({2: slots * (cw + vw + 1)})  # rotating banks
+    # the banks rotate through flip-flop enables and resets; only the top group's counts
+    # choose between a lane's sum and the head (a neuron update) with a multiplexer
+    muxes: Counter[int] = Counter({2: lanes * cw})
     if structure.chunks > 1:
         muxes[structure.chunks] += structure.chunk
     streams = max(1, len(structure.streams))

@@ -45,18 +45,34 @@ def io_wrapper(design: dict[str, Any]) -> tuple[str, str]:
     """Verilog of a five-pin wrapper around the design: ``(module name, text)``.
 
     A fully parallel layer has more ports than any iCE40 package has pins, so
-    place-and-route measurements wrap it: inputs shift in through one pin and
-    every output bit is folded into one pin by a registered XOR reduction.
+    place-and-route measurements wrap it: inputs shift in through one pin (more
+    than :data:`WIDE_INPUTS` of them, with the weight port's: each the XOR of a
+    distinct pair of a :data:`SHIFT_BITS`-bit shift register, so a 784-input design
+    does not spend 784 flip-flops on the harness; a weight port's ``w_en`` is a
+    sixth pin) and every output bit is folded into one pin by a registered XOR
+    reduction.
     """
     top = design["top"]
     n_in, n_out, cw = design["n_in"], design["n_out"], design["count_width"]
     n_bits = 2 + n_out + n_out * cw
+    ports = design["ports"]
+    weight_port = {k: ports[k] for k in ("w_layer", "w_addr", "w_data")} if "w_en" in ports else {}
+    wp_bits = sum(weight_port.values())
+    expand = n_in + wp_bits > WIDE_INPUTS
     groups = [
         {"lo": lo, "hi": min(lo + PARITY_GROUP, n_bits) - 1}
         for lo in range(0, n_bits, PARITY_GROUP)
     ]
     name = f"{top}_io"
     shift = "si" if n_in == 1 else f"{{spikes[{n_in - 2}:0], si}}"
+    pairs = _xor_pairs(n_in + wp_bits) if expand else []
+
+    def expr(lo: int, hi: int) -> str:
+        bits = [f"sr[{a}] ^ sr[{b}]" for a, b in reversed(pairs[lo:hi])]
+        return "{" + ", ".join(bits) + "}" if len(bits) > 1 else bits[0]
+
+    if weight_port and not expand:
+        raise ValueError("the five-pin wrapper needs wide inputs to drive a weight port")
     text = render(
         "io_wrapper.v.j2",
         name=name,
@@ -67,8 +83,31 @@ def io_wrapper(design: dict[str, Any]) -> tuple[str, str]:
         n_bits=n_bits,
         groups=groups,
         shift=shift,
+        expand=expand,
+        sr_bits=SHIFT_BITS,
+        spikes_expr=expr(0, n_in) if expand else "",
+        weight_port=bool(weight_port),
+        wp=weight_port,
+        wp_bits=wp_bits,
+        wport_expr=expr(n_in, n_in + wp_bits) if weight_port else "",
     )
     return name, text
+
+
+#: Inputs (plus weight-port bits) beyond which the wrapper expands a shift register of
+#: :data:`SHIFT_BITS` bits by XOR pairs instead of shifting every input bit in.
+WIDE_INPUTS = 64
+SHIFT_BITS = 64
+
+
+def _xor_pairs(n: int) -> list[tuple[int, int]]:
+    """``n`` distinct unordered pairs of shift-register bits (``{a, a + o}``, ``o < 32``)."""
+    pairs = [
+        (a, (a + o) % SHIFT_BITS) for o in range(1, SHIFT_BITS // 2) for a in range(SHIFT_BITS)
+    ]
+    if n > len(pairs):
+        raise ValueError(f"the wrapper must drive at most {len(pairs)} input bits, not {n}")
+    return pairs[:n]
 
 
 def synthesize(
