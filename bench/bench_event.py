@@ -2,7 +2,8 @@
 
 ``--styles``: the bundled 64-32-10 network (8 bits, 50% magnitude pruning) in every
 layer style (fully parallel; folded compact P=4 and aligned P=4; event-driven with
-4, 8 and 16 neuron lanes): Yosys LUT/FF/BRAM on iCE40, ECP5 and Xilinx, nextpnr
+4, 8 and 16 neuron lanes; what ``build --fit`` chooses for the UP5K and the
+ECP5-25k): Yosys LUT/FF/BRAM on iCE40, ECP5 and Xilinx, nextpnr
 Fmax on an iCE40 UP5K and an ECP5-25k, clocks per step on inputs that spike with
 probability 0.15, and inferences per second for 64-step windows.
 
@@ -42,14 +43,17 @@ ACTIVITY, WINDOW = 0.15, 64
 CONFIG = CompressionConfig(bits=8, prune_percentile=50)
 LARGE_CONFIG = CompressionConfig(bits=8, prune_percentile=50, min_popcount_bits=2)
 
-#: (label, hardware) of every layer style of the 64-32-10 comparison.
+#: (label, hardware, part) of every layer style of the 64-32-10 comparison; the last two
+#: are what ``build --fit`` chooses for the UP5K and the ECP5-25k.
 STYLES = (
-    ("full", HardwareOptions()),
-    ("folded P=4 compact", HardwareOptions(parallelism=4)),
-    ("folded P=4 aligned", HardwareOptions(parallelism=4, fold_order="aligned")),
-    ("event 4 lanes", HardwareOptions(parallelism="event", neuron_lanes=4)),
-    ("event 8 lanes", HardwareOptions(parallelism="event", neuron_lanes=8)),
-    ("event 16 lanes", HardwareOptions(parallelism="event", neuron_lanes=16)),
+    ("full", HardwareOptions(), None),
+    ("folded P=4 compact", HardwareOptions(parallelism=4), None),
+    ("folded P=4 aligned", HardwareOptions(parallelism=4, fold_order="aligned"), None),
+    ("event 4 lanes", HardwareOptions(parallelism="event", neuron_lanes=4), None),
+    ("event 8 lanes", HardwareOptions(parallelism="event", neuron_lanes=8), None),
+    ("event 16 lanes", HardwareOptions(parallelism="event", neuron_lanes=16), None),
+    ("--fit up5k", None, "up5k"),
+    ("--fit ecp5-25k", None, "ecp5-25k"),
 )
 
 
@@ -90,9 +94,13 @@ def styles() -> None:
         f"{'xilinx LUT/FF/BRAM':>19s} {'UP5K MHz':>8s} {'ECP5 MHz':>8s} "
         f"{'clk/step':>8s} {'inf/s UP5K':>10s} {'inf/s ECP5':>10s}"
     )
-    for label, hardware in STYLES:
-        folder = WORK / "styles" / label.replace(" ", "_").replace("=", "")
-        result = build(example_network("random_64_32_10"), folder, CONFIG, hardware, force=True)
+    for label, hardware, part in STYLES:
+        folder = WORK / "styles" / label.strip("-").replace(" ", "_").replace("=", "")
+        network = example_network("random_64_32_10")
+        result = build(network, folder, CONFIG, hardware, force=True, part=part)
+        if part:
+            chosen = ", ".join(la.style for la in result.plan.layers)
+            label = f"{label} ({chosen})"
         cells = {}
         for family in ("ice40", "ecp5", "xilinx"):
             r = resources(synthesize(folder, family))
