@@ -1,7 +1,7 @@
 """Measured resources of a build folder.
 
 :func:`measure` runs Yosys (``synth_<family> -flatten``) on a build folder and,
-when asked, nextpnr on the design in its five-pin wrapper
+when asked, nextpnr on the design in its few-pin wrapper
 (:func:`compress.measure.synth.io_wrapper`) for Fmax; cells are counted by
 :func:`compress.measure.cells.resources`.
 """
@@ -87,7 +87,7 @@ def measure(
     if pnr:
         device = device or PNR_DEVICES[family][0]
         package = package or PNR_DEVICES[family][1]
-        with stages.stage(f"{name}: Yosys {FAMILIES[family]} in the five-pin wrapper"):
+        with stages.stage(f"{name}: Yosys {FAMILIES[family]} in the few-pin wrapper"):
             synthesize(folder, family, wrap=True)
         result.update(device=device, package=package)
         try:

@@ -42,7 +42,7 @@ PARITY_GROUP = 4
 
 
 def io_wrapper(design: dict[str, Any]) -> tuple[str, str]:
-    """Verilog of a five-pin wrapper around the design: ``(module name, text)``.
+    """Verilog of a few-pin wrapper around the design: ``(module name, text)``.
 
     A fully parallel layer has more ports than any iCE40 package has pins, so
     place-and-route measurements wrap it: inputs shift in through one pin (more
@@ -72,7 +72,7 @@ def io_wrapper(design: dict[str, Any]) -> tuple[str, str]:
         return "{" + ", ".join(bits) + "}" if len(bits) > 1 else bits[0]
 
     if weight_port and not expand:
-        raise ValueError("the five-pin wrapper needs wide inputs to drive a weight port")
+        raise ValueError("the few-pin wrapper needs wide inputs to drive a weight port")
     text = render(
         "io_wrapper.v.j2",
         name=name,

@@ -139,7 +139,7 @@ def _measured(report: dict[str, Any]) -> Section:
     if "fmax_mhz" in measured:
         notes.append(
             f"Fmax: nextpnr on {measured['device']} {measured['package']}, the design in a "
-            f"five-pin wrapper; {measured['logic_cells']}/{measured['logic_cells_available']} "
+            f"few-pin wrapper; {measured['logic_cells']}/{measured['logic_cells_available']} "
             "logic cells."
         )
     if dense:
