@@ -207,3 +207,20 @@ def test_event_weight_port_reloads_weights(tmp_path, emitter):
         tmp_path / "b", tmp_path / "w2", steps=20, golden=tmp_path / "g", reload=False
     )
     assert (tests, failures) == (1, 1)
+
+
+@needs_iverilog
+@pytest.mark.parametrize("emitter", ["jinja", "amaranth"])
+def test_event_layer_without_a_kept_synapse(tmp_path, emitter):
+    """Every synapse of layer 1 dropped: no taps, one group of empty rows, counts 0."""
+    w0 = np.random.default_rng(1).uniform(-1, 1, (6, 10))
+    w1 = np.zeros((3, 6))
+    w1[0, 0] = 1e-9
+    net = Network((Layer(w0, threshold=0.5), Layer(w1, threshold=0.5)))
+    config = CompressionConfig(bits=6, prune_threshold=0.01)
+    hardware = HardwareOptions(parallelism="event", neuron_lanes=2)
+    result = build(net, tmp_path / "b", config, hardware, emitter=emitter)
+    layer = result.plan.layers[1]
+    assert layer.event_taps == () and weight_rows(layer) == (layer.event_groups, 2 * 7)
+    tests, failures, counts = run_sim(tmp_path / "b", tmp_path / "w", steps=12)
+    assert (tests, failures) == (1, 0) and not counts.any()
