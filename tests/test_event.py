@@ -6,6 +6,7 @@ import shutil
 
 import numpy as np
 import pytest
+from helpers import reflected_copy
 
 from compress import CompressionConfig, Layer, Network, compress_network, example_network
 from compress.build import build
@@ -13,7 +14,6 @@ from compress.hardware.design import load_plan
 from compress.hardware.golden import simulate
 from compress.hardware.memory import event_words, weight_rows
 from compress.hardware.plan import EVENT_CHUNK, EVENT_FIXED, HardwareOptions, plan_network
-from compress.model.network import write_npz
 from compress.verify.cocotb_run import run_sim
 
 needs_iverilog = pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs iverilog")
@@ -191,16 +191,7 @@ def test_event_weight_port_reloads_weights(tmp_path, emitter):
     """New codes and signs of the same synapses written through the weight port."""
     hardware = HardwareOptions(parallelism=["event", 2], neuron_lanes=3, weight_port=True)
     build(example_network(), tmp_path / "b", hardware=hardware, emitter=emitter)
-    shutil.copytree(tmp_path / "b", tmp_path / "g")
-    with np.load(tmp_path / "g" / "model.npz") as data:
-        arrays = {k: data[k] for k in data.files}
-    for index in (0, 1):
-        codes, signs = arrays[f"codes_{index}"].copy(), arrays[f"signs_{index}"].copy()
-        stochastic = (codes > 0) & (codes < 127)
-        codes[stochastic] = 127 - codes[stochastic]
-        signs[stochastic] = -signs[stochastic]
-        arrays[f"codes_{index}"], arrays[f"signs_{index}"] = codes, signs
-    write_npz(tmp_path / "g" / "model.npz", arrays)
+    reflected_copy(tmp_path / "b", tmp_path / "g")
     tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", steps=20, golden=tmp_path / "g")
     assert (tests, failures) == (1, 0)
     tests, failures, _ = run_sim(

@@ -4,6 +4,7 @@ import shutil
 
 import numpy as np
 import pytest
+from helpers import reflected_copy
 
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build
@@ -156,7 +157,6 @@ def test_folded_mixed_layers_match_golden(tmp_path, fold_order):
 def test_weight_port_reloads_weights(tmp_path, emitter):
     """New codes and signs written through the weight port give the new model's counts."""
     import json
-    import shutil as sh
 
     build(
         example_network(),
@@ -166,16 +166,7 @@ def test_weight_port_reloads_weights(tmp_path, emitter):
     )
     design = json.loads((tmp_path / "b" / "design.json").read_text())
     assert {"w_en", "w_layer", "w_addr", "w_data"} <= set(design["ports"])
-    sh.copytree(tmp_path / "b", tmp_path / "g")
-    with np.load(tmp_path / "g" / "model.npz") as data:
-        arrays = {k: data[k] for k in data.files}
-    for index in (0, 1):  # reflect every stochastic code and flip its sign: new weights
-        codes, signs = arrays[f"codes_{index}"].copy(), arrays[f"signs_{index}"].copy()
-        stochastic = (codes > 0) & (codes < 127)
-        codes[stochastic] = 127 - codes[stochastic]
-        signs[stochastic] = -signs[stochastic]
-        arrays[f"codes_{index}"], arrays[f"signs_{index}"] = codes, signs
-    write_npz(tmp_path / "g" / "model.npz", arrays)
+    reflected_copy(tmp_path / "b", tmp_path / "g")  # new weights of the same synapses
     tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", steps=20, golden=tmp_path / "g")
     assert (tests, failures) == (1, 0)
     # Without the writes the hardware keeps its old weights and the check fails.

@@ -229,13 +229,7 @@ def _folded_parts(
     ffs += sum(width for _, width in structure.control)
     ffs += int(np.count_nonzero((layer.classes != 0).any(axis=0)))  # x_q lines in use
     ffs += len(lane_bits) + (part + cw) * n + registered + (cw * n if last else 0)
-    memory = structure.memory
-    rows = list(memory.rows)
-    if memory.writable:
-        width = read_ffs = memory.width
-    else:
-        width, read_ffs = _rom_columns(rows, memory.width)
-    memories.append(Memory(width, memory.depth, 1, memory.block, memory.writable, read_ffs))
+    memory, rows, read_ffs = _weight_memory(structure, memories)
     rom_logic = not memory.block and not memory.writable
     if rom_logic:
         features["rom_logic_bits"] = read_ffs * memory.depth
@@ -269,15 +263,7 @@ def _event_parts(layer: LayerPlan, structure: EventLayer) -> dict[str, Any]:
     ffs += sum(width for _, width in structure.control)
     ffs += sum(1 for depth in layer.line_depths if depth)  # x_q: lines into delay buffers
     ffs += 2 * lanes + slots * (cw + vw + 1)  # lane bits; the banks
-    memory = structure.memory
-    rows = list(memory.rows)
-    if memory.writable:
-        width = read_ffs = memory.width
-    else:
-        width, read_ffs = _rom_columns(rows, memory.width)
-    memories.append(
-        Memory(width, memory.depth, 1, memory.block, memory.writable, read_ffs, memory.spram_blocks)
-    )
+    memory, _, read_ffs = _weight_memory(structure, memories)
     rom_logic = not memory.block and not memory.writable and not memory.spram
     features = dict.fromkeys(FEATURES, 0)
     if rom_logic:
@@ -299,6 +285,23 @@ def _event_parts(layer: LayerPlan, structure: EventLayer) -> dict[str, Any]:
         "muxes": muxes,
         "lanes": {kind: lanes},
     }
+
+
+def _weight_memory(
+    structure: FoldedLayer | EventLayer, memories: list[Memory]
+) -> tuple[Any, list[int], int]:
+    """Append the layer's weight memory to ``memories`` as the estimate sees it (a ROM
+    without its constant columns); return it, its rows and its read-register bits."""
+    memory = structure.memory
+    rows = list(memory.rows)
+    if memory.writable:
+        width = read_ffs = memory.width
+    else:
+        width, read_ffs = _rom_columns(rows, memory.width)
+    memories.append(
+        Memory(width, memory.depth, 1, memory.block, memory.writable, read_ffs, memory.spram_blocks)
+    )
+    return memory, rows, read_ffs
 
 
 def _count_bits(layer: LayerPlan) -> tuple[int, int]:

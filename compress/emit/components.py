@@ -326,6 +326,19 @@ def _layer_ports(layer: ParallelStructure | FoldedStructure, *, weight_port: boo
     return ports
 
 
+def _lane_compare(layer: FoldedStructure | EventStructure, word, streams):
+    """``(stream <= level, sign)`` of a lane's weight word ``{..., stream, sign, code}``:
+    the word's stream (the first one without a stream field), its code scaled when
+    decorrelated (``{code, code}``)."""
+    k, rk = layer.k, layer.random_bits
+    code, sign = word[:k], word[k]
+    if layer.stream_bits:
+        r = streams.word_select(word[k + 1 : k + 1 + layer.stream_bits], rk)
+    else:
+        r = streams[:rk]
+    return r <= (Cat(code, code) if layer.decorrelated else code), sign
+
+
 class _LayerBase(wiring.Component):
     """What both kinds of layer build: LFSRs, delay buffers, leaves, trees and neurons."""
 
@@ -408,6 +421,34 @@ class _LayerBase(wiring.Component):
     def _field(self, index: int):
         cw = self.structure.count_width
         return self.out_counts[index * cw : (index + 1) * cw]
+
+    def _weight_memory(self, m: Module, *, enable, addr):
+        """The weight memory (folded and event layers), read at ``addr`` (registered)
+        while ``enable``; written through the weight port when there is one.  A single
+        row is a register (a one-word Memory would have a 0-bit address)."""
+        mem = self.structure.memory
+        if mem.depth == 1:
+            row = Signal(mem.width, name="wmem", init=mem.rows[0], reset_less=True)
+            rdata = Signal(mem.width, name="rdata", reset_less=True)
+            with m.If(enable):
+                m.d.sync += rdata.eq(row)
+            if self.weight_port:
+                with m.If(self.w_en):
+                    m.d.sync += row.eq(self.w_data)
+            return rdata
+        m.submodules.wmem = wmem = memory.Memory(
+            shape=unsigned(mem.width), depth=mem.depth, init=list(mem.rows)
+        )
+        read = wmem.read_port(domain="sync")
+        m.d.comb += [read.en.eq(enable), read.addr.eq(addr)]
+        if self.weight_port:
+            write = wmem.write_port()
+            m.d.comb += [
+                write.en.eq(self.w_en),
+                write.addr.eq(self.w_addr),
+                write.data.eq(self.w_data),
+            ]
+        return read.data
 
 
 class Layer(_LayerBase):
@@ -554,31 +595,8 @@ class FoldedLayer(_LayerBase):
         return regs
 
     def _memory(self, m: Module, regs: dict[str, Signal]):
-        """The weight memory, read at the slot while running; written through the port.
-        A single row is a register (a one-word Memory would have a 0-bit address)."""
-        mem = self.structure.memory
-        if mem.depth == 1:
-            row = Signal(mem.width, name="wmem", init=mem.rows[0], reset_less=True)
-            rdata = Signal(mem.width, name="rdata", reset_less=True)
-            with m.If(regs["run"]):
-                m.d.sync += rdata.eq(row)
-            if self.weight_port:
-                with m.If(self.w_en):
-                    m.d.sync += row.eq(self.w_data)
-            return rdata
-        m.submodules.wmem = wmem = memory.Memory(
-            shape=unsigned(mem.width), depth=mem.depth, init=list(mem.rows)
-        )
-        read = wmem.read_port(domain="sync")
-        m.d.comb += [read.en.eq(regs["run"]), read.addr.eq(regs["slot"])]
-        if self.weight_port:
-            write = wmem.write_port()
-            m.d.comb += [
-                write.en.eq(self.w_en),
-                write.addr.eq(self.w_addr),
-                write.data.eq(self.w_data),
-            ]
-        return read.data
+        """The weight memory, read at the slot while running; written through the port."""
+        return self._weight_memory(m, enable=regs["run"], addr=regs["slot"])
 
     def _reach(self, m: Module, xvec, rdata):
         """What each lane selects its input from: all groups, its bank, or its lines."""
@@ -604,24 +622,19 @@ class FoldedLayer(_LayerBase):
     def _lanes(self, m: Module, rdata, reach, streams) -> tuple[Signal, Signal]:
         """Lane bits, registered: (input spike) AND (stream <= code), split by sign."""
         layer = self.structure
-        k, rk, width = layer.k, layer.random_bits, layer.word_width
+        k, width = layer.k, layer.word_width
         n = layer.n_out * layer.lanes
         pos_q = Signal(n, name="pos_q", reset_less=True)
         neg_q = Signal(n, name="neg_q", reset_less=True)
         for g in range(n):
             word = rdata[g * width : (g + 1) * width]
-            code, sign = word[:k], word[k]
-            if layer.stream_bits:
-                r = streams.word_select(word[k + 1 : k + 1 + layer.stream_bits], rk)
-            else:
-                r = streams[:rk]
-            level = Cat(code, code) if layer.decorrelated else code
+            passes, sign = _lane_compare(layer, word, streams)
             lane_reach = reach(g % layer.lanes)
             if layer.index_bits:
                 x = lane_reach.bit_select(word[k + 1 + layer.stream_bits : width], 1)
             else:
                 x = lane_reach[0]
-            bit = x & (r <= level)
+            bit = x & passes
             m.d.sync += [pos_q[g].eq(bit & ~sign), neg_q[g].eq(bit & sign)]
         return pos_q, neg_q
 
@@ -753,46 +766,14 @@ class EventLayer(_LayerBase):
         m.d.comb += addr.eq(Cat(low_i, base) * layer.groups + grp)
         return issue, done, addr
 
-    def _memory(self, m: Module, issue, addr):
-        """The weight memory, read at ``addr`` on ``issue``; written through the port."""
-        mem = self.structure.memory
-        if mem.depth == 1:  # a one-word Memory would have a 0-bit address
-            row = Signal(mem.width, name="wmem", init=mem.rows[0], reset_less=True)
-            rdata = Signal(mem.width, name="rdata", reset_less=True)
-            with m.If(issue):
-                m.d.sync += rdata.eq(row)
-            if self.weight_port:
-                with m.If(self.w_en):
-                    m.d.sync += row.eq(self.w_data)
-            return rdata
-        m.submodules.wmem = wmem = memory.Memory(
-            shape=unsigned(mem.width), depth=mem.depth, init=list(mem.rows)
-        )
-        read = wmem.read_port(domain="sync")
-        m.d.comb += [read.en.eq(issue), read.addr.eq(addr)]
-        if self.weight_port:
-            write = wmem.write_port()
-            m.d.comb += [
-                write.en.eq(self.w_en),
-                write.addr.eq(self.w_addr),
-                write.data.eq(self.w_data),
-            ]
-        return read.data
-
     def _lanes(self, m: Module, rdata, streams) -> tuple[Signal, Signal]:
         """Lane bits, registered: stream <= code, split by sign."""
         layer = self.structure
-        k, rk, width = layer.k, layer.random_bits, layer.word_width
+        width = layer.word_width
         pos_q = Signal(layer.lanes, name="pos_q", reset_less=True)
         neg_q = Signal(layer.lanes, name="neg_q", reset_less=True)
         for g in range(layer.lanes):
-            word = rdata[g * width : (g + 1) * width]
-            code, sign = word[:k], word[k]
-            if layer.stream_bits:
-                r = streams.word_select(word[k + 1 : k + 1 + layer.stream_bits], rk)
-            else:
-                r = streams[:rk]
-            bit = r <= (Cat(code, code) if layer.decorrelated else code)
+            bit, sign = _lane_compare(layer, rdata[g * width : (g + 1) * width], streams)
             m.d.sync += [pos_q[g].eq(bit & ~sign), neg_q[g].eq(bit & sign)]
         return pos_q, neg_q
 
@@ -855,7 +836,7 @@ class EventLayer(_LayerBase):
         if layer.events:  # in_spikes holds x(t) for the whole step (see event.v.j2)
             m.d.comb += tapvec.eq(Cat(self._x(leaf, self.in_spikes, taps) for leaf in layer.events))
         issue, done, addr = self._walk(m, tapvec)
-        rdata = self._memory(m, issue, addr)
+        rdata = self._weight_memory(m, enable=issue, addr=addr)
         rd_valid, b_valid = Signal(name="rd_valid"), Signal(name="b_valid")
         m.d.sync += [rd_valid.eq(issue), b_valid.eq(rd_valid)]
         lfsrs = self._lfsrs(m, done)
