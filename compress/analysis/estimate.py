@@ -112,9 +112,19 @@ class Memory:
 
 
 def _bram_blocks(width: int, depth: int, family: str) -> tuple[int, int]:
-    """``(blocks, bits of those blocks)`` Yosys uses for a ``width x depth`` memory: the
-    fewest block bits, then the fewest blocks (so RAMB18 only when it wastes less than
-    RAMB36).  Block bits count the parity bits of the 18- and 36-bit wide shapes."""
+    """``(blocks, bits of those blocks)`` Yosys uses for a ``width x depth`` memory.
+
+    With one primitive (iCE40, ECP5) Yosys slices the width across the shapes
+    (:func:`_sliced_blocks`).
+    On Xilinx: the fewest block bits, then the fewest blocks (so RAMB18 only when it
+    wastes less than RAMB36).  Block bits count the parity bits of the 18- and 36-bit
+    wide shapes."""
+    primitives = BRAM_CONFIGS[family]
+    if len(primitives) == 1:
+        (shapes,) = primitives.values()
+        size = shapes[0][0] * shapes[0][1]
+        blocks = _sliced_blocks(width, depth, shapes)
+        return blocks, blocks * size
     options = []
     for shapes in BRAM_CONFIGS[family].values():
         size = shapes[0][0] * shapes[0][1]
@@ -122,6 +132,20 @@ def _bram_blocks(width: int, depth: int, family: str) -> tuple[int, int]:
         options.append((blocks * size, blocks))
     bits, blocks = min(options)
     return blocks, bits
+
+
+@cache
+def _sliced_blocks(width: int, depth: int, shapes: tuple[tuple[int, int], ...]) -> int:
+    """The fewest blocks that hold ``width`` bits x ``depth`` rows in width slices, each
+    slice one of ``shapes`` (width, depth) stacked ``ceil(depth / shape depth)`` deep.
+
+    Exact on every calibration design; on a 98-bit x 12544-row ECP5 ROM it gives 70
+    (two 36-wide, one 18-wide and one 9-wide slice) where Yosys used 71 (its last
+    26 bits as 18 + 4 + 4)."""
+    best = [0] * (width + 1)  # best[w]: the fewest blocks for the first w bits
+    for w in range(1, width + 1):
+        best[w] = min(math.ceil(depth / d) + best[max(0, w - ws)] for ws, d in shapes)
+    return best[width]
 
 
 def _rom_columns(rows: list[int], width: int) -> tuple[int, int]:

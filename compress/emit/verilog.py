@@ -480,7 +480,6 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
     if groups > 1:
         addr += f" + {{{addr_full - layer.group_bits}'d0, grp}}"
     thetas = [n.theta for n in layer.neurons] + [1] * (slots - layer.n_out)
-    theta_value = sum(t << (n * (vw + 1)) for n, t in enumerate(thetas))
     neuron = layer.neurons[0]
     return {
         **_common(top, layer),
@@ -521,8 +520,10 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
         "stream_bits": layer.stream_bits,
         "vw": vw,
         "slot_neurons": slots,
-        "thetas": f"{slots * (vw + 1)}'h{theta_value:x}",
-        "theta_index": f"lgrp*{lanes} + g" if groups > 1 else "g",
+        "theta_lanes": [{"index": p, "thetas": thetas[p::lanes]} for p in range(lanes)],
+        "thetas_expr": "{" + ", ".join(f"theta_rom{p}[lgrp]" for p in reversed(range(lanes))) + "}"
+        if lanes > 1
+        else "theta_rom0[lgrp]",
         "leak": neuron.leak,
         "reset_sub": neuron.reset_sub,
         "rotate_acc": _rotate("acc", "acc_next", slots * cw, lanes * cw),
