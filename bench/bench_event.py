@@ -87,7 +87,7 @@ def pnr(folder: Path, family: str, device: str, package: str) -> tuple[str, floa
     return f"{r.used}/{r.available} {r.cells}", r.fmax_mhz
 
 
-def styles() -> None:
+def styles(rows: list[str] | None = None) -> None:
     print("64-32-10 (bundled random_64_32_10), 8 bits, 50% pruning, in every layer style")
     print(
         f"{'style':20s} {'ice40 LUT/FF/BRAM':>18s} {'ecp5 LUT/FF/BRAM':>17s} "
@@ -95,6 +95,8 @@ def styles() -> None:
         f"{'clk/step':>8s} {'inf/s UP5K':>10s} {'inf/s ECP5':>10s}"
     )
     for label, hardware, part in STYLES:
+        if rows and label not in rows:
+            continue
         folder = WORK / "styles" / label.strip("-").replace(" ", "_").replace("=", "")
         network = example_network("random_64_32_10")
         result = build(network, folder, CONFIG, hardware, force=True, part=part)
@@ -194,12 +196,13 @@ def main() -> None:
     parser.add_argument("--styles", action="store_true")
     parser.add_argument("--large", action="store_true")
     parser.add_argument("--proof", action="store_true")
+    parser.add_argument("--rows", nargs="+", help="--styles: only these rows (labels)")
     args = parser.parse_args()
     every = not (args.styles or args.large or args.proof)
     if every or args.proof:
         proof()
     if every or args.styles:
-        styles()
+        styles(args.rows)
     if every or args.large:
         large()
 
