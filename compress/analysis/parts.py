@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -370,7 +371,7 @@ def choose(
         )
         rows = [
             min(
-                (lambda shape: shape[0] * shape[1])(weight_rows(plan.layers[i]))
+                math.prod(weight_rows(plan.layers[i]))
                 for plan, _ in per_option
                 if plan.layers[i].event
             )

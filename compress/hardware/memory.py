@@ -123,8 +123,7 @@ def event_words(layer: LayerPlan) -> tuple[int, int, list[int]]:
 @lru_cache(maxsize=8)
 def _event_rows(layer: LayerPlan) -> tuple[int, int, tuple[int, ...]]:
     lanes, groups, k = layer.event_lanes, layer.event_groups, layer.k
-    stream_bits = bits_for(len(layer.stream_defs))
-    width = stream_bits + 1 + k
+    width = layer.event_word_width
     streams = np.maximum(layer.streams, 0).astype(np.int64)
     words = ((streams << (k + 1)) | ((layer.signs < 0).astype(np.int64) << k) | layer.codes).astype(
         object
@@ -169,7 +168,7 @@ def fold_fields(layer: LayerPlan) -> tuple[int, int]:
     """Bits of a folded word's input and stream fields (aligned: 0 with one delay group)."""
     reach = len(layer.delay_values) * bank_size(layer)
     index_bits = bits_for(reach) if layer.fold_order == "aligned" else max(1, bits_for(reach))
-    return index_bits, bits_for(len(layer.stream_defs))
+    return index_bits, layer.stream_bits
 
 
 def mem_words(layer: LayerPlan) -> tuple[int, list[int]]:

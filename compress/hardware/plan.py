@@ -251,6 +251,22 @@ class LayerPlan:
         return self.folded or self.event
 
     @property
+    def parallelism_label(self) -> int | str:
+        """What ``design.json`` and ``report.json`` call the layer's parallelism:
+        ``"full"``, ``"event"`` or the folded lane count ``P``."""
+        return "event" if self.event else "full" if self.parallelism is None else self.parallelism
+
+    @property
+    def stream_bits(self) -> int:
+        """Bits of a weight word's stream number (folded and event rows)."""
+        return (len(self.stream_defs) - 1).bit_length()
+
+    @property
+    def event_word_width(self) -> int:
+        """Bits of an event row's word: ``{stream, sign, code}``."""
+        return self.stream_bits + 1 + self.k
+
+    @property
     def event_groups(self) -> int:
         """Event layer: neuron groups, ``ceil(n_out / event_lanes)`` (0 otherwise)."""
         return -(-self.n_out // self.event_lanes) if self.event_lanes else 0
@@ -421,12 +437,6 @@ class NetworkPlan:
         for the input register, then each layer's latency.
         """
         return 1 + sum(layer.latency for layer in self.layers)
-
-    @property
-    def folded(self) -> bool:
-        """Whether any layer is folded or event-driven (then one step is in flight at a
-        time: :attr:`locked`)."""
-        return self.locked
 
     @property
     def locked(self) -> bool:
@@ -916,10 +926,8 @@ def _check_spram(layers: tuple[LayerPlan, ...], hardware: HardwareOptions) -> No
     for layer in layers:
         if not layer.spram:
             continue
-        taps, groups = max(1, len(layer.event_taps)), layer.event_groups
-        rows = taps * groups
-        stream_bits = (len(layer.stream_defs) - 1).bit_length()
-        width = layer.event_lanes * (stream_bits + 1 + layer.k)
+        rows = max(1, len(layer.event_taps)) * layer.event_groups
+        width = layer.event_lanes * layer.event_word_width
         if rows > SPRAM_DEPTH or width > 4 * SPRAM_WIDTH:
             raise ValueError(
                 f"layer {layer.index}: an SPRAM weight memory must be at most {SPRAM_DEPTH} "

@@ -405,11 +405,6 @@ class EventLayer(_Layer):
     v_width: int
 
     @property
-    def slots(self) -> int:  # the weight port's row address counts rows like a folded slot
-        """Rows of the weight memory."""
-        return self.memory.depth
-
-    @property
     def slot_bits(self) -> int:
         """Bits of a row address (and of the weight port's)."""
         return max(1, bits_for(self.memory.depth))
@@ -754,7 +749,7 @@ def _event(top: str, layer: LayerPlan, weight_port: bool) -> EventLayer:
         streams=_stream_wires(layer),
         memory=memory,
         word_width=word_width,
-        stream_bits=bits_for(len(layer.stream_defs)),
+        stream_bits=layer.stream_bits,
         v_width=layer.v_width,
     )
 

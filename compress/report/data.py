@@ -64,9 +64,7 @@ def _layer_report(layer: Any, net_layer: Any) -> dict[str, Any]:
         "thresholds_weight_units": [float(t) for t in net_layer.thresholds],
         "thresholds_count_units": list(layer.thresholds),
         "latency": layer.latency,
-        "parallelism": (
-            "event" if layer.event else "full" if layer.parallelism is None else layer.parallelism
-        ),
+        "parallelism": layer.parallelism_label,
         "slots": layer.slots,
         "pipeline": layer.pipeline,
         "style": layer.style,
