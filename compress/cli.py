@@ -889,14 +889,23 @@ def sim(
     default=None,
     help="Reset mode (NIR's v_reset = 0 means zero; snnTorch's default is subtract).",
 )
-def import_(model: Path, output: Path, dt: float, reset: str | None) -> None:
-    """Import MODEL.nir (Linear/Affine -> LIF/IF chains) as a network .npz."""
+@click.option(
+    "--frac-bits",
+    type=click.IntRange(0, 16),
+    default=None,
+    help="Fractional bits F of every membrane (default: chosen per layer from its leaks).",
+)
+def import_(
+    model: Path, output: Path, dt: float, reset: str | None, frac_bits: int | None
+) -> None:
+    """Import MODEL.nir (LIF, IF, LI, CubaLIF, CubaLI layers fed by Linear, Affine, Scale,
+    Delay and Flatten nodes, with recurrent edges) as a network .npz."""
     from .model.nir_import import read_nir
 
     if not dt > 0:
         raise click.BadParameter(f"dt must be positive, not {dt!r}", param_hint="'--dt'")
     try:
-        network = read_nir(model, dt=dt, reset=reset)
+        network = read_nir(model, dt=dt, reset=reset, frac_bits=frac_bits)
     except ValueError as exc:
         raise click.ClickException(f"{model}: {exc}") from exc
     try:
@@ -905,6 +914,30 @@ def import_(model: Path, output: Path, dt: float, reset: str | None) -> None:
         raise _os_error(exc, f"output file {str(output)!r}") from exc
     sizes = "-".join(str(n) for n in network.sizes)
     click.echo(f"imported {sizes} ({len(network.layers)} layers) from {model} to {output}")
+    for index, layer in enumerate(network.layers):
+        click.echo(f"  layer {index}: {_model_phrase(layer)}")
+
+
+def _model_phrase(layer: Any) -> str:
+    """``CubaLIF, leak 0.1, current leak 0.45, recurrent, bias`` for a layer."""
+    spiking = layer.spiking
+    if layer.syn_leak is not None:
+        name = "CubaLIF" if spiking else "CubaLI"
+    else:
+        name = ("LIF" if spiking else "LI") if layer.leak_fraction else "IF"
+    parts = [name]
+    if layer.leak_fraction:
+        parts.append(f"leak {layer.leak_fraction:.6g}")
+    if layer.syn_leak is not None:
+        parts.append(f"current leak {layer.syn_leak:.6g}")
+    if layer.recurrent is not None:
+        parts.append("recurrent")
+    if layer.bias is not None:
+        parts.append("bias")
+    if layer.drive is not None:
+        parts.append("drive")
+    parts.append(f"reset {layer.reset}")
+    return ", ".join(parts)
 
 
 def _numbers(text: str, kind: type, option: str) -> list[Any]:

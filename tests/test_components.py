@@ -11,7 +11,7 @@ from compress.emit.components import LFSR, LIF, DelayLine, PopcountTree
 from compress.hardware.golden import neuron_update, simulate
 from compress.hardware.lfsr import lfsr_sequence
 from compress.hardware.plan import HardwareOptions, plan_network, registered_levels
-from compress.hardware.structure import Leaf, popcount_tree
+from compress.hardware.structure import Leaf, Neuron, network_structure, popcount_tree
 from compress.model.passes import compress_network
 
 
@@ -45,8 +45,9 @@ def test_refused_parameters_raise_without_an_unused_warning():
         LFSR(width=3, seed=0)
     with pytest.raises(ValueError, match=r"^delay depth must be at least 1, not 0$"):
         DelayLine(depth=0)
+    neuron = Neuron(0, theta=8, reset_sub=False, count_width=2, v_width=4, pos=None, neg=None)
     with pytest.raises(ValueError, match=r"^theta must be in 1\.\.7, not 8$"):
-        LIF(count_width=2, v_width=4, theta=8)
+        LIF(neuron)
 
 
 def test_delay_line_taps():
@@ -90,37 +91,46 @@ def test_popcount_tree_sum_and_latency(n, levels):
     assert got[lag:] == rows.sum(axis=1)[: len(rows) - lag].tolist()
 
 
+_MODELS = {
+    "if": {},
+    "shift2-subtract": {"leak_shift": 2, "reset": "subtract"},
+    "shift1": {"leak_shift": 1},
+    "lif-0.04-drive": {"leak": 0.04, "drive": 0.3, "strict": True},
+    "lif-0.1-reset": {"leak": 0.1, "v_reset": -0.5},
+    "cubalif": {"leak": 0.05, "syn_leak": 0.2},
+    "cubali": {"leak": 0.1, "syn_leak": 0.3, "spiking": False},
+    "li": {"leak": 0.125, "spiking": False},
+    "f0-integer": {"leak_shift": 2, "frac_bits": 0},
+}
+
+
 @pytest.mark.parametrize("pre", [False, True])
-@pytest.mark.parametrize(("leak", "reset"), [(0, "zero"), (2, "subtract"), (1, "zero")])
-def test_lif_matches_the_golden_neuron(leak, reset, pre):
-    layer = Layer(np.ones((1, 7)), threshold=3.0, leak_shift=leak or None, reset=reset)
+@pytest.mark.parametrize("model", sorted(_MODELS))
+def test_lif_matches_the_golden_neuron(model, pre):
+    layer = Layer(np.ones((1, 7)), threshold=3.0, **_MODELS[model])
     plan = plan_network(compress_network(Network((layer,)), CompressionConfig(bits=2)))
     lp = plan.layers[0]
-    counts = np.random.default_rng(leak).integers(-7, 8, (80, 1))
+    if pre and not lp.neuron.plain:
+        pytest.skip("the pre-subtracted threshold is for plain neurons only")
+    counts = np.random.default_rng(len(model)).integers(-7, 8, (80, 1))
     counts[10:30] = -7  # long negative run: the membrane saturates
     want_v, want_s = neuron_update(lp, counts)
-    theta = lp.thresholds[0]
-    dut = LIF(
-        count_width=lp.count_width,
-        v_width=lp.v_width,
-        theta=theta,
-        leak=leak,
-        reset_sub=reset == "subtract",
-        pre=pre,
-    )
+    neuron = network_structure(plan).layers[0].neurons[0]
+    dut = LIF(neuron, pre=pre)
+    frac, theta = lp.neuron.frac_bits, lp.thresholds[0]
     got_v, got_s = [], []
 
     async def bench(ctx):
         for c in counts[:, 0]:
             ctx.set(dut.valid, 1)
             ctx.set(dut.count, int(c))
-            ctx.set(dut.ctheta, int(c) - theta)
+            ctx.set(dut.ctheta, (int(c) << frac) - theta)
             await ctx.tick()
             got_v.append(ctx.get(dut.v))
             got_s.append(bool(ctx.get(dut.spike)))
 
     _run(dut, bench)
-    if not leak:  # without a leak the long negative run reaches the bottom
+    if model == "if":  # without a leak the long negative run reaches the bottom
         assert want_v.min() == -(1 << (lp.v_width - 1))
     assert got_v == want_v[:, 0].tolist() and got_s == want_s[:, 0].tolist()
 

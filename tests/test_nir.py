@@ -62,14 +62,17 @@ def test_if_network_spikes_like_nir_on_the_golden_model():
     assert trace.spikes[-1].any() and not trace.spikes[-1].all()
 
 
-def test_lif_maps_tau_to_a_leak_shift_and_folds_gain_into_weights():
+def test_lif_maps_tau_to_a_leak_and_folds_gain_into_weights():
     w = np.array([[2.0, -1.0], [0.5, 4.0]])
     graph = nir.NIRGraph.from_list(nir.Linear(w), _lif(2, tau=8.0, threshold=0.3))
-    layer = import_nir(graph, dt=2.0, reset="subtract").layers[0]  # dt/tau = 1/4: shift 2
-    assert layer.leak_shift == 2 and layer.reset == "subtract"
-    assert np.allclose(layer.weights, w * 0.25)  # r dt / tau
-    full = 1.0  # largest |weight| after the gain: NIR's v > 0.3 becomes v >= 1 count unit
-    assert np.allclose(layer.thresholds, [full, full])
+    layer = import_nir(graph, dt=2.0, reset="subtract").layers[0]  # dt/tau = 1/4
+    assert layer.leak == 0.25 and layer.leak_shift is None and layer.reset == "subtract"
+    assert np.allclose(layer.weights, w * 0.25) and layer.strict  # r dt / tau; v > theta
+    assert np.allclose(layer.thresholds, [0.3, 0.3])
+    plan = plan_of(import_nir(graph, dt=2.0), CompressionConfig(bits=8)).layers[0]
+    # F = ceil(log2 4) + 4 guard bits; theta = floor(0.3 / 1.0 * 2**6) + 1: v > 0.3 on the grid
+    assert plan.neuron.frac_bits == 6 and plan.thresholds == (20, 20)
+    assert (plan.neuron.leak.numerator, plan.neuron.leak.shift) == (1, 2)
 
 
 def test_delays_become_rows_or_columns():
@@ -86,56 +89,85 @@ def test_delays_become_rows_or_columns():
 @pytest.mark.parametrize(
     ("nodes", "pattern"),
     [
-        (lambda: [nir.Linear(np.ones((2, 2))), _lif(2, v_leak=0.1)], r"v_leak must be 0"),
         (
-            lambda: [nir.Linear(np.ones((2, 2))), _lif(2, v_reset=0.5)],
-            r"v_reset must be 0, not 0\.5",
-        ),
-        (
-            lambda: [nir.Linear(np.ones((2, 2))), _lif(2, tau=3.0)],
-            r"tau must give dt/tau = 2\*\*-s for one integer s in 1\.\.31 "
-            r"\(within 2%\), not tau=3\.0",
+            lambda: [nir.Linear(np.ones((2, 2))), _lif(2, tau=0.5)],
+            r"tau must be at least dt=1\.0 \(one Euler step\), not 0\.5",
         ),
         (
             lambda: [
                 nir.Linear(np.ones((2, 2))),
-                nir.CubaLIF(
-                    tau_syn=np.ones(2) * 4,
-                    tau_mem=np.ones(2) * 4,
+                nir.LIF(
+                    tau=np.array([2.0, 3.0]),
                     r=np.ones(2),
                     v_leak=np.zeros(2),
                     v_threshold=np.ones(2),
+                    v_reset=np.zeros(2),
                 ),
             ],
-            r"must be Linear, Affine, Delay, LIF or IF, not CubaLIF",
+            r"tau must be one value for all 2 neurons, not 2\.0\.\.3\.0 \(a layer has one leak\)",
         ),
-        (lambda: [nir.Linear(np.ones((2, 2))), nir.Threshold(np.ones(2))], r"not Threshold"),
         (
-            lambda: [nir.Linear(np.ones((2, 2)))],
-            r"synapses must feed a LIF or IF node, not the output",
+            lambda: [nir.Linear(np.ones((2, 2))), nir.Threshold(np.ones(2))],
+            r"not Threshold \(it would need a neuron node to carry it",
         ),
-        (lambda: [_lif(2)], r"LIF must follow a Linear or Affine node, not start a layer"),
+        (
+            lambda: [nir.Conv2d(np.array([4, 4]), np.ones((1, 1, 2, 2)), 1, 0, 1, 1, np.zeros(1))],
+            r"not Conv2d \(it would need a convolution layer style",
+        ),
+        (
+            lambda: [_lif(2), nir.Linear(np.ones((2, 2)))],
+            r"Output must be fed by one neuron node, not '[a-z0-9]+' Linear "
+            r"\(synapses must feed a neuron node, not the output\)",
+        ),
     ],
 )
 def test_unsupported_graphs_are_refused_with_the_node(nodes, pattern):
-    with pytest.raises(ValueError, match=r"^NIR node '[a-z_]+'[: ].*" + pattern):
+    with pytest.raises(ValueError, match=r"^NIR node '[a-z_0-9]+'[: ].*" + pattern):
         import_nir(nir.NIRGraph.from_list(*nodes()))
 
 
-def test_branches_are_refused():
+def test_skip_connections_are_refused():
     nodes = {
         "input": nir.Input(np.array([2])),
         "a": nir.Linear(np.ones((2, 2))),
+        "lif1": _lif(2),
         "b": nir.Linear(np.ones((2, 2))),
-        "lif": _lif(2),
+        "skip": nir.Linear(np.ones((2, 2))),
+        "lif2": _lif(2),
         "output": nir.Output(np.array([2])),
     }
-    edges = [("input", "a"), ("input", "b"), ("a", "lif"), ("b", "lif"), ("lif", "output")]
+    edges = [
+        ("input", "a"),
+        ("a", "lif1"),
+        ("lif1", "b"),
+        ("b", "lif2"),
+        ("input", "skip"),
+        ("skip", "lif2"),
+        ("lif2", "output"),
+    ]
     graph = nir.NIRGraph(nodes, edges, type_check=False)
     with pytest.raises(
-        ValueError, match=r"^NIR node 'input' must be on a single chain, not a branch"
+        ValueError,
+        match=r"^NIR node 'input' must feed one neuron node, not 2 \(lif1, lif2\): "
+        r"branches are not supported",
     ):
         import_nir(graph)
+
+
+def test_several_synapse_nodes_into_one_neuron_are_summed():
+    nodes = {
+        "input": nir.Input(np.array([2])),
+        "a": nir.Linear(np.array([[1.0, 0.0], [0.0, 2.0]])),
+        "b": nir.Affine(np.array([[0.5, 0.5], [0.0, 1.0]]), np.array([0.1, 0.0])),
+        "s": nir.Scale(np.array([2.0, 3.0])),
+        "lif": _if(2, [1.0, 1.0]),
+        "output": nir.Output(np.array([2])),
+    }
+    edges = [("input", "a"), ("input", "b"), ("a", "s"), ("b", "s"), ("s", "lif")]
+    edges.append(("lif", "output"))
+    layer = import_nir(nir.NIRGraph(nodes, edges, type_check=False)).layers[0]
+    assert np.allclose(layer.weights, [[3.0, 1.0], [0.0, 9.0]])
+    assert np.allclose(layer.bias, [0.2, 0.0])
 
 
 def test_cli_import_and_build_from_nir(tmp_path):
@@ -149,7 +181,7 @@ def test_cli_import_and_build_from_nir(tmp_path):
     )
     assert res.exit_code == 0, res.output
     net = load_network(tmp_path / "n.npz")
-    assert net.layers[0].reset == "subtract" and net.layers[0].leak_shift == 1
+    assert net.layers[0].reset == "subtract" and net.layers[0].leak == 0.5
     res = runner.invoke(main, ["build", str(tmp_path / "m.nir"), "-o", str(tmp_path / "b")])
     assert res.exit_code == 0, res.output
     (tmp_path / "bad.nir").write_text("not hdf5")

@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -90,9 +92,24 @@ def test_golden_hand_worked_lif_constants_delay_leak():
     x = np.array([[1, 0], [1, 0], [1, 0], [1, 1], [0, 0], [0, 0]])
     trace = simulate(plan, x)
     assert trace.counts[0][:, 0].tolist() == [0, 1, 1, 0, 1, 0]
-    # v: 0 -> 0; 0 -> 1; 1 - 0 + 1 = 2 fire -> 0; 0; 0 + 1 = 1; 1 - 0 = 1 ... leak 1>>1 = 0
-    assert trace.membranes[0][:, 0].tolist() == [0, 1, 0, 0, 1, 1]
-    assert trace.spikes[0][:, 0].tolist() == [False, False, True, False, False, False]
+    # F = 1 + 4 (the leak 2**-1 and 4 guard bits): v in 1/32 counts, halved each step
+    # (rnd(v, 1) = (v + 1) >> 1): 0; 32; 32 - 16 + 32 = 48 (1.5 < 2: no spike); 24;
+    # 24 - 12 + 32 = 44; 22
+    assert plan.layers[0].neuron.frac_bits == 5 and plan.layers[0].thresholds == (64,)
+    assert trace.membranes[0][:, 0].tolist() == [0, 32, 48, 24, 44, 22]
+    assert not trace.spikes[0].any()
+    # F = 0 is the integer neuron: the leak of 1 rounds to a whole unit, (1 + 1) >> 1 = 1
+    integer = dataclasses.replace(layer, frac_bits=0)
+    plan = plan_network(compress_network(Network((integer,)), CompressionConfig(bits=3)))
+    trace = simulate(plan, x)
+    assert plan.layers[0].thresholds == (2,)
+    assert trace.membranes[0][:, 0].tolist() == [0, 1, 1, 0, 1, 0]
+    # with threshold 1 every count of 1 fires and subtracts back to 0
+    integer = dataclasses.replace(layer, frac_bits=0, threshold=1.0)
+    plan = plan_network(compress_network(Network((integer,)), CompressionConfig(bits=3)))
+    trace = simulate(plan, x)
+    assert trace.membranes[0][:, 0].tolist() == [0] * 6
+    assert trace.spikes[0][:, 0].tolist() == [False, True, True, False, True, False]
 
 
 def test_golden_saturates():

@@ -49,6 +49,13 @@ class CalibrationDesign:
             w = rng.uniform(-1, 1, (6, 48))
             delays = rng.choice([0.0, 5.0, 30.0], (6, 48))
             return Network((Layer(w, delays=delays, threshold=2.0),))
+        if kind == "neurons":  # NIR's neuron models: a non-power-of-two leak, a current
+            rng = np.random.default_rng(int(rest))
+            hidden = Layer(
+                rng.uniform(-1, 1, (16, 32)), threshold=2.0, leak=0.04, drive=0.05, strict=True
+            )
+            out = Layer(rng.uniform(-1, 1, (8, 16)), threshold=1.5, leak=0.1, syn_leak=0.2)
+            return Network((hidden, out))
         return example_network(self.network)
 
 
@@ -76,6 +83,10 @@ CALIBRATION = (
         hardware=HardwareOptions(parallelism=8, fold_order="banked"),
     ),
     CalibrationDesign("delays_ram", "delays:3"),
+    CalibrationDesign("neurons_lif_cuba", "neurons:7"),
+    CalibrationDesign(
+        "neurons_speed_fold2", "neurons:8", hardware=HardwareOptions("speed", parallelism=[2, "full"])
+    ),
     # Held-out set 1 (LUTs were within 21%); its figures were seen and the
     # estimate mended before it joined the calibration set.
     CalibrationDesign("holdout_48_24_6", "random:21:48-24-6"),

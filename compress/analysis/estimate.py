@@ -209,11 +209,12 @@ def layer_parts(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
     if isinstance(structure, EventLayer):
         return _event_parts(layer, structure)
     n, vw = layer.n_out, layer.v_width
-    # LFSRs, the output valid, membranes and spikes
-    ffs = len(structure.lfsrs) * structure.random_bits + 1 + (vw + 1) * n
+    # LFSRs, the output valid, membranes, currents and spikes
+    ffs = len(structure.lfsrs) * structure.random_bits + 1 + (vw + 1 + layer.neuron.i_width) * n
     delay_ffs, memories = _delay_parts(structure)
     features = dict.fromkeys(FEATURES, 0)
     features["neuron_bits"] = vw * n
+    features["adder_bits"] = neuron_adder_bits(layer) * n
     last = layer.index == len(plan.layers) - 1
     if isinstance(structure, FoldedLayer):
         return _folded_parts(
@@ -222,7 +223,7 @@ def layer_parts(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
     adders, registered = _tree_bits(structure.neurons)
     counts, differences = _count_bits(layer)
     ffs += delay_ffs + registered + structure.tree_stages + (counts if last else 0)
-    features["adder_bits"] = adders + counts  # trees, then P - N
+    features["adder_bits"] += adders + counts  # trees, then P - N
     features["leaves"] = int(np.count_nonzero(layer.classes != 0))
     comparators = len(structure.comparators) + len(structure.terms)
     features["comparator_terms"] = comparators
@@ -257,7 +258,8 @@ def _folded_parts(
     rom_logic = not memory.block and not memory.writable
     if rom_logic:
         features["rom_logic_bits"] = read_ffs * memory.depth
-    features["adder_bits"] = adders + cw * n * 2 + part * n  # trees, acc, count, partial sums
+    # trees, acc, count, partial sums
+    features["adder_bits"] += adders + cw * n * 2 + part * n
     features["leaves"] = int(np.count_nonzero(layer.classes == CONSTANT)) + lanes * n
     streams = max(1, len(structure.streams))
     muxes, lane_kinds = _lane_logic(structure, rows, streams)
@@ -275,6 +277,24 @@ def _folded_parts(
     }
 
 
+def neuron_adder_bits(layer: LayerPlan) -> int:
+    """Adder bits one neuron's arithmetic adds to the integer LIF's (whose membrane adder
+    and shift leak ``neuron_bits`` covers): one adder per signed digit of a decay after
+    the first, the current's decay and sum, the drive's adder."""
+    model, vw = layer.neuron, layer.v_width
+    bits = 0
+    if model.leak is not None:
+        bits += (len(model.leak.digits) - 1) * (vw + model.leak.shift + 2)
+    if model.syn_current:
+        iw = model.i_width
+        bits += 2 * iw  # the current's sum and its decay's subtraction
+        if model.syn is not None:
+            bits += (len(model.syn.digits) - 1) * (iw + model.syn.shift + 2)
+    if model.drives:
+        bits += vw
+    return bits
+
+
 def _event_parts(layer: LayerPlan, structure: EventLayer) -> dict[str, Any]:
     """:func:`layer_parts` of an event layer: its neuron banks (counts, membranes,
     spikes), which rotate, ``lanes`` count adders
@@ -286,7 +306,7 @@ def _event_parts(layer: LayerPlan, structure: EventLayer) -> dict[str, Any]:
     ffs = len(structure.lfsrs) * structure.random_bits + delay_ffs
     ffs += sum(width for _, width in structure.control)
     ffs += sum(1 for depth in layer.line_depths if depth)  # x_q: lines into delay buffers
-    ffs += 2 * lanes + slots * (cw + vw + 1)  # lane bits; the banks
+    ffs += 2 * lanes + slots * (cw + vw + 1 + layer.neuron.i_width)  # lane bits; the banks
     memory, _, read_ffs = _weight_memory(structure, memories)
     rom_logic = not memory.block and not memory.writable and not memory.spram
     features = dict.fromkeys(FEATURES, 0)
@@ -295,6 +315,7 @@ def _event_parts(layer: LayerPlan, structure: EventLayer) -> dict[str, Any]:
     features["neuron_bits"] = vw * lanes
     address = structure.chunk_bits + structure.chunk.bit_length() + structure.groups.bit_length()
     features["adder_bits"] = lanes * cw + address + structure.chunk_bits + structure.group_bits
+    features["adder_bits"] += neuron_adder_bits(layer) * lanes
     # the banks rotate through flip-flop enables and resets; only the top group's counts
     # choose between a lane's sum and the head (a neuron update) with a multiplexer
     muxes: Counter[int] = Counter({2: lanes * cw})

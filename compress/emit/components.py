@@ -21,6 +21,7 @@ from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..hardware.lfsr import TAPS
+from ..hardware.neuron import Decay
 from ..hardware.structure import (
     DelayRing as RingStructure,
 )
@@ -238,78 +239,130 @@ class PopcountTree(wiring.Component):
         return m
 
 
-class LIF(wiring.Component):
-    """Integer leaky integrate-and-fire neuron with a saturating membrane (SPEC section 4).
+def _decay(m: Module, x, decay: Decay | None, name: str):
+    """``x - ((x * K + 2**(L-1)) >>> L)``: the product as one adder per signed digit of
+    ``K`` (exact), rounded to nearest by the constant and the arithmetic shift
+    (``{top}_decay``)."""
+    if decay is None:
+        return x
+    width = len(x)
+    product = Signal(signed(width + decay.shift + 2), name=f"{name}_prod")
+    terms = [(x << e) if sign > 0 else -(x << e) for sign, e in decay.digits]
+    m.d.comb += product.eq(reduce(lambda a, b: a + b, terms, C(decay.rounding, width + 1)))
+    out = Signal(signed(width), name=name)
+    m.d.comb += out.eq(x - (product >> decay.shift)[:width].as_signed())
+    return out
 
-    On ``valid``: ``v <- v - (v >>> leak)`` (when ``leak > 0``), ``v <- sat(v + count)``,
-    ``spike <- v >= theta``, then ``v <- 0`` or ``v - theta`` (``reset_sub``).
-    With ``pre``, the comparison uses ``ctheta = count - theta`` (registered
-    by the layer) beside the addition instead of after it.
+
+def neuron_next(m: Module, neuron: Neuron, *, v, i, count, theta, drive, vreset, name: str = ""):
+    """One step of the fixed-point neuron (SPEC section 4, ``{top}_neuron``):
+    ``(v_next, i_next, fire)`` of membrane ``v``, current ``i`` and ``count``."""
+    model, vw = neuron.model, neuron.v_width
+    u = Signal(signed(len(count) + model.frac_bits), name=f"{name}cu")
+    m.d.comb += u.eq(count << model.frac_bits)
+    i_next = None
+    if model.syn_current:
+        iw = model.i_width
+        decayed = _decay(m, i, model.syn, f"{name}idec")
+        isum = Signal(signed(iw + 1), name=f"{name}isum")
+        m.d.comb += isum.eq(decayed + u)
+        i_next = Signal(signed(iw), name=f"{name}i_next")
+        ceiling = Cat(Mux(isum[iw], 0, (1 << (iw - 1)) - 1)[: iw - 1], isum[iw])
+        m.d.comb += i_next.eq(Mux(isum[iw] ^ isum[iw - 1], ceiling, isum[:iw]))
+        u = i_next
+    leaked = _decay(m, v, model.leak, f"{name}leaked")
+    total = Signal(signed(vw + 2), name=f"{name}sum")
+    m.d.comb += total.eq(leaked + drive + u)
+    top3 = total[vw - 1 :]
+    inside = (top3 == 0) | (top3 == 7)
+    sat = Signal(signed(vw), name=f"{name}sat")
+    ceiling = Cat(Mux(total[vw + 1], 0, (1 << (vw - 1)) - 1)[: vw - 1], total[vw + 1])
+    m.d.comb += sat.eq(Mux(inside, total[:vw], ceiling))
+    diff = Signal(signed(vw + 1), name=f"{name}diff")
+    m.d.comb += diff.eq(sat - theta)
+    fire = Signal(name=f"{name}fire")
+    m.d.comb += fire.eq(~diff[vw] if model.spiking else 0)
+    after = diff[:vw] if neuron.reset_sub else vreset
+    v_next = Signal(signed(vw), name=f"{name}v_next")
+    m.d.comb += v_next.eq(Mux(fire, after, sat))
+    return v_next, i_next, fire
+
+
+class LIF(wiring.Component):
+    """The fixed-point neuron's registers (SPEC section 4): membrane, current and spike,
+    updated by :func:`neuron_next` on ``valid`` (``{top}_lif``).
+
+    With ``pre`` (the speed pipeline, plain neurons only), the comparison uses
+    ``ctheta = (count << F) - theta`` (registered by the layer) beside the addition
+    instead of after it.
 
     Attributes
     ----------
     valid : In(1)
     count : In(signed(count_width))
     ctheta : In(signed(v_width))
-        ``count - theta``; read only when ``pre``.
+        ``(count << F) - theta``; read only when ``pre``.
     spike : Out(1)
     v : Out(signed(v_width))
     """
 
-    def __new__(cls, *, v_width: int, theta: int, **_: object):  # the rest: __init__'s
-        if not 0 < theta < (1 << (v_width - 1)):
-            raise ValueError(f"theta must be in 1..{(1 << (v_width - 1)) - 1}, not {theta}")
+    def __new__(cls, neuron: Neuron, **_: object):  # the rest: __init__'s
+        if not 0 < neuron.theta < (1 << (neuron.v_width - 1)):
+            raise ValueError(
+                f"theta must be in 1..{(1 << (neuron.v_width - 1)) - 1}, not {neuron.theta}"
+            )
         return super().__new__(cls)
 
-    def __init__(
-        self,
-        *,
-        count_width: int,
-        v_width: int,
-        theta: int,
-        leak: int = 0,
-        reset_sub: bool = False,
-        pre: bool = False,
-    ):
-        self.vw, self.theta, self.leak, self.reset_sub, self.pre = (
-            v_width,
-            theta,
-            leak,
-            reset_sub,
-            pre,
-        )
+    def __init__(self, neuron: Neuron, *, pre: bool = False):
+        if pre and not neuron.plain:
+            raise ValueError("pre must be False for a neuron with a current, drive or reset value")
+        self.neuron, self.pre = neuron, pre
         super().__init__(
             {
                 "valid": In(1),
-                "count": In(signed(count_width)),
-                "ctheta": In(signed(v_width)),
+                "count": In(signed(neuron.count_width)),
+                "ctheta": In(signed(neuron.v_width)),
                 "spike": Out(1),
-                "v": Out(signed(v_width)),
+                "v": Out(signed(neuron.v_width)),
             }
         )
 
     def elaborate(self, platform):
         m = Module()
-        vw = self.vw
-        leaked = Signal(signed(vw))
-        m.d.comb += leaked.eq(self.v - (self.v >> self.leak) if self.leak else self.v)
-        total = Signal(signed(vw + 1))
-        m.d.comb += total.eq(leaked + self.count)
-        overflow = total[vw] ^ total[vw - 1]
-        sat = Signal(signed(vw))
-        saturated = Cat(Mux(total[vw], 0, (1 << (vw - 1)) - 1)[: vw - 1], total[vw])
-        m.d.comb += sat.eq(Mux(overflow, saturated, total[:vw]))
-        diff = Signal(signed(vw + 1))
-        if self.pre:  # cannot overflow; >= 0 exactly when sat >= theta
+        neuron = self.neuron
+        vw, theta, frac = neuron.v_width, neuron.theta, neuron.model.frac_bits
+        if self.pre:  # the plain neuron; diff cannot overflow, >= 0 exactly when sat >= theta
+            leaked = _decay(m, self.v, neuron.model.leak, "leaked")
+            total = Signal(signed(vw + 1))
+            m.d.comb += total.eq(leaked + (self.count << frac))
+            overflow = total[vw] ^ total[vw - 1]
+            sat = Signal(signed(vw))
+            saturated = Cat(Mux(total[vw], 0, (1 << (vw - 1)) - 1)[: vw - 1], total[vw])
+            m.d.comb += sat.eq(Mux(overflow, saturated, total[:vw]))
+            diff = Signal(signed(vw + 1))
             m.d.comb += diff.eq(leaked + self.ctheta)
-            ceiling = (1 << (vw - 1)) - 1 - self.theta  # subtract-reset after a positive overflow
-            after = Mux(overflow & ~total[vw], ceiling, diff[:vw]) if self.reset_sub else 0
+            ceiling = (1 << (vw - 1)) - 1 - theta  # subtract-reset after a positive overflow
+            after = Mux(overflow & ~total[vw], ceiling, diff[:vw]) if neuron.reset_sub else 0
+            fire = ~diff[vw]
+            v_next = Mux(fire, after, sat)
         else:
-            m.d.comb += diff.eq(sat - self.theta)
-            after = diff[:vw] if self.reset_sub else 0
-        fire = ~diff[vw]
+            model = neuron.model
+            i = Signal(signed(max(1, model.i_width)), name="i")
+            v_next, i_next, fire = neuron_next(
+                m,
+                neuron,
+                v=self.v,
+                i=i,
+                count=self.count,
+                theta=C(theta, vw + 1),
+                drive=C(neuron.drive, signed(vw)),
+                vreset=C(neuron.v_reset, signed(vw)),
+            )
+            if i_next is not None:
+                with m.If(self.valid):
+                    m.d.sync += i.eq(i_next)
         with m.If(self.valid):
-            m.d.sync += [self.spike.eq(fire), self.v.eq(Mux(fire, after, sat))]
+            m.d.sync += [self.spike.eq(fire), self.v.eq(v_next)]
         return m
 
 
@@ -375,6 +428,13 @@ class _LayerBase(wiring.Component):
                 taps[f"dr{d}"] = ring.reads[n * width : (n + 1) * width]
         return taps
 
+    def _lines(self):
+        """The undelayed input lines: ``in_spikes``, then with a recurrent edge the
+        layer's own spikes of the previous step (``lines`` of the Jinja layers)."""
+        if self.structure.recurrent:
+            return Cat(self.in_spikes, self.out_spikes)
+        return self.in_spikes
+
     def _x(self, leaf: Leaf, source, taps: dict):
         layer = self.structure
         if leaf.line == layer.bias_line:
@@ -404,14 +464,7 @@ class _LayerBase(wiring.Component):
         return count
 
     def _neuron(self, m: Module, neuron: Neuron, *, valid, count, ctheta=None) -> None:
-        unit = LIF(
-            count_width=neuron.count_width,
-            v_width=neuron.v_width,
-            theta=neuron.theta,
-            leak=neuron.leak,
-            reset_sub=neuron.reset_sub,
-            pre=ctheta is not None,
-        )
+        unit = LIF(neuron, pre=ctheta is not None)
         m.submodules[f"neuron{neuron.index}"] = unit
         m.d.comb += [unit.valid.eq(valid), unit.count.eq(count)]
         if ctheta is not None:
@@ -507,9 +560,10 @@ class Layer(_LayerBase):
         layer = self.structure
         comparators = self._comparators(m, self._lfsrs(m, self.in_valid))
         taps = self._delays(m, self.in_spikes)
+        lines = self._lines()
 
         def leaf_value(leaf: Leaf):
-            x = self._x(leaf, self.in_spikes, taps)
+            x = self._x(leaf, lines, taps)
             return x & comparators[leaf.comparator] if leaf.comparator else x
 
         valid = self.in_valid
@@ -535,10 +589,11 @@ class Layer(_LayerBase):
                 )
                 m.d.sync += [
                     count_q.eq(count),
-                    ctheta_q.eq(count - neuron.theta),
+                    ctheta_q.eq((count << neuron.model.frac_bits) - neuron.theta),
                     count_out.eq(count_q),
                 ]
-                self._neuron(m, neuron, valid=neuron_valid, count=count_q, ctheta=ctheta_q)
+                pre = ctheta_q if neuron.plain else None
+                self._neuron(m, neuron, valid=neuron_valid, count=count_q, ctheta=pre)
                 m.d.comb += self._field(i).eq(count_out)
             else:
                 count_q = Signal(signed(neuron.count_width), name=f"count{i}_q", reset_less=True)
@@ -642,9 +697,9 @@ class FoldedLayer(_LayerBase):
         m = Module()
         layer = self.structure
         regs = self._control(m)
-        x_q = Signal(layer.n_inputs, name="x_q")
+        x_q = Signal(layer.n_inputs + layer.recurrent, name="x_q")
         with m.If(self.in_valid):
-            m.d.sync += x_q.eq(self.in_spikes)
+            m.d.sync += x_q.eq(self._lines())
         taps = self._delays(m, x_q)
         xvec = Signal(layer.xvec_width, name="xvec")
         m.d.comb += xvec.eq(
@@ -789,27 +844,39 @@ class EventLayer(_LayerBase):
         v_next = Signal(n * vw, name="v_next")
         fire = Signal(n, name="fire")
         neuron = layer.neurons[0]
-        thetas = [nr.theta for nr in layer.neurons] + [1] * (slots - layer.n_out)
-        theta_bank = C(sum(t << (i * (vw + 1)) for i, t in enumerate(thetas)), slots * (vw + 1))
+        model = neuron.model
+        iw = max(1, model.i_width)
+        ibank = Signal(slots * iw, name="ibank")
+        i_next = Signal(n * iw, name="i_next")
+        pad = slots - layer.n_out
+
+        def bank(values: list[int], width: int):  # per-neuron constants, two's complement
+            mask = (1 << width) - 1
+            return C(sum((v & mask) << (i * width) for i, v in enumerate(values)), slots * width)
+
+        theta_bank = bank([nr.theta for nr in layer.neurons] + [1] * pad, vw + 1)
+        drive_bank = bank([nr.drive for nr in layer.neurons] + [0] * pad, vw)
+        reset_bank = bank([nr.v_reset for nr in layer.neurons] + [0] * pad, vw)
         pos_q, neg_q = lanes
         for g in range(n):
             count = acc[g * cw : (g + 1) * cw].as_signed()
             step = Mux(neg_q[g], -1, Mux(pos_q[g], 1, 0))
             m.d.comb += acc_next[g * cw : (g + 1) * cw].eq(count + step)
-            v = vbank[g * vw : (g + 1) * vw].as_signed()
-            leaked = Signal(signed(vw), name=f"leaked{g}")
-            m.d.comb += leaked.eq(v - (v >> neuron.leak) if neuron.leak else v)
-            total = Signal(signed(vw + 1), name=f"sum{g}")
-            m.d.comb += total.eq(leaked + count)
-            overflow = total[vw] ^ total[vw - 1]
-            sat = Signal(signed(vw), name=f"sat{g}")
-            saturated = Cat(Mux(total[vw], 0, (1 << (vw - 1)) - 1)[: vw - 1], total[vw])
-            m.d.comb += sat.eq(Mux(overflow, saturated, total[:vw]))
-            theta = theta_bank.word_select(lgrp * n + g, vw + 1)
-            diff = Signal(signed(vw + 1), name=f"diff{g}")
-            m.d.comb += [diff.eq(sat - theta), fire[g].eq(~diff[vw])]
-            after = diff[:vw] if neuron.reset_sub else 0
-            m.d.comb += v_next[g * vw : (g + 1) * vw].eq(Mux(fire[g], after, sat))
+            at = lgrp * n + g
+            v_lane, i_lane, fire_lane = neuron_next(
+                m,
+                neuron,
+                v=vbank[g * vw : (g + 1) * vw].as_signed(),
+                i=ibank[g * iw : (g + 1) * iw].as_signed(),
+                count=count,
+                theta=theta_bank.word_select(at, vw + 1),
+                drive=drive_bank.word_select(at, vw).as_signed(),
+                vreset=reset_bank.word_select(at, vw).as_signed(),
+                name=f"lane{g}_",
+            )
+            m.d.comb += [v_next[g * vw : (g + 1) * vw].eq(v_lane), fire[g].eq(fire_lane)]
+            if i_lane is not None:
+                m.d.comb += i_next[g * iw : (g + 1) * iw].eq(i_lane)
         with m.If(self.in_valid):
             m.d.sync += acc.eq(0)
         with m.Elif(b_valid):
@@ -820,6 +887,8 @@ class EventLayer(_LayerBase):
                 vbank.eq(Cat(vbank[n * vw :], v_next)),
                 spk.eq(Cat(spk[n:], fire)),
             ]
+            if model.syn_current:
+                m.d.sync += ibank.eq(Cat(ibank[n * iw :], i_next))
         m.d.comb += [
             self.out_counts.eq(acc[: layer.n_out * cw]),
             self.out_spikes.eq(spk[: layer.n_out]),
@@ -834,7 +903,8 @@ class EventLayer(_LayerBase):
         taps = self._delays(m, x_q)
         tapvec = Signal(layer.chunks * layer.chunk, name="taps")
         if layer.events:  # in_spikes holds x(t) for the whole step (see event.v.j2)
-            m.d.comb += tapvec.eq(Cat(self._x(leaf, self.in_spikes, taps) for leaf in layer.events))
+            lines = self._lines()
+            m.d.comb += tapvec.eq(Cat(self._x(leaf, lines, taps) for leaf in layer.events))
         issue, done, addr = self._walk(m, tapvec)
         rdata = self._weight_memory(m, enable=issue, addr=addr)
         rd_valid, b_valid = Signal(name="rd_valid"), Signal(name="b_valid")

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..hardware.memory import bits_for
 from ..hardware.plan import EVENT_FIXED, NetworkPlan
+from ..hardware.neuron import Decay
 from ..hardware.structure import (
     Comparator,
     EventLayer,
@@ -227,20 +228,58 @@ def comparator_text(comparator: Comparator) -> str:
     return " | ".join(p[0] if len(p) == 1 else f"({' & '.join(p)})" for p in products)
 
 
-def _neuron(neuron: Neuron) -> dict[str, Any]:
+def _digit_masks(decay: Decay | None) -> tuple[int, int]:
+    """``(POS, NEG)`` bit masks of a decay's signed digits (0, 0 without one)."""
+    if decay is None:
+        return 0, 0
+    pos = sum(1 << e for sign, e in decay.digits if sign > 0)
+    neg = sum(1 << e for sign, e in decay.digits if sign < 0)
+    return pos, neg
+
+
+def neuron_parameters(neuron: Neuron) -> str:
+    """The ``{top}_neuron`` parameters of a neuron (``CW`` ... ``RESET_SUB``), the
+    arithmetic of :mod:`compress.hardware.neuron` as Verilog parameters."""
+    model = neuron.model
+    lpos, lneg = _digit_masks(model.leak)
+    spos, sneg = _digit_masks(model.syn)
+    return (
+        f".CW({neuron.count_width}), .VW({neuron.v_width}), .IW({max(1, model.i_width)}), "
+        f".F({model.frac_bits}), .LEAK({int(model.leak is not None)}), "
+        f".L({model.leak.shift if model.leak else 0}), .LPOS(32'h{lpos:x}), .LNEG(32'h{lneg:x}), "
+        f".SYN({int(model.syn_current)}), .SYN_LEAK({int(model.syn is not None)}), "
+        f".SL({model.syn.shift if model.syn else 0}), .SPOS(32'h{spos:x}), .SNEG(32'h{sneg:x}), "
+        f".SPIKING({int(model.spiking)}), .RESET_SUB({int(neuron.reset_sub)})"
+    )
+
+
+def _neuron(neuron: Neuron, speed: bool = False) -> dict[str, Any]:
     cw, vw, i = neuron.count_width, neuron.v_width, neuron.index
+    frac = neuron.model.frac_bits
+    count = f"$signed({{{{{vw - cw}{{count{i}[{cw - 1}]}}}}, count{i}}})"
+    if frac:
+        count = f"({count} <<< {frac})"
+    pre = int(speed and neuron.plain)
+    params = (
+        f"{neuron_parameters(neuron)}, .THETA({neuron.theta}), .DRIVE({neuron.drive}), "
+        f".VRESET({neuron.v_reset}), .PRE({pre})"
+    )
     return {
         "index": i,
         "count": f"count{i}",
         "v": f"v{i}",
         "v_width": vw,
         "theta": neuron.theta,
-        # count - theta at the membrane's width: the count sign-extended first
-        "ctheta_expr": f"$signed({{{{{vw - cw}{{count{i}[{cw - 1}]}}}}, count{i}}}) - "
-        f"{vw}'sd{neuron.theta}",
-        "leak": neuron.leak,
-        "reset_sub": int(neuron.reset_sub),
+        # (count << F) - theta at the membrane's width: the count sign-extended first
+        "ctheta_expr": f"{count} - {vw}'sd{neuron.theta}",
+        "params": params,
     }
+
+
+def _source(layer: ParallelLayer | FoldedLayer | EventLayer) -> str:
+    """Where a layer's undelayed input lines are: ``in_spikes``, or ``lines`` (``in_spikes``
+    and the layer's own spikes of the previous step) with a recurrent edge."""
+    return "lines" if layer.recurrent else "in_spikes"
 
 
 def _delay_context(layer: ParallelLayer | FoldedLayer, source: str) -> dict[str, Any]:
@@ -279,6 +318,9 @@ def _common(top: str, layer: ParallelLayer | FoldedLayer) -> dict[str, Any]:
         "index": layer.index,
         "n_in": layer.n_inputs,
         "lines_n": layer.n_lines,
+        "recurrent": layer.recurrent,
+        "n_x": layer.n_inputs + layer.recurrent,
+        "x_source": _source(layer),
         "bias_note": f" and the always-on bias line {layer.bias_line}" if bias else "",
         "n_out": layer.n_out,
         "k": layer.k,
@@ -324,12 +366,13 @@ def _parallel_context(top: str, layer: ParallelLayer) -> dict[str, Any]:
     nodes: list[dict[str, Any]] = []
     neurons = []
     cw = layer.count_width
+    source = _source(layer)
     for neuron in layer.neurons:
-        nodes += _nodes(layer, neuron.pos, "in_spikes")
-        nodes += _nodes(layer, neuron.neg, "in_spikes")
-        pos = _total(layer, neuron.pos, "in_spikes", cw)
-        neg = _total(layer, neuron.neg, "in_spikes", cw)
-        neurons.append({**_neuron(neuron), "count_expr": _difference(pos, neg, cw)})
+        nodes += _nodes(layer, neuron.pos, source)
+        nodes += _nodes(layer, neuron.neg, source)
+        pos = _total(layer, neuron.pos, source, cw)
+        neg = _total(layer, neuron.neg, source, cw)
+        neurons.append({**_neuron(neuron, speed), "count_expr": _difference(pos, neg, cw)})
     return {
         **_common(top, layer),
         **_delay_context(layer, "in_spikes"),
@@ -463,13 +506,29 @@ def _spram_context(layer: EventLayer) -> dict[str, Any] | None:
     }
 
 
+def _event_rom(name: str, values: list[int], width: int, lanes: int) -> dict[str, Any]:
+    """A per-lane constant ROM of an event layer: lane ``p`` holds ``values[p::lanes]``
+    (two's complement, ``width`` bits), read at the neuron group ``lgrp``."""
+    mask = (1 << width) - 1
+    expr = ", ".join(f"{name}_rom{p}[lgrp]" for p in reversed(range(lanes)))
+    return {
+        "name": name,
+        "width": width,
+        "lanes": [
+            {"index": p, "words": [f"{width}'h{v & mask:x}" for v in values[p::lanes]]}
+            for p in range(lanes)
+        ],
+        "expr": f"{{{expr}}}" if lanes > 1 else f"{name}_rom0[lgrp]",
+    }
+
+
 def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, Any]:
     rk, lanes, groups = layer.random_bits, layer.lanes, layer.groups
     cw, vw, slots = layer.count_width, layer.v_width, layer.slot_neurons
     streams = [_stream_expr(layer, s) for s in reversed(layer.streams)] or [
         f"{{{rk}{{1'b1}}}}"  # no streams: all ones fires code M, never code 0
     ]
-    bits = [_x(layer, leaf, "in_spikes") for leaf in reversed(layer.events)]
+    bits = [_x(layer, leaf, _source(layer)) for leaf in reversed(layer.events)]
     pad = layer.chunks * layer.chunk - len(bits)
     taps = ([f"{pad}'b0"] if pad else []) + bits
     low_bits = max(1, bits_for(layer.chunk))
@@ -479,8 +538,17 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
     addr = f"{{{addr_full - tap_width}'d0, base, low_i}} * {addr_full}'d{groups}"
     if groups > 1:
         addr += f" + {{{addr_full - layer.group_bits}'d0, grp}}"
-    thetas = [n.theta for n in layer.neurons] + [1] * (slots - layer.n_out)
     neuron = layer.neurons[0]
+    model = neuron.model
+    iw = max(1, model.i_width)
+    pad = slots - layer.n_out
+    roms = [_event_rom("theta", [n.theta for n in layer.neurons] + [1] * pad, vw + 1, lanes)]
+    if model.drives:
+        roms.append(_event_rom("drive", [n.drive for n in layer.neurons] + [0] * pad, vw, lanes))
+    if model.v_resets and not neuron.reset_sub:
+        resets = [n.v_reset for n in layer.neurons] + [0] * pad
+        roms.append(_event_rom("vreset", resets, vw, lanes))
+    names = {rom["name"] for rom in roms}
     return {
         **_common(top, layer),
         **_delay_context(layer, "x_q"),
@@ -520,12 +588,15 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
         "stream_bits": layer.stream_bits,
         "vw": vw,
         "slot_neurons": slots,
-        "theta_lanes": [{"index": p, "thetas": thetas[p::lanes]} for p in range(lanes)],
-        "thetas_expr": "{" + ", ".join(f"theta_rom{p}[lgrp]" for p in reversed(range(lanes))) + "}"
-        if lanes > 1
-        else "theta_rom0[lgrp]",
-        "leak": neuron.leak,
-        "reset_sub": neuron.reset_sub,
+        "roms": roms,
+        "syn": model.syn_current,
+        "iw": iw,
+        "i_in": "ibank[g*{0} +: {0}]".format(iw) if model.syn_current else f"{iw}'sd0",
+        "theta_in": "thetas[g*(VW+1) +: VW+1]",
+        "drive_in": "drives[g*VW +: VW]" if "drive" in names else f"{vw}'sd0",
+        "vreset_in": "vresets[g*VW +: VW]" if "vreset" in names else f"{vw}'sd0",
+        "rotate_i": _rotate("ibank", "i_next", slots * iw, lanes * iw),
+        "neuron_params": neuron_parameters(neuron),
         "rotate_acc": _rotate("acc", "acc_next", slots * cw, lanes * cw),
         "rotate_acc_keep": _rotate("acc", f"acc[{lanes * cw - 1}:0]", slots * cw, lanes * cw),
         "rotate_v": _rotate("vbank", "v_next", slots * vw, lanes * vw),
@@ -662,6 +733,8 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
     files = {
         f"{top}_lfsr.v": render("lfsr.v.j2", top=top),
         f"{top}_lif.v": render("lif.v.j2", top=top),
+        f"{top}_neuron.v": render("neuron.v.j2", top=top),
+        f"{top}_decay.v": render("decay.v.j2", top=top),
     }
     for layer in structure.layers:
         if isinstance(layer, FoldedLayer):
@@ -679,6 +752,7 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
         sizes="-".join(str(n) for n in (plan.n_in, *(layer.n_out for layer in plan.layers))),
         latency=structure.latency,
         locked=structure.locked,
+        memory=plan.has_memory,
         variable=plan.variable,
         weight_port=structure.weight_port,
         ports=_top_ports(structure, plan),
@@ -686,7 +760,7 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
         readout=_readout_context(plan),
         reset="net_rst" if plan.window else "rst",
         wp=structure.port_widths,
-        kind="with folded or event-driven layers, one step at a time"
+        kind="one step at a time (folded, event-driven or recurrent layers)"
         if structure.locked
         else "fully parallel, one step per clock",
         n_in=structure.n_in,

@@ -21,6 +21,7 @@ from ..model.passes import CompressionResult
 from .encoder import RateEncoder
 from .lfsr import TAPS
 from .memory import MEM_FORMATS, mem_words, weight_port_widths
+from .neuron import describe, from_description
 from .plan import EVENT_CHUNK, EVENT_FIXED, LayerPlan, NetworkPlan, Stream
 
 __all__ = [
@@ -87,7 +88,7 @@ def design_dict(
                 "MEM_DIR": 'folder of the mem/*.hex files read by $readmemh, default "mem/" '
                 "(relative to the simulator's or synthesis tool's working directory)"
             }
-            if plan.locked and mem_dir
+            if plan.has_memory and mem_dir
             else {}
         ),
         "n_in": plan.n_in,
@@ -180,8 +181,9 @@ def _layer_dict(layer: LayerPlan) -> dict[str, Any]:
         "v_width": layer.v_width,
         "thresholds": list(layer.thresholds),
         "threshold_unit": layer.threshold_unit,
-        "leak_shift": layer.leak_shift,
         "reset": layer.reset,
+        "recurrent": layer.recurrent,
+        "neuron": _neuron_dict(layer),
         "tree_levels": layer.tree_levels,
         "tree_stages": layer.tree_stages,
         "latency": layer.latency,
@@ -194,6 +196,23 @@ def _layer_dict(layer: LayerPlan) -> dict[str, Any]:
         "constants": layer.constants,
         "style": layer.style,
         **({"event": _event_dict(layer)} if layer.event else {}),
+    }
+
+
+def _neuron_dict(layer: LayerPlan) -> dict[str, Any]:
+    """The fixed-point neuron: ``F``, the decays' digits and errors, the constants, and
+    what the thresholds are in weight units."""
+    unit = layer.threshold_unit * 2.0 ** -layer.neuron.frac_bits
+    return {
+        **describe(layer.neuron),
+        "unit": unit,
+        "rule": "i <- sat(i - ((i * Ks) >>> Ls) + (c << F)) [current]; u = i or c << F; "
+        "s = sat(v - ((v * K) >>> L) + drive + u); fire = spiking & (s >= theta); "
+        "v <- fire ? (reset_sub ? s - theta : v_reset) : s",
+        "threshold_weights": [t * unit for t in layer.thresholds],
+        "threshold_rule": "spike when v >= theta (in units of 2**-F counts): for a "
+        "strict (NIR v > threshold) layer theta = floor(threshold / unit) + 1, exact on the "
+        "grid; otherwise theta = round(threshold / unit)",
     }
 
 
@@ -293,7 +312,7 @@ def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
         layers.append(
             LayerPlan(
                 index=index,
-                n_in=d["n_in"] + int(d.get("bias", False)),
+                n_in=d["n_in"] + int(d.get("bias", False)) + d.get("recurrent", 0),
                 bias=d.get("bias", False),
                 decorrelated=d.get("decorrelated", False),
                 n_out=d["n_out"],
@@ -309,8 +328,9 @@ def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
                 v_width=d["v_width"],
                 thresholds=tuple(d["thresholds"]),
                 threshold_unit=d["threshold_unit"],
-                leak_shift=d["leak_shift"],
                 reset=d["reset"],
+                neuron=from_description(d.get("neuron")),
+                recurrent=d.get("recurrent", 0),
                 tree_levels=d["tree_levels"],
                 tree_stages=d["tree_stages"],
                 latency=d["latency"],

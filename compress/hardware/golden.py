@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .neuron import neuron_step
 from .plan import CONSTANT, DROPPED, LayerPlan, NetworkPlan
 
 __all__ = ["Trace", "layer_counts", "neuron_update", "readout", "run", "simulate"]
@@ -77,34 +78,72 @@ def layer_counts(layer: LayerPlan, inputs: np.ndarray) -> np.ndarray:
 
 
 def neuron_update(layer: LayerPlan, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Integer LIF over all steps: ``(membranes, spikes)`` for ``counts``.
+    """The fixed-point neuron (:mod:`compress.hardware.neuron`) over all steps:
+    ``(membranes, spikes)`` for ``counts``.
 
     ``counts`` is ``(steps, n_out)`` or ``(batch, steps, n_out)``; the results
     have its shape.
     """
     batched = counts.ndim == 3
     c = counts if batched else counts[None]
-    steps = c.shape[1]
-    theta = np.asarray(layer.thresholds, dtype=np.int64)
-    high = (1 << (layer.v_width - 1)) - 1
-    low = -(1 << (layer.v_width - 1))
     v = np.zeros((c.shape[0], layer.n_out), dtype=np.int64)
+    i = np.zeros_like(v)
     membranes = np.empty(c.shape, dtype=np.int64)
     spikes = np.empty(c.shape, dtype=bool)
-    for t in range(steps):
-        if layer.leak_shift is not None:
-            v = v - (v >> layer.leak_shift)
-        v = np.clip(v + c[:, t], low, high)
-        fire = v >= theta
-        if layer.reset == "subtract":
-            v = np.where(fire, v - theta, v)
-        else:
-            v = np.where(fire, 0, v)
+    for t in range(c.shape[1]):
+        v, i, fire = _step(layer, v, i, c[:, t])
         membranes[:, t] = v
         spikes[:, t] = fire
     if not batched:
         return membranes[0], spikes[0]
     return membranes, spikes
+
+
+def _step(layer: LayerPlan, v: np.ndarray, i: np.ndarray, count: np.ndarray):
+    return neuron_step(
+        layer.neuron,
+        v=v,
+        i=i,
+        count=count,
+        thetas=np.asarray(layer.thresholds, dtype=np.int64),
+        v_width=layer.v_width,
+        reset_sub=layer.reset == "subtract",
+    )
+
+
+def _recurrent(layer: LayerPlan, inputs: np.ndarray):
+    """``(counts, membranes, spikes)`` of a layer with a recurrent edge: its lines
+    ``n_inputs ..`` carry its own spikes of the previous step (0 before step 0), so
+    the counts of those synapses are added step by step to the others'."""
+    batch, steps, _ = inputs.shape
+    n_rec, first = layer.recurrent, layer.n_inputs
+    zeros = np.zeros((batch, steps, n_rec), dtype=inputs.dtype)
+    counts = layer_counts(layer, np.concatenate([inputs, zeros], axis=2))
+    lines = slice(first, first + n_rec)
+    classes = layer.classes[:, lines]
+    neuron, line = np.nonzero(classes != DROPPED)
+    sign = layer.signs[:, lines][neuron, line].astype(np.int64)
+    constant = classes[neuron, line] == CONSTANT
+    stream = np.where(constant, 0, layer.streams[:, lines][neuron, line])
+    levels = layer.levels[:, lines][neuron, line]
+    tables = layer.stream_tables()
+    v = np.zeros((batch, layer.n_out), dtype=np.int64)
+    i = np.zeros_like(v)
+    fire = np.zeros((batch, layer.n_out), dtype=bool)
+    membranes = np.empty(counts.shape, dtype=np.int64)
+    spikes = np.empty(counts.shape, dtype=bool)
+    for t in range(steps):
+        if tables.shape[0]:
+            bits = constant | (tables[stream, t % layer.period] <= levels)
+        else:
+            bits = constant
+        matrix = np.zeros((layer.n_out, n_rec), dtype=np.int64)
+        matrix[neuron, line] = bits * sign
+        counts[:, t] += fire.astype(np.int64) @ matrix.T
+        v, i, fire = _step(layer, v, i, counts[:, t])
+        membranes[:, t] = v
+        spikes[:, t] = fire
+    return counts, membranes, spikes
 
 
 def simulate(plan: NetworkPlan, spikes: np.ndarray) -> Trace:
@@ -134,8 +173,11 @@ def simulate(plan: NetworkPlan, spikes: np.ndarray) -> Trace:
     x = (x if batched else x[None]).astype(np.int8)
     counts, membranes, outs = [], [], []
     for layer in plan.layers:
-        c = layer_counts(layer, x)
-        v, s = neuron_update(layer, c)
+        if layer.recurrent:
+            c, v, s = _recurrent(layer, x)
+        else:
+            c = layer_counts(layer, x)
+            v, s = neuron_update(layer, c)
         counts.append(c)
         membranes.append(v)
         outs.append(s)

@@ -24,6 +24,7 @@ from ..model.quantization import max_code
 from ..model.validate import check_int, options_of
 from .encoder import RateEncoder
 from .lfsr import TAPS, permutations, stream_table
+from .neuron import NeuronPlan, decay_of, frac_bits_for
 
 __all__ = [
     "CONSTANT",
@@ -117,8 +118,14 @@ class LayerPlan:
         Thresholds in count units.
     threshold_unit : float
         Weight value of one count unit (the layer's full scale).
-    leak_shift : int or None
     reset : str
+    neuron : NeuronPlan
+        The fixed-point neuron arithmetic (:mod:`compress.hardware.neuron`):
+        ``F``, the leaks' digits, drives, reset values, current; the thresholds
+        and ``v_width`` are in units of ``2**-F`` counts.
+    recurrent : int
+        Lines ``n_in - bias - recurrent .. n_in - bias - 1`` carry the layer's own
+        spikes of the previous step (a recurrent edge); 0 without one.
     tree_levels : int
         Adder-tree levels of the widest popcount.
     tree_stages : int
@@ -188,7 +195,6 @@ class LayerPlan:
     v_width: int
     thresholds: tuple[int, ...]
     threshold_unit: float
-    leak_shift: int | None
     reset: str
     tree_levels: int
     tree_stages: int
@@ -204,6 +210,8 @@ class LayerPlan:
     decorrelated: bool = False
     event_lanes: int | None = None
     spram: bool = False
+    neuron: NeuronPlan = NeuronPlan()
+    recurrent: int = 0
 
     @property
     def lfsr_width(self) -> int:
@@ -227,7 +235,14 @@ class LayerPlan:
 
     @property
     def n_inputs(self) -> int:
-        """Width of the layer's ``in_spikes``: its input lines less the bias line."""
+        """Width of the layer's ``in_spikes``: its input lines less the recurrent and
+        bias lines."""
+        return self.n_in - int(self.bias) - self.recurrent
+
+    @property
+    def n_lines(self) -> int:
+        """Input lines the layer's synapses read besides the bias line: ``in_spikes``
+        then, with a recurrent edge, the layer's own spikes of the previous step."""
         return self.n_in - int(self.bias)
 
     @property
@@ -440,7 +455,13 @@ class NetworkPlan:
 
     @property
     def locked(self) -> bool:
-        """Whether one step is in flight at a time (a folded or event-driven layer)."""
+        """Whether one step is in flight at a time (a folded or event-driven layer, or a
+        recurrent edge: a step needs the previous step's spikes)."""
+        return any(layer.has_memory or layer.recurrent for layer in self.layers)
+
+    @property
+    def has_memory(self) -> bool:
+        """Whether a layer reads its weights from a memory (the top's ``MEM_DIR``)."""
         return any(layer.has_memory for layer in self.layers)
 
     @property
@@ -639,9 +660,8 @@ def _synapse_delays(index: int, layer: Any, codes: np.ndarray) -> np.ndarray:
                 f"layer {index}: delays must be whole steps, not fractions; "
                 "run quantize_delays first"
             )
-        delays = layer.delays.astype(np.int64)
-        if layer.bias is not None:
-            delays = np.hstack([delays, np.zeros((layer.n_out, 1), dtype=np.int64)])
+        delays = np.zeros(codes.shape, dtype=np.int64)
+        delays[:, : layer.n_in] = layer.delays.astype(np.int64)
     delays[codes == 0] = 0
     return delays
 
@@ -655,18 +675,79 @@ def _widest(mask: np.ndarray, signs: np.ndarray) -> int:
     )
 
 
-def _thresholds(index: int, layer: Any, codes: np.ndarray, unit: float) -> tuple[int, ...]:
-    """Thresholds in count units (every one 1 when every synapse is dropped: the count is 0),
-    each small enough for a membrane of at most :data:`MAX_VW` bits."""
-    if not codes.any():
-        return (1,) * layer.n_out
-    thresholds = tuple(max(1, int(np.round(t / unit))) for t in layer.thresholds)
+def _grid(values: np.ndarray, unit: float, frac: int) -> np.ndarray:
+    """Weight-unit ``values`` on the ``2**-frac`` count grid (nearest)."""
+    return np.round(np.asarray(values, dtype=np.float64) * 2**frac / unit).astype(np.int64)
+
+
+def _thresholds(
+    index: int, layer: Any, codes: np.ndarray, unit: float, frac: int
+) -> tuple[int, ...]:
+    """Thresholds in units of ``2**-frac`` counts, compared with ``>=``: with
+    ``strict`` NIR's ``v > theta`` exactly on the grid (``floor(theta) + 1``), else
+    the nearest grid value; every one ``2**frac`` when every synapse is dropped
+    (the count is 0); each small enough for a membrane of at most :data:`MAX_VW` bits."""
+    if not codes.any() and not layer.drives.any():
+        return (1 << frac,) * layer.n_out
+    scaled = np.asarray(layer.thresholds, dtype=np.float64) * 2**frac / unit
+    grid = np.floor(scaled) + 1 if layer.strict else np.round(scaled)
+    thresholds = tuple(max(1, int(t)) for t in grid)
     if max(thresholds).bit_length() + 2 > MAX_VW:
         raise ValueError(
-            f"layer {index}: threshold must be below 2**{MAX_VW - 2} count units, not "
-            f"{max(thresholds)} (= {float(layer.thresholds.max())!r} / {unit!r})"
+            f"layer {index}: threshold must be below 2**{MAX_VW - 2} units of 2**-{frac} "
+            f"counts, not {max(thresholds)} (= {float(layer.thresholds.max())!r} / {unit!r})"
         )
     return thresholds
+
+
+def _bits_signed(values: Any) -> int:
+    """Bits of a signed register that holds every one of ``values``."""
+    return max((max(int(v), -int(v) - 1).bit_length() + 1 for v in values), default=1)
+
+
+def _neuron_plan(
+    index: int, layer: Any, codes: np.ndarray, unit: float, count_width: int
+) -> tuple[NeuronPlan, tuple[int, ...], int]:
+    """The layer's fixed-point neuron, thresholds and membrane width (SPEC section 4)."""
+    leak = layer.leak_fraction
+    syn = layer.syn_leak
+    # thresholds are not among them: a strict one is exact on any grid, and the
+    # others are rounded to the grid of the membrane's own precision
+    constants = np.concatenate([layer.drives, layer.v_resets]) / unit
+    if layer.frac_bits is not None:
+        frac = layer.frac_bits
+    else:
+        frac = frac_bits_for([f for f in (leak, syn) if f], constants)
+    thresholds = _thresholds(index, layer, codes, unit, frac)
+    drives = tuple(int(d) for d in _grid(layer.drives, unit, frac))
+    v_resets = tuple(int(r) for r in _grid(layer.v_resets, unit, frac))
+    u_width = count_width + frac
+    i_width = 0
+    if syn is not None:  # steady state of a constant count c: c / syn_leak
+        i_width = min(MAX_VW, u_width + (math.ceil(math.log2(1 / syn)) if syn > 0 else 8) + 1)
+        u_width = i_width
+    v_width = max(u_width + 2, max(thresholds).bit_length() + 2, _bits_signed(drives) + 1)
+    v_width = max(v_width, _bits_signed(v_resets) + 1)
+    if not layer.spiking:  # a leaky integrator holds u / leak
+        v_width += math.ceil(math.log2(1 / leak)) if leak else 8
+    if v_width > MAX_VW:
+        if layer.spiking or not layer.spiking and u_width + 2 > MAX_VW:
+            raise ValueError(
+                f"layer {index}: frac_bits must leave the membrane at most {MAX_VW} bits, "
+                f"not {frac} (it needs {v_width}); give the layer fewer fractional bits"
+            )
+        v_width = MAX_VW
+    neuron = NeuronPlan(
+        frac_bits=frac,
+        leak=None if not leak else decay_of(leak),
+        syn=None if not syn else decay_of(syn),
+        syn_current=syn is not None,
+        i_width=i_width,
+        drives=drives if any(drives) else (),
+        v_resets=v_resets if any(v_resets) and layer.reset == "zero" else (),
+        spiking=bool(layer.spiking),
+    )
+    return neuron, thresholds, v_width
 
 
 def _latency(index: int, *, tree_stages: int, pipeline: str, slots: int, folded: bool) -> int:
@@ -721,8 +802,9 @@ def _plan_layer(
     else:
         tree_mask = (codes == full) & constants
     tree_widest = _widest(tree_mask, signs)
-    thresholds = _thresholds(index, layer, codes, codes_obj.full_scale)
-    v_width = max(count_width + 2, max(thresholds).bit_length() + 2)
+    neuron, thresholds, v_width = _neuron_plan(
+        index, layer, codes, codes_obj.full_scale, count_width
+    )
     tree_levels = math.ceil(math.log2(tree_widest)) if tree_widest > 1 else 0
     tree_stages = len(registered_levels(tree_levels, hardware.pipeline))
     slots = 0 if schedule is None else schedule.shape[1]
@@ -752,8 +834,9 @@ def _plan_layer(
         v_width=v_width,
         thresholds=thresholds,
         threshold_unit=codes_obj.full_scale,
-        leak_shift=layer.leak_shift,
         reset=layer.reset,
+        neuron=neuron,
+        recurrent=layer.n_recurrent,
         tree_levels=tree_levels,
         tree_stages=tree_stages,
         latency=latency,

@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from .lfsr import TAPS
+from .neuron import NeuronPlan
 from .memory import (
     BLOCK_RAM_MIN_BITS,
     bank_size,
@@ -230,16 +231,24 @@ class Tree:
 @dataclass(frozen=True)
 class Neuron:
     """Neuron ``index``: its count is ``pos - neg`` (plus the lanes' sum when folded),
-    its LIF parameters (SPEC section 4) and register widths."""
+    its fixed-point parameters (SPEC section 4, :mod:`compress.hardware.neuron`) and
+    register widths."""
 
     index: int
     theta: int
-    leak: int
     reset_sub: bool
     count_width: int
     v_width: int
     pos: Tree
     neg: Tree
+    model: NeuronPlan = NeuronPlan()
+    drive: int = 0
+    v_reset: int = 0
+
+    @property
+    def plain(self) -> bool:
+        """Whether the speed pipeline may pre-subtract the threshold (:attr:`NeuronPlan.plain`)."""
+        return self.model.plain
 
 
 @dataclass(frozen=True)
@@ -271,6 +280,7 @@ class _Layer:
     n_inputs: int  # the in_spikes port
     n_lines: int  # input lines, the bias line included
     bias_line: int | None
+    recurrent: int  # lines n_inputs .. n_inputs + recurrent - 1: the layer's own spikes
     n_out: int
     k: int  # code bits
     random_bits: int  # bits of the random values (2k when decorrelated)
@@ -595,8 +605,10 @@ def _neuron(layer: LayerPlan, i: int, classes: np.ndarray, leaf_of) -> Neuron:
     return Neuron(
         index=i,
         theta=layer.thresholds[i],
-        leak=layer.leak_shift or 0,
         reset_sub=layer.reset == "subtract",
+        model=layer.neuron,
+        drive=layer.neuron.drives[i] if layer.neuron.drives else 0,
+        v_reset=layer.neuron.v_resets[i] if layer.neuron.v_resets else 0,
         count_width=layer.count_width,
         v_width=layer.v_width,
         pos=popcount_tree(polarity[1], layer.tree_levels, regs, f"p{i}"),
@@ -613,6 +625,7 @@ def _common(top: str, layer: LayerPlan) -> dict:
         "n_inputs": layer.n_inputs,
         "n_lines": layer.n_in,
         "bias_line": layer.n_in - 1 if layer.bias else None,
+        "recurrent": layer.recurrent,
         "n_out": layer.n_out,
         "k": layer.k,
         "random_bits": k,

@@ -7,8 +7,17 @@ on construction and made read-only, so a pass can never change its input.
 On disk a network is an ``.npz`` file with keys ``weights_<l>`` and the
 optional ``delays_<l>`` (steps, same shape as the weights),
 ``threshold_<l>`` (scalar or one per neuron, weight units),
-``leak_shift_<l>`` (integer), ``reset_<l>`` (``"zero"`` or ``"subtract"``) and
-``bias_<l>`` (one per neuron, weight units).
+``leak_shift_<l>`` (integer), ``reset_<l>`` (``"zero"`` or ``"subtract"``),
+``bias_<l>`` (one per neuron, weight units), and for the neuron models NIR
+exports (see :class:`Layer`): ``leak_<l>`` (the fraction ``dt/tau`` of the
+membrane lost per step, scalar), ``syn_leak_<l>`` (the same for a synaptic
+current; its presence makes the layer current-based), ``drive_<l>`` (per neuron
+or scalar, added to the membrane every step, weight units), ``v_reset_<l>``
+(per neuron or scalar, weight units), ``spiking_<l>`` (bool; False for a leaky
+integrator read by its membrane), ``strict_<l>`` (bool; spike when
+``v > threshold``), ``frac_bits_<l>`` (integer ``F``, overriding the automatic
+choice) and ``recurrent_<l>`` (``(n_out, n_out)``: weights of the layer's own
+spikes of the previous step).
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ import dataclasses
 import difflib
 import io
 import math
+import numbers
 import os
 import re
 import zipfile
@@ -45,6 +55,8 @@ __all__ = [
 RESETS = ("zero", "subtract")
 #: Largest leak shift (the membrane register is at most 32 bits wide).
 MAX_LEAK_SHIFT = 31
+#: Most fractional bits of a membrane (:mod:`compress.hardware.neuron` uses the same).
+MAX_FRAC_BITS = 16
 
 
 def _frozen_array(value: Any, field: str) -> np.ndarray:
@@ -74,6 +86,30 @@ class Layer:
         Added to each neuron's input every step, in weight units, or ``None``.
         In hardware it is one always-on input line of the layer with a synapse
         per neuron, compressed and classed like any other synapse (SPEC section 4).
+    leak : float or None
+        Fraction of the membrane lost per step (NIR's ``dt / tau_mem``), in
+        ``(0, 1]``: ``v <- v (1 - leak) + ...``; exclusive with ``leak_shift``
+        (which is ``leak = 2**-leak_shift``).  ``None``: no leak.
+    syn_leak : float or None
+        A current-based neuron (CubaLIF, CubaLI): the synaptic current
+        ``i <- i (1 - syn_leak) + W x`` (``syn_leak`` in ``[0, 1]``) feeds the
+        membrane instead of ``W x``.  ``None``: no current.
+    drive : ndarray or None
+        Added to the membrane every step, weight units, scalar or per neuron
+        (NIR's ``(dt / tau) v_leak``).
+    v_reset : ndarray or float
+        The membrane after a spike when ``reset == "zero"``, weight units.
+    spiking : bool
+        False for a leaky integrator (LI, CubaLI): it never fires.
+    strict : bool
+        Spike when ``v > threshold`` (NIR) instead of ``v >= threshold``.
+    frac_bits : int or None
+        Fractional bits ``F`` of the membrane and current; ``None`` chooses
+        them from the leaks and constants (:func:`compress.hardware.neuron.frac_bits_for`).
+    recurrent : ndarray or None, shape (n_out, n_out)
+        Weights of the layer's own spikes of the previous step (a recurrent
+        edge): in hardware ``n_out`` more input lines fed by the layer's
+        spikes, compressed and classed like any other synapse.
     """
 
     weights: np.ndarray
@@ -82,6 +118,14 @@ class Layer:
     leak_shift: int | None = None
     reset: str = "zero"
     bias: np.ndarray | None = None
+    leak: float | None = None
+    syn_leak: float | None = None
+    drive: np.ndarray | None = None
+    v_reset: np.ndarray | float = 0.0
+    spiking: bool = True
+    strict: bool = False
+    frac_bits: int | None = None
+    recurrent: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -89,23 +133,48 @@ class Layer:
         if self.delays is not None:
             set_(self, "delays", _frozen_array(self.delays, "delays"))
         set_(self, "threshold", _frozen_array(self.threshold, "threshold"))
-        if self.bias is not None:
-            set_(self, "bias", _frozen_array(self.bias, "bias"))
+        for name in ("bias", "drive", "recurrent"):
+            if getattr(self, name) is not None:
+                set_(self, name, _frozen_array(getattr(self, name), name))
+        set_(self, "v_reset", _frozen_array(self.v_reset, "v_reset"))
+        for name in ("leak", "syn_leak"):
+            value = getattr(self, name)
+            if isinstance(value, np.ndarray) and value.shape == ():
+                set_(self, name, float(value))
+
+    @property
+    def n_recurrent(self) -> int:
+        """Input lines fed by the layer's own spikes (``n_out`` with a recurrent edge, else 0)."""
+        return 0 if self.recurrent is None else self.n_out
+
+    @property
+    def leak_fraction(self) -> float | None:
+        """The fraction of the membrane lost per step (``leak`` or ``2**-leak_shift``)."""
+        if self.leak is not None:
+            return float(self.leak)
+        return None if self.leak_shift is None else 2.0**-self.leak_shift
 
     @property
     def synapses(self) -> np.ndarray:
-        """The weights with the bias as one more input column, ``(n_out, n_in + 1)``
-        (just the weights without a bias): what compression and hardware see."""
-        if self.bias is None:
-            return self.weights
-        return np.hstack([self.weights, self.bias.reshape(-1, 1)])
+        """The weights, then the recurrent weights and the bias as more input columns,
+        ``(n_out, n_in [+ n_out] [+ 1])``: what compression and hardware see."""
+        parts = [self.weights]
+        if self.recurrent is not None:
+            parts.append(self.recurrent)
+        if self.bias is not None:
+            parts.append(self.bias.reshape(-1, 1))
+        return parts[0] if len(parts) == 1 else np.hstack(parts)
 
     def with_synapses(self, synapses: np.ndarray) -> Layer:
-        """A copy whose weights (and bias, as the last column) come from ``synapses``."""
+        """A copy whose weights (recurrent weights, bias) come from ``synapses``'s columns."""
         synapses = np.asarray(synapses)
-        if self.bias is None:
-            return dataclasses.replace(self, weights=synapses)
-        return dataclasses.replace(self, weights=synapses[:, :-1], bias=synapses[:, -1])
+        n_in, n_rec = self.n_in, self.n_recurrent
+        fields: dict[str, Any] = {"weights": synapses[:, :n_in]}
+        if self.recurrent is not None:
+            fields["recurrent"] = synapses[:, n_in : n_in + n_rec]
+        if self.bias is not None:
+            fields["bias"] = synapses[:, n_in + n_rec]
+        return dataclasses.replace(self, **fields)
 
     @property
     def n_out(self) -> int:
@@ -166,6 +235,61 @@ class Layer:
             raise ValueError(
                 f"layer {index}: reset must be 'zero' or 'subtract', not {self.reset!r}"
             )
+        self._check_neuron(index)
+
+    def _check_neuron(self, index: int) -> None:
+        n_out = self.weights.shape[0]
+        if self.leak is not None:
+            if self.leak_shift is not None:
+                raise ValueError(
+                    f"layer {index}: leak and leak_shift must not both be set, "
+                    f"not {self.leak!r} and {self.leak_shift!r}"
+                )
+            _check_fraction(self.leak, "leak", index, low_open=True)
+        if self.syn_leak is not None:
+            _check_fraction(self.syn_leak, "syn_leak", index, low_open=False)
+        for name in ("drive", "v_reset"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if value.shape not in ((), (n_out,)):
+                raise ValueError(
+                    f"layer {index}: {name} must be a scalar or have shape ({n_out},), "
+                    f"not shape {value.shape}"
+                )
+            check_finite(value, name, index)
+        for name in ("spiking", "strict"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise ValueError(
+                    f"layer {index}: {name} must be True or False, not {getattr(self, name)!r}"
+                )
+        if self.frac_bits is not None:
+            check_int(self.frac_bits, "frac_bits", low=0, high=MAX_FRAC_BITS, layer=index)
+        if self.recurrent is not None:
+            if self.recurrent.shape != (n_out, n_out):
+                raise ValueError(
+                    f"layer {index}: recurrent must have shape ({n_out}, {n_out}), "
+                    f"not {self.recurrent.shape}"
+                )
+            check_finite(self.recurrent, "recurrent", index)
+
+    @property
+    def drives(self) -> np.ndarray:
+        """The drive of every neuron, shape ``(n_out,)`` (zeros without one)."""
+        return np.broadcast_to(0.0 if self.drive is None else self.drive, (self.n_out,))
+
+    @property
+    def v_resets(self) -> np.ndarray:
+        """The reset value of every neuron, shape ``(n_out,)``."""
+        return np.broadcast_to(self.v_reset, (self.n_out,))
+
+
+def _check_fraction(value: Any, field: str, index: int, *, low_open: bool) -> None:
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if ok and math.isfinite(value) and (0 < value <= 1 if low_open else 0 <= value <= 1):
+        return
+    rule = "(0, 1]" if low_open else "[0, 1]"
+    raise ValueError(f"layer {index}: {field} must be a number in {rule}, not {value!r}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -233,8 +357,32 @@ class Network:
         )
 
 
-_FIELDS = ("weights", "delays", "threshold", "leak_shift", "reset", "bias")
-_KEY = re.compile(r"^(weights|delays|threshold|leak_shift|reset|bias)_(0|[1-9][0-9]*)$")
+_FIELDS = (
+    "weights",
+    "delays",
+    "threshold",
+    "leak_shift",
+    "reset",
+    "bias",
+    "leak",
+    "syn_leak",
+    "drive",
+    "v_reset",
+    "spiking",
+    "strict",
+    "frac_bits",
+    "recurrent",
+)
+_KEY = re.compile(r"^(" + "|".join(sorted(_FIELDS, key=len, reverse=True)) + r")_(0|[1-9][0-9]*)$")
+
+
+def _scalar(value: Any, kinds: str, what: str, field: str, index: int) -> Any:
+    arr = np.asarray(value)
+    if arr.shape != () or arr.dtype.kind not in kinds:
+        raise ValueError(
+            f"layer {index}: {field} must be a scalar {what}, not {arr.dtype} of shape {arr.shape}"
+        )
+    return arr.item()
 
 
 def network_from_arrays(arrays: Mapping[str, np.ndarray]) -> Network:
@@ -246,10 +394,8 @@ def network_from_arrays(arrays: Mapping[str, np.ndarray]) -> Network:
             field = key.rsplit("_", 1)[0]
             guess = difflib.get_close_matches(field, _FIELDS, n=1)
             hint = f" (did you mean {guess[0]}_<l>?)" if guess and guess[0] != field else ""
-            raise ValueError(
-                "npz keys must be weights_<l>, delays_<l>, threshold_<l>, leak_shift_<l>, "
-                f"reset_<l> or bias_<l>, not {key!r}{hint}"
-            )
+            names = ", ".join(f"{f}_<l>" for f in _FIELDS)
+            raise ValueError(f"npz keys must be one of {names}, not {key!r}{hint}")
         name, index = match.group(1), int(match.group(2))
         fields.setdefault(index, {})[name] = arrays[key]
     count = len(fields)
@@ -261,13 +407,17 @@ def network_from_arrays(arrays: Mapping[str, np.ndarray]) -> Network:
         f = fields[index]
         leak = f.get("leak_shift")
         if leak is not None:
-            leak_arr = np.asarray(leak)
-            if leak_arr.shape != () or leak_arr.dtype.kind not in "iu":
-                raise ValueError(
-                    f"layer {index}: leak_shift must be a scalar integer, "
-                    f"not {leak_arr.dtype} of shape {leak_arr.shape}"
-                )
-            leak = int(leak_arr)
+            leak = int(_scalar(leak, "iu", "integer", "leak_shift", index))
+        scalars: dict[str, Any] = {}
+        for name, kinds, label, cast in (
+            ("leak", "fiu", "number", float),
+            ("syn_leak", "fiu", "number", float),
+            ("spiking", "b", "bool", bool),
+            ("strict", "b", "bool", bool),
+            ("frac_bits", "iu", "integer", int),
+        ):
+            if name in f:
+                scalars[name] = cast(_scalar(f[name], kinds, label, name, index))
         reset = f.get("reset")
         reset = "zero" if reset is None else str(np.asarray(reset))
         try:
@@ -278,6 +428,10 @@ def network_from_arrays(arrays: Mapping[str, np.ndarray]) -> Network:
                 leak_shift=leak,
                 reset=reset,
                 bias=f.get("bias"),
+                drive=f.get("drive"),
+                v_reset=f.get("v_reset", 0.0),
+                recurrent=f.get("recurrent"),
+                **scalars,
             )
         except ValueError as exc:  # a field's dtype: name the layer too
             raise ValueError(f"layer {index}: {exc}") from None
@@ -300,6 +454,17 @@ def network_arrays(network: Network) -> dict[str, np.ndarray]:
         out[f"reset_{index}"] = np.array(layer.reset)
         if layer.bias is not None:
             out[f"bias_{index}"] = layer.bias
+        for name in ("leak", "syn_leak", "drive", "recurrent"):
+            if getattr(layer, name) is not None:
+                out[f"{name}_{index}"] = np.asarray(getattr(layer, name), dtype=np.float64)
+        if layer.v_reset.any():
+            out[f"v_reset_{index}"] = layer.v_reset
+        if not layer.spiking:
+            out[f"spiking_{index}"] = np.array(False)
+        if layer.strict:
+            out[f"strict_{index}"] = np.array(True)
+        if layer.frac_bits is not None:
+            out[f"frac_bits_{index}"] = np.array(layer.frac_bits, dtype=np.int64)
     return out
 
 

@@ -1,37 +1,46 @@
 """Import a NIR graph (snnTorch, Norse, Sinabs, Rockpool, Lava-DL exports) as a Network.
 
-Supported graphs are chains ``Input -> (Delay) -> Linear|Affine -> (Delay) ->
-LIF|IF -> ... -> Output``: one layer per synapse node and neuron node.  The
-mapping, with the Euler step ``dt`` (``--dt``):
+Every neuron node (``LIF``, ``IF``, ``LI``, ``CubaLIF``, ``CubaLI``) becomes one
+layer.  What feeds it is found by walking back through synapse nodes (``Linear``,
+``Affine``, ``Scale``, ``Delay``, ``Flatten`` of a 1-D signal) to a neuron node or the
+``Input``; several paths into one node are summed (NIR's semantics), so a
+neuron node may have several synapse nodes in front of it.  The layers must form
+a chain: layer ``l`` is fed by layer ``l - 1`` (the ``Input`` for layer 0) and,
+optionally, by its own spikes (a recurrent edge, read one step later: NIR's
+graph is continuous, a discrete simulator can only close a loop with one step of
+delay).
 
-* NIR's LIF is ``tau dv/dt = (v_leak - v) + r I``; per step
-  ``v <- v (1 - dt/tau) + (dt/tau) r I``.  The hardware's leak is
-  ``v <- v - (v >>> s)``, so ``dt/tau`` must be ``2**-s`` for one integer
-  ``s`` per layer (within :data:`LEAK_TOLERANCE`, relative), or ``tau`` so
-  long that ``dt/tau`` is below ``2**-31`` (no leak).  ``(dt/tau) r`` is
-  folded into the layer's weights and bias, row by row.
-* NIR's IF is ``dv/dt = r I``: no leak, ``dt r`` folded into the weights.
-* ``v_leak`` must be 0.  ``v_reset`` must be 0: reset ``"zero"``, or
-  ``"subtract"`` with ``reset="subtract"`` (snnTorch writes ``v_reset = 0``
-  for its default subtract reset).
-* NIR spikes when ``v > v_threshold``; the hardware when ``v >= theta`` in
-  count units of the layer's full scale ``fs`` (its largest weight or bias
-  magnitude), ``theta = round(threshold / fs)``.  The importer writes
-  ``threshold = (floor(v_threshold / fs) + 1) * fs``, so the hardware's
-  ``>=`` fires exactly when NIR's ``>`` would on the integer membrane
-  (compression that removes the largest weight changes ``fs``).
-* ``Delay`` before the synapses delays each input line (a column of the delay
-  matrix), after them each neuron's input (a row); delays are ``delay / dt``
-  steps, rounded later by ``quantize_delays``.
+With the Euler step ``dt`` (``--dt``), per step (NIR's equations, as the NIR
+simulators discretise them; README "Neuron models"):
 
-Anything else (convolutions, pooling, CubaLIF, recurrent edges, branches, Scale,
-Threshold) is refused with the node's name and type.
+* ``LIF``: ``tau dv/dt = (v_leak - v) + r I``:
+  ``v <- v (1 - dt/tau) + (dt/tau) v_leak + (dt/tau) r I``.
+  ``leak = dt/tau``, ``drive = (dt/tau) v_leak``, ``(dt/tau) r`` folded into the
+  weights and the bias, row by row.
+* ``IF``: ``dv/dt = r I``: ``v <- v + dt r I``.
+* ``LI``: the ``LIF`` without spikes: an output read by its membrane.
+* ``CubaLIF`` / ``CubaLI``: ``tau_syn dI/dt = -I + w_in x`` first, then the
+  membrane with the new current: ``I <- I (1 - dt/tau_syn) + (dt/tau_syn) w_in x``,
+  ``v <- v (1 - dt/tau_mem) + (dt/tau_mem) (v_leak + r I)``.  The current is
+  kept as ``(dt/tau_mem) r I`` so both gains fold into the weights.
+* Spike when ``v > v_threshold`` (``strict``); reset to ``v_reset``, or by
+  subtracting the threshold with ``reset="subtract"`` (snnTorch's default, which
+  NIR cannot tell from ``v_reset = 0``).
+* ``Delay`` before the synapses delays each input line (a column), after them each
+  neuron's input (a row); delays are ``delay / dt`` steps, rounded later by
+  ``quantize_delays``.
+
+The time constants of one node must be equal across its neurons (a layer has one
+leak).  Anything else (``Conv2d``, pooling, ``Threshold``, skip connections,
+recurrence into an earlier layer) is refused with the node's name, its type and
+what would be needed.
 """
 
 from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +48,23 @@ import numpy as np
 
 from .network import Layer, Network
 
-__all__ = ["LEAK_TOLERANCE", "import_nir", "read_nir"]
+__all__ = ["NEURONS", "SYNAPSES", "import_nir", "read_nir"]
 
-#: Largest relative error between ``dt/tau`` and the hardware's ``2**-s``.
-LEAK_TOLERANCE = 0.02
-
-_SYNAPSES = ("Affine", "Linear")
-_NEURONS = ("LIF", "IF")
+#: Synapse nodes: walked through to the neuron or input that feeds them.
+SYNAPSES = ("Affine", "Linear", "Scale", "Delay", "Flatten")
+#: Neuron nodes: one layer each.
+NEURONS = ("LIF", "IF", "LI", "CubaLIF", "CubaLI")
+#: What a node type would need, for the refusal.
+_NEEDS = {
+    "Conv1d": "a convolution layer style (kernels stored once)",
+    "Conv2d": "a convolution layer style (kernels stored once)",
+    "SumPool2d": "pooling over a convolution layer",
+    "AvgPool2d": "pooling over a convolution layer",
+    "Threshold": "a neuron node to carry it (use LIF or IF)",
+    "I": "a neuron node (an integrator alone has no spikes)",
+}
+#: Relative spread allowed between the time constants of one node's neurons.
+_SAME = 1e-6
 
 
 def read_nir(path: str | os.PathLike[str], **options: Any) -> Network:
@@ -63,69 +82,238 @@ def read_nir(path: str | os.PathLike[str], **options: Any) -> Network:
     return import_nir(graph, **options)
 
 
-def _chain(graph: Any) -> list[tuple[str, Any]]:
-    """The nodes from the input to the output, in order; refuses branches and cycles."""
-    nodes, edges = graph.nodes, list(graph.edges)
-    targets: dict[str, list[str]] = {}
-    sources: dict[str, list[str]] = {}
-    for src, dst in edges:
-        targets.setdefault(src, []).append(dst)
-        sources.setdefault(dst, []).append(src)
-    starts = [name for name, node in nodes.items() if type(node).__name__ == "Input"]
-    if len(starts) != 1:
-        raise ValueError(f"NIR graph must have one Input node, not {len(starts)}")
-    chain, name, seen = [], starts[0], set()
-    while True:
-        if name in seen:
-            raise ValueError(
-                f"NIR node {name!r} must not be on a cycle (recurrent edge), not it is"
-            )
-        seen.add(name)
-        chain.append((name, nodes[name]))
-        following = targets.get(name, [])
-        if len(following) > 1 or len(sources.get(name, [])) > 1:
-            raise ValueError(
-                f"NIR node {name!r} must be on a single chain, not a branch or merge "
-                f"({type(nodes[name]).__name__} with edges to {following})"
-            )
-        if not following:
-            break
-        name = following[0]
-    if type(chain[-1][1]).__name__ != "Output":
-        raise ValueError(f"NIR graph must end in an Output node, not {chain[-1][0]!r}")
-    unused = sorted(set(nodes) - seen)
-    if unused:
-        raise ValueError(f"NIR graph must be one chain, not have the extra node {unused[0]!r}")
-    return chain[1:-1]
+@dataclass
+class _Path:
+    """A linear map from a source node's output into a node's input: ``W x + bias``,
+    every path from source line ``j`` to target line ``i`` delayed ``delays[i, j]``."""
+
+    weight: np.ndarray
+    bias: np.ndarray
+    delays: np.ndarray | None = None
+    names: list[str] = field(default_factory=list)
 
 
-def _vector(value: Any, n: int, what: str) -> np.ndarray:
-    arr = np.broadcast_to(np.asarray(value, dtype=np.float64).reshape(-1), (n,))
-    if not np.isfinite(arr).all() and what != "tau":
-        raise ValueError(f"{what} must be finite, not {arr[~np.isfinite(arr)][0]!r}")
+def _kind(node: Any) -> str:
+    return type(node).__name__
+
+
+def _flat(value: Any) -> np.ndarray:
+    return np.asarray(value, dtype=np.float64).reshape(-1)
+
+
+def _apply(name: str, node: Any, path: _Path) -> _Path:
+    """``path`` followed by synapse node ``node``."""
+    kind = _kind(node)
+    n = path.weight.shape[0]
+    if kind in ("Linear", "Affine"):
+        a = np.asarray(node.weight, dtype=np.float64)
+        if a.ndim != 2 or a.shape[1] != n:
+            raise ValueError(
+                f"NIR node {name!r}: weight must be 2-D with {n} columns, not shape {a.shape}"
+            )
+        bias = a @ path.bias
+        if kind == "Affine":
+            b = _flat(node.bias)
+            if b.shape != (a.shape[0],):
+                raise ValueError(
+                    f"NIR node {name!r}: bias must have shape ({a.shape[0]},), not {b.shape}"
+                )
+            bias = bias + b
+        delays = None
+        if path.delays is not None:  # every row feeding one output must agree on its delay
+            delays = np.zeros((a.shape[0], path.weight.shape[1]))
+            for k in range(a.shape[0]):
+                for j in range(path.weight.shape[1]):
+                    reach = (a[k] != 0) & (path.weight[:, j] != 0)
+                    values = path.delays[reach, j]
+                    if values.size and np.any(values != values[0]):
+                        raise ValueError(
+                            f"NIR node {name!r}: a {kind} after a Delay must not mix paths of "
+                            "different delays from one line, not it does"
+                        )
+                    delays[k, j] = values[0] if values.size else 0
+        return _Path(a @ path.weight, bias, delays, [*path.names, name])
+    if kind == "Scale":
+        s = np.broadcast_to(_flat(node.scale), (n,))
+        delays = path.delays
+        return _Path(path.weight * s[:, None], path.bias * s, delays, [*path.names, name])
+    if kind == "Delay":
+        d = np.broadcast_to(_flat(node.delay), (n,))
+        base = np.zeros(path.weight.shape) if path.delays is None else path.delays
+        return _Path(path.weight, path.bias, base + d[:, None], [*path.names, name])
+    if kind == "Flatten":
+        shape = tuple(int(s) for s in np.asarray(node.input_type.get("input", [n])).reshape(-1))
+        if sum(1 for s in shape if s != 1) > 1:
+            raise ValueError(
+                f"NIR node {name!r}: Flatten must flatten a 1-D signal, not shape {shape} "
+                "(multi-dimensional inputs need the convolution layer style)"
+            )
+        return path
+    raise AssertionError(kind)
+
+
+def _inputs(graph: Any, name: str, width: int | None, seen: tuple[str, ...] = ()) -> dict:
+    """Every neuron or Input node that feeds ``name`` through synapse nodes: ``{source:
+    _Path into name's input}``, the paths from one source summed."""
+    nodes = graph.nodes
+    sources = [src for src, dst in graph.edges if dst == name]
+    out: dict[str, _Path] = {}
+    for src in sources:
+        node = nodes[src]
+        kind = _kind(node)
+        if kind in SYNAPSES:
+            if src in seen:
+                raise ValueError(
+                    f"NIR node {src!r} must not be on a cycle of synapse nodes alone, not it is "
+                    "(a recurrent edge must pass through a neuron node)"
+                )
+            for source, path in _inputs(graph, src, None, (*seen, src)).items():
+                _merge(out, source, _apply(src, node, path))
+        elif kind in NEURONS or kind == "Input":
+            n = _width(graph, src)
+            _merge(out, src, _Path(np.eye(n), np.zeros(n)))
+        else:
+            _refuse(src, kind)
+    return out
+
+
+def _merge(out: dict, source: str, path: _Path) -> None:
+    if source not in out:
+        out[source] = path
+        return
+    old = out[source]
+    if old.weight.shape != path.weight.shape:
+        raise ValueError(
+            f"NIR node {path.names[-1] if path.names else source!r}: paths from {source!r} "
+            f"must have one shape, not {old.weight.shape} and {path.weight.shape}"
+        )
+    delays = old.delays
+    if path.delays is not None or old.delays is not None:
+        a = np.zeros(old.weight.shape) if old.delays is None else old.delays
+        b = np.zeros(old.weight.shape) if path.delays is None else path.delays
+        both = (old.weight != 0) & (path.weight != 0)
+        if np.any(a[both] != b[both]):
+            raise ValueError(
+                f"NIR node {path.names[-1]!r}: two paths from {source!r} must not reach one "
+                "synapse with different delays, not they do"
+            )
+        delays = np.where(old.weight != 0, a, b)
+    out[source] = _Path(
+        old.weight + path.weight, old.bias + path.bias, delays, old.names + path.names
+    )
+
+
+def _width(graph: Any, name: str, seen: frozenset = frozenset()) -> int:
+    """Width of node ``name``'s output: from its parameters, or from what feeds it."""
+    node = graph.nodes[name]
+    kind = _kind(node)
+    if kind == "Input":
+        shape = np.asarray(node.input_type.get("input", [])).reshape(-1)
+        if shape.size and sum(1 for s in shape if s != 1) > 1:
+            raise ValueError(
+                f"NIR node {name!r}: Input must be 1-D, not shape {tuple(int(s) for s in shape)} "
+                "(images need the convolution layer style)"
+            )
+        if shape.size:
+            return int(np.prod(shape))
+        for src, dst in graph.edges:  # an untyped Input: the columns of what it feeds
+            if src == name and _kind(graph.nodes[dst]) in ("Linear", "Affine"):
+                return int(np.asarray(graph.nodes[dst].weight).shape[1])
+        raise ValueError(f"NIR node {name!r}: Input must give its shape, not none")
+    if kind in ("Linear", "Affine"):
+        return int(np.asarray(node.weight).shape[0])
+    for attr in ("v_threshold", "tau", "tau_mem", "r", "scale", "delay"):
+        if hasattr(node, attr) and np.asarray(getattr(node, attr)).size > 1:
+            return int(np.asarray(getattr(node, attr)).size)
+    widths = {
+        _width(graph, src, seen | {name})
+        for src, dst in graph.edges
+        if dst == name and src not in seen and src != name
+    }
+    if len(widths) != 1:
+        raise ValueError(
+            f"NIR node {name!r}: its width must follow from its inputs, not "
+            f"{sorted(widths) or 'none'}"
+        )
+    return widths.pop()
+
+
+def _refuse(name: str, kind: str) -> None:
+    need = _NEEDS.get(kind) or "a mapping to hardware that sc-compress does not have"
+    supported = ", ".join((*SYNAPSES, *NEURONS))
+    raise ValueError(
+        f"NIR node {name!r} must be one of Input, Output, {supported}, not {kind} "
+        f"(it would need {need})"
+    )
+
+
+def _constant(name: str, node: Any, attr: str, n: int) -> float:
+    """One value of ``attr`` for the whole node (a layer has one leak)."""
+    value = np.broadcast_to(_flat(getattr(node, attr)), (n,))
+    if not np.all(np.isfinite(value) & (value > 0)):
+        bad = float(value[~(np.isfinite(value) & (value > 0))][0])
+        raise ValueError(f"NIR node {name!r}: {attr} must be positive and finite, not {bad!r}")
+    if np.ptp(value) > _SAME * value.max():
+        raise ValueError(
+            f"NIR node {name!r}: {attr} must be one value for all {n} neurons, not "
+            f"{float(value.min())!r}..{float(value.max())!r} (a layer has one leak)"
+        )
+    return float(value[0])
+
+
+def _vector(name: str, node: Any, attr: str, n: int, default: float = 0.0) -> np.ndarray:
+    value = getattr(node, attr, None)
+    arr = np.broadcast_to(_flat(default if value is None else value), (n,))
+    if not np.isfinite(arr).all():
+        raise ValueError(
+            f"NIR node {name!r}: {attr} must be finite, not {arr[~np.isfinite(arr)][0]!r}"
+        )
     return arr
 
 
-def _leak(name: str, tau: np.ndarray, dt: float) -> int | None:
-    """One leak shift for the layer's ``dt/tau``, or None when the leak is negligible."""
-    factor = dt / tau
-    if np.all(factor < 2.0**-31):
-        return None
-    shifts = np.round(-np.log2(factor))
-    shift = int(shifts[0])
-    exact = 2.0**-shifts
-    error = np.abs(factor - 2.0**-shift) / factor
-    if not (np.all(shifts == shift) and 1 <= shift <= 31 and np.all(error <= LEAK_TOLERANCE)):
-        worst = float(tau[np.argmax(np.abs(factor - exact) / factor)])
+def _fraction(name: str, tau: float, dt: float, attr: str) -> float:
+    fraction = dt / tau
+    if fraction > 1:
         raise ValueError(
-            f"NIR node {name!r}: tau must give dt/tau = 2**-s for one integer s in 1..31 "
-            f"(within {LEAK_TOLERANCE:.0%}), not tau={worst!r} with dt={dt!r} "
-            f"(dt/tau = {dt / worst:.6g})"
+            f"NIR node {name!r}: {attr} must be at least dt={dt!r} (one Euler step), not {tau!r}"
         )
-    return shift
+    return fraction
 
 
-def import_nir(graph: Any, *, dt: float = 1.0, reset: str | None = None) -> Network:
+def _neuron(name: str, node: Any, n: int, dt: float) -> dict[str, Any]:
+    """The Layer fields of neuron node ``node`` and the gain folded into its weights."""
+    kind = _kind(node)
+    fields: dict[str, Any] = {"strict": True}
+    if kind == "IF":
+        gain = _vector(name, node, "r", n, 1.0) * dt
+    elif kind in ("LIF", "LI"):
+        f = _fraction(name, _constant(name, node, "tau", n), dt, "tau")
+        gain = _vector(name, node, "r", n, 1.0) * f
+        fields.update(leak=f, drive=f * _vector(name, node, "v_leak", n))
+    else:  # CubaLIF, CubaLI
+        fs = _fraction(name, _constant(name, node, "tau_syn", n), dt, "tau_syn")
+        fm = _fraction(name, _constant(name, node, "tau_mem", n), dt, "tau_mem")
+        r = _vector(name, node, "r", n, 1.0)
+        w_in = _vector(name, node, "w_in", n, 1.0)
+        gain = fs * w_in * fm * r
+        fields.update(leak=fm, syn_leak=fs, drive=fm * _vector(name, node, "v_leak", n))
+    if kind in ("LI", "CubaLI"):
+        fields["spiking"] = False
+    else:
+        threshold = _vector(name, node, "v_threshold", n, 1.0)
+        if np.any(threshold <= 0):
+            raise ValueError(
+                f"NIR node {name!r}: v_threshold must be positive, not {float(threshold.min())!r}"
+            )
+        fields.update(threshold=threshold, v_reset=_vector(name, node, "v_reset", n))
+    if "drive" in fields and not np.any(fields["drive"]):
+        del fields["drive"]
+    return {"fields": fields, "gain": gain}
+
+
+def import_nir(
+    graph: Any, *, dt: float = 1.0, reset: str | None = None, frac_bits: int | None = None
+) -> Network:
     """Map a NIR graph to a :class:`Network` (see the module docstring for the rules).
 
     Parameters
@@ -134,7 +322,10 @@ def import_nir(graph: Any, *, dt: float = 1.0, reset: str | None = None) -> Netw
     dt : float
         Euler time step of the hardware's step, in the graph's time unit.
     reset : {"zero", "subtract"}, optional
-        Override the reset mode (``v_reset = 0`` means ``"zero"`` otherwise).
+        ``"subtract"``: reset by subtracting the threshold (snnTorch's default);
+        otherwise to ``v_reset``.
+    frac_bits : int, optional
+        Fractional bits of every layer's membrane (default: chosen per layer).
 
     Returns
     -------
@@ -144,93 +335,125 @@ def import_nir(graph: Any, *, dt: float = 1.0, reset: str | None = None) -> Netw
         raise ValueError(f"dt must be a positive number, not {dt!r}")
     if reset not in (None, "zero", "subtract"):
         raise ValueError(f"reset must be 'zero' or 'subtract', not {reset!r}")
-    layers: list[Layer] = []
-    pending: dict[str, Any] = {}
-    for name, node in _chain(graph):
-        kind = type(node).__name__
-        if kind in _SYNAPSES:
-            if "weight" in pending:
-                raise ValueError(
-                    f"NIR node {name!r}: {kind} must follow a neuron node, "
-                    f"not another {pending['kind']}"
-                )
-            weight = np.asarray(node.weight, dtype=np.float64)
-            if weight.ndim != 2:
-                raise ValueError(f"NIR node {name!r}: weight must be 2-D, not shape {weight.shape}")
-            bias = np.asarray(node.bias, dtype=np.float64) if kind == "Affine" else None
-            pending.update(kind=kind, name=name, weight=weight, bias=bias)
-        elif kind == "Delay":
-            delay = np.asarray(node.delay, dtype=np.float64).reshape(-1) / dt
-            key = "delay_out" if "weight" in pending else "delay_in"
-            pending[key] = delay
-        elif kind in _NEURONS:
-            if "weight" not in pending:
-                raise ValueError(
-                    f"NIR node {name!r}: {kind} must follow a Linear or Affine node, "
-                    "not start a layer"
-                )
-            layers.append(_layer(name, node, kind, pending=pending, dt=dt, reset=reset))
-            pending = {}
-        else:
+    nodes = graph.nodes
+    for name, node in nodes.items():
+        kind = _kind(node)
+        if kind not in ("Input", "Output", *SYNAPSES, *NEURONS):
+            _refuse(name, kind)
+        if kind in NEURONS and any(
+            np.asarray(getattr(node, a)).ndim > 1
+            for a in ("v_threshold", "tau", "tau_mem", "r")
+            if hasattr(node, a)
+        ):
             raise ValueError(
-                f"NIR node {name!r} must be Linear, Affine, Delay, LIF or IF, not {kind} "
-                "(convolutions, pooling, CubaLIF and others have no hardware here)"
+                f"NIR node {name!r}: {kind} must be 1-D, not multi-dimensional "
+                "(a convolution's neurons need the convolution layer style)"
             )
-    if pending:
+    inputs = [name for name, node in nodes.items() if _kind(node) == "Input"]
+    outputs = [name for name, node in nodes.items() if _kind(node) == "Output"]
+    if len(inputs) != 1 or len(outputs) != 1:
         raise ValueError(
-            f"NIR node {pending.get('name')!r}: synapses must feed a LIF or IF node, not the output"
+            f"NIR graph must have one Input and one Output node, not {len(inputs)} and "
+            f"{len(outputs)}"
         )
-    if not layers:
-        raise ValueError("NIR graph must hold at least one Linear/Affine -> LIF/IF layer, not none")
+    order = _chain(graph, inputs[0], outputs[0])
+    layers = []
+    previous = inputs[0]
+    for name in order:
+        node = nodes[name]
+        n = _width(graph, name)
+        feeds = _inputs(graph, name, n)
+        forward = feeds.pop(previous, None)
+        loop = feeds.pop(name, None)
+        if forward is None or feeds:
+            other = next(iter(feeds), previous)
+            raise ValueError(
+                f"NIR node {name!r} must be fed by {previous!r} (and optionally itself), not "
+                f"{other!r} (skip connections and recurrence into an earlier layer are not "
+                "supported)"
+            )
+        layers.append(_layer(name, node, n, forward, loop, dt, reset, frac_bits))
+        previous = name
     return Network(tuple(layers))
 
 
+def _chain(graph: Any, start: str, end: str) -> list[str]:
+    """The neuron nodes in order, each fed by the one before (the Input for the first);
+    the Output must be fed by the last directly."""
+    nodes = graph.nodes
+    neurons = [name for name, node in nodes.items() if _kind(node) in NEURONS]
+    if not neurons:
+        raise ValueError(
+            "NIR graph must hold at least one neuron node (LIF, IF, LI, CubaLIF, CubaLI), not none"
+        )
+    out_feeds = [src for src, dst in graph.edges if dst == end]
+    if len(out_feeds) != 1 or _kind(nodes[out_feeds[0]]) not in NEURONS:
+        what = out_feeds[0] if out_feeds else "nothing"
+        kind = _kind(nodes[what]) if out_feeds else ""
+        raise ValueError(
+            f"NIR node {end!r}: Output must be fed by one neuron node, not {what!r} {kind} "
+            "(synapses must feed a neuron node, not the output)"
+        )
+    feeders: dict[str, set[str]] = {}
+    for name in neurons:
+        feeders[name] = set(_inputs(graph, name, None)) - {name}
+    order, current = [], start
+    while len(order) < len(neurons):
+        nxt = [name for name in neurons if current in feeders[name] and name not in order]
+        if len(nxt) != 1:
+            if not nxt:
+                break
+            raise ValueError(
+                f"NIR node {current!r} must feed one neuron node, not {len(nxt)} "
+                f"({', '.join(sorted(nxt))}): branches are not supported"
+            )
+        order.append(nxt[0])
+        current = nxt[0]
+    unused = [name for name in neurons if name not in order]
+    if unused:
+        raise ValueError(
+            f"NIR node {unused[0]!r} must be on the chain from {start!r} to {end!r}, not off it"
+        )
+    if order[-1] != out_feeds[0]:
+        raise ValueError(
+            f"NIR node {end!r}: Output must be fed by the last layer {order[-1]!r}, "
+            f"not {out_feeds[0]!r}"
+        )
+    return order
+
+
 def _layer(
-    name: str, node: Any, kind: str, *, pending: dict[str, Any], dt: float, reset: str | None
+    name: str,
+    node: Any,
+    n: int,
+    forward: _Path,
+    loop: _Path | None,
+    dt: float,
+    reset: str | None,
+    frac_bits: int | None,
 ) -> Layer:
-    weight = pending["weight"]
-    n_out, n_in = weight.shape
-    r = _vector(node.r, n_out, "r")
-    threshold = _vector(node.v_threshold, n_out, "v_threshold")
-    v_reset = _vector(node.v_reset if node.v_reset is not None else 0.0, n_out, "v_reset")
-    if kind == "LIF":
-        if np.any(_vector(node.v_leak, n_out, "v_leak") != 0):
-            raise ValueError(f"NIR node {name!r}: v_leak must be 0, not {node.v_leak!r}")
-        tau = _vector(node.tau, n_out, "tau")
-        if not np.all(np.isfinite(tau) & (tau > 0)):
-            bad = float(tau[~(np.isfinite(tau) & (tau > 0))][0])
-            raise ValueError(f"NIR node {name!r}: tau must be positive and finite, not {bad!r}")
-        leak, gain = _leak(name, tau, dt), r * dt / tau
-    else:
-        leak, gain = None, r * dt
-    if np.any(v_reset != 0):
+    if forward.weight.shape[0] != n:
         raise ValueError(
-            f"NIR node {name!r}: v_reset must be 0, not {float(v_reset[v_reset != 0][0])!r}"
+            f"NIR node {name!r}: {_kind(node)} of {n} neurons must be fed {n} lines, "
+            f"not {forward.weight.shape[0]}"
         )
-    if np.any(threshold <= 0):
+    neuron = _neuron(name, node, n, dt)
+    gain = neuron["gain"][:, None]
+    bias = forward.bias + (0 if loop is None else loop.bias)
+    delays = None if forward.delays is None else forward.delays / dt
+    if loop is not None and loop.delays is not None and np.any(loop.delays):
         raise ValueError(
-            f"NIR node {name!r}: v_threshold must be positive, not {float(threshold.min())!r}"
+            f"NIR node {name!r}: a recurrent edge must not hold a Delay, not "
+            f"{float(loop.delays.max())!r} (the loop's one step is its delay)"
         )
-    w = weight * gain[:, None]
-    bias = None if pending.get("bias") is None else np.asarray(pending["bias"]).reshape(-1) * gain
-    delays = None
-    if "delay_in" in pending or "delay_out" in pending:
-        delays = np.zeros((n_out, n_in))
-        if "delay_in" in pending:
-            delays += np.broadcast_to(pending["delay_in"], (n_in,))[None, :]
-        if "delay_out" in pending:
-            delays += np.broadcast_to(pending["delay_out"], (n_out,))[:, None]
-    full = max(
-        float(np.abs(w).max(initial=0)),
-        float(np.abs(bias).max(initial=0)) if bias is not None else 0.0,
-    )
-    if full > 0:  # NIR's v > theta on the hardware's integer count grid: v >= floor(theta/fs) + 1
-        threshold = (np.floor(threshold / full) + 1) * full
+    fields = neuron["fields"]
+    if reset is not None:
+        fields["reset"] = reset
     return Layer(
-        w,
+        forward.weight * gain,
         delays=delays,
-        threshold=threshold,
-        leak_shift=leak,
-        reset=reset or "zero",
-        bias=bias,
+        bias=(bias * gain[:, 0]) if np.any(bias) else None,
+        recurrent=None if loop is None else loop.weight * gain,
+        frac_bits=frac_bits,
+        **fields,
     )

@@ -302,14 +302,20 @@ def _step_neurons(net: Network, cfg: CompressionConfig) -> tuple[Network, Prunin
         keep = np.asarray(figures.kept_neurons, dtype=np.intp)
         cols = slice(None) if prev_keep is None else prev_keep
         delays = None if layer.delays is None else layer.delays[keep][:, cols]
-        threshold = layer.threshold if layer.threshold.ndim == 0 else layer.threshold[keep]
+        def rows(value: np.ndarray | None) -> np.ndarray | None:
+            return value if value is None or value.ndim == 0 else value[keep]
+
+        recurrent = None if layer.recurrent is None else layer.recurrent[keep][:, keep]
         layers.append(
             dataclasses.replace(
                 layer,
                 weights=layer.weights[keep][:, cols],
                 delays=delays,
-                threshold=threshold,
-                bias=None if layer.bias is None else layer.bias[keep],
+                threshold=rows(layer.threshold),
+                bias=rows(layer.bias),
+                drive=rows(layer.drive),
+                v_reset=rows(layer.v_reset),
+                recurrent=recurrent,
             )
         )
         prev_keep = keep
