@@ -895,9 +895,7 @@ def sim(
     default=None,
     help="Fractional bits F of every membrane (default: chosen per layer from its leaks).",
 )
-def import_(
-    model: Path, output: Path, dt: float, reset: str | None, frac_bits: int | None
-) -> None:
+def import_(model: Path, output: Path, dt: float, reset: str | None, frac_bits: int | None) -> None:
     """Import MODEL.nir (LIF, IF, LI, CubaLIF, CubaLI layers fed by Linear, Affine, Scale,
     Delay and Flatten nodes, with recurrent edges) as a network .npz."""
     from .model.nir_import import read_nir

@@ -93,9 +93,7 @@ class NIRReference:
             hist = self.history.setdefault(name, [])
             hist.append(value)
             steps = np.round(_vec(node.delay, value.size) / self.dt).astype(int)
-            out = np.array(
-                [hist[-1 - s][i] if s < len(hist) else 0.0 for i, s in enumerate(steps)]
-            )
+            out = np.array([hist[-1 - s][i] if s < len(hist) else 0.0 for i, s in enumerate(steps)])
         else:
             out = self._neuron(name, node, kind, self._input(name))
         self.now[name] = out

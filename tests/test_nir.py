@@ -70,8 +70,8 @@ def test_lif_maps_tau_to_a_leak_and_folds_gain_into_weights():
     assert np.allclose(layer.weights, w * 0.25) and layer.strict  # r dt / tau; v > theta
     assert np.allclose(layer.thresholds, [0.3, 0.3])
     plan = plan_of(import_nir(graph, dt=2.0), CompressionConfig(bits=8)).layers[0]
-    # F = ceil(log2 4) + 4 guard bits; theta = floor(0.3 / 1.0 * 2**6) + 1: v > 0.3 on the grid
-    assert plan.neuron.frac_bits == 6 and plan.thresholds == (20, 20)
+    # F = ceil(log2 4) + 6 guard bits; theta = floor(0.3 / 1.0 * 2**8) + 1: v > 0.3 on the grid
+    assert plan.neuron.frac_bits == 8 and plan.thresholds == (77, 77)
     assert (plan.neuron.leak.numerator, plan.neuron.leak.shift) == (1, 2)
 
 
@@ -188,3 +188,167 @@ def test_cli_import_and_build_from_nir(tmp_path):
     res = runner.invoke(main, ["import", str(tmp_path / "bad.nir"), "-o", str(tmp_path / "x.npz")])
     assert res.exit_code == 1 and "NIR file must be readable by nir.read" in res.stderr
     assert not (tmp_path / "x.npz").exists()
+
+
+# --- NIR's neuron models against the independent reference simulator -------------------
+
+from pathlib import Path  # noqa: E402
+
+from nir_reference import NIRReference  # noqa: E402
+
+from compress.hardware.golden import expected  # noqa: E402
+
+DT = 1e-4
+PAPER = Path(__file__).resolve().parents[2] / "shared" / "nir-paper"
+
+
+def _leaky(n, beta, threshold=1.0):
+    """snnTorch's Leaky as its NIR export writes it: tau = dt / (1 - beta), r = tau / dt."""
+    tau = DT / (1 - beta)
+    return nir.LIF(
+        tau=np.full(n, tau),
+        r=np.full(n, tau / DT),
+        v_leak=np.zeros(n),
+        v_threshold=np.full(n, threshold),
+        v_reset=np.zeros(n),
+    )
+
+
+def _synaptic(n, alpha, beta, threshold=1.0, spiking=True):
+    """snnTorch's Synaptic as its NIR export writes it (CubaLIF; CubaLI without spikes)."""
+    tau_syn, tau_mem = DT / (1 - alpha), DT / (1 - beta)
+    common = dict(
+        tau_syn=np.full(n, tau_syn),
+        tau_mem=np.full(n, tau_mem),
+        r=np.full(n, tau_mem / DT),
+        v_leak=np.zeros(n),
+        w_in=np.full(n, tau_syn / DT),
+    )
+    if not spiking:
+        return nir.CubaLI(**common)
+    return nir.CubaLIF(**common, v_threshold=np.full(n, threshold), v_reset=np.zeros(n))
+
+
+def _graph(kind, seed):
+    """Input(10) -> Affine -> hidden(24) -> Linear -> output(6), snnTorch-style."""
+    rng = np.random.default_rng(seed)
+    w1, b1 = rng.uniform(-0.6, 0.6, (24, 10)), rng.uniform(-0.05, 0.1, 24)
+    w2 = rng.uniform(-0.5, 0.5, (6, 24))
+    nodes = {"input": nir.Input(np.array([10])), "fc1": nir.Affine(w1, b1)}
+    edges = [("input", "fc1"), ("fc1", "hidden"), ("hidden", "fc2"), ("fc2", "out")]
+    if kind.startswith("leaky"):
+        beta = float(kind.split("-")[1])
+        nodes["hidden"], nodes["out"] = _leaky(24, beta), _leaky(6, beta)
+    elif kind == "synaptic":
+        nodes["hidden"], nodes["out"] = _synaptic(24, 0.7, 0.9), _synaptic(6, 0.6, 0.85)
+    elif kind == "rleaky":
+        nodes["hidden"], nodes["out"] = _leaky(24, 0.9), _leaky(6, 0.85)
+        nodes["rec"] = nir.Linear(rng.uniform(-0.3, 0.3, (24, 24)))
+        edges += [("hidden", "rec"), ("rec", "hidden")]
+    elif kind == "li-out":
+        nodes["hidden"], nodes["out"] = (
+            _synaptic(24, 0.5, 0.9),
+            _synaptic(6, 0.5, 0.9, spiking=False),
+        )
+    nodes["fc2"] = nir.Linear(w2)
+    nodes["output"] = nir.Output(np.array([6]))
+    edges.append(("out", "output"))
+    return nir.NIRGraph(nodes, edges, type_check=False)
+
+
+def _compare(graph, names, x, reset="zero"):
+    """Per layer: (spike agreement, rate correlation, membrane error before the first
+    disagreeing spike, its bound) of the expected-value model against the reference."""
+    net = import_nir(graph, dt=DT, reset=reset)
+    plan = plan_of(net, CompressionConfig(bits=16))
+    ours = expected(plan, x)
+    ref = NIRReference(graph, dt=DT, reset=reset).run(x)
+    rows = []
+    for index, (name, layer) in enumerate(zip(names, plan.layers, strict=True)):
+        lsb = layer.threshold_unit * 2.0**-layer.neuron.frac_bits
+        v = ours.membranes[index] * lsb
+        want_v = ref[name + ".v"]
+        spiking = layer.neuron.spiking
+        want_s = ref[name] > 0.5 if spiking else np.zeros_like(ours.spikes[index])
+        differ = np.flatnonzero((ours.spikes[index] != want_s).any(axis=1))
+        upto = differ[0] if differ.size else len(x)
+        if index:  # a layer is only comparable while its inputs agree
+            upto = min(upto, rows[-1]["upto"])
+        error = np.abs(v[:upto] - want_v[:upto]).max() if upto else 0.0
+        # rounding: the decays (half a unit each per step), the count and the drive
+        # (half a unit each), accumulated over 1 / leak steps
+        roundings = 2 + (layer.neuron.syn_current) + bool(layer.neuron.drives)
+        leak = layer.neuron.leak.fraction if layer.neuron.leak else 1 / len(x)
+        gain = 1 / layer.neuron.syn.fraction if layer.neuron.syn else 1
+        bound = roundings * 0.5 * lsb * gain / leak + 1e-4 * np.abs(want_v).max()
+        rates, want_rates = ours.spikes[index].mean(axis=0), want_s.mean(axis=0)
+        agree = float((ours.spikes[index] == want_s).mean())
+        corr = (
+            float(np.corrcoef(rates, want_rates)[0, 1]) if rates.std() and want_rates.std() else 1.0
+        )
+        rows.append({"agree": agree, "corr": corr, "error": error, "bound": bound, "upto": upto})
+        x = want_s.astype(np.int8)
+    return rows
+
+
+@pytest.mark.parametrize(
+    "kind", ["leaky-0.8", "leaky-0.95", "leaky-0.97", "synaptic", "rleaky", "li-out"]
+)
+def test_expected_value_model_follows_the_reference_simulator(kind):
+    graph = _graph(kind, seed=len(kind))
+    x = (np.random.default_rng(1).random((400, 10)) < 0.3).astype(np.int8)
+    rows = _compare(graph, ["hidden", "out"], x)
+    for row in rows:
+        assert row["error"] <= row["bound"], row
+        assert row["agree"] >= 0.97 and row["corr"] >= 0.9, row
+    assert rows[0]["upto"] > 50  # the comparison saw spikes before any disagreement
+
+
+def test_lif_task_spikes_at_the_exact_solutions_steps(tmp_path):
+    """The NIR paper's LIF task: Norse's graph, dt = 1e-4, the task's input column:
+    spikes at steps 460, 510, 710 and 760, as the exact solution; then the same on
+    the RTL (cocotb, Icarus) through ``sc-compress sim --data``."""
+    task = np.loadtxt(PAPER / "lif_task" / "lif_exact.csv", delimiter=",")
+    spikes = task[:, :1].astype(np.int8)
+    net = read_nir(PAPER / "lif_norse.nir", dt=DT)
+    plan = plan_of(net, CompressionConfig())
+    trace = simulate(plan, spikes)
+    assert np.flatnonzero(trace.spikes[0][:, 0]).tolist() == [460, 510, 710, 760]
+    assert np.flatnonzero(task[:, 2]).tolist() == [460, 510, 710, 760]
+    runner = CliRunner()
+    res = runner.invoke(
+        main,
+        ["import", str(PAPER / "lif_norse.nir"), "--dt", "1e-4", "-o", str(tmp_path / "n.npz")],
+    )
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["build", str(tmp_path / "n.npz"), "-o", str(tmp_path / "b")])
+    assert res.exit_code == 0, res.output
+    np.savez(tmp_path / "task.npz", spikes=spikes)
+    res = runner.invoke(main, ["sim", str(tmp_path / "b"), "--data", str(tmp_path / "task.npz")])
+    assert res.exit_code == 0, res.output
+    assert "1000 steps, every count, spike and latency equal the golden model" in res.output
+    design = (tmp_path / "b" / "design.json").read_text()
+    assert '"model": "LIF"' in design and '"frac_bits": 11' in design
+
+
+@pytest.mark.parametrize(
+    ("name", "reset", "style"),
+    [
+        ("two_lif_neurons", None, "full"),
+        ("braille_noDelay_bias_zero", None, "event"),
+        ("braille_noDelay_noBias_subtract", "subtract", "full"),
+        ("braille_noDelay_noBias_subtract", "subtract", "4"),
+    ],
+)
+def test_paper_graphs_build_and_prove_on_icarus(tmp_path, name, reset, style):
+    runner = CliRunner()
+    args = ["import", str(PAPER / f"{name}.nir"), "--dt", "1e-4", "-o", str(tmp_path / "n.npz")]
+    res = runner.invoke(main, args + (["--reset", reset] if reset else []))
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(
+        main, ["build", str(tmp_path / "n.npz"), "-o", str(tmp_path / "b"), "--parallelism", style]
+    )
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["sim", str(tmp_path / "b"), "--steps", "120"])
+    assert res.exit_code == 0, res.output
+    assert "every count, spike and latency equal the golden model" in res.output

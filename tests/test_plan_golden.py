@@ -92,11 +92,11 @@ def test_golden_hand_worked_lif_constants_delay_leak():
     x = np.array([[1, 0], [1, 0], [1, 0], [1, 1], [0, 0], [0, 0]])
     trace = simulate(plan, x)
     assert trace.counts[0][:, 0].tolist() == [0, 1, 1, 0, 1, 0]
-    # F = 1 + 4 (the leak 2**-1 and 4 guard bits): v in 1/32 counts, halved each step
-    # (rnd(v, 1) = (v + 1) >> 1): 0; 32; 32 - 16 + 32 = 48 (1.5 < 2: no spike); 24;
-    # 24 - 12 + 32 = 44; 22
-    assert plan.layers[0].neuron.frac_bits == 5 and plan.layers[0].thresholds == (64,)
-    assert trace.membranes[0][:, 0].tolist() == [0, 32, 48, 24, 44, 22]
+    # F = 1 + 6 (the leak 2**-1 and 6 guard bits): v in 1/128 counts, halved each step
+    # (rnd(v, 1) = (v + 1) >> 1): 0; 128; 128 - 64 + 128 = 192 (1.5 < 2: no spike); 96;
+    # 96 - 48 + 128 = 176; 88
+    assert plan.layers[0].neuron.frac_bits == 7 and plan.layers[0].thresholds == (256,)
+    assert trace.membranes[0][:, 0].tolist() == [0, 128, 192, 96, 176, 88]
     assert not trace.spikes[0].any()
     # F = 0 is the integer neuron: the leak of 1 rounds to a whole unit, (1 + 1) >> 1 = 1
     integer = dataclasses.replace(layer, frac_bits=0)

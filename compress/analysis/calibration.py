@@ -85,7 +85,9 @@ CALIBRATION = (
     CalibrationDesign("delays_ram", "delays:3"),
     CalibrationDesign("neurons_lif_cuba", "neurons:7"),
     CalibrationDesign(
-        "neurons_speed_fold2", "neurons:8", hardware=HardwareOptions("speed", parallelism=[2, "full"])
+        "neurons_speed_fold2",
+        "neurons:8",
+        hardware=HardwareOptions("speed", parallelism=[2, "full"]),
     ),
     # Held-out set 1 (LUTs were within 21%); its figures were seen and the
     # estimate mended before it joined the calibration set.

@@ -135,9 +135,9 @@ def evaluate(
         last = trace.counts[-1] if readout == "counts" else trace.spikes[-1]
         scores[start : start + len(chunk)] = last.sum(axis=1)
         if plan.locked:  # one step in flight: each step's latency
-            clocks[start : start + len(chunk)] = plan.step_clocks([inputs, *trace.spikes[:-1]]).sum(
-                axis=-1
-            )
+            clocks[start : start + len(chunk)] = plan.step_clocks(
+                [inputs, *trace.spikes[:-1]], trace.spikes
+            ).sum(axis=-1)
         else:
             clocks[start : start + len(chunk)] = steps
         for total, s in zip(spikes, trace.spikes, strict=True):

@@ -202,7 +202,7 @@ def _layer_dict(layer: LayerPlan) -> dict[str, Any]:
 def _neuron_dict(layer: LayerPlan) -> dict[str, Any]:
     """The fixed-point neuron: ``F``, the decays' digits and errors, the constants, and
     what the thresholds are in weight units."""
-    unit = layer.threshold_unit * 2.0 ** -layer.neuron.frac_bits
+    unit = layer.threshold_unit * 2.0**-layer.neuron.frac_bits
     return {
         **describe(layer.neuron),
         "unit": unit,

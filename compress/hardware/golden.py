@@ -10,14 +10,22 @@ spikes at step ``t`` are the next layer's inputs at step ``t``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .neuron import neuron_step
 from .plan import CONSTANT, DROPPED, LayerPlan, NetworkPlan
 
-__all__ = ["Trace", "layer_counts", "neuron_update", "readout", "run", "simulate"]
+__all__ = [
+    "Trace",
+    "expected",
+    "layer_counts",
+    "neuron_update",
+    "readout",
+    "run",
+    "simulate",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -215,3 +223,59 @@ def readout(plan: NetworkPlan, counts: np.ndarray) -> tuple[np.ndarray, np.ndarr
     (lowest index on ties), as ``out_class`` and ``out_sums`` give them."""
     sums = np.asarray(counts).reshape(-1, plan.window, plan.n_out).sum(axis=1)
     return sums.argmax(axis=1), sums
+
+
+def expected(plan: NetworkPlan, spikes: np.ndarray) -> Trace:
+    """The expected-value model: :func:`simulate` with every synapse's weight bits
+    replaced by their exact mean ``s m / M`` (1 for constants), so the counts are the
+    exact weighted sums of the quantized weights; each step's count is rounded to the
+    membrane's ``2**-F`` grid and the neuron arithmetic is the hardware's.
+
+    What the fixed-point neurons compute without the random streams: compare it with
+    a float simulation of the source graph to see the error of ``F``, the leaks and
+    the constants alone.  ``counts`` are floats (count units); ``spikes`` ``(steps, n)``.
+    """
+    x = np.asarray(spikes, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] != plan.n_in:
+        raise ValueError(f"spikes must have shape (steps, {plan.n_in}), not {x.shape}")
+    counts, membranes, outs = [], [], []
+    steps = x.shape[0]
+    for layer in plan.layers:
+        weight = layer.signs * layer.codes / layer.max_code  # exact means
+        lines = np.zeros((steps, layer.n_in))
+        lines[:, : layer.n_inputs] = x
+        if layer.bias:
+            lines[:, -1] = 1.0
+        rec = slice(layer.n_inputs, layer.n_inputs + layer.recurrent)
+        neuron = replace(layer.neuron, frac_bits=0)  # counts come already on the grid
+        v = np.zeros((1, layer.n_out), dtype=np.int64)
+        i = np.zeros_like(v)
+        fire = np.zeros(layer.n_out, dtype=bool)
+        c_all = np.zeros((steps, layer.n_out))
+        v_all = np.zeros((steps, layer.n_out), dtype=np.int64)
+        s_all = np.zeros((steps, layer.n_out), dtype=bool)
+        for t in range(steps):
+            if layer.recurrent:
+                lines[t, rec] = fire
+            c = np.zeros(layer.n_out)
+            for d in np.unique(layer.delays):
+                if t >= d:
+                    c += ((layer.delays == d) * weight) @ lines[t - d]
+            c_all[t] = c
+            u = np.round(c * 2**layer.neuron.frac_bits).astype(np.int64)[None]
+            v, i, f = neuron_step(
+                neuron,
+                v=v,
+                i=i,
+                count=u,
+                thetas=np.asarray(layer.thresholds, dtype=np.int64),
+                v_width=layer.v_width,
+                reset_sub=layer.reset == "subtract",
+            )
+            fire = f[0]
+            v_all[t], s_all[t] = v[0], fire
+        counts.append(c_all)
+        membranes.append(v_all)
+        outs.append(s_all)
+        x = s_all.astype(np.float64)
+    return Trace(counts, membranes, outs)

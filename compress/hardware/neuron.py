@@ -48,8 +48,9 @@ LEAK_BITS = 12
 #: Most fractional bits a membrane may carry.
 MAX_FRAC_BITS = 16
 #: Automatic ``F``: the rounding of the leak may drift the membrane by at most
-#: ``2**-F / (dt/tau)`` count units; ``F`` makes that at most ``2**-GUARD_BITS``.
-GUARD_BITS = 4
+#: ``2**-F / (dt/tau)`` count units; ``F`` makes that at most ``2**-GUARD_BITS`` (6: on
+#: snnTorch-style graphs the spikes then agree with a float simulation, 4 let them drift).
+GUARD_BITS = 6
 
 
 def csd(value: int) -> tuple[tuple[int, int], ...]:

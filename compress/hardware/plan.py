@@ -477,7 +477,11 @@ class NetworkPlan:
         ``out_valid``; the worst case with an event layer, see :meth:`step_clocks`)."""
         return self.latency if self.locked else 1
 
-    def step_clocks(self, layer_inputs: Sequence[np.ndarray]) -> np.ndarray:
+    def step_clocks(
+        self,
+        layer_inputs: Sequence[np.ndarray],
+        layer_spikes: Sequence[np.ndarray] | None = None,
+    ) -> np.ndarray:
         """Exact latency of every step: ``1 + sum`` of the layers' clocks.
 
         Parameters
@@ -485,6 +489,9 @@ class NetworkPlan:
         layer_inputs : sequence of ndarray
             Each layer's input spikes, ``(..., steps, n_inputs)``: the network's
             input spikes, then each earlier layer's spikes (the golden model's).
+        layer_spikes : sequence of ndarray, optional
+            Each layer's own spikes (the golden model's); needed by a recurrent event
+            layer, whose recurrent taps spike with its previous step's spikes.
 
         Returns
         -------
@@ -496,14 +503,29 @@ class NetworkPlan:
         if self.window and steps > self.window:  # every window restarts from reset
             return np.concatenate(
                 [
-                    self.step_clocks([x[..., start : start + self.window, :] for x in layer_inputs])
+                    self.step_clocks(
+                        [x[..., start : start + self.window, :] for x in layer_inputs],
+                        None
+                        if layer_spikes is None
+                        else [s[..., start : start + self.window, :] for s in layer_spikes],
+                    )
                     for start in range(0, steps, self.window)
                 ],
                 axis=-1,
             )
         total = np.ones(np.asarray(layer_inputs[0]).shape[:-1], dtype=np.int64)
-        for layer, inputs in zip(self.layers, layer_inputs, strict=True):
+        for index, (layer, inputs) in enumerate(zip(self.layers, layer_inputs, strict=True)):
             if layer.event:
+                if layer.recurrent:
+                    if layer_spikes is None:
+                        raise ValueError(
+                            f"layer_spikes must be given for the recurrent event layer {index}, "
+                            "not None"
+                        )
+                    own = np.asarray(layer_spikes[index])
+                    before = np.zeros_like(own)
+                    before[..., 1:, :] = own[..., :-1, :]
+                    inputs = np.concatenate([np.asarray(inputs), before], axis=-1)
                 total = total + layer.event_clocks(layer.active_taps(inputs))
             else:
                 total = total + layer.latency

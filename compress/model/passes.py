@@ -302,6 +302,7 @@ def _step_neurons(net: Network, cfg: CompressionConfig) -> tuple[Network, Prunin
         keep = np.asarray(figures.kept_neurons, dtype=np.intp)
         cols = slice(None) if prev_keep is None else prev_keep
         delays = None if layer.delays is None else layer.delays[keep][:, cols]
+
         def rows(value: np.ndarray | None) -> np.ndarray | None:
             return value if value is None or value.ndim == 0 else value[keep]
 

@@ -66,7 +66,9 @@ async def golden_match(dut):
     await Driver(dut, words, float(os.environ.get("SC_GAPS", "0.2")), rng, port).run()
     await ClockCycles(dut.clk, plan.latency + 2)
     await RisingEdge(dut.clk)
-    latency = hardware.step_clocks([hardware.input_spikes(stimulus), *trace.spikes[:-1]])
+    latency = hardware.step_clocks(
+        [hardware.input_spikes(stimulus), *trace.spikes[:-1]], trace.spikes
+    )
     errors = check(monitor.seen, trace.counts[-1], trace.spikes, latency)
     if plan.window:
         errors += check_classes(monitor.seen, *readout(plan, trace.counts[-1]))
