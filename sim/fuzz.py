@@ -60,6 +60,7 @@ ACCEPTED_REFUSALS = (
     "the constant synapses' popcount must take at most",  # a tiny folded layer, huge tree
     "an SPRAM weight memory must be at most",  # wide event rows for an SPRAM bank
     "SPRAM weight memories must need at most 4",  # an UltraPlus has four blocks
+    "frac_bits must leave the membrane at most",  # a drawn F too wide for 32 bits
 )
 
 
@@ -82,8 +83,18 @@ class Case:
         sizes = "-".join(str(n) for n in net.sizes)
         delays = any(layer.delays is not None for layer in net.layers)
         biases = [layer.bias is not None for layer in net.layers]
-        leaks = [layer.leak_shift for layer in net.layers]
+        leaks = [layer.leak_fraction for layer in net.layers]
         resets = "".join(layer.reset[0] for layer in net.layers)
+        models = [
+            ("cuba" if layer.syn_leak is not None else "")
+            + ("rec" if layer.recurrent is not None else "")
+            + ("" if layer.spiking else "li")
+            + (f"F{layer.frac_bits}" if layer.frac_bits is not None else "")
+            + ("d" if layer.drive is not None else "")
+            + ("r" if layer.v_reset.any() else "")
+            + (">" if layer.strict else "")
+            for layer in net.layers
+        ]
         options = {
             **{
                 k: "given" if k == "firing_rates" else v
@@ -99,6 +110,7 @@ class Case:
         text = ", ".join(f"{k}={v}" for k, v in options.items())
         return (
             f"seed {self.seed}: {sizes} delays={delays} bias={biases} leak={leaks} reset={resets} "
+            f"neurons={models} "
             f"emitter={self.emitter} {text}"
         )
 
@@ -118,7 +130,7 @@ def _weights(rng: np.random.Generator, n_out: int, n_in: int) -> np.ndarray:
     return w
 
 
-def _layer(rng: np.random.Generator, n_out: int, n_in: int) -> Layer:
+def _layer(rng: np.random.Generator, n_out: int, n_in: int, last: bool = False) -> Layer:
     w = _weights(rng, n_out, n_in)
     full = float(np.abs(w).max()) or 1.0
     delays = None
@@ -131,13 +143,48 @@ def _layer(rng: np.random.Generator, n_out: int, n_in: int) -> Layer:
         threshold: Any = full * rng.uniform(0.3, 6.0)
     else:
         threshold = full * rng.uniform(0.3, 6.0, n_out)
-    leak = None if rng.random() < 0.5 else int(rng.integers(1, 7))
     reset = "subtract" if rng.random() < 0.5 else "zero"
     bias = None
     if rng.random() < 0.3:  # zeros, small, at and (rarely) above the weights' full scale
         bias = full * rng.choice([0.0, 0.3, 1.0, -1.0, 1.5], n_out, p=[0.2, 0.3, 0.2, 0.2, 0.1])
         bias *= rng.uniform(0.5, 1.0, n_out)
-    return Layer(w, delays=delays, threshold=threshold, leak_shift=leak, reset=reset, bias=bias)
+    return Layer(
+        w,
+        delays=delays,
+        threshold=threshold,
+        reset=reset,
+        bias=bias,
+        **_neuron_model(rng, n_out, full, reset, last),
+    )
+
+
+def _neuron_model(
+    rng: np.random.Generator, n_out: int, full: float, reset: str, last: bool
+) -> dict[str, Any]:
+    """NIR's neuron models: a shift leak or any leak, a synaptic current, a drive, a reset
+    value, strict thresholds, an F given or chosen, a recurrent edge, a leaky integrator
+    output."""
+    fields: dict[str, Any] = {}
+    leak = rng.random()
+    if leak < 0.3:
+        fields["leak_shift"] = int(rng.integers(1, 7))
+    elif leak < 0.65:
+        fields["leak"] = float(rng.choice([rng.uniform(0.004, 0.6), 0.1, 0.04, 1.0]))
+    if rng.random() < 0.25:
+        fields["syn_leak"] = float(rng.choice([rng.uniform(0.02, 0.8), 0.0, 0.45]))
+    if rng.random() < 0.2:
+        drive = full * rng.uniform(-0.2, 0.4, n_out if rng.random() < 0.5 else None)
+        fields["drive"] = drive
+    if reset == "zero" and rng.random() < 0.2:
+        fields["v_reset"] = full * rng.uniform(-1.0, 0.5, n_out if rng.random() < 0.5 else None)
+    fields["strict"] = bool(rng.random() < 0.4)
+    if rng.random() < 0.2:
+        fields["frac_bits"] = int(rng.integers(0, 11))
+    if rng.random() < 0.2:
+        fields["recurrent"] = _weights(rng, n_out, n_out) * (full / 10.0 ** rng.uniform(-0.5, 1))
+    if last and rng.random() < 0.1:
+        fields["spiking"] = False
+    return fields
 
 
 def _config(
@@ -242,7 +289,7 @@ def random_case(seed: int) -> Case:
     bits = int(rng.integers(2, 13))
     fan_in = _MAX_FAN_IN.get(bits, 24)
     sizes = [int(rng.integers(1, fan_in + 1)) for _ in range(n_layers + 1)]
-    layers = tuple(_layer(rng, sizes[i + 1], sizes[i]) for i in range(n_layers))
+    layers = tuple(_layer(rng, sizes[i + 1], sizes[i], i == n_layers - 1) for i in range(n_layers))
     hardware, emitter = _hardware(rng, n_layers, np.random.default_rng([SALT, seed, 1]))
     extra = np.random.default_rng([SALT, seed, 2])  # options added later: earlier cases stay
     if extra.random() < 0.25:

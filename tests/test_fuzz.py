@@ -76,3 +76,31 @@ def test_cases_are_reproducible_and_varied():
     assert {la.reset for la in layers} == {"zero", "subtract"}
     assert any(la.leak_shift for la in layers) and any(la.threshold.ndim == 1 for la in layers)
     assert {len(c.network.layers) for c in cases} == {1, 2, 3}
+
+
+def test_cases_draw_every_neuron_model_in_every_layer_style():
+    """NIR's neuron forms (non-power-of-two leaks, F, currents, drives, reset values,
+    recurrent edges, LI outputs) each meet every layer style and both emitters."""
+    cases = [random_case(seed) for seed in range(300)]
+    features = {
+        "leak": lambda la: la.leak is not None and la.leak not in (0.5, 0.25, 0.125),
+        "frac_bits": lambda la: la.frac_bits is not None,
+        "current": lambda la: la.syn_leak is not None,
+        "drive": lambda la: la.drive is not None,
+        "v_reset": lambda la: bool(la.v_reset.any()),
+        "recurrent": lambda la: la.recurrent is not None,
+        "strict": lambda la: la.strict,
+    }
+    seen = set()
+    for case in cases:
+        lanes = case.hardware.parallelism
+        lanes = lanes if isinstance(lanes, tuple) else [lanes] * len(case.network.layers)
+        for layer, p in zip(case.network.layers, lanes, strict=True):
+            style = "event" if p == "event" else "full" if p in (None, "full") else "folded"
+            for name, has in features.items():
+                if has(layer):
+                    seen.add((name, style))
+                    seen.add((name, case.emitter))
+    want = {(n, s) for n in features for s in ("full", "folded", "event", "jinja", "amaranth")}
+    assert want <= seen, sorted(want - seen)
+    assert any(not c.network.layers[-1].spiking for c in cases)

@@ -727,6 +727,33 @@ def _bits_signed(values: Any) -> int:
     return max((max(int(v), -int(v) - 1).bit_length() + 1 for v in values), default=1)
 
 
+def _widths(
+    index: int, layer: Any, codes: np.ndarray, unit: float, count_width: int, frac: int
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...], int, int]:
+    """``(thresholds, drives, v_resets, i_width, v_width)`` of a layer at ``F = frac``;
+    a ``ValueError`` when they need more than :data:`MAX_VW` bits."""
+    leak, syn = layer.leak_fraction, layer.syn_leak
+    thresholds = _thresholds(index, layer, codes, unit, frac)
+    drives = tuple(int(d) for d in _grid(layer.drives, unit, frac))
+    v_resets = tuple(int(r) for r in _grid(layer.v_resets, unit, frac))
+    u_width = count_width + frac
+    i_width = 0
+    if syn is not None:  # steady state of a constant count c: c / syn_leak
+        i_width = u_width + (math.ceil(math.log2(1 / syn)) if syn > 0 else 8) + 1
+        u_width = i_width
+    v_width = max(u_width + 2, max(thresholds).bit_length() + 2, _bits_signed(drives) + 1)
+    v_width = max(v_width, _bits_signed(v_resets) + 1)
+    if not layer.spiking:  # a leaky integrator holds u / leak; it saturates beyond
+        v_width = min(MAX_VW, v_width + (math.ceil(math.log2(1 / leak)) if leak else 8))
+    if v_width > MAX_VW or i_width > MAX_VW - 2:
+        raise ValueError(
+            f"layer {index}: frac_bits must leave the membrane at most {MAX_VW} bits, "
+            f"not {frac} (it needs {max(v_width, i_width + 2)}); give the layer fewer "
+            "fractional bits"
+        )
+    return thresholds, drives, v_resets, i_width, v_width
+
+
 def _neuron_plan(
     index: int, layer: Any, codes: np.ndarray, unit: float, count_width: int
 ) -> tuple[NeuronPlan, tuple[int, ...], int]:
@@ -740,25 +767,17 @@ def _neuron_plan(
         frac = layer.frac_bits
     else:
         frac = frac_bits_for([f for f in (leak, syn) if f], constants)
-    thresholds = _thresholds(index, layer, codes, unit, frac)
-    drives = tuple(int(d) for d in _grid(layer.drives, unit, frac))
-    v_resets = tuple(int(r) for r in _grid(layer.v_resets, unit, frac))
-    u_width = count_width + frac
-    i_width = 0
-    if syn is not None:  # steady state of a constant count c: c / syn_leak
-        i_width = min(MAX_VW, u_width + (math.ceil(math.log2(1 / syn)) if syn > 0 else 8) + 1)
-        u_width = i_width
-    v_width = max(u_width + 2, max(thresholds).bit_length() + 2, _bits_signed(drives) + 1)
-    v_width = max(v_width, _bits_signed(v_resets) + 1)
-    if not layer.spiking:  # a leaky integrator holds u / leak
-        v_width += math.ceil(math.log2(1 / leak)) if leak else 8
-    if v_width > MAX_VW:
-        if layer.spiking or not layer.spiking and u_width + 2 > MAX_VW:
-            raise ValueError(
-                f"layer {index}: frac_bits must leave the membrane at most {MAX_VW} bits, "
-                f"not {frac} (it needs {v_width}); give the layer fewer fractional bits"
+    while True:  # an automatic F gives way where the membrane would pass MAX_VW bits
+        try:
+            thresholds, drives, v_resets, i_width, v_width = _widths(
+                index, layer, codes, unit, count_width, frac
             )
-        v_width = MAX_VW
+        except ValueError:
+            if layer.frac_bits is not None or frac == 0:
+                raise
+            frac -= 1
+            continue
+        break
     neuron = NeuronPlan(
         frac_bits=frac,
         leak=None if not leak else decay_of(leak),
