@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..hardware.memory import bits_for
-from ..hardware.plan import EVENT_FIXED, NetworkPlan
 from ..hardware.neuron import Decay
+from ..hardware.plan import EVENT_FIXED, NetworkPlan
 from ..hardware.structure import (
     Comparator,
     EventLayer,
@@ -591,7 +591,7 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
         "roms": roms,
         "syn": model.syn_current,
         "iw": iw,
-        "i_in": "ibank[g*{0} +: {0}]".format(iw) if model.syn_current else f"{iw}'sd0",
+        "i_in": f"ibank[g*{iw} +: {iw}]" if model.syn_current else f"{iw}'sd0",
         "theta_in": "thetas[g*(VW+1) +: VW+1]",
         "drive_in": "drives[g*VW +: VW]" if "drive" in names else f"{vw}'sd0",
         "vreset_in": "vresets[g*VW +: VW]" if "vreset" in names else f"{vw}'sd0",

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "INTEGER_NEURON",
     "LEAK_BITS",
     "MAX_FRAC_BITS",
     "Decay",
@@ -187,6 +188,10 @@ class NeuronPlan:
         return "LIF" if self.leak is not None else "IF"
 
 
+#: The integer neuron without a leak, current, drive or reset value (``F = 0``).
+INTEGER_NEURON = NeuronPlan()
+
+
 def _sat(x: np.ndarray, width: int) -> np.ndarray:
     return np.clip(x, -(1 << (width - 1)), (1 << (width - 1)) - 1)
 
@@ -250,7 +255,7 @@ def describe(neuron: NeuronPlan) -> dict:
 def from_description(d: dict | None) -> NeuronPlan:
     """The inverse of :func:`describe` (``None``: an integer neuron of an older plan)."""
     if d is None:
-        return NeuronPlan()
+        return INTEGER_NEURON
 
     def decay(x: dict | None) -> Decay | None:
         return None if x is None else Decay(x["numerator"], x["shift"], x["fraction"])

@@ -24,7 +24,7 @@ from ..model.quantization import max_code
 from ..model.validate import check_int, options_of
 from .encoder import RateEncoder
 from .lfsr import TAPS, permutations, stream_table
-from .neuron import NeuronPlan, decay_of, frac_bits_for
+from .neuron import INTEGER_NEURON, NeuronPlan, decay_of, frac_bits_for
 
 __all__ = [
     "CONSTANT",
@@ -210,7 +210,7 @@ class LayerPlan:
     decorrelated: bool = False
     event_lanes: int | None = None
     spram: bool = False
-    neuron: NeuronPlan = NeuronPlan()
+    neuron: NeuronPlan = INTEGER_NEURON
     recurrent: int = 0
 
     @property

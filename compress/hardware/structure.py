@@ -19,7 +19,6 @@ from functools import lru_cache
 import numpy as np
 
 from .lfsr import TAPS
-from .neuron import NeuronPlan
 from .memory import (
     BLOCK_RAM_MIN_BITS,
     bank_size,
@@ -30,6 +29,7 @@ from .memory import (
     lane_line_bits,
     weight_port_widths,
 )
+from .neuron import INTEGER_NEURON, NeuronPlan
 from .plan import CONSTANT, EVENT_CHUNK, STOCHASTIC, LayerPlan, NetworkPlan
 
 __all__ = [
@@ -241,7 +241,7 @@ class Neuron:
     v_width: int
     pos: Tree
     neg: Tree
-    model: NeuronPlan = NeuronPlan()
+    model: NeuronPlan = INTEGER_NEURON
     drive: int = 0
     v_reset: int = 0
 

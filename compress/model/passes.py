@@ -303,7 +303,7 @@ def _step_neurons(net: Network, cfg: CompressionConfig) -> tuple[Network, Prunin
         cols = slice(None) if prev_keep is None else prev_keep
         delays = None if layer.delays is None else layer.delays[keep][:, cols]
 
-        def rows(value: np.ndarray | None) -> np.ndarray | None:
+        def rows(value: np.ndarray | None, keep: np.ndarray = keep) -> np.ndarray | None:
             return value if value is None or value.ndim == 0 else value[keep]
 
         recurrent = None if layer.recurrent is None else layer.recurrent[keep][:, keep]
