@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all venv iverilog chromium test test-slow test-all demo sim fuzz digits lint bench bench-hw bench-fold bench-sim bench-event clean
+.PHONY: all venv iverilog chromium test test-slow test-all demo sim fuzz digits lint bench bench-hw bench-fold bench-sim bench-event bench-nir clean
 
 all: test
 
@@ -91,6 +91,11 @@ bench-sim: venv iverilog
 
 bench-event: venv iverilog
 	$(BIN)/python bench/bench_event.py
+
+# NIR's networks: the LIF task, firing against the reference simulator, the cost of F, --fit up5k.
+bench-nir: venv iverilog
+	$(BIN)/python -m pip install --quiet -e ".[nir]"
+	$(BIN)/python bench/bench_nir.py --all
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis sim_build demo_out bench_out digits_out

@@ -352,3 +352,22 @@ def test_paper_graphs_build_and_prove_on_icarus(tmp_path, name, reset, style):
     res = runner.invoke(main, ["sim", str(tmp_path / "b"), "--steps", "120"])
     assert res.exit_code == 0, res.output
     assert "every count, spike and latency equal the golden model" in res.output
+
+
+def test_bench_nir_prints_the_lif_task_and_the_firing_table():
+    """``bench/bench_nir.py --lif --compare`` (the README's tables) runs and says what
+    the tests prove."""
+    import subprocess
+    import sys
+
+    bench = Path(__file__).resolve().parents[1] / "bench" / "bench_nir.py"
+    proc = subprocess.run(
+        [sys.executable, str(bench), "--lif", "--compare"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "| sc-compress (golden model and RTL) | 460, 510, 710, 760 |" in proc.stdout
+    assert "| braille_noDelay_bias_zero | 0 |" in proc.stdout
+    assert "| snnTorch rleaky | 1 |" in proc.stdout

@@ -64,7 +64,7 @@ def test_html_holds_every_section_and_figure_of_the_markdown(tmp_path):
         for note in section.notes:
             assert note in words
     # thresholds, delays and widths, per-layer measured figures, all three estimates
-    assert "Thresholds" in words and "membrane width" in words and "LUT est" in words
+    assert "Neurons and thresholds" in words and "membrane width" in words and "LUT est" in words
     assert all(f in words for f in ("ecp5", "ice40", "xilinx"))
     # every plot names its family (or all of them) and labels the axes by cell kind
     assert "ice40: estimated versus measured (Yosys)" in text

@@ -10,6 +10,7 @@ from ..analysis.estimate import FAMILIES, estimate_structures, layer_parts
 from ..analysis.parts import PARTS, fit
 from ..hardware.design import read_build_json, read_design
 from ..hardware.memory import mem_words
+from ..hardware.neuron import describe
 from ..model.passes import CompressionResult
 
 __all__ = [
@@ -63,6 +64,12 @@ def _layer_report(layer: Any, net_layer: Any) -> dict[str, Any]:
         "threshold_unit": layer.threshold_unit,
         "thresholds_weight_units": [float(t) for t in net_layer.thresholds],
         "thresholds_count_units": list(layer.thresholds),
+        "neuron": {
+            **describe(layer.neuron),
+            "strict": bool(net_layer.strict),
+            "reset": layer.reset,
+            "recurrent": layer.recurrent,
+        },
         "latency": layer.latency,
         "parallelism": layer.parallelism_label,
         "slots": layer.slots,

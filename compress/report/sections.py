@@ -90,21 +90,60 @@ def _delays(layers: list[dict[str, Any]]) -> Table:
 
 
 def _thresholds(layers: list[dict[str, Any]]) -> Section:
-    items = []
+    items, rows = [], []
     for la in layers:
+        neuron = la["neuron"]
+        frac = neuron["frac_bits"]
+        grid = la["threshold_unit"] * 2.0**-frac
         pairs = ", ".join(
-            f"{w:g} -> {c}"
+            f"{w:g} -> {c} ({c * grid:.6g})"
             for w, c in zip(la["thresholds_weight_units"], la["thresholds_count_units"])
         )
-        items.append(f"layer {la['index']} (unit {la['threshold_unit']:.6g}): {pairs}")
+        items.append(f"layer {la['index']} (grid {grid:.6g}): {pairs}")
+        rows.append(
+            (
+                la["index"],
+                neuron["model"] + (", recurrent" if neuron["recurrent"] else ""),
+                frac,
+                _decay(neuron["leak"]),
+                _decay(neuron["syn_leak"]),
+                "yes" if neuron["drives"] else "-",
+                "v - theta" if la["neuron"]["reset"] == "subtract" else "v_reset",
+                "v > theta" if neuron["strict"] else "v >= theta",
+            )
+        )
     return Section(
         "thresholds",
-        "Thresholds",
+        "Neurons and thresholds",
         paragraphs=(
-            "Counts are in units of one full-scale weight per step: "
-            "threshold (count units) = round(threshold (weight units) / unit), at least 1.",
+            "Membranes and currents are fixed point with F fractional bits: in units of "
+            "2**-F full-scale weights (the grid). A decay 1 - K/2**L is K's signed digits "
+            "added and rounded to nearest; its error is against the graph's dt/tau. "
+            "A threshold on the grid is compared with >=: a strict one (NIR's v > theta) is "
+            "floor(theta / grid) + 1, exact on the grid; otherwise round(theta / grid).",
+        ),
+        table=Table(
+            (
+                "layer",
+                "model",
+                "F",
+                "leak K/2**L (digits, error)",
+                "current decay",
+                "drive",
+                "reset",
+                "fires",
+            ),
+            tuple(rows),
         ),
         items=tuple(items),
+    )
+
+
+def _decay(d: dict[str, Any] | None) -> str:
+    if d is None:
+        return "-"
+    return (
+        f"{d['numerator']}/2**{d['shift']} ({len(d['digits'])} digits, {d['relative_error']:.1e})"
     )
 
 
