@@ -362,12 +362,17 @@ def _count_bits(layer: LayerPlan) -> tuple[int, int]:
     positive = np.count_nonzero(live & (layer.signs > 0), axis=1)
     negative = np.count_nonzero(live & (layer.signs < 0), axis=1)
     counts = differences = 0
+    frac = layer.neuron.frac_bits
     for p, q, theta in zip(positive, negative, layer.thresholds, strict=True):
         bits = min(layer.count_width, max(int(p).bit_length(), int(q).bit_length()) + 1)
-        theta = abs(int(theta))
-        same = (theta & -theta).bit_length() - 1 if theta else layer.v_width
-        wide = min(layer.v_width, max(bits, theta.bit_length() + 1) + 1)
         counts += bits
+        if not layer.neuron.plain:  # no pre-subtracted threshold: Yosys drops the register
+            continue
+        # (P - N) << F minus theta: the low F bits are constants, the next ones up to
+        # theta's lowest set bit the count's own
+        theta = abs(int(theta))
+        same = max(frac, (theta & -theta).bit_length() - 1 if theta else layer.v_width)
+        wide = min(layer.v_width, max(bits + frac, theta.bit_length() + 1) + 1)
         differences += max(0, wide - same)
     return counts, differences
 
