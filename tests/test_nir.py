@@ -280,7 +280,9 @@ def _compare(graph, names, x, reset="zero"):
         roundings = 2 + (layer.neuron.syn_current) + bool(layer.neuron.drives)
         leak = layer.neuron.leak.fraction if layer.neuron.leak else 1 / len(x)
         gain = 1 / layer.neuron.syn.fraction if layer.neuron.syn else 1
-        bound = roundings * 0.5 * lsb * gain / leak + 1e-4 * np.abs(want_v).max()
+        # and the decays' own error (2**-9 of dt/tau at most) scales the membrane
+        decay = sum(d.error for d in (layer.neuron.leak, layer.neuron.syn) if d is not None)
+        bound = roundings * 0.5 * lsb * gain / leak + (2 * decay + 1e-4) * np.abs(want_v).max()
         rates, want_rates = ours.spikes[index].mean(axis=0), want_s.mean(axis=0)
         agree = float((ours.spikes[index] == want_s).mean())
         corr = (

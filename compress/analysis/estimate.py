@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..hardware.memory import BLOCK_RAM_MIN_BITS
+from ..hardware.neuron import GUARD
 from ..hardware.plan import CONSTANT, LayerPlan, NetworkPlan
 from ..hardware.structure import (
     EventLayer,
@@ -284,12 +285,12 @@ def neuron_adder_bits(layer: LayerPlan) -> int:
     model, vw = layer.neuron, layer.v_width
     bits = 0
     if model.leak is not None:
-        bits += (len(model.leak.digits) - 1) * (vw + model.leak.shift + 2)
+        bits += (len(model.leak.digits) - 1) * (vw + GUARD + 2)
     if model.syn_current:
         iw = model.i_width
         bits += 2 * iw  # the current's sum and its decay's subtraction
         if model.syn is not None:
-            bits += (len(model.syn.digits) - 1) * (iw + model.syn.shift + 2)
+            bits += (len(model.syn.digits) - 1) * (iw + GUARD + 2)
     if model.drives:
         bits += vw
     return bits

@@ -21,7 +21,7 @@ from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..hardware.lfsr import TAPS
-from ..hardware.neuron import Decay
+from ..hardware.neuron import GUARD, Decay
 from ..hardware.structure import (
     DelayRing as RingStructure,
 )
@@ -240,17 +240,21 @@ class PopcountTree(wiring.Component):
 
 
 def _decay(m: Module, x, decay: Decay | None, name: str):
-    """``x - ((x * K + 2**(L-1)) >>> L)``: the product as one adder per signed digit of
-    ``K`` (exact), rounded to nearest by the constant and the arithmetic shift
-    (``{top}_decay``)."""
+    """``x - rnd(x, K, L)`` (``{top}_decay``): one adder per signed digit of ``K`` over the
+    terms ``(x << G) >> (L - e)``, summed from ``2**(G-1)``, then ``>> G``."""
     if decay is None:
         return x
     width = len(x)
-    product = Signal(signed(width + decay.shift + 2), name=f"{name}_prod")
-    terms = [(x << e) if sign > 0 else -(x << e) for sign, e in decay.digits]
-    m.d.comb += product.eq(reduce(lambda a, b: a + b, terms, C(decay.rounding, width + 1)))
+    wide = Signal(signed(width + GUARD + 2), name=f"{name}_xg")
+    m.d.comb += wide.eq(x << GUARD)
+    terms = [
+        (wide >> (decay.shift - e)) if sign > 0 else -(wide >> (decay.shift - e))
+        for sign, e in decay.digits
+    ]
+    total = Signal(signed(width + GUARD + 2), name=f"{name}_sum")
+    m.d.comb += total.eq(reduce(lambda a, b: a + b, terms, C(1 << (GUARD - 1), GUARD + 1)))
     out = Signal(signed(width), name=name)
-    m.d.comb += out.eq(x - (product >> decay.shift)[:width].as_signed())
+    m.d.comb += out.eq(x - (total >> GUARD)[:width].as_signed())
     return out
 
 

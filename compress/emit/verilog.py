@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..hardware.memory import bits_for
-from ..hardware.neuron import Decay
+from ..hardware.neuron import GUARD, Decay
 from ..hardware.plan import EVENT_FIXED, NetworkPlan
 from ..hardware.structure import (
     Comparator,
@@ -734,7 +734,7 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
         f"{top}_lfsr.v": render("lfsr.v.j2", top=top),
         f"{top}_lif.v": render("lif.v.j2", top=top),
         f"{top}_neuron.v": render("neuron.v.j2", top=top),
-        f"{top}_decay.v": render("decay.v.j2", top=top),
+        f"{top}_decay.v": render("decay.v.j2", top=top, guard=GUARD),
     }
     for layer in structure.layers:
         if isinstance(layer, FoldedLayer):

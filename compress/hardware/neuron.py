@@ -5,21 +5,23 @@ A layer's membrane ``v`` (and, for a current-based neuron, its synaptic current 
 is a signed integer in units of ``2**-F`` of one full-scale synapse (``F`` fractional
 bits, :attr:`NeuronPlan.frac_bits`).  Per step, with the layer's signed count ``c``::
 
-    i <- sat_IW(i - rnd(i * Ks, Ls) + (c << F))          current-based (CubaLIF, CubaLI)
+    i <- sat_IW(i - rnd(i, Ks, Ls) + (c << F))           current-based (CubaLIF, CubaLI)
     u  = i   (current-based)   or   c << F   (otherwise)
-    s  = sat_VW(v - rnd(v * K, L) + drive + u)           no leak (IF): v
+    s  = sat_VW(v - rnd(v, K, L) + drive + u)            no leak (IF): v
     fire = spiking and s >= theta
     v <- fire ? (reset_sub ? s - theta : v_reset) : s
 
-    rnd(p, L) = (p + 2**(L-1)) >>> L   (L > 0; p when L = 0)
+    rnd(x, K, L) = (2**(G-1) + sum over K's signed digits s 2**e of
+                    s ((x << G) >>> (L - e))) >>> G
 
-``rnd`` rounds to the nearest integer, ties up (``>>>`` is an arithmetic shift,
-floor division by ``2**L``): the one rounding of a decay, unbiased, so the
-membrane's error against exact arithmetic is a random walk of half a unit per step
-rather than a drift.  The product ``v * K`` is exact (a sum of shifted copies of
-``v``, one per signed digit of ``K``, the rounding constant entering as the sum's
-start).  ``K / 2**L`` approximates the graph's ``dt / tau`` with :data:`LEAK_BITS`
-significant bits; a power of two ``2**-s`` is exact (``K = 1``, ``L = s``).
+``>>>`` is an arithmetic shift (floor division).  ``rnd`` is ``x * K / 2**L`` rounded to
+the nearest integer (ties up) with :data:`GUARD` guard bits ``G``: every partial
+product is floored at ``2**-G`` units, so its adder is only ``G + 2`` bits wider than
+the membrane, and the error is below ``1/2 + digits * 2**-G`` units per step, nearly
+unbiased (a drift-free random walk, where truncation would drift).  With one digit
+(a power-of-two leak ``2**-s``: ``K = 1``, ``L = s``) it is exactly
+``(x + 2**(s-1)) >>> s``.  ``K / 2**L`` is the sum of the fewest signed powers of two
+within ``2**-LEAK_BITS`` of the graph's ``dt / tau`` (typically 2-4 digits).
 Every constant (``theta``, ``drive``, ``v_reset``) is rounded to the grid;
 :func:`describe` states each rounding.
 """
@@ -32,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "GUARD",
     "INTEGER_NEURON",
     "LEAK_BITS",
     "MAX_FRAC_BITS",
@@ -44,8 +47,11 @@ __all__ = [
     "neuron_step",
 ]
 
-#: Significant bits of a leak factor ``K / 2**L`` (relative error at most ``2**-LEAK_BITS``).
-LEAK_BITS = 12
+#: A leak factor ``K / 2**L`` is within ``2**-LEAK_BITS`` of the graph's ``dt / tau``, relative.
+LEAK_BITS = 9
+#: Guard bits of a decay's partial products: each term ``x * 2**(e - L)`` is floored at
+#: ``2**-GUARD`` units, so the adders are ``GUARD`` bits wider than the membrane, not ``L``.
+GUARD = 4
 #: Most fractional bits a membrane may carry.
 MAX_FRAC_BITS = 16
 #: Automatic ``F``: the rounding of the leak may drift the membrane by at most
@@ -96,24 +102,33 @@ class Decay:
         """Relative error of ``K / 2**L`` against :attr:`fraction`."""
         return abs(self.numerator / 2**self.shift - self.fraction) / self.fraction
 
-    @property
-    def rounding(self) -> int:
-        """The constant the product starts from: ``2**(L-1)`` (0 when ``L = 0``)."""
-        return (1 << (self.shift - 1)) if self.shift else 0
-
     def apply(self, x: np.ndarray) -> np.ndarray:
-        """``x - rnd(x * K, L)`` on int64 arrays (``>>`` floors, as ``>>>`` does)."""
-        return x - ((x * self.numerator + self.rounding) >> self.shift)
+        """``x - rnd(x * K, L)`` on int64 arrays (``>>`` floors, as ``>>>`` does): the
+        terms ``(x << G) >> (L - e)`` of the digits, their sum from ``2**(G-1)``, ``>> G``."""
+        wide = x << GUARD
+        total = np.full_like(x, 1 << (GUARD - 1))
+        for sign, e in self.digits:
+            total = total + sign * (wide >> (self.shift - e))
+        return x - (total >> GUARD)
 
 
 def decay_of(fraction: float) -> Decay:
     """The :class:`Decay` for a loss of ``fraction`` (``dt / tau``, in ``(0, 1]``) per step:
-    ``K = round(fraction * 2**L)`` with :data:`LEAK_BITS` significant bits, then reduced
-    while even (so ``2**-s`` gives ``K = 1, L = s``)."""
+    signed powers of two taken greedily (the nearest to what is left) until ``K / 2**L`` is
+    within ``2**-LEAK_BITS`` of ``fraction``, relative: the fewest adders for the accuracy
+    (``2**-s`` is one digit, ``K = 1, L = s``)."""
     if not (0 < fraction <= 1):
         raise ValueError(f"leak must be in (0, 1], not {fraction!r}")
-    shift = max(0, LEAK_BITS - 1 - math.floor(math.log2(fraction)))
-    numerator = round(fraction * 2**shift)
+    terms: list[tuple[int, int]] = []
+    rest = fraction
+    while abs(rest) > fraction * 2.0**-LEAK_BITS and len(terms) < 8:
+        low = math.floor(math.log2(abs(rest)))
+        e = low if abs(rest) - 2.0**low <= 2.0 ** (low + 1) - abs(rest) else low + 1
+        sign = 1 if rest > 0 else -1
+        terms.append((sign, e))
+        rest -= sign * 2.0**e
+    shift = max(0, -min(e for _, e in terms))
+    numerator = sum(sign << (e + shift) for sign, e in terms)
     while numerator % 2 == 0 and shift > 0:
         numerator, shift = numerator // 2, shift - 1
     return Decay(int(numerator), int(shift), float(fraction))
@@ -236,7 +251,7 @@ def describe(neuron: NeuronPlan) -> dict:
             "shift": d.shift,
             "digits": [list(x) for x in d.digits],
             "relative_error": d.error,
-            "rule": f"x <- x - ((x * {d.numerator} + {d.rounding}) >>> {d.shift})",
+            "rule": f"x <- x - rnd(x, {d.numerator}, {d.shift}), guard bits {GUARD}",
         }
 
     return {
