@@ -467,11 +467,13 @@ def example(output: Path, name: str) -> None:
 )
 @click.option(
     "--readout",
-    type=click.Choice(["none", "argmax"]),
+    type=click.Choice(["none", "argmax", "membrane", "membrane-sum"]),
     default="none",
     show_default=True,
     help="argmax: the top sums the last layer's counts over --window steps and gives "
-    "out_class/class_valid/out_sums, then restarts the network for the next window.",
+    "out_class/class_valid/out_sums, then restarts the network for the next window; "
+    "membrane: the argmax of the last layer's membranes at the window's end (an LI or "
+    "CubaLI output); membrane-sum: of its membranes summed over the window.",
 )
 @click.option(
     "--window",
@@ -700,10 +702,11 @@ def report(
 )
 @click.option(
     "--readout",
-    type=click.Choice(["counts", "spikes"]),
+    type=click.Choice(["counts", "spikes", "membrane", "membrane-sum"]),
     default="counts",
     show_default=True,
-    help="Class = argmax of the last layer's summed counts or spikes.",
+    help="Class = argmax of the last layer's summed counts or spikes, its membranes at "
+    "the last step, or its summed membranes.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option(
@@ -1001,7 +1004,7 @@ _EVALUATION_OPTIONS = [
     ),
     click.option(
         "--readout",
-        type=click.Choice(["counts", "spikes"]),
+        type=click.Choice(["counts", "spikes", "membrane", "membrane-sum"]),
         default="counts",
         show_default=True,
     ),

@@ -300,9 +300,12 @@ def random_case(seed: int) -> Case:
             input_seed=int(extra.integers(0, 10)),
         )
     if extra.random() < 0.25:
-        hardware = dataclasses.replace(
-            hardware, readout="argmax", window=int(extra.integers(1, 17))
-        )
+        window = int(extra.integers(1, 17))
+        kinds = np.random.default_rng([SALT, seed, 4])  # the membrane readouts, added later
+        kind = "argmax"
+        if kinds.random() < (0.6 if not layers[-1].spiking else 0.25):
+            kind = str(kinds.choice(["membrane", "membrane-sum"]))
+        hardware = dataclasses.replace(hardware, readout=kind, window=window)
     events = np.random.default_rng([SALT, seed, 3])  # event-driven layers, drawn last
     if events.random() < 0.3:
         hardware = _with_events(events, hardware, n_layers)

@@ -53,6 +53,8 @@ def test_cases_are_reproducible_and_varied():
     encoded = [h for h in hardware if h.input_encoder == "rate"]
     assert len(encoded) > 30 and {h.input_bits for h in encoded} == set(range(4, 9))
     assert any(c.emitter == "amaranth" and c.hardware.input_encoder for c in cases)
+    assert {h.readout for h in hardware} == {None, "argmax", "membrane", "membrane-sum"}
+    assert any(c.emitter == "amaranth" and c.hardware.readout == "membrane" for c in cases)
     windows = {h.window for h in hardware if h.readout == "argmax"}
     assert 1 in windows and len(windows) > 8
     assert any(c.emitter == "amaranth" and c.hardware.readout for c in cases)

@@ -37,7 +37,10 @@ def test_readout_options_design_and_cost(tmp_path):
         main, ["evaluate", str(tmp_path / "b"), "--data", str(tmp_path / "x.npz")]
     )
     assert res.exit_code == 0 and "3 samples, 20 steps each" in res.output, res.output
-    with pytest.raises(ValueError, match=r"^readout must be one of 'argmax' or None, not 'max'$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^readout must be one of 'argmax', 'membrane', 'membrane-sum' or None, not 'max'$",
+    ):
         HardwareOptions(readout="max")
     with pytest.raises(ValueError, match=r"^window must be"):
         HardwareOptions(readout="argmax", window=0)
@@ -84,3 +87,53 @@ def test_classes_equal_evaluate_predictions(tmp_path, emitter):
     assert classes.tolist() == want.tolist()
     bench = run_testbench(tmp_path / "b")
     assert bench.passed and "classes" in bench.verdict, bench.verdict
+
+
+def _li_network():
+    """A 16-12-4 network whose output is a leaky integrator with a current (CubaLI),
+    read by its membrane, as snnTorch's Synaptic output layers are."""
+    from compress import Layer, Network
+
+    rng = np.random.default_rng(7)
+    hidden = Layer(rng.uniform(-1, 1, (12, 16)), threshold=1.5, leak=0.1, strict=True)
+    out = Layer(rng.uniform(-1, 1, (4, 12)), leak=0.05, syn_leak=0.3, spiking=False)
+    return Network((hidden, out))
+
+
+@needs_icarus
+@pytest.mark.parametrize(
+    ("kind", "emitter", "parallelism"),
+    [
+        ("membrane", "jinja", "full"),
+        ("membrane-sum", "jinja", "event"),
+        ("membrane", "amaranth", 2),
+        ("membrane-sum", "amaranth", "full"),
+    ],
+)
+def test_membrane_readout_classes_equal_evaluate(tmp_path, kind, emitter, parallelism):
+    """An LI output read by its membrane (at the window's end, or summed): the hardware's
+    classes equal evaluate's predictions with the same readout."""
+    hardware = HardwareOptions(
+        input_encoder="rate",
+        input_bits=6,
+        readout=kind,
+        window=20,
+        parallelism=parallelism,
+    )
+    result = build(_li_network(), tmp_path / "b", hardware=hardware, emitter=emitter)
+    plan = result.plan
+    assert plan.reads_membranes and plan.layers[-1].neuron.model == "CubaLI"
+    design = json.loads((tmp_path / "b" / "design.json").read_text())
+    assert design["readout"]["kind"] == kind
+    assert design["ports"]["out_sums"] == 4 * plan.sum_width
+    x = np.random.default_rng(5).random((6, 16))
+    np.savez(tmp_path / "x.npz", x=x)
+    inputs = sim_inputs(tmp_path / "b", data=tmp_path / "x.npz")
+    tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", inputs=inputs, gaps=0.2)
+    assert (tests, failures) == (1, 0)
+    classes = np.load(tmp_path / "w" / "classes.npy")
+    want = evaluate(plan, x, steps=20, encoder=plan.encoder, readout=kind).predictions
+    assert classes.tolist() == want.tolist() and len(set(want.tolist())) > 1
+    trace = run(plan, plan.input_spikes(np.asarray(inputs)))
+    assert not trace.spikes[-1].any()  # an LI never fires: only its membrane carries the class
+    assert run_testbench(tmp_path / "b").passed

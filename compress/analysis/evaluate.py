@@ -3,8 +3,11 @@
 A sample's features go through the :class:`~compress.hardware.encoder.RateEncoder`, the
 golden model runs ``steps`` steps from reset, and the class is the argmax
 (lowest index on ties) of the last layer's counts summed over the steps
-(``readout="counts"``) or of its spike counts (``readout="spikes"``).  The
-golden model is the RTL's, bit for bit, so this accuracy is the FPGA's.
+(``readout="counts"``), of its spike counts (``readout="spikes"``), of its
+membranes after the last step (``"membrane"``, for an LI or CubaLI output) or of its
+membranes summed (``"membrane-sum"``): the hardware readouts ``argmax``,
+``membrane`` and ``membrane-sum`` give the same classes.  The golden model is the
+RTL's, bit for bit, so this accuracy is the FPGA's.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ __all__ = [
 ]
 
 #: How the class is read out of the last layer.
-READOUTS = ("counts", "spikes")
+READOUTS = ("counts", "spikes", "membrane", "membrane-sum")
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,7 +108,7 @@ def evaluate(
         Steps per sample (default: the encoder's period, 255 at 8 bits).
     encoder : RateEncoder, optional
         Default: ``RateEncoder(n_in)`` (8 bits, seed 0).
-    readout : {"counts", "spikes"}
+    readout : {"counts", "spikes", "membrane", "membrane-sum"}
     batch : int
         Samples simulated together (memory: ``batch * steps * n_in`` bytes and more).
 
@@ -132,8 +135,15 @@ def evaluate(
         chunk = x[start : start + batch]
         inputs = encoder.encode(chunk, steps)
         trace = simulate(plan, inputs)
-        last = trace.counts[-1] if readout == "counts" else trace.spikes[-1]
-        scores[start : start + len(chunk)] = last.sum(axis=1)
+        if readout == "membrane":  # the membranes after the last step (LI outputs)
+            scores[start : start + len(chunk)] = trace.membranes[-1][:, -1]
+        else:
+            last = {
+                "counts": trace.counts,
+                "spikes": trace.spikes,
+                "membrane-sum": trace.membranes,
+            }[readout][-1]
+            scores[start : start + len(chunk)] = last.sum(axis=1)
         if plan.locked:  # one step in flight: each step's latency
             clocks[start : start + len(chunk)] = plan.step_clocks(
                 [inputs, *trace.spikes[:-1]], trace.spikes

@@ -378,6 +378,8 @@ def _layer_ports(layer: ParallelStructure | FoldedStructure, *, weight_port: boo
         "out_spikes": Out(layer.n_out),
         "out_counts": Out(layer.n_out * layer.count_width),
     }
+    if layer.membranes:  # the class readout reads every neuron's membrane
+        ports["out_v"] = Out(layer.n_out * layer.neurons[0].v_width)
     if weight_port:
         ports.update(w_en=In(1), w_addr=In(layer.slot_bits), w_data=In(layer.memory.width))
     return ports
@@ -474,6 +476,9 @@ class _LayerBase(wiring.Component):
         if ctheta is not None:
             m.d.comb += unit.ctheta.eq(ctheta)
         m.d.comb += self.out_spikes[neuron.index].eq(unit.spike)
+        if self.structure.membranes:
+            vw, i = neuron.v_width, neuron.index
+            m.d.comb += self.out_v[i * vw : (i + 1) * vw].eq(unit.v)
 
     def _field(self, index: int):
         cw = self.structure.count_width
@@ -895,6 +900,7 @@ class EventLayer(_LayerBase):
                 m.d.sync += ibank.eq(Cat(ibank[n * iw :], i_next))
         m.d.comb += [
             self.out_counts.eq(acc[: layer.n_out * cw]),
+            *([self.out_v.eq(vbank[: layer.n_out * vw])] if layer.membranes else []),
             self.out_spikes.eq(spk[: layer.n_out]),
         ]
 
@@ -1064,6 +1070,9 @@ class Network(wiring.Component):
             out_valid = Signal(name=f"l{index}_valid")
             out_spikes = Signal(len(layer.out_spikes), name=f"l{index}_spikes")
             out_counts = Signal(len(layer.out_counts), name=f"l{index}_counts")
+            if self.structure.layers[index].membranes:
+                out_v = Signal(len(layer.out_v), name=f"l{index}_v")
+                m.d.comb += out_v.eq(layer.out_v)
             m.d.comb += [
                 layer.in_valid.eq(valid),
                 layer.in_spikes.eq(spikes),
@@ -1078,6 +1087,8 @@ class Network(wiring.Component):
                     layer.w_data.eq(self.w_data),
                 ]
             valid, spikes = out_valid, out_spikes
+            if self.structure.layers[index].membranes:
+                self._last_v = out_v
         m.d.comb += [
             self.out_valid.eq(valid),
             self.out_spikes.eq(spikes),
@@ -1091,19 +1102,27 @@ class Network(wiring.Component):
         """Window sums of the last layer's counts, their argmax (a later neuron wins only
         with a larger sum), class_valid, and the restart one clock after the last result."""
         readout, n_out = self.structure.readout, self.structure.n_out
-        cw, sw = self.structure.count_width, readout.sum_width
+        sw = readout.sum_width
+        if readout.kind == "argmax":
+            cw, values = self.structure.count_width, self.out_counts
+        else:  # the last layer's membranes
+            cw, values = readout.v_width, self._last_v
         seen = Signal(range(readout.window + 1), name="seen")
         last = Signal(name="last_result")
         m.d.comb += last.eq(self.out_valid & (seen == readout.window - 1))
         sums = []
         for i in range(n_out):
-            acc = Signal(signed(sw), name=f"acc{i}")
             total = Signal(signed(sw), name=f"sum{i}")
-            m.d.comb += total.eq(acc + self.out_counts[i * cw : (i + 1) * cw].as_signed())
-            with m.If(self.clear):
-                m.d.sync += acc.eq(0)
-            with m.Elif(self.out_valid):
-                m.d.sync += acc.eq(total)
+            value = values[i * cw : (i + 1) * cw].as_signed()
+            if readout.kind == "membrane":  # the membranes after the window's last step
+                m.d.comb += total.eq(value)
+            else:
+                acc = Signal(signed(sw), name=f"acc{i}")
+                m.d.comb += total.eq(acc + value)
+                with m.If(self.clear):
+                    m.d.sync += acc.eq(0)
+                with m.Elif(self.out_valid):
+                    m.d.sync += acc.eq(total)
             sums.append(total)
         best_v, best_i = sums[0], C(0, readout.class_width)
         for i in range(1, n_out):  # named stages: the chain stays linear, not a tree

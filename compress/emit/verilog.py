@@ -86,6 +86,11 @@ def _layer_ports(layer: ParallelLayer | FoldedLayer, weight_port: bool) -> list[
         ("output", layer.n_out, "out_spikes", "", False),
         ("output", layer.n_out * layer.count_width, "out_counts", "", False),
     ]
+    if layer.membranes:
+        v_width = layer.neurons[0].v_width
+        entries.append(
+            ("output", layer.n_out * v_width, "out_v", "every neuron's membrane", False)
+        )
     if weight_port:
         entries += [
             ("input", None, "w_en", "write row w_addr of the weight memory", False),
@@ -319,6 +324,7 @@ def _common(top: str, layer: ParallelLayer | FoldedLayer) -> dict[str, Any]:
         "n_in": layer.n_inputs,
         "lines_n": layer.n_lines,
         "recurrent": layer.recurrent,
+        "membranes": layer.membranes,
         "n_x": layer.n_inputs + layer.recurrent,
         "x_source": _source(layer),
         "bias_note": f" and the always-on bias line {layer.bias_line}" if bias else "",
@@ -616,6 +622,8 @@ def _top_layer(
         "in_valid": "l0_in_valid" if index == 0 else f"l{index - 1}_valid",
         "in_spikes": "l0_in_spikes" if index == 0 else f"l{index - 1}_spikes",
         "last": last,
+        "membranes": layer.membranes,
+        "vw": layer.neurons[0].v_width,
         "mem_file": f"layer{index}.hex" if folded else "",
         "write": weight_port and folded,
         "addr_bits": layer.slot_bits if folded else 0,
@@ -691,16 +699,19 @@ def _encoder_context(structure: NetworkStructure) -> dict[str, Any] | None:
 def _readout_context(plan: NetworkPlan) -> dict[str, Any] | None:
     if not plan.window:
         return None
-    cw, sw, cb, n_out = plan.count_width, plan.sum_width, plan.class_width, plan.n_out
-    last = f"l{len(plan.layers) - 1}_counts"
-    neurons = [
-        {
-            "index": i,
-            "count": f"$signed({{{{{sw - cw}{{{last}[{i * cw + cw - 1}]}}}}, "
-            f"{last}[{i * cw + cw - 1}:{i * cw}]}})",
-        }
-        for i in range(n_out)
-    ]
+    sw, cb, n_out = plan.sum_width, plan.class_width, plan.n_out
+    if plan.reads_membranes:
+        cw, last = plan.layers[-1].v_width, f"l{len(plan.layers) - 1}_v"
+    else:
+        cw, last = plan.count_width, f"l{len(plan.layers) - 1}_counts"
+
+    def extended(i: int) -> str:
+        field = f"{last}[{i * cw + cw - 1}:{i * cw}]"
+        if sw == cw:
+            return f"$signed({field})"
+        return f"$signed({{{{{sw - cw}{{{last}[{i * cw + cw - 1}]}}}}, {field}}})"
+
+    neurons = [{"index": i, "count": extended(i)} for i in range(n_out)]
     chain = [{"index": 0, "value": "sum0", "which": f"{cb}'d0"}]
     for i in range(1, n_out):
         wins = f"(sum{i} > best_v{i - 1})"
@@ -715,6 +726,12 @@ def _readout_context(plan: NetworkPlan) -> dict[str, Any] | None:
     if n_out == 1:
         chain[0]["value"] = ""
     return {
+        "what": {
+            "argmax": "Window sums of the last layer's counts",
+            "membrane": "The last layer's membranes at the window's last step",
+            "membrane-sum": "Window sums of the last layer's membranes",
+        }[plan.readout],
+        "accumulate": plan.readout != "membrane",
         "window": plan.window,
         "wb": plan.window.bit_length(),
         "sw": sw,

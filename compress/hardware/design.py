@@ -110,15 +110,22 @@ def design_dict(
     if plan.encoder:
         design["encoder"] = _encoder_dict(plan.encoder)
     if plan.window:
+        what = {
+            "argmax": "the last layer's counts summed over each window of accepted steps",
+            "membrane": "the last layer's membranes (units of 2**-F counts) after each "
+            "window's last accepted step",
+            "membrane-sum": "the last layer's membranes (units of 2**-F counts) summed over "
+            "each window of accepted steps",
+        }[plan.readout]
         design["readout"] = {
-            "kind": "argmax",
+            "kind": plan.readout,
             "window": plan.window,
             "sum_width": plan.sum_width,
             "class_width": plan.class_width,
-            "rule": "the last layer's counts summed over each window of accepted steps; at the "
-            "window's last out_valid, class_valid pulses with out_class (the largest sum, lowest "
-            "index on ties) and out_sums (neuron i in out_sums[i*SW +: SW]); then the network "
-            "restarts from its reset state, so every window is one sample from reset",
+            "rule": f"{what}; at the window's last out_valid, class_valid pulses with out_class "
+            "(the largest value, lowest index on ties) and out_sums (neuron i in "
+            "out_sums[i*SW +: SW]); then the network restarts from its reset state, so every "
+            "window is one sample from reset",
         }
     design["mem"] = [_mem_dict(layer) for layer in plan.layers]
     design["rtl"] = sorted(rtl)
@@ -350,6 +357,7 @@ def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
         n_in = design["layers"][0]["n_in"]
         encoder = RateEncoder(n_in, design["encoder"]["bits"], design["encoder"]["seed"])
     window = design["readout"]["window"] if "readout" in design else None
+    kind = design["readout"].get("kind", "argmax") if "readout" in design else "argmax"
     return NetworkPlan(
-        design["top"], tuple(layers), design.get("weight_port", False), encoder, window
+        design["top"], tuple(layers), design.get("weight_port", False), encoder, window, kind
     )

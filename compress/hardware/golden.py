@@ -217,11 +217,20 @@ def run(plan: NetworkPlan, spikes: np.ndarray) -> Trace:
     return Trace(flat(trace.counts), flat(trace.membranes), flat(trace.spikes))
 
 
-def readout(plan: NetworkPlan, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(classes, sums)`` of the class readout: the last layer's ``counts``
-    (``(steps, n_out)``, whole windows) summed per window, and the argmax of each
-    (lowest index on ties), as ``out_class`` and ``out_sums`` give them."""
-    sums = np.asarray(counts).reshape(-1, plan.window, plan.n_out).sum(axis=1)
+def readout(
+    plan: NetworkPlan, counts: np.ndarray, membranes: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(classes, sums)`` of the class readout, as ``out_class`` and ``out_sums`` give
+    them: per window (whole windows of ``(steps, n_out)``), the last layer's ``counts``
+    summed (``"argmax"``), its ``membranes`` at the window's last step (``"membrane"``)
+    or summed (``"membrane-sum"``), and the argmax of each (lowest index on ties)."""
+    if plan.reads_membranes:
+        if membranes is None:
+            raise ValueError(f"membranes must be given for the {plan.readout!r} readout, not None")
+        values = np.asarray(membranes).reshape(-1, plan.window, plan.n_out)
+        sums = values[:, -1] if plan.readout == "membrane" else values.sum(axis=1)
+    else:
+        sums = np.asarray(counts).reshape(-1, plan.window, plan.n_out).sum(axis=1)
     return sums.argmax(axis=1), sums
 
 

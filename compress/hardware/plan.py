@@ -72,8 +72,10 @@ SPRAM_DEPTH, SPRAM_WIDTH = 16384, 16
 DECORRELATE_BITS = 4
 #: Input encoders the top can have (``None``: the top takes spikes).
 INPUT_ENCODERS = (None, "rate")
-#: Class readouts the top can have (``None``: counts and spikes only).
-READOUTS = (None, "argmax")
+#: Class readouts the top can have (``None``: counts and spikes only): the argmax of the
+#: last layer's counts summed over the window, of its membranes at the window's last step
+#: (for a leaky-integrator output, LI or CubaLI), or of its membranes summed.
+READOUTS = (None, "argmax", "membrane", "membrane-sum")
 #: Pipelining presets: how often the popcount trees are registered, by name.
 #: ``area`` spends the fewest flip-flops; ``speed`` also registers the
 #: comparators and the count (for slow LUT4 parts such as the iCE40 UP5K).
@@ -393,6 +395,13 @@ class NetworkPlan:
     weight_port: bool = False
     encoder: RateEncoder | None = None
     window: int | None = None
+    readout: str = "argmax"
+
+    @property
+    def reads_membranes(self) -> bool:
+        """Whether the class readout reads the last layer's membranes (``readout``
+        ``"membrane"`` or ``"membrane-sum"``), not its counts."""
+        return bool(self.window) and self.readout != "argmax"
 
     @property
     def n_in(self) -> int:
@@ -406,8 +415,12 @@ class NetworkPlan:
 
     @property
     def sum_width(self) -> int:
-        """Signed bits of a readout sum: a count summed over ``window`` steps."""
-        return self.count_width + max(1, ((self.window or 1) - 1).bit_length())
+        """Signed bits of a readout value: a count (or a membrane) summed over ``window``
+        steps, or one membrane."""
+        if self.readout == "membrane":
+            return self.layers[-1].v_width
+        base = self.layers[-1].v_width if self.readout == "membrane-sum" else self.count_width
+        return base + max(1, ((self.window or 1) - 1).bit_length())
 
     def whole_windows(self, steps: int) -> int:
         """``steps`` rounded up to whole readout windows (unchanged without a readout)."""
@@ -939,11 +952,14 @@ class HardwareOptions:
         ``input_seed``) does; ``None`` (default): the top takes ``in_spikes``.
     input_bits, input_seed : int
         The rate encoder's level width (2..15) and stream seed.
-    readout : {None, "argmax"}
+    readout : {None, "argmax", "membrane", "membrane-sum"}
         ``"argmax"``: the top sums the last layer's counts over ``window`` steps
         and presents ``out_class`` (lowest index on ties), ``class_valid`` and
         ``out_sums``, then restarts the network from reset for the next window,
         so each window is one sample as ``sc-compress evaluate`` runs it.
+        ``"membrane"``: the same with the last layer's membranes at the window's
+        last step (an LI or CubaLI output read by its membrane); ``"membrane-sum"``:
+        its membranes summed over the window.
     window : int
         Steps per readout window (default 64).
     neuron_lanes : int or sequence of int
@@ -990,9 +1006,8 @@ class HardwareOptions:
         else:
             object.__setattr__(self, "neuron_lanes", check_int(lanes, "neuron_lanes", low=1))
         if self.readout not in READOUTS:
-            raise ValueError(
-                f"readout must be one of {READOUTS[1]!r} or None, not {self.readout!r}"
-            )
+            names = ", ".join(repr(r) for r in READOUTS[1:])
+            raise ValueError(f"readout must be one of {names} or None, not {self.readout!r}")
         object.__setattr__(self, "window", check_int(self.window, "window", low=1, high=1 << 20))
         if self.input_encoder not in INPUT_ENCODERS:
             raise ValueError(
@@ -1161,5 +1176,6 @@ def plan_network(
         )
     if any(sprams):
         _check_spram(layers, hardware)
-    window = hardware.window if hardware.readout == "argmax" else None
-    return NetworkPlan(top, layers, hardware.weight_port, encoder, window)
+    window = hardware.window if hardware.readout else None
+    readout = hardware.readout or "argmax"
+    return NetworkPlan(top, layers, hardware.weight_port, encoder, window, readout)

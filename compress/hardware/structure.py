@@ -13,7 +13,7 @@ structure, so both emitters and every report use the same ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -295,6 +295,7 @@ class _Layer:
     ring: DelayRing | None
     taps: dict[tuple[int, int], Tap]
     neurons: tuple[Neuron, ...]
+    membranes: bool = field(default=False, kw_only=True)  # out_v: the class readout reads them
 
     @property
     def decorrelated(self) -> bool:
@@ -471,11 +472,15 @@ class InputEncoder:
 @dataclass(frozen=True)
 class Readout:
     """The top's class readout: sums of the last layer's counts over ``window`` steps
-    (``sum_width`` bits each), their argmax (``class_width`` bits), then a restart."""
+    (``sum_width`` bits each), their argmax (``class_width`` bits), then a restart;
+    ``kind`` ``"membrane"`` reads the last layer's membranes at the window's last step,
+    ``"membrane-sum"`` sums them (``v_width`` bits each)."""
 
     window: int
     sum_width: int
     class_width: int
+    kind: str = "argmax"
+    v_width: int = 0
 
 
 @dataclass(frozen=True, eq=False)
@@ -818,9 +823,21 @@ def network_structure(plan: NetworkPlan) -> NetworkStructure:
         weight_port=plan.weight_port,
         port_widths=weight_port_widths(plan) if plan.weight_port else {},
         layers=tuple(
-            layer_structure(plan.top, layer, plan.weight_port and layer.has_memory)
+            _with_membranes(
+                layer_structure(plan.top, layer, plan.weight_port and layer.has_memory),
+                plan.reads_membranes and layer is plan.layers[-1],
+            )
             for layer in plan.layers
         ),
         encoder=encoder_structure(plan),
-        readout=Readout(plan.window, plan.sum_width, plan.class_width) if plan.window else None,
+        readout=Readout(
+            plan.window, plan.sum_width, plan.class_width, plan.readout, plan.layers[-1].v_width
+        )
+        if plan.window
+        else None,
     )
+
+
+def _with_membranes(layer, membranes: bool):
+    """``layer`` with its ``out_v`` port (every neuron's membrane) when ``membranes``."""
+    return replace(layer, membranes=True) if membranes else layer

@@ -78,7 +78,8 @@ def expected_words(plan: NetworkPlan, spikes: np.ndarray) -> list[int]:
 
 def class_words(plan: NetworkPlan, spikes: np.ndarray) -> list[int]:
     """The golden model's ``{out_sums, out_class}`` of every readout window."""
-    classes, sums = readout(plan, run(plan, spikes).counts[-1])
+    trace = run(plan, spikes)
+    classes, sums = readout(plan, trace.counts[-1], trace.membranes[-1])
     sw, cb = plan.sum_width, plan.class_width
     mask = (1 << sw) - 1
     words = []
