@@ -569,19 +569,20 @@ def estimate_structures(
 def readout_cost(plan: NetworkPlan, family: str) -> dict[str, int]:
     """LUTs, flip-flops, block RAMs and carry cells of the top's class readout (zeros
     without one): a window sum per class (an adder and a register, and the held
-    ``out_sums``), the argmax chain (a comparison and a two-input multiplexer of sum and
+    ``out_sums``; the ``"membrane"`` readout holds the membranes only), the argmax chain (a comparison and a two-input multiplexer of sum and
     index per class after the first), the window counters and flags."""
     if not plan.window:
         return {"luts": 0, "ffs": 0, "brams": 0, "carries": 0}
     model = _coefficients()[family]
     n, sw, cb = plan.n_out, plan.sum_width, plan.class_width
-    adders = n * sw + (n - 1) * sw
+    sums = plan.readout != "membrane"  # "membrane" holds no window sums: no adders, no acc
+    adders = n * sw * sums + (n - 1) * sw
     muxes = (n - 1) * (sw + cb)
 
     def cost(kind: str) -> int:
         return max(0, round(model[kind]["adder_bits"] * adders + model[kind]["line_muxes"] * muxes))
 
-    ffs = 2 * n * sw + cb + 2 * plan.window.bit_length() + 2
+    ffs = (1 + sums) * n * sw + cb + 2 * plan.window.bit_length() + 2
     return {"luts": cost("luts"), "ffs": ffs, "brams": 0, "carries": cost("carries")}
 
 
