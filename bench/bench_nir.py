@@ -160,7 +160,7 @@ def cost(families: list[str]) -> None:
     print("|---|---|---|" + "---|" * len(families))
     for variant in COST_VARIANTS:
         out = WORK / ("cost_" + "".join(c for c in variant if c.isalnum()))
-        result = build(_cost_network(variant), out, CompressionConfig(bits=8))
+        result = build(_cost_network(variant), out, CompressionConfig(bits=8), force=True)
         layer = result.plan.layers[0]
         cells = []
         for family in families:
@@ -186,7 +186,7 @@ def fit_up5k() -> None:
         ):
             out = WORK / f"fit_{name}_{label.strip('-').replace(' ', '_')}"
             start = time.perf_counter()
-            result = build(net, out, CompressionConfig(), hardware, part=part)
+            result = build(net, out, CompressionConfig(), hardware, part=part, force=True)
             r = resources(synthesize(out, "ice40", wrap=True))
             try:
                 pnr = place_and_route(out, "ice40", "up5k", "sg48")

@@ -70,8 +70,9 @@ def test_lif_maps_tau_to_a_leak_and_folds_gain_into_weights():
     assert np.allclose(layer.weights, w * 0.25) and layer.strict  # r dt / tau; v > theta
     assert np.allclose(layer.thresholds, [0.3, 0.3])
     plan = plan_of(import_nir(graph, dt=2.0), CompressionConfig(bits=8)).layers[0]
-    # F = ceil(log2 4) + 6 guard bits; theta = floor(0.3 / 1.0 * 2**8) + 1: v > 0.3 on the grid
-    assert plan.neuron.frac_bits == 8 and plan.thresholds == (77, 77)
+    # F = ceil(log2 4) + 6 guard bits + ceil(log2(1 / 0.3)) (the threshold is 0.3 counts);
+    # theta = floor(0.3 / 1.0 * 2**10) + 1: v > 0.3 on the grid
+    assert plan.neuron.frac_bits == 10 and plan.thresholds == (308, 308)
     assert (plan.neuron.leak.numerator, plan.neuron.leak.shift) == (1, 2)
 
 

@@ -55,7 +55,8 @@ GUARD = 4
 #: Most fractional bits a membrane may carry.
 MAX_FRAC_BITS = 16
 #: Automatic ``F``: the rounding of the leak may drift the membrane by at most
-#: ``2**-F / (dt/tau)`` count units; ``F`` makes that at most ``2**-GUARD_BITS`` (6: on
+#: ``2**-F / (dt/tau)`` count units; ``F`` makes that at most ``2**-GUARD_BITS`` of a
+#: count or of the threshold, whichever is smaller (6: on
 #: snnTorch-style graphs the spikes then agree with a float simulation, 4 let them drift).
 GUARD_BITS = 6
 
@@ -134,11 +135,14 @@ def decay_of(fraction: float) -> Decay:
     return Decay(int(numerator), int(shift), float(fraction))
 
 
-def frac_bits_for(leaks: list[float], constants: np.ndarray) -> int:
-    """Automatic ``F``: enough for each leak (``ceil(log2(1/leak)) + GUARD_BITS``) and for
-    the constants (in count units) to sit on the grid, at most 8 bits for them;
-    0 for an integer neuron without a leak."""
-    bits = [math.ceil(math.log2(1 / f)) + GUARD_BITS for f in leaks if f > 0]
+def frac_bits_for(leaks: list[float], constants: np.ndarray, scale: float = 1.0) -> int:
+    """Automatic ``F``: enough for each leak (``ceil(log2(1/leak)) + GUARD_BITS``, plus
+    ``ceil(log2(1/scale))`` when the threshold is below one count, ``scale`` being the
+    smallest threshold in count units: the rounding then moves the membrane by at most
+    ``2**-GUARD_BITS`` of the threshold) and for the constants (in count units) to sit
+    on the grid, at most 8 bits for them; 0 for an integer neuron without a leak."""
+    small = max(0, math.ceil(math.log2(1 / scale))) if 0 < scale < 1 else 0
+    bits = [math.ceil(math.log2(1 / f)) + GUARD_BITS + small for f in leaks if f > 0]
     c = np.asarray(constants, dtype=np.float64).reshape(-1)
     for f in range(9):
         if np.allclose(c * 2**f, np.round(c * 2**f), rtol=0, atol=1e-9):

@@ -779,7 +779,8 @@ def _neuron_plan(
     if layer.frac_bits is not None:
         frac = layer.frac_bits
     else:
-        frac = frac_bits_for([f for f in (leak, syn) if f], constants)
+        scale = float(np.min(layer.thresholds)) / unit if layer.spiking and codes.any() else 1.0
+        frac = frac_bits_for([f for f in (leak, syn) if f], constants, scale)
     while True:  # an automatic F gives way where the membrane would pass MAX_VW bits
         try:
             thresholds, drives, v_resets, i_width, v_width = _widths(
