@@ -166,13 +166,11 @@ def cost(families: list[str]) -> None:
         for family in families:
             r = resources(synthesize(out, family))
             cells.append(f"{r['luts']}/{r['ffs']}")
-        print(
-            f"| {variant} | {layer.neuron.frac_bits} | {layer.v_width} | " + " | ".join(cells)
-        )
+        print(f"| {variant} | {layer.neuron.frac_bits} | {layer.v_width} | " + " | ".join(cells))
 
 
 def fit_up5k() -> None:
-    """The paper's graphs through build --fit up5k, fully parallel and event, placed."""
+    """The paper's graphs through build --fit up5k, synthesized and placed on the UP5K."""
     print("| network | style | LUT | FF | cells placed | MHz |\n|---|---|---|---|---|---|")
     for name, reset in (
         ("two_lif_neurons", None),
@@ -180,10 +178,7 @@ def fit_up5k() -> None:
         ("braille_noDelay_noBias_subtract", "subtract"),
     ):
         net = read_nir(PAPER / f"{name}.nir", dt=DT, reset=reset)
-        for label, hardware, part in (
-            ("--fit up5k", HardwareOptions(), "up5k"),
-            ("event", HardwareOptions(parallelism="event"), None),
-        ):
+        for label, hardware, part in (("--fit up5k", HardwareOptions(), "up5k"),):
             out = WORK / f"fit_{name}_{label.strip('-').replace(' ', '_')}"
             start = time.perf_counter()
             result = build(net, out, CompressionConfig(), hardware, part=part, force=True)

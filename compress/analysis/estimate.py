@@ -569,8 +569,9 @@ def estimate_structures(
 def readout_cost(plan: NetworkPlan, family: str) -> dict[str, int]:
     """LUTs, flip-flops, block RAMs and carry cells of the top's class readout (zeros
     without one): a window sum per class (an adder and a register, and the held
-    ``out_sums``; the ``"membrane"`` readout holds the membranes only), the argmax chain (a comparison and a two-input multiplexer of sum and
-    index per class after the first), the window counters and flags."""
+    ``out_sums``; the ``"membrane"`` readout holds the membranes only), the argmax
+    chain (a comparison and a two-input multiplexer of sum and index per class after
+    the first), the window counters and flags."""
     if not plan.window:
         return {"luts": 0, "ffs": 0, "brams": 0, "carries": 0}
     model = _coefficients()[family]

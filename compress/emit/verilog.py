@@ -88,9 +88,7 @@ def _layer_ports(layer: ParallelLayer | FoldedLayer, weight_port: bool) -> list[
     ]
     if layer.membranes:
         v_width = layer.neurons[0].v_width
-        entries.append(
-            ("output", layer.n_out * v_width, "out_v", "every neuron's membrane", False)
-        )
+        entries.append(("output", layer.n_out * v_width, "out_v", "every neuron's membrane", False))
     if weight_port:
         entries += [
             ("input", None, "w_en", "write row w_addr of the weight memory", False),

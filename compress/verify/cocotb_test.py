@@ -71,9 +71,7 @@ async def golden_match(dut):
     )
     errors = check(monitor.seen, trace.counts[-1], trace.spikes, latency)
     if plan.window:
-        errors += check_classes(
-            monitor.seen, *readout(plan, trace.counts[-1], trace.membranes[-1])
-        )
+        errors += check_classes(monitor.seen, *readout(plan, trace.counts[-1], trace.membranes[-1]))
     results = os.environ["SC_RESULTS"]
     np.save(os.path.join(results, "counts.npy"), np.array(monitor.seen.counts))
     np.save(os.path.join(results, "classes.npy"), np.array(monitor.seen.classes, dtype=np.int64))
