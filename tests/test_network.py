@@ -173,3 +173,78 @@ def test_config_errors():
         CompressionConfig(prune_threshold=0.1, prune_percentile=50)
     with pytest.raises(ValueError, match=r"^bits must be in \[2, 16\], not 20$"):
         CompressionConfig(bits=20)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "pattern"),
+    [
+        ("leak_0", np.array(1.5), r"^layer 0: leak must be a number in \(0, 1\], not 1\.5$"),
+        ("leak_0", np.array(0.0), r"^layer 0: leak must be a number in \(0, 1\], not 0\.0$"),
+        (
+            "syn_leak_0",
+            np.array(-0.1),
+            r"^layer 0: syn_leak must be a number in \[0, 1\], not -0\.1$",
+        ),
+        (
+            "frac_bits_0",
+            np.array(20),
+            r"^layer 0: frac_bits must be in \[0, 16\], not 20$",
+        ),
+        (
+            "frac_bits_0",
+            np.array(2.5),
+            r"^layer 0: frac_bits must be a scalar integer, not float64 of shape \(\)$",
+        ),
+        (
+            "recurrent_0",
+            np.ones((3, 2)),
+            r"^layer 0: recurrent must have shape \(3, 3\), not \(3, 2\)$",
+        ),
+        ("drive_0", np.array([0.1, np.nan, 0.0]), r"^layer 0: drive must be finite, not nan at 1$"),
+        (
+            "v_reset_0",
+            np.ones(2),
+            r"^layer 0: v_reset must be a scalar or have shape \(3,\), not shape \(2,\)$",
+        ),
+        (
+            "spiking_0",
+            np.array(1),
+            r"^layer 0: spiking must be a scalar bool, not int64 of shape \(\)$",
+        ),
+        (
+            "leak_shift_0",
+            np.array(2),
+            r"^layer 0: leak and leak_shift must not both be set, not 0\.25 and 2$",
+        ),
+    ],
+)
+def test_npz_neuron_model_keys_are_checked(key, value, pattern):
+    arrays = {"weights_0": np.ones((3, 4)), "leak_0": np.array(0.25), key: value}
+    if key == "leak_0":
+        arrays[key] = value
+    with pytest.raises(ValueError, match=pattern):
+        network_from_arrays(arrays)
+
+
+def test_npz_neuron_model_keys_round_trip(tmp_path):
+    layer = Layer(
+        np.ones((3, 4)),
+        threshold=1.5,
+        leak=0.04,
+        syn_leak=0.3,
+        drive=np.array([0.1, 0.0, -0.2]),
+        v_reset=-0.5,
+        spiking=False,
+        strict=True,
+        frac_bits=9,
+        recurrent=np.eye(3) * 0.5,
+        bias=np.ones(3) * 0.1,
+    )
+    save_network(Network((layer,)), tmp_path / "m.npz")
+    back = load_network(tmp_path / "m.npz").layers[0]
+    assert back.leak == 0.04 and back.syn_leak == 0.3 and back.frac_bits == 9
+    assert not back.spiking and back.strict and float(back.v_reset) == -0.5
+    assert np.array_equal(back.drive, layer.drive) and np.array_equal(
+        back.recurrent, layer.recurrent
+    )
+    assert back.synapses.shape == (3, 4 + 3 + 1)  # weights, recurrent lines, the bias line

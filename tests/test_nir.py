@@ -374,3 +374,28 @@ def test_bench_nir_prints_the_lif_task_and_the_firing_table():
     assert "| sc-compress (golden model and RTL) | 460, 510, 710, 760 |" in proc.stdout
     assert "| braille_noDelay_bias_zero | 0 |" in proc.stdout
     assert "| snnTorch rleaky | 1 |" in proc.stdout
+
+
+def test_flatten_and_a_recurrent_affine_with_bias():
+    """Flatten between 1-D nodes passes through; a recurrent Affine's bias joins the
+    layer's bias and its weights become the recurrent lines, and the imported layer
+    follows the reference simulator."""
+    rng = np.random.default_rng(3)
+    w, wr, br = rng.uniform(-0.6, 0.6, (5, 4)), rng.uniform(-0.4, 0.4, (5, 5)), np.full(5, 0.05)
+    nodes = {
+        "input": nir.Input(np.array([4])),
+        "flat": nir.Flatten({"input": np.array([4])}, 0),
+        "fc": nir.Linear(w),
+        "lif": _leaky(5, 0.9),
+        "rec": nir.Affine(wr, br),
+        "output": nir.Output(np.array([5])),
+    }
+    edges = [("input", "flat"), ("flat", "fc"), ("fc", "lif"), ("lif", "rec"), ("rec", "lif")]
+    edges.append(("lif", "output"))
+    graph = nir.NIRGraph(nodes, edges, type_check=False)
+    layer = import_nir(graph, dt=DT).layers[0]
+    assert np.allclose(layer.weights, w) and np.allclose(layer.recurrent, wr)  # gain 1
+    assert np.allclose(layer.bias, br)
+    x = (np.random.default_rng(1).random((300, 4)) < 0.4).astype(np.int8)
+    (row,) = _compare(graph, ["lif"], x)
+    assert row["error"] <= row["bound"] and row["agree"] >= 0.97, row
