@@ -47,6 +47,7 @@ def _layer_report(layer: Any, net_layer: Any) -> dict[str, Any]:
     return {
         "index": layer.index,
         "n_in": layer.n_inputs,
+        "recurrent": layer.recurrent,
         "n_out": layer.n_out,
         "bias": layer.bias,
         "bits": layer.bits,
@@ -122,8 +123,10 @@ def build_report(
 
 
 def shape_label(layer: dict[str, Any]) -> str:
-    """``n_in x n_out`` of a report layer, ``(+bias)`` when it has the bias line."""
-    return f"{layer['n_in']}x{layer['n_out']}" + (" (+bias)" if layer.get("bias") else "")
+    """``n_in x n_out`` of a report layer, ``(+recurrent)`` with its own spikes as more
+    input lines, ``(+bias)`` when it has the bias line."""
+    extra = " (+recurrent)" if layer.get("recurrent") else ""
+    return f"{layer['n_in']}x{layer['n_out']}" + extra + (" (+bias)" if layer.get("bias") else "")
 
 
 #: Columns of the measured-resources table (report.md and report.html).
