@@ -61,6 +61,7 @@ ACCEPTED_REFUSALS = (
     "an SPRAM weight memory must be at most",  # wide event rows for an SPRAM bank
     "SPRAM weight memories must need at most 4",  # an UltraPlus has four blocks
     "frac_bits must leave the membrane at most",  # a drawn F too wide for 32 bits
+    "threshold must be below 2**",  # weights of 1e-8 against a threshold of 0.5: 2**32 counts
 )
 
 

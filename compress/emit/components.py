@@ -103,8 +103,8 @@ class LFSR(wiring.Component):
 
     def __new__(cls, *, width: int, seed: int):
         # checked before the object exists, so a refused one is never reported unused
-        if width not in TAPS or width < 2:
-            raise ValueError(f"LFSR width must be in 2..15, not {width}")
+        if width not in TAPS:  # 1 bit: the 2-bit weights of the uncompressed baseline
+            raise ValueError(f"LFSR width must be in 1..15, not {width}")
         if not 0 < seed < (1 << width):
             raise ValueError(f"LFSR seed must be in 1..{(1 << width) - 1}, not {seed}")
         return super().__new__(cls)
