@@ -85,7 +85,10 @@ def test_evaluate_refuses_bad_data():
         ValueError, match=r"^labels must be in 0\.\.3 \(the output neurons\), not 4$"
     ):
         evaluate(plan, np.zeros((2, 4)), np.array([0, 4]))
-    with pytest.raises(ValueError, match=r"^readout must be one of counts, spikes, not 'votes'$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^readout must be one of counts, spikes, membrane, membrane-sum, not 'votes'$",
+    ):
         evaluate(plan, np.zeros((2, 4)), readout="votes")
 
 
