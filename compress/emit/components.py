@@ -310,16 +310,17 @@ class LIF(wiring.Component):
     v : Out(signed(v_width))
     """
 
-    def __new__(cls, neuron: Neuron, **_: object):  # the rest: __init__'s
+    def __new__(cls, neuron: Neuron, *, pre: bool = False):
+        # checked before the object exists, so a refused one is never reported unused
         if not 0 < neuron.theta < (1 << (neuron.v_width - 1)):
             raise ValueError(
                 f"theta must be in 1..{(1 << (neuron.v_width - 1)) - 1}, not {neuron.theta}"
             )
+        if pre and not neuron.plain:
+            raise ValueError("pre must be False for a neuron with a current, drive or reset value")
         return super().__new__(cls)
 
     def __init__(self, neuron: Neuron, *, pre: bool = False):
-        if pre and not neuron.plain:
-            raise ValueError("pre must be False for a neuron with a current, drive or reset value")
         self.neuron, self.pre = neuron, pre
         super().__init__(
             {

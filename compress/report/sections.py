@@ -95,9 +95,14 @@ def _thresholds(layers: list[dict[str, Any]]) -> Section:
         neuron = la["neuron"]
         frac = neuron["frac_bits"]
         grid = la["threshold_unit"] * 2.0**-frac
+        runs: list[list] = []  # equal neighbours once, with how many
+        for w, c in zip(la["thresholds_weight_units"], la["thresholds_count_units"]):
+            if runs and runs[-1][:2] == [w, c]:
+                runs[-1][2] += 1
+            else:
+                runs.append([w, c, 1])
         pairs = ", ".join(
-            f"{w:g} -> {c} ({c * grid:.6g})"
-            for w, c in zip(la["thresholds_weight_units"], la["thresholds_count_units"])
+            f"{w:g} -> {c} ({c * grid:.6g})" + (f" x{n}" if n > 1 else "") for w, c, n in runs
         )
         items.append(f"layer {la['index']} (grid {grid:.6g}): {pairs}")
         rows.append(
@@ -142,9 +147,9 @@ def _thresholds(layers: list[dict[str, Any]]) -> Section:
 def _decay(d: dict[str, Any] | None) -> str:
     if d is None:
         return "-"
-    return (
-        f"{d['numerator']}/2**{d['shift']} ({len(d['digits'])} digits, {d['relative_error']:.1e})"
-    )
+    digits = len(d["digits"])
+    plural = "s" if digits > 1 else ""
+    return f"{d['numerator']}/2**{d['shift']} ({digits} digit{plural}, {d['relative_error']:.1e})"
 
 
 def _per_layer(report: dict[str, Any]) -> Table:
