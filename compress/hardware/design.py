@@ -21,7 +21,7 @@ from ..model.passes import CompressionResult
 from .encoder import RateEncoder
 from .lfsr import TAPS
 from .memory import MEM_FORMATS, mem_words, weight_port_widths
-from .neuron import describe, from_description
+from .neuron import GUARD, describe, from_description
 from .plan import EVENT_CHUNK, EVENT_FIXED, LayerPlan, NetworkPlan, Stream
 
 __all__ = [
@@ -213,9 +213,11 @@ def _neuron_dict(layer: LayerPlan) -> dict[str, Any]:
     return {
         **describe(layer.neuron),
         "unit": unit,
-        "rule": "i <- sat(i - ((i * Ks) >>> Ls) + (c << F)) [current]; u = i or c << F; "
-        "s = sat(v - ((v * K) >>> L) + drive + u); fire = spiking & (s >= theta); "
-        "v <- fire ? (reset_sub ? s - theta : v_reset) : s",
+        "rule": "i <- sat(i - rnd(i, Ks, Ls) + (c << F)) [current]; u = i or c << F; "
+        "s = sat(v - rnd(v, K, L) + drive + u); fire = spiking & (s >= theta); "
+        "v <- fire ? (reset_sub ? s - theta : v_reset) : s; "
+        f"rnd(x, K, L) = (2**{GUARD - 1} + sum over K's signed digits s*2**e of "
+        f"s * ((x << {GUARD}) >>> (L - e))) >>> {GUARD}",
         "threshold_weights": [t * unit for t in layer.thresholds],
         "threshold_rule": "spike when v >= theta (in units of 2**-F counts): for a "
         "strict (NIR v > threshold) layer theta = floor(threshold / unit) + 1, exact on the "
