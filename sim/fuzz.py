@@ -185,6 +185,7 @@ def _neuron_model(
         fields["recurrent"] = _weights(rng, n_out, n_out) * (full / 10.0 ** rng.uniform(-0.5, 1))
     if last and rng.random() < 0.1:
         fields["spiking"] = False
+        fields.pop("recurrent", None)  # a leaky integrator never spikes: no recurrent edge
     return fields
 
 

@@ -234,17 +234,28 @@ def test_npz_neuron_model_keys_round_trip(tmp_path):
         syn_leak=0.3,
         drive=np.array([0.1, 0.0, -0.2]),
         v_reset=-0.5,
-        spiking=False,
         strict=True,
         frac_bits=9,
         recurrent=np.eye(3) * 0.5,
         bias=np.ones(3) * 0.1,
     )
-    save_network(Network((layer,)), tmp_path / "m.npz")
-    back = load_network(tmp_path / "m.npz").layers[0]
+    out = Layer(np.ones((2, 3)), leak=0.1, spiking=False)
+    save_network(Network((layer, out)), tmp_path / "m.npz")
+    back, back_out = load_network(tmp_path / "m.npz").layers
     assert back.leak == 0.04 and back.syn_leak == 0.3 and back.frac_bits == 9
-    assert not back.spiking and back.strict and float(back.v_reset) == -0.5
+    assert back.spiking and not back_out.spiking and back.strict and float(back.v_reset) == -0.5
     assert np.array_equal(back.drive, layer.drive) and np.array_equal(
         back.recurrent, layer.recurrent
     )
     assert back.synapses.shape == (3, 4 + 3 + 1)  # weights, recurrent lines, the bias line
+
+
+def test_a_leaky_integrator_only_as_the_last_layer():
+    li = Layer(np.ones((3, 4)), leak=0.1, spiking=False)
+    Network((Layer(np.ones((4, 2))), li))  # the output: read by its membrane
+    with pytest.raises(
+        ValueError, match=r"^layer 0: spiking must be True for a layer that feeds another"
+    ):
+        Network((li, Layer(np.ones((2, 3)))))
+    with pytest.raises(ValueError, match=r"^layer 0: recurrent must be None for a leaky"):
+        Layer(np.ones((3, 4)), spiking=False, recurrent=np.eye(3)).check(0)

@@ -116,6 +116,15 @@ def test_delays_become_rows_or_columns():
             r"not Conv2d \(it would need a convolution layer style",
         ),
         (
+            lambda: [
+                nir.Linear(np.ones((2, 2))),
+                nir.LI(tau=np.full(2, 4.0), r=np.ones(2), v_leak=np.zeros(2)),
+                nir.Linear(np.ones((2, 2))),
+                _if(2, [1.0, 1.0]),
+            ],
+            r"LI must be the output layer without a recurrent edge, not feed spikes on",
+        ),
+        (
             lambda: [_lif(2), nir.Linear(np.ones((2, 2)))],
             r"Output must be fed by one neuron node, not '[a-z0-9]+' Linear "
             r"\(synapses must feed a neuron node, not the output\)",

@@ -266,6 +266,11 @@ class Layer:
         if self.frac_bits is not None:
             check_int(self.frac_bits, "frac_bits", low=0, high=MAX_FRAC_BITS, layer=index)
         if self.recurrent is not None:
+            if not self.spiking:
+                raise ValueError(
+                    f"layer {index}: recurrent must be None for a leaky integrator (it never "
+                    "spikes), not a matrix"
+                )
             if self.recurrent.shape != (n_out, n_out):
                 raise ValueError(
                     f"layer {index}: recurrent must have shape ({n_out}, {n_out}), "
@@ -315,6 +320,11 @@ class Network:
                     f"layer {index}: layer must be a Layer, not {type(layer).__name__}"
                 )
             layer.check(index)
+            if not layer.spiking and index < len(layers) - 1:
+                raise ValueError(
+                    f"layer {index}: spiking must be True for a layer that feeds another (a "
+                    "leaky integrator's output is its membrane, not spikes), not False"
+                )
             if index and layer.n_in != layers[index - 1].n_out:
                 raise ValueError(
                     f"layer {index}: weights must have n_in == {layers[index - 1].n_out} "

@@ -372,6 +372,12 @@ def import_nir(
                 f"{other!r} (skip connections and recurrence into an earlier layer are not "
                 "supported)"
             )
+        if _kind(node) in ("LI", "CubaLI") and (name != order[-1] or loop is not None):
+            raise ValueError(
+                f"NIR node {name!r}: {_kind(node)} must be the output layer without a "
+                "recurrent edge, not feed spikes on (its output is a membrane; a spiking "
+                "layer needs LIF or CubaLIF)"
+            )
         layers.append(_layer(name, node, n, forward, loop, dt, reset, frac_bits))
         previous = name
     return Network(tuple(layers))
