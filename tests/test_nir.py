@@ -347,9 +347,14 @@ def test_lif_task_spikes_at_the_exact_solutions_steps(tmp_path):
     ("name", "reset", "style"),
     [
         ("two_lif_neurons", None, "full"),
+        ("two_lif_neurons", None, "event"),
+        ("braille_noDelay_bias_zero", None, "full"),
         ("braille_noDelay_bias_zero", None, "event"),
         ("braille_noDelay_noBias_subtract", "subtract", "full"),
+        ("braille_noDelay_noBias_subtract", "subtract", "event"),
         ("braille_noDelay_noBias_subtract", "subtract", "4"),
+        ("braille_noDelay_bias_zero", None, "event amaranth"),
+        ("braille_noDelay_noBias_subtract", "subtract", "full amaranth"),
     ],
 )
 def test_paper_graphs_build_and_prove_on_icarus(tmp_path, name, reset, style):
@@ -357,9 +362,10 @@ def test_paper_graphs_build_and_prove_on_icarus(tmp_path, name, reset, style):
     args = ["import", str(PAPER / f"{name}.nir"), "--dt", "1e-4", "-o", str(tmp_path / "n.npz")]
     res = runner.invoke(main, args + (["--reset", reset] if reset else []))
     assert res.exit_code == 0, res.output
-    res = runner.invoke(
-        main, ["build", str(tmp_path / "n.npz"), "-o", str(tmp_path / "b"), "--parallelism", style]
-    )
+    parallelism, _, emitter = style.partition(" ")
+    build_args = ["build", str(tmp_path / "n.npz"), "-o", str(tmp_path / "b")]
+    build_args += ["--parallelism", parallelism, "--emitter", emitter or "jinja"]
+    res = runner.invoke(main, build_args)
     assert res.exit_code == 0, res.output
     res = runner.invoke(main, ["sim", str(tmp_path / "b"), "--steps", "120"])
     assert res.exit_code == 0, res.output
