@@ -49,32 +49,42 @@ def large_network() -> Network:
     )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--work", type=Path, default=Path("sim_build"))
-    parser.add_argument("--simulator", default="icarus")
-    args = parser.parse_args()
-    failed = 0
-    rows = []
+def all_runs(large: bool = True) -> list[tuple]:
+    """``(name, label, fold, network, config, parallelism)`` of every run: each bundled
+    example dense and pruned at every folding, then (``large``) the 784-128-10 network."""
     runs = [
         (f"{name}", label, fold, example_network(name), config, parallelism)
         for name in EXAMPLES
         for label, config in CONFIGS.items()
         for fold, parallelism in FOLDINGS
     ]
-    sizes, parallelism, _ = LARGE
-    runs.append(
-        (
-            "-".join(map(str, sizes)),
-            "dense",
-            "P=16,full",
-            large_network(),
-            CONFIGS["dense"],
-            parallelism,
+    if large:
+        sizes, parallelism, _, _ = LARGE
+        runs.append(
+            (
+                "-".join(map(str, sizes)),
+                "dense",
+                "P=16,full",
+                large_network(),
+                CONFIGS["dense"],
+                parallelism,
+            )
         )
+    return runs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--work", type=Path, default=Path("sim_build"))
+    parser.add_argument("--simulator", default="icarus")
+    parser.add_argument(
+        "--no-large", action="store_true", help="Leave out the 784-128-10 run (minutes)."
     )
-    for name, label, fold, network, config, parallelism in runs:
+    args = parser.parse_args(argv)
+    failed = 0
+    rows = []
+    for name, label, fold, network, config, parallelism in all_runs(not args.no_large):
         steps = args.steps if fold == "full" else min(args.steps, FOLDED_STEPS)
         simulator = args.simulator
         if name.startswith("784"):
