@@ -921,12 +921,7 @@ def import_(model: Path, output: Path, dt: float, reset: str | None, frac_bits: 
 
 def _model_phrase(layer: Any) -> str:
     """``CubaLIF, leak 0.1, current leak 0.45, recurrent, bias`` for a layer."""
-    spiking = layer.spiking
-    if layer.syn_leak is not None:
-        name = "CubaLIF" if spiking else "CubaLI"
-    else:
-        name = ("LIF" if spiking else "LI") if layer.leak_fraction else "IF"
-    parts = [name]
+    parts = [layer.model]
     if layer.leak_fraction:
         parts.append(f"leak {layer.leak_fraction:.6g}")
     if layer.syn_leak is not None:

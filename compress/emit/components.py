@@ -1088,26 +1088,21 @@ class Network(wiring.Component):
                     layer.w_data.eq(self.w_data),
                 ]
             valid, spikes = out_valid, out_spikes
-            if self.structure.layers[index].membranes:
-                self._last_v = out_v
         m.d.comb += [
             self.out_valid.eq(valid),
             self.out_spikes.eq(spikes),
             self.out_counts.eq(out_counts),
         ]
-        if readout:
-            self._readout(m, taken)
+        if readout:  # the last layer's counts, or its membranes
+            self._readout(m, taken, out_v if readout.kind != "argmax" else self.out_counts)
         return m
 
-    def _readout(self, m: Module, taken: Signal) -> None:
+    def _readout(self, m: Module, taken: Signal, values) -> None:
         """Window sums of the last layer's counts, their argmax (a later neuron wins only
         with a larger sum), class_valid, and the restart one clock after the last result."""
         readout, n_out = self.structure.readout, self.structure.n_out
         sw = readout.sum_width
-        if readout.kind == "argmax":
-            cw, values = self.structure.count_width, self.out_counts
-        else:  # the last layer's membranes
-            cw, values = readout.v_width, self._last_v
+        cw = self.structure.count_width if readout.kind == "argmax" else readout.v_width
         seen = Signal(range(readout.window + 1), name="seen")
         last = Signal(name="last_result")
         m.d.comb += last.eq(self.out_valid & (seen == readout.window - 1))

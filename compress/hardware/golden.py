@@ -63,26 +63,34 @@ def layer_counts(layer: LayerPlan, inputs: np.ndarray) -> np.ndarray:
         x = np.concatenate([x, np.ones((batch, steps, 1), dtype=np.float32)], axis=2)
     classes = layer.classes
     period = layer.period
-    levels = layer.levels
     out = np.zeros((batch, steps, layer.n_out), dtype=np.float32)
     tables = layer.stream_tables()
     phases = np.arange(min(steps, period))
     for delay in sorted(set(layer.delays[classes != DROPPED].tolist())):
         neuron, line = np.nonzero((classes != DROPPED) & (layer.delays == delay))
-        sign = layer.signs[neuron, line].astype(np.float32)
-        constant = classes[neuron, line] == CONSTANT
-        if tables.shape[0]:  # the weight bits of every phase: (phases, synapses)
-            stream = np.where(constant, 0, layer.streams[neuron, line])
-            r = tables[stream][:, phases].T
-            bits = constant[None, :] | (r <= levels[neuron, line][None, :])
-        else:
-            bits = np.broadcast_to(constant[None, :], (phases.size, neuron.size))
-        values = bits * sign[None, :]
+        values = _signed_bits(layer, neuron, line, phases, tables).astype(np.float32)
         matrix = np.zeros((layer.n_out, layer.n_in), dtype=np.float32)
         for t in range(delay, steps):
             matrix[neuron, line] = values[t % period]
             out[:, t] += x[:, t - delay] @ matrix.T
     return out.astype(np.int64)
+
+
+def _signed_bits(
+    layer: LayerPlan, neuron: np.ndarray, line: np.ndarray, phases: np.ndarray, tables
+) -> np.ndarray:
+    """``s_ij b_ij(t)`` of the synapses ``(neuron, line)`` at every phase: int64
+    ``(phases, synapses)`` (1 for constants, ``[r_ij(t) <= level]`` for stochastic ones)."""
+    classes = layer.classes[neuron, line]
+    sign = layer.signs[neuron, line].astype(np.int64)
+    constant = classes == CONSTANT
+    if tables.shape[0]:
+        stream = np.where(constant, 0, layer.streams[neuron, line])
+        r = tables[stream][:, phases].T
+        bits = constant[None, :] | (r <= layer.levels[neuron, line][None, :])
+    else:
+        bits = np.broadcast_to(constant[None, :], (phases.size, neuron.size))
+    return bits * sign[None, :]
 
 
 def neuron_update(layer: LayerPlan, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -107,9 +115,10 @@ def neuron_update(layer: LayerPlan, counts: np.ndarray) -> tuple[np.ndarray, np.
     return membranes, spikes
 
 
-def _step(layer: LayerPlan, v: np.ndarray, i: np.ndarray, count: np.ndarray):
+def _step(layer: LayerPlan, v: np.ndarray, i: np.ndarray, count: np.ndarray, neuron=None):
+    """One neuron step of ``layer`` (``neuron``: its arithmetic, by default the layer's)."""
     return neuron_step(
-        layer.neuron,
+        neuron or layer.neuron,
         v=v,
         i=i,
         count=count,
@@ -127,26 +136,17 @@ def _recurrent(layer: LayerPlan, inputs: np.ndarray):
     n_rec, first = layer.recurrent, layer.n_inputs
     zeros = np.zeros((batch, steps, n_rec), dtype=inputs.dtype)
     counts = layer_counts(layer, np.concatenate([inputs, zeros], axis=2))
-    lines = slice(first, first + n_rec)
-    classes = layer.classes[:, lines]
-    neuron, line = np.nonzero(classes != DROPPED)
-    sign = layer.signs[:, lines][neuron, line].astype(np.int64)
-    constant = classes[neuron, line] == CONSTANT
-    stream = np.where(constant, 0, layer.streams[:, lines][neuron, line])
-    levels = layer.levels[:, lines][neuron, line]
-    tables = layer.stream_tables()
+    neuron, line = np.nonzero(layer.classes[:, first : first + n_rec] != DROPPED)
+    phases = np.arange(min(steps, layer.period))
+    values = _signed_bits(layer, neuron, line + first, phases, layer.stream_tables())
     v = np.zeros((batch, layer.n_out), dtype=np.int64)
     i = np.zeros_like(v)
     fire = np.zeros((batch, layer.n_out), dtype=bool)
     membranes = np.empty(counts.shape, dtype=np.int64)
     spikes = np.empty(counts.shape, dtype=bool)
     for t in range(steps):
-        if tables.shape[0]:
-            bits = constant | (tables[stream, t % layer.period] <= levels)
-        else:
-            bits = constant
         matrix = np.zeros((layer.n_out, n_rec), dtype=np.int64)
-        matrix[neuron, line] = bits * sign
+        matrix[neuron, line] = values[t % layer.period]
         counts[:, t] += fire.astype(np.int64) @ matrix.T
         v, i, fire = _step(layer, v, i, counts[:, t])
         membranes[:, t] = v
@@ -257,6 +257,7 @@ def expected(plan: NetworkPlan, spikes: np.ndarray) -> Trace:
             lines[:, -1] = 1.0
         rec = slice(layer.n_inputs, layer.n_inputs + layer.recurrent)
         neuron = replace(layer.neuron, frac_bits=0)  # counts come already on the grid
+        by_delay = [(int(d), (layer.delays == d) * weight) for d in np.unique(layer.delays)]
         v = np.zeros((1, layer.n_out), dtype=np.int64)
         i = np.zeros_like(v)
         fire = np.zeros(layer.n_out, dtype=bool)
@@ -266,21 +267,10 @@ def expected(plan: NetworkPlan, spikes: np.ndarray) -> Trace:
         for t in range(steps):
             if layer.recurrent:
                 lines[t, rec] = fire
-            c = np.zeros(layer.n_out)
-            for d in np.unique(layer.delays):
-                if t >= d:
-                    c += ((layer.delays == d) * weight) @ lines[t - d]
+            c = sum((m @ lines[t - d] for d, m in by_delay if t >= d), np.zeros(layer.n_out))
             c_all[t] = c
             u = np.round(c * 2**layer.neuron.frac_bits).astype(np.int64)[None]
-            v, i, f = neuron_step(
-                neuron,
-                v=v,
-                i=i,
-                count=u,
-                thetas=np.asarray(layer.thresholds, dtype=np.int64),
-                v_width=layer.v_width,
-                reset_sub=layer.reset == "subtract",
-            )
+            v, i, f = _step(layer, v, i, u, neuron)
             fire = f[0]
             v_all[t], s_all[t] = v[0], fire
         counts.append(c_all)

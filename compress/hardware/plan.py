@@ -242,12 +242,6 @@ class LayerPlan:
         return self.n_in - int(self.bias) - self.recurrent
 
     @property
-    def n_lines(self) -> int:
-        """Input lines the layer's synapses read besides the bias line: ``in_spikes``
-        then, with a recurrent edge, the layer's own spikes of the previous step."""
-        return self.n_in - int(self.bias)
-
-    @property
     def folded(self) -> bool:
         """Whether the layer is folded (``parallelism`` lanes per neuron, ``slots`` clocks)."""
         return self.parallelism is not None

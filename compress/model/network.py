@@ -148,6 +148,15 @@ class Layer:
         return 0 if self.recurrent is None else self.n_out
 
     @property
+    def model(self) -> str:
+        """NIR's name for the neuron: ``LIF``, ``IF``, ``LI``, ``CubaLIF`` or ``CubaLI``."""
+        if self.syn_leak is not None:
+            return "CubaLIF" if self.spiking else "CubaLI"
+        if not self.spiking:
+            return "LI"
+        return "LIF" if self.leak_fraction else "IF"
+
+    @property
     def leak_fraction(self) -> float | None:
         """The fraction of the membrane lost per step (``leak`` or ``2**-leak_shift``)."""
         if self.leak is not None:

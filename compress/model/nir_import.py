@@ -152,7 +152,7 @@ def _apply(name: str, node: Any, path: _Path) -> _Path:
     raise AssertionError(kind)
 
 
-def _inputs(graph: Any, name: str, width: int | None, seen: tuple[str, ...] = ()) -> dict:
+def _inputs(graph: Any, name: str, seen: tuple[str, ...] = ()) -> dict:
     """Every neuron or Input node that feeds ``name`` through synapse nodes: ``{source:
     _Path into name's input}``, the paths from one source summed."""
     nodes = graph.nodes
@@ -167,7 +167,7 @@ def _inputs(graph: Any, name: str, width: int | None, seen: tuple[str, ...] = ()
                     f"NIR node {src!r} must not be on a cycle of synapse nodes alone, not it is "
                     "(a recurrent edge must pass through a neuron node)"
                 )
-            for source, path in _inputs(graph, src, None, (*seen, src)).items():
+            for source, path in _inputs(graph, src, (*seen, src)).items():
                 _merge(out, source, _apply(src, node, path))
         elif kind in NEURONS or kind == "Input":
             n = _width(graph, src)
@@ -356,13 +356,16 @@ def import_nir(
             f"NIR graph must have one Input and one Output node, not {len(inputs)} and "
             f"{len(outputs)}"
         )
-    order = _chain(graph, inputs[0], outputs[0])
+    feeds_of = {
+        name: _inputs(graph, name) for name, node in nodes.items() if _kind(node) in NEURONS
+    }
+    order = _chain(graph, inputs[0], outputs[0], feeds_of)
     layers = []
     previous = inputs[0]
     for name in order:
         node = nodes[name]
         n = _width(graph, name)
-        feeds = _inputs(graph, name, n)
+        feeds = dict(feeds_of[name])
         forward = feeds.pop(previous, None)
         loop = feeds.pop(name, None)
         if forward is None or feeds:
@@ -383,11 +386,12 @@ def import_nir(
     return Network(tuple(layers))
 
 
-def _chain(graph: Any, start: str, end: str) -> list[str]:
-    """The neuron nodes in order, each fed by the one before (the Input for the first);
-    the Output must be fed by the last directly."""
+def _chain(graph: Any, start: str, end: str, feeds_of: dict[str, dict]) -> list[str]:
+    """The neuron nodes (the keys of ``feeds_of``, each with what feeds it) in order, each
+    fed by the one before (the Input for the first); the Output must be fed by the last
+    directly."""
     nodes = graph.nodes
-    neurons = [name for name, node in nodes.items() if _kind(node) in NEURONS]
+    neurons = list(feeds_of)
     if not neurons:
         raise ValueError(
             "NIR graph must hold at least one neuron node (LIF, IF, LI, CubaLIF, CubaLI), not none"
@@ -400,9 +404,7 @@ def _chain(graph: Any, start: str, end: str) -> list[str]:
             f"NIR node {end!r}: Output must be fed by one neuron node, not {what!r} {kind} "
             "(synapses must feed a neuron node, not the output)"
         )
-    feeders: dict[str, set[str]] = {}
-    for name in neurons:
-        feeders[name] = set(_inputs(graph, name, None)) - {name}
+    feeders = {name: set(feeds) - {name} for name, feeds in feeds_of.items()}
     order, current = [], start
     while len(order) < len(neurons):
         nxt = [name for name in neurons if current in feeders[name] and name not in order]
