@@ -72,8 +72,8 @@ digits: venv iverilog
 	$(BIN)/python examples/digits.py --out digits_out
 
 lint: venv
-	$(BIN)/ruff check compress sim tests bench tools examples
-	$(BIN)/ruff format --check compress sim tests bench tools examples
+	$(BIN)/ruff check compress hdl_templates sim tests bench tools examples
+	$(BIN)/ruff format --check compress hdl_templates sim tests bench tools examples
 
 bench: venv
 	$(BIN)/python bench/bench_compress.py

@@ -112,7 +112,7 @@ def build(
     emitter : {"jinja", "amaranth"}
         How the Verilog is written: Jinja2 templates (default; a 784-128-10
         network takes about a second) or the Amaranth components of
-        ``compress.emit.components`` (several seconds per thousand synapses).
+        ``hdl_templates.components`` (several seconds per thousand synapses).
         Both render the same circuit, checked against the golden model.
     limits : Limits, optional
         Largest network, delay and memory accepted (:class:`compress.model.limits.Limits`);

@@ -1,6 +1,6 @@
 """Run the Amaranth components in Amaranth's simulator: the same checks as cocotb.
 
-:func:`simulate_components` drives :class:`compress.emit.components.Network`
+:func:`simulate_components` drives :class:`hdl_templates.components.Network`
 through SPEC section 5's handshake (with random idle clocks) and records what
 every layer emits on each ``out_valid``: counts, spikes and (for the tests)
 membranes.  The tests compare it with :func:`compress.hardware.golden.simulate`.
@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 from amaranth.sim import Simulator
 
-from compress.emit.components import Network
 from compress.hardware.design import unpack_counts
 from compress.hardware.plan import NetworkPlan
 from compress.hardware.structure import network_structure
 from compress.hardware.vectors import input_words
+from hdl_templates.components import Network
 
 __all__ = ["ComponentTrace", "simulate_components"]
 

@@ -9,13 +9,13 @@ from amaranth.sim import Simulator
 from amaranth_sim import simulate_components
 
 from compress import CompressionConfig, Layer, Network, example_network
-from compress.emit.components import LFSR, LIF, DelayLine, PopcountTree
 from compress.hardware.golden import neuron_update, simulate
 from compress.hardware.lfsr import lfsr_sequence
 from compress.hardware.neuron import NeuronPlan
 from compress.hardware.plan import HardwareOptions, plan_network, registered_levels
 from compress.hardware.structure import Leaf, Neuron, network_structure, popcount_tree
 from compress.model.passes import compress_network
+from hdl_templates.components import LFSR, LIF, DelayLine, PopcountTree
 
 
 def _run(dut, bench):

@@ -18,7 +18,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1] / "compress"
+REPO = Path(__file__).resolve().parents[1]
+ROOT = REPO / "compress"
+#: The design card's hardware side: templates and Amaranth components (a package of its own).
+HDL = REPO / "hdl_templates"
 
 #: Rank of each layer; a module may import ranks below its own and its own layer.
 RANKS = {
@@ -26,6 +29,7 @@ RANKS = {
     "model": 0,
     "hardware": 1,
     "analysis": 2,
+    "hdl": 1.5,  # hdl_templates: may load model and hardware; only emit loads it
     "emit": 2,
     "measure": 3,
     "verify": 3,
@@ -41,14 +45,16 @@ TOP_LEVEL = {
     "sweep": "top",
     "__main__": "top",
 }
+#: Our top-level packages.
+OURS = ("compress", "hdl_templates")
 #: Third-party packages the model and hardware layers must never load.
 HEAVY = ("jinja2", "amaranth", "click", "matplotlib", "rich", "cocotb")
 
 
 def _modules() -> dict[str, Path]:
     out = {}
-    for path in sorted(ROOT.rglob("*.py")):
-        parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    for path in sorted([*ROOT.rglob("*.py"), *HDL.rglob("*.py")]):
+        parts = path.relative_to(REPO).with_suffix("").parts
         if parts[-1] == "__init__":
             parts = parts[:-1]
         out[".".join(parts)] = path
@@ -57,6 +63,8 @@ def _modules() -> dict[str, Path]:
 
 def _layer(module: str) -> str:
     parts = module.split(".")
+    if parts[0] == "hdl_templates":
+        return "hdl"
     if len(parts) == 1:
         return "package"
     if parts[1] in RANKS and parts[1] not in ("util", "top"):
@@ -70,7 +78,7 @@ def _imports(module: str, path: Path, known: dict[str, Path]) -> list[tuple[str,
     out = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
-            out += [(a.name, []) for a in node.names if a.name.split(".")[0] == "compress"]
+            out += [(a.name, []) for a in node.names if a.name.split(".")[0] in OURS]
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
@@ -78,7 +86,7 @@ def _imports(module: str, path: Path, known: dict[str, Path]) -> list[tuple[str,
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
-            if target.split(".")[0] != "compress":
+            if target.split(".")[0] not in OURS:
                 continue
             names = [a.name for a in node.names]
             submodules = [f"{target}.{n}" for n in names if f"{target}.{n}" in known]
@@ -106,7 +114,9 @@ def test_imports_run_one_way_and_have_no_cycles():
         mine = _layer(module)
         for target in targets:
             theirs = _layer(target)
-            if mine == "package":  # compress/__init__: the public names, model and hardware only
+            if theirs == "hdl":  # the hardware side is loaded by the renderers only
+                ok = mine in ("hdl", "emit")
+            elif mine == "package":  # compress/__init__: the public names, model and hardware only
                 ok = theirs in ("model", "hardware")
             elif theirs == "package":
                 ok = False
@@ -119,8 +129,26 @@ def test_imports_run_one_way_and_have_no_cycles():
         graphlib.TopologicalSorter({m: set(t) - {m} for m, t in graph.items()}).static_order()
     )
     assert len(order) == len(graph)
-    # the graph is read for real: the emitter renders the structure
+    # the graph is read for real: the emitter renders the structure, the Amaranth
+    # emitter loads the components, and they use the structure types
     assert "compress.hardware.structure" in graph["compress.emit.verilog"]
+    assert "hdl_templates.components" in graph["compress.emit.amaranth"]
+    assert "compress.hardware.structure" in graph["hdl_templates.components"]
+
+
+def test_hdl_templates_is_the_hardware_side():
+    """The design card's layout: the templates and the Amaranth components are in the
+    top-level ``hdl_templates/``, and no module of ``compress`` below the renderers
+    loads them (the direction is hdl_templates -> hardware types, never back)."""
+    names = {p.name for p in HDL.iterdir()}
+    assert {"components.py", "layer.v.j2", "folded.v.j2", "event.v.j2", "top.v.j2"} <= names
+    assert not (ROOT / "emit" / "templates").exists()
+    assert not (ROOT / "emit" / "components.py").exists()
+    graph = _graph()
+    loaders = {
+        m for m, targets in graph.items() if any(t.startswith("hdl_templates") for t in targets)
+    }
+    assert loaders - {m for m in graph if _layer(m) in ("hdl", "emit")} == set()
 
 
 def test_no_module_imports_another_modules_private_names():

@@ -80,7 +80,7 @@ def test_wheel_alone_runs_example_build_and_sim(tmp_path):
         check=True,
         capture_output=True,
     )
-    assert (target / "compress" / "emit" / "templates" / "tb.v.j2").exists()
+    assert (target / "hdl_templates" / "tb.v.j2").exists()
     assert (target / "compress" / "data" / "lut_model.json").exists()
     env = dict(os.environ, PYTHONPATH=str(target))
     where = subprocess.run(

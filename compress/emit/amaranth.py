@@ -1,6 +1,6 @@
 """Verilog of a plan through the Amaranth components (``--emitter amaranth``).
 
-:class:`compress.emit.components.Network` is converted with Amaranth's
+:class:`hdl_templates.components.Network` is converted with Amaranth's
 built-in Yosys (``emit_src=False``: no absolute paths).  Amaranth writes one
 file with hierarchical module names (``\\top.layer0.pos3``); they are renamed
 to plain identifiers (``top__layer0__pos3``) and split one module per file.
@@ -48,7 +48,7 @@ def render_amaranth(plan: NetworkPlan) -> dict[str, str]:
     """Verilog files of ``plan`` from the Amaranth components: ``{file name: text}``."""
     from amaranth.back import verilog
 
-    from .components import Network
+    from hdl_templates.components import Network
 
     network = Network(structure=network_structure(plan))
     text = verilog.convert(network, name=plan.top, emit_src=False)

@@ -1,7 +1,7 @@
 """The one Jinja2 environment of sc-compress and the one function that renders its templates.
 
 Every generated text file (Verilog, the FuseSoC core, Yosys wrappers, the HTML
-reports) comes from a template in ``compress/emit/templates``.  Python computes
+reports) comes from a template in the top-level ``hdl_templates/`` package.  Python computes
 every name, width and expression; the templates only lay them out
 (``StrictUndefined``: a missing value is an error that names the template).
 """
@@ -15,7 +15,7 @@ import jinja2
 __all__ = ["render"]
 
 _ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("compress.emit", "templates"),
+    loader=jinja2.PackageLoader("hdl_templates", "."),
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
@@ -25,7 +25,7 @@ _ENV = jinja2.Environment(
 
 
 def render(template: str, **context: Any) -> str:
-    """Render ``template`` (a file name in ``compress/emit/templates``) with ``context``.
+    """Render ``template`` (a file name in ``hdl_templates/``) with ``context``.
 
     Raises
     ------

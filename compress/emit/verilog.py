@@ -2,7 +2,7 @@
 
 :func:`~compress.hardware.structure.network_structure` decides the circuit;
 this module only spells it: each structure element becomes a name, a width
-and a Verilog expression, and the templates in ``compress/emit/templates``
+and a Verilog expression, and the templates in ``hdl_templates/``
 lay them out.
 """
 

@@ -58,7 +58,7 @@ DELAY_RAM_MIN_BITS = 1024
 FOLD_LATENCY = 5
 #: Event layers: clocks a step costs besides its chunks, events and neuron groups
 #: (latch, done, then the neuron updates start a clock later and out_valid a clock
-#: after them; see ``templates/event.v.j2``).
+#: after them; see ``hdl_templates/event.v.j2``).
 EVENT_FIXED = 3
 #: Event layers look for spiking input taps this many at a time (one clock per chunk).
 EVENT_CHUNK = 16

@@ -20,24 +20,24 @@ from amaranth import C, Cat, Module, Mux, ResetInserter, Signal, signed, unsigne
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
-from ..hardware.lfsr import TAPS
-from ..hardware.neuron import GUARD, Decay
-from ..hardware.structure import (
+from compress.hardware.lfsr import TAPS
+from compress.hardware.neuron import GUARD, Decay
+from compress.hardware.structure import (
     DelayRing as RingStructure,
 )
-from ..hardware.structure import (
+from compress.hardware.structure import (
     EventLayer as EventStructure,
 )
-from ..hardware.structure import (
+from compress.hardware.structure import (
     FoldedLayer as FoldedStructure,
 )
-from ..hardware.structure import (
+from compress.hardware.structure import (
     Leaf,
     NetworkStructure,
     Neuron,
     Tree,
 )
-from ..hardware.structure import (
+from compress.hardware.structure import (
     ParallelLayer as ParallelStructure,
 )
 
