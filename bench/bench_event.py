@@ -151,7 +151,7 @@ def large() -> None:
         clocks = clocks_per_inference(built.plan)
         styles_ = ", ".join(
             f"{la.style}"
-            + (f" {la.event_lanes} lanes" if la.event else "")
+            + (f" {la.style.lanes} lanes" if la.style.name == "event" else "")
             + (" in SPRAM" if la.spram else "")
             for la in built.plan.layers
         )

@@ -188,7 +188,7 @@ def fit_up5k() -> None:
                 placed, mhz = f"{pnr.used}/{pnr.available}", f"{pnr.fmax_mhz:.1f}"
             except RuntimeError as exc:
                 placed, mhz = f"does not place ({str(exc).splitlines()[0][:60]})", "-"
-            styles = ",".join(layer.style for layer in result.plan.layers)
+            styles = ",".join(layer.style.name for layer in result.plan.layers)
             print(
                 f"| {name} | {label} ({styles}) | {r['luts']} | {r['ffs']} | {placed} | {mhz} |"
                 f"  <!-- {time.perf_counter() - start:.0f} s -->"

@@ -169,13 +169,8 @@ def build(
         hardware, plan = choice.hardware, choice.plan
     else:
         plan = plan_network(compression, top, hardware)
-    if emitter == "amaranth":
-        for layer in plan.layers:
-            if layer.spram:
-                raise ValueError(
-                    f"layer {layer.index}: emitter must be jinja for SPRAM weight rows, not "
-                    "amaranth (Amaranth cannot give SB_SPRAM256KA a simulation model)"
-                )
+    for layer in plan.layers:
+        layer.style.check_emitter(layer, emitter)
     limits.check("memory_bits", memory_bits(plan), "design: delay-buffer and weight-memory bits")
     files = _folder_files(
         network,

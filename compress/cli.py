@@ -22,6 +22,8 @@ import numpy as np
 from .analysis.parts import PARTS
 from .build import build as build_folder
 from .hardware.plan import HardwareOptions, check_top
+from .hardware.styles import choices as style_choices
+from .hardware.styles import style_for
 from .model.examples import EXAMPLES, example_path
 from .model.limits import Limits
 from .model.network import Network, load_network, save_network
@@ -189,14 +191,13 @@ def limit_options(func):  # type: ignore[no-untyped-def]
 
 
 def _lane_value(text: str, what: str) -> int | str:
-    if text in ("full", "event"):
-        return text
+    """A ``--parallelism`` word as the value a style accepts (a number as an int)."""
+    value: int | str = int(text) if text.strip().lstrip("+-").isdigit() else text
     try:
-        return int(text)
+        style_for(value)
     except ValueError:
-        raise click.BadParameter(
-            f"{what} must be 'full', 'event' or an integer, not {text!r}"
-        ) from None
+        raise click.BadParameter(f"{what} must be {style_choices()}, not {text!r}") from None
+    return value
 
 
 def _lanes(default: str, overrides: tuple[str, ...], n_layers: int) -> list[int | str]:
@@ -557,7 +558,7 @@ def build(
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    folded = any(lane != "full" for lane in lanes)
+    folded = any(style_for(lane).has_memory for lane in lanes)
     if weight_port and not folded and not fit_part:
         raise click.UsageError(
             "--weight-port needs a folded or event layer (--parallelism P or event), "

@@ -43,6 +43,7 @@ from .analysis.estimate import FAMILIES, estimate_structures, layer_parts
 from .analysis.evaluate import evaluate
 from .hardware.encoder import RateEncoder
 from .hardware.plan import DECORRELATE_BITS, HardwareOptions, plan_network
+from .hardware.styles import style_for
 from .model.network import Network, network_arrays, write_npz
 from .model.passes import CompressionConfig, LayerCompression, compress_network
 
@@ -92,10 +93,10 @@ class Point:
                 if value is not None
             ]
             parts.append(f"L{index}(" + ",".join(fields) + ")")
-        if self.hardware.parallelism == "event":
-            parts.append("event")
-        elif self.hardware.parallelism not in (None, "full"):
-            parts.append(f"P{self.hardware.parallelism}")
+        lanes = self.hardware.parallelism
+        tags = [style_for(v).tag(v) for v in (lanes if isinstance(lanes, tuple) else (lanes,))]
+        if any(tags):
+            parts.append(",".join(tag or "full" for tag in tags))
         if self.hardware.decorrelate != DECORRELATE_BITS:
             parts.append(f"decorrelate={self.hardware.decorrelate}")
         return " ".join(parts)

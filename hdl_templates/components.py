@@ -40,6 +40,7 @@ from compress.hardware.structure import (
 from compress.hardware.structure import (
     ParallelLayer as ParallelStructure,
 )
+from compress.hardware.styles import STYLES
 
 __all__ = [
     "LFSR",
@@ -529,7 +530,7 @@ class Layer(_LayerBase):
         Neuron ``i``'s signed count in bits ``i*CW .. i*CW + CW - 1``.
     """
 
-    def __init__(self, *, structure: ParallelStructure):
+    def __init__(self, *, structure: ParallelStructure, weight_port: bool = False):
         super().__init__(structure, weight_port=False)
 
     def _comparators(self, m: Module, lfsrs: list[LFSR]) -> dict[str, Signal]:
@@ -947,6 +948,11 @@ class EventLayer(_LayerBase):
         return m
 
 
+#: The layer components by name: each style names its own
+#: (:attr:`compress.hardware.ir.LayerStyle.component`).
+COMPONENTS = {"Layer": Layer, "FoldedLayer": FoldedLayer, "EventLayer": EventLayer}
+
+
 class Network(wiring.Component):
     """The network top with SPEC section 5's ports (plus the ``sync`` domain's ``clk``/``rst``).
 
@@ -978,11 +984,9 @@ class Network(wiring.Component):
         self.structure = structure
         #: The layer components, in order (simulations may sample their ports).
         self.layers = [
-            FoldedLayer(structure=layer, weight_port=structure.weight_port)
-            if isinstance(layer, FoldedStructure)
-            else EventLayer(structure=layer, weight_port=structure.weight_port)
-            if isinstance(layer, EventStructure)
-            else Layer(structure=layer)
+            COMPONENTS[STYLES[layer.style].component](
+                structure=layer, weight_port=structure.weight_port
+            )
             for layer in structure.layers
         ]
         encoder = structure.encoder
@@ -1081,7 +1085,7 @@ class Network(wiring.Component):
                 out_spikes.eq(layer.out_spikes),
                 out_counts.eq(layer.out_counts),
             ]
-            if isinstance(layer, (FoldedLayer, EventLayer)) and layer.weight_port:
+            if getattr(layer, "weight_port", False):
                 m.d.comb += [
                     layer.w_en.eq(self.w_en & (self.w_layer == index)),
                     layer.w_addr.eq(self.w_addr),

@@ -431,14 +431,14 @@ BUILD_CASES = [
         _good(),
         ["--parallelism", "0"],
         2,
-        r"layer 0: parallelism must be a positive integer, 'full' or 'event', not 0",
+        r"--parallelism must be a positive integer, 'full' or 'event', not '0'",
     ),
     (
         "parallelism-text",
         _good(),
         ["--parallelism", "half"],
         2,
-        r"--parallelism must be 'full', 'event' or an integer, not 'half'",
+        r"--parallelism must be a positive integer, 'full' or 'event', not 'half'",
     ),
     (
         "layer-parallelism-range",

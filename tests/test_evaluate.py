@@ -143,9 +143,11 @@ def test_evaluate_reports_the_event_layers_clocks(tmp_path):
     result = evaluate(event, x, steps=steps)
     layer = event.layers[0]
     spikes = RateEncoder(4).encode(x, steps)
-    want = (1 + layer.event_clocks(layer.active_taps(spikes))).sum(axis=1)
+    want = (1 + layer.style.clocks(layer, spikes)).sum(axis=1)
     assert result.clocks.tolist() == want.tolist()
-    assert result.clocks[0] == steps * (1 + layer.event_clocks(0))  # no spikes: the floor
+    assert result.clocks[0] == steps * (
+        1 + layer.style.step_clocks(layer, 0)
+    )  # no spikes: the floor
     assert result.clocks[1] == steps * event.latency  # every input spikes: the worst case
     assert result.clocks[0] < result.clocks[2] < result.clocks[1]
     assert result.clocks_per_inference == pytest.approx(result.clocks.mean())

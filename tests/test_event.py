@@ -12,8 +12,9 @@ from compress import CompressionConfig, Layer, Network, compress_network, exampl
 from compress.build import build
 from compress.hardware.design import load_plan
 from compress.hardware.golden import simulate
-from compress.hardware.memory import event_words, weight_rows
+from compress.hardware.memory import weight_rows
 from compress.hardware.plan import EVENT_CHUNK, EVENT_FIXED, HardwareOptions, plan_network
+from compress.hardware.styles.event import event_words
 from compress.verify.cocotb_run import run_sim
 
 needs_iverilog = pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs iverilog")
@@ -43,7 +44,7 @@ def test_event_plan_keeps_every_random_stream():
     result = compress_network(example_network(), CompressionConfig())
     full = plan_network(result)
     event = plan_network(result, hardware=HardwareOptions(parallelism="event", neuron_lanes=3))
-    assert [la.style for la in event.layers] == ["event", "event"]
+    assert [la.style.name for la in event.layers] == ["event", "event"]
     for a, b in zip(full.layers, event.layers, strict=True):
         assert np.array_equal(a.streams, b.streams) and a.stream_defs == b.stream_defs
         assert a.seeds == b.seeds and np.array_equal(a.codes, b.codes)
@@ -58,11 +59,13 @@ def test_event_rows_hold_every_synapse_once():
     plan = plan_network(result, hardware=HardwareOptions(parallelism="event", neuron_lanes=5))
     layer = plan.layers[0]
     width, row_width, rows = event_words(layer)
-    k, groups, lanes = layer.k, layer.event_groups, layer.event_lanes
-    assert (groups, row_width) == (3, 5 * width) and len(rows) == len(layer.event_taps) * groups
+    k, groups, lanes = layer.k, layer.style.groups(layer), layer.style.lanes
+    assert (groups, row_width) == (3, 5 * width) and len(rows) == len(
+        layer.style.taps(layer)
+    ) * groups
     assert weight_rows(layer) == (len(rows), row_width)
     seen = np.zeros(layer.codes.shape, dtype=int)
-    for e, (j, d) in enumerate(layer.event_taps):
+    for e, (j, d) in enumerate(layer.style.taps(layer)):
         for g in range(groups):
             for p in range(lanes):
                 word = rows[e * groups + g] >> (p * width) & ((1 << width) - 1)
@@ -78,7 +81,7 @@ def test_event_rows_hold_every_synapse_once():
                 assert (word >> k) & 1 == int(layer.signs[i, j] < 0)
                 assert word >> (k + 1) == max(0, int(layer.streams[i, j]))
     assert np.array_equal(seen, (layer.codes > 0).astype(int))
-    assert layer.bias and (layer.n_in - 1, 0) in layer.event_taps
+    assert layer.bias and (layer.n_in - 1, 0) in layer.style.taps(layer)
 
 
 def test_event_clocks_follow_the_spiking_taps():
@@ -90,11 +93,13 @@ def test_event_clocks_follow_the_spiking_taps():
     result = compress_network(net, CompressionConfig(bits=4))
     plan = plan_network(result, hardware=HardwareOptions(parallelism="event", neuron_lanes=2))
     layer = plan.layers[0]
-    assert layer.event_groups == 3 and layer.event_chunks == -(-40 // EVENT_CHUNK) == 3
+    assert (
+        layer.style.groups(layer) == 3 and layer.style.chunks(layer) == -(-40 // EVENT_CHUNK) == 3
+    )
     x = np.zeros((5, 40), dtype=bool)
     x[0, [0, 1, 5]] = True
     x[3, :] = True
-    active = layer.active_taps(x)
+    active = layer.style.active_taps(layer, x)
     assert active.tolist() == [2, 0, 1, 39, 0]  # step 2: line 1 (delay 2); step 3: all but 1
     clocks = plan.step_clocks([x])
     assert clocks.tolist() == [1 + EVENT_FIXED + 3 + 3 * (a + 1) for a in active]
@@ -111,7 +116,7 @@ def test_design_json_states_the_clock_rule_and_reloads(tmp_path):
     assert first["event"]["clocks"] == f"{EVENT_FIXED} + 4 + 3 * (spiking taps + 1)"
     assert "clocks" in design["latency_rule"] and design["mem"][0]["format"].startswith("one row")
     plan = load_plan(tmp_path / "b")
-    assert plan.layers[0].event_lanes == 4 and plan.layers[0].event_taps == tuple(
+    assert plan.layers[0].style.lanes == 4 and plan.layers[0].style.taps(plan.layers[0]) == tuple(
         tuple(t) for t in first["event"]["taps"]
     )
 
@@ -212,6 +217,9 @@ def test_event_layer_without_a_kept_synapse(tmp_path, emitter):
     hardware = HardwareOptions(parallelism="event", neuron_lanes=2)
     result = build(net, tmp_path / "b", config, hardware, emitter=emitter)
     layer = result.plan.layers[1]
-    assert layer.event_taps == () and weight_rows(layer) == (layer.event_groups, 2 * 7)
+    assert layer.style.taps(layer) == () and weight_rows(layer) == (
+        layer.style.groups(layer),
+        2 * 7,
+    )
     tests, failures, counts = run_sim(tmp_path / "b", tmp_path / "w", steps=12)
     assert (tests, failures) == (1, 0) and not counts.any()

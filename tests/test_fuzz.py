@@ -11,6 +11,7 @@ import pytest
 from fuzz import ACCEPTED_REFUSALS, random_case, run_case, verilator_path
 
 from compress import HardwareOptions
+from compress.hardware.styles import STYLES, style_for
 
 #: Seeds of the fast tier: about 30 cases, a minute or two on one core.
 FAST_SEEDS = range(30)
@@ -45,6 +46,19 @@ def test_cases_are_reproducible_and_varied():
         for p in (h.parallelism if isinstance(h.parallelism, tuple) else [h.parallelism])
     }
     assert {"full", 1, 2, 3} <= lanes
+    # every registered layer style is drawn, on both emitters (a new style joins the fuzz)
+    for emitter in ("jinja", "amaranth"):
+        drawn = {
+            style_for(p).name
+            for c in cases
+            if c.emitter == emitter
+            for p in (
+                c.hardware.parallelism
+                if isinstance(c.hardware.parallelism, tuple)
+                else [c.hardware.parallelism]
+            )
+        }
+        assert drawn == set(STYLES), emitter
     assert any(isinstance(h.parallelism, tuple) and len(set(h.parallelism)) > 1 for h in hardware)
     assert any(h.weight_port for h in hardware) and any(not h.constants for h in hardware)
     assert any(h.decorrelate for h in hardware)

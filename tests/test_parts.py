@@ -79,7 +79,7 @@ def test_choose_puts_event_rows_in_spram_when_block_ram_is_too_small():
     result = compress_network(_network((300, 64, 10)), CONFIG)
     choice = choose(result, "up5k")
     first = choice.plan.layers[0]
-    assert first.event and first.spram and choice.plan.weight_port
+    assert first.style.name == "event" and first.style.spram and choice.plan.weight_port
     assert 1 <= choice.fit["sprams"]["need"] <= 4 and choice.fit["fits"]
 
 

@@ -165,14 +165,14 @@ def test_folded_lint_clean_and_deterministic(tmp_path, weight_port):
 @pytest.mark.parametrize("fold_order", ["compact", "banked", "aligned"])
 def test_fold_words_round_trip(tmp_path, fold_order):
     """Decoding the folded memory gives back every stochastic synapse exactly once."""
-    from compress.hardware.memory import fold_words
+    from compress.hardware.styles.folded import fold_words
 
     hardware = HardwareOptions(parallelism=2, fold_order=fold_order)
     plan = build(example_network(), tmp_path / "a", hardware=hardware).plan
     for layer in plan.layers:
         width, row_width, rows = fold_words(layer)
         lines = 2 * max(1, (layer.n_in - 1).bit_length()) if fold_order == "aligned" else 0
-        assert row_width == layer.n_out * 2 * width + lines and len(rows) == layer.slots
+        assert row_width == layer.n_out * 2 * width + lines and len(rows) == layer.style.slots
         text = (tmp_path / "a" / f"mem/layer{layer.index}.hex").read_text().split()
         assert [int(t, 16) for t in text] == rows
         k, delays = layer.k, layer.delay_values
@@ -182,7 +182,7 @@ def test_fold_words_round_trip(tmp_path, fold_order):
                 for p in range(2):
                     word = (row >> ((i * 2 + p) * width)) & ((1 << width) - 1)
                     if word == 0:
-                        assert layer.schedule[i, s, p] == -1
+                        assert layer.style.schedule[i, s, p] == -1
                         continue
                     code, sign = word & ((1 << k) - 1), (word >> k) & 1
                     stream_bits = (len(layer.stream_defs) - 1).bit_length()
@@ -197,7 +197,7 @@ def test_fold_words_round_trip(tmp_path, fold_order):
                         d, j = delays[flat], (row >> shift) & ((1 << line_bits) - 1)
                     else:
                         d, j = delays[flat // layer.n_in], flat % layer.n_in
-                    assert layer.schedule[i, s, p] == j
+                    assert layer.style.schedule[i, s, p] == j
                     assert (code, sign, stream, d) == (
                         layer.codes[i, j],
                         int(layer.signs[i, j] < 0),

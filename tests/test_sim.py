@@ -114,10 +114,10 @@ def test_folded_matches_parallel_and_golden(tmp_path, parallelism):
     build(example_network(), tmp_path / "full")
     build(example_network(), tmp_path / "b", hardware=HardwareOptions(parallelism=parallelism))
     plan = load_plan(tmp_path / "b")
-    assert all(layer.folded for layer in plan.layers)
+    assert all(layer.style.name == "folded" for layer in plan.layers)
     # every layer folded: slots from the widest neuron's stochastic synapses
     assert all(
-        layer.slots == -(-max_stoch // parallelism)
+        layer.style.slots == -(-max_stoch // parallelism)
         for layer, max_stoch in zip(
             plan.layers, [int((la.classes == 2).sum(axis=1).max()) for la in plan.layers]
         )
@@ -148,7 +148,7 @@ def test_folded_mixed_layers_match_golden(tmp_path, fold_order):
         HardwareOptions(parallelism=[3, "full", 2], fold_order=fold_order),
     )
     plan = load_plan(tmp_path / "b")
-    assert plan.layers[0].fold_order == fold_order
+    assert plan.layers[0].style.order == fold_order
     tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", steps=30, seed=3, gaps=0.2)
     assert (tests, failures) == (1, 0)
 

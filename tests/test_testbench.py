@@ -13,7 +13,7 @@ import pytest
 from compress import CompressionConfig, HardwareOptions, Layer, Network, example_network
 from compress.build import build
 from compress.hardware.design import load_plan, read_design
-from compress.hardware.memory import fold_words
+from compress.hardware.styles.folded import fold_words
 from compress.verify.simulators import run_testbench, verilator_path
 
 needs_icarus = pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs iverilog")

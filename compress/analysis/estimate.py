@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources as importlib_resources
@@ -207,8 +208,14 @@ def layer_parts(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
         :func:`family_features`.
     """
     structure = layer_structure(plan.top, layer, plan.weight_port and layer.has_memory)
-    if isinstance(structure, EventLayer):
-        return _event_parts(layer, structure)
+    return PARTS[layer.style.name](plan, layer, structure)
+
+
+def _neurons_and_delays(
+    plan: NetworkPlan, layer: LayerPlan, structure: Any
+) -> tuple[int, list[Memory], dict[str, int], bool]:
+    """What fully parallel and folded layers share: ``(ffs, memories, features, last)``
+    of their LFSRs, output valid, neurons and delay buffers."""
     n, vw = layer.n_out, layer.v_width
     # LFSRs, the output valid, membranes, currents and spikes
     ffs = len(structure.lfsrs) * structure.random_bits + 1 + (vw + 1 + layer.neuron.i_width) * n
@@ -216,14 +223,15 @@ def layer_parts(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
     features = dict.fromkeys(FEATURES, 0)
     features["neuron_bits"] = vw * n
     features["adder_bits"] = neuron_adder_bits(layer) * n
-    last = layer.index == len(plan.layers) - 1
-    if isinstance(structure, FoldedLayer):
-        return _folded_parts(
-            layer, structure, ffs=ffs + delay_ffs, memories=memories, features=features, last=last
-        )
+    return ffs + delay_ffs, memories, features, layer.index == len(plan.layers) - 1
+
+
+def _full_parts(plan: NetworkPlan, layer: LayerPlan, structure: ParallelLayer) -> dict[str, Any]:
+    """:func:`layer_parts` of a fully parallel layer."""
+    ffs, memories, features, last = _neurons_and_delays(plan, layer, structure)
     adders, registered = _tree_bits(structure.neurons)
     counts, differences = _count_bits(layer)
-    ffs += delay_ffs + registered + structure.tree_stages + (counts if last else 0)
+    ffs += registered + structure.tree_stages + (counts if last else 0)
     features["adder_bits"] += adders + counts  # trees, then P - N
     features["leaves"] = int(np.count_nonzero(layer.classes != 0))
     comparators = len(structure.comparators) + len(structure.terms)
@@ -235,7 +243,14 @@ def layer_parts(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
     return {"features": features, "ffs": ffs, "memories": memories, "muxes": {}, "lanes": {}}
 
 
-def _folded_parts(
+def _folded_parts(plan: NetworkPlan, layer: LayerPlan, structure: FoldedLayer) -> dict[str, Any]:
+    """:func:`layer_parts` of a folded layer: the neurons, LFSRs and delays, then its
+    lanes, control and weight memory (:func:`_folded_lanes`)."""
+    ffs, memories, features, last = _neurons_and_delays(plan, layer, structure)
+    return _folded_lanes(layer, structure, ffs=ffs, memories=memories, features=features, last=last)
+
+
+def _folded_lanes(
     layer: LayerPlan,
     structure: FoldedLayer,
     *,
@@ -247,9 +262,10 @@ def _folded_parts(
     """:func:`layer_parts` of a folded layer."""
     n, cw, lanes = layer.n_out, layer.count_width, structure.lanes
     adders, registered = _tree_bits(structure.neurons)
-    used = layer.schedule >= 0
+    schedule = layer.style.schedule
+    used = schedule >= 0
     rows_i, _, cols_p = np.nonzero(used)
-    negative = layer.signs[rows_i, layer.schedule[used]] < 0
+    negative = layer.signs[rows_i, schedule[used]] < 0
     lane_bits = {(int(i), int(p), bool(neg)) for i, p, neg in zip(rows_i, cols_p, negative)}
     part = structure.part_width
     ffs += sum(width for _, width in structure.control)
@@ -296,7 +312,7 @@ def neuron_adder_bits(layer: LayerPlan) -> int:
     return bits
 
 
-def _event_parts(layer: LayerPlan, structure: EventLayer) -> dict[str, Any]:
+def _event_parts(plan: NetworkPlan, layer: LayerPlan, structure: EventLayer) -> dict[str, Any]:
     """:func:`layer_parts` of an event layer: its neuron banks (counts, membranes,
     spikes), which rotate, ``lanes`` count adders
     and neuron updates, the walk (chunk multiplexer, priority encoder, row address),
@@ -605,3 +621,11 @@ def encoder_cost(plan: NetworkPlan, family: str) -> dict[str, int]:
         "brams": 0,
         "carries": carries,
     }
+
+
+#: Each layer style's parts (what :func:`layer_parts` counts), by style name.
+PARTS: dict[str, Callable[[NetworkPlan, LayerPlan, Any], dict[str, Any]]] = {
+    "full": _full_parts,
+    "folded": _folded_parts,
+    "event": _event_parts,
+}

@@ -23,9 +23,11 @@ from ..hardware.plan import (
     SPRAM_WIDTH,
     HardwareOptions,
     LayerPlan,
+    LayerStyle,
     NetworkPlan,
     plan_network,
 )
+from ..hardware.styles import STYLES, style_for
 from ..model.passes import CompressionResult
 from .estimate import estimate
 
@@ -210,9 +212,6 @@ def fit(plan: NetworkPlan, part: Part | str, figures: dict[str, Any] | None = No
     }
 
 
-#: Per-layer options ``choose`` tries: fully parallel, folded (aligned order) and event-driven.
-FOLD_LANES = (32, 16, 8, 4, 2, 1)
-EVENT_LANES = (64, 32, 16, 8, 4, 2, 1)
 #: Input activity (spike probability of every input line) ``choose`` ranks event layers
 #: at: rate-coded digits spike about this often.
 ACTIVITY = 0.15
@@ -220,20 +219,19 @@ ACTIVITY = 0.15
 
 @dataclass(frozen=True)
 class Option:
-    """One way to build a layer: its parallelism, neuron lanes and SPRAM use."""
+    """One way to build a layer (one of a style's
+    :meth:`~compress.hardware.ir.LayerStyle.fit_choices`): its parallelism, neuron
+    lanes and SPRAM use, and the words for it."""
 
     parallelism: int | str
     neuron_lanes: int = 8
     spram: bool = False
+    label: str = ""
 
     @property
-    def label(self) -> str:
-        """``full``, ``folded P=4``, ``event 8 lanes`` (``+ SPRAM``)."""
-        if self.parallelism == "full":
-            return "full"
-        if self.parallelism == "event":
-            return f"event {self.neuron_lanes} lanes" + (" in SPRAM" if self.spram else "")
-        return f"folded P={self.parallelism}"
+    def style(self) -> type[LayerStyle]:
+        """The style the option asks for."""
+        return style_for(self.parallelism)
 
 
 @dataclass(frozen=True)
@@ -251,20 +249,12 @@ class Choice:
 
 
 def _options(part: Part) -> list[Option]:
-    out = [Option("full")]
-    out += [Option(p) for p in FOLD_LANES]
-    out += [Option("event", n) for n in EVENT_LANES]
-    if part.sprams:
-        out += [Option("event", n, True) for n in EVENT_LANES]
-    return out
-
-
-def _expected_clocks(layer: LayerPlan, activity: float) -> float:
-    """A layer's clocks per step when every input tap spikes with probability ``activity``."""
-    if not layer.event:
-        return float(layer.latency)
-    taps = len(layer.event_taps)
-    return float(layer.event_clocks(activity * taps + int(layer.bias) * (1 - activity)))
+    """Every style's choices (:data:`~compress.hardware.styles.STYLES`), in order."""
+    return [
+        Option(**values, label=label)
+        for cls in STYLES.values()
+        for label, values in cls.fit_choices(spram=part.sprams > 0)
+    ]
 
 
 def plan_hardware(hardware: HardwareOptions, options: tuple[Option, ...]) -> HardwareOptions:
@@ -277,7 +267,7 @@ def plan_hardware(hardware: HardwareOptions, options: tuple[Option, ...]) -> Har
         neuron_lanes=tuple(o.neuron_lanes for o in options),
         spram=spram,
         weight_port=any(spram)
-        or (hardware.weight_port and any(o.parallelism != "full" for o in options)),
+        or (hardware.weight_port and any(o.style.has_memory for o in options)),
     )
 
 
@@ -292,8 +282,10 @@ def choose(
 ) -> Choice:
     """The fastest layer styles and lanes whose estimate fits ``part``.
 
-    Every layer may be fully parallel, folded (aligned order, ``P`` in
-    :data:`FOLD_LANES`) or event-driven (:data:`EVENT_LANES` neuron lanes; on
+    Every layer may take any of every style's choices
+    (:meth:`~compress.hardware.ir.LayerStyle.fit_choices`): fully parallel, folded
+    (aligned order, ``P`` in :data:`compress.hardware.styles.folded.FIT_LANES`) or
+    event-driven (:data:`compress.hardware.styles.event.FIT_LANES` neuron lanes; on
     an UltraPlus also with its weight rows in SPRAM, which turns the weight port
     on: the weights are written after configuration).  A combination fits when
     its logic cells stay within :data:`LUT_HEADROOM` of the part's and its
@@ -321,7 +313,9 @@ def choose(
         if option.spram:  # each layer's rows in SPRAM when they fit one bank
             ok = [_spram_fits(layer) for layer in plan.layers]
             layers = tuple(
-                dataclasses.replace(la, spram=True) if fits else la
+                dataclasses.replace(la, style=dataclasses.replace(la.style, spram=True))
+                if fits
+                else la
                 for la, fits in zip(plan.layers, ok, strict=True)
             )
             plan = dataclasses.replace(plan, layers=layers, weight_port=True)
@@ -335,13 +329,15 @@ def choose(
     }
     base = per_option[0][1]
     extras = {k: base["total"][k] - sum(la[k] for la in base["layers"]) for k in ("luts", "ffs")}
-    expected = [[_expected_clocks(la, activity) for la in plan.layers] for plan, _ in per_option]
+    expected = [
+        [la.style.expected_clocks(la, activity) for la in plan.layers] for plan, _ in per_option
+    ]
     best, smallest, tried = None, None, 0
     choices = [[o for o in range(len(options)) if layer_ok[o][i]] for i in range(n_layers)]
     for combo in itertools.islice(itertools.product(*choices), max_combinations):
         tried += 1
         layers = [per_option[o][1]["layers"][i] for i, o in enumerate(combo)]
-        locked = any(options[o].parallelism != "full" for o in combo)
+        locked = any(options[o].style.has_memory for o in combo)
         total = {
             "luts": sum(la["luts"] for la in layers) + extras["luts"],
             "ffs": sum(la["ffs"] for la in layers) + extras["ffs"] + int(locked),
@@ -373,7 +369,7 @@ def choose(
             min(
                 math.prod(weight_rows(plan.layers[i]))
                 for plan, _ in per_option
-                if plan.layers[i].event
+                if plan.layers[i].style.name == "event"
             )
             for i in range(n_layers)
         ]
@@ -392,7 +388,7 @@ def choose(
 
 def _spram_fits(layer: LayerPlan) -> bool:
     """Whether an event layer's rows fit one bank of SB_SPRAM256KA blocks."""
-    if not layer.event:
+    if getattr(layer.style, "spram", None) is None:  # SPRAM is an event layer's
         return False
     depth, width = weight_rows(layer)
     return depth <= SPRAM_DEPTH and width <= 4 * SPRAM_WIDTH

@@ -8,6 +8,7 @@ lay them out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..hardware.memory import bits_for
@@ -27,6 +28,7 @@ from ..hardware.structure import (
     Tree,
     network_structure,
 )
+from ..hardware.styles import STYLES
 from .render import render
 
 __all__ = ["comparator_text", "render_rtl", "term_text"]
@@ -354,7 +356,7 @@ def _stream_expr(layer: ParallelLayer | FoldedLayer, wire: Any, suffix: str = ""
     return "{" + ", ".join(f"lfsr{wire.register}{suffix}[{wire.bits[b]}]" for b in bits) + "}"
 
 
-def _parallel_context(top: str, layer: ParallelLayer) -> dict[str, Any]:
+def _parallel_context(top: str, layer: ParallelLayer, weight_port: bool) -> dict[str, Any]:
     speed = layer.speed
     # The speed pipeline registers the terms and the comparators ahead of time: the
     # terms are taken of the stream two steps ahead (from the LFSRs' next2 states),
@@ -611,7 +613,7 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
 def _top_layer(
     layer: ParallelLayer | FoldedLayer | EventLayer, last: bool, weight_port: bool
 ) -> dict:
-    index, folded = layer.index, isinstance(layer, (FoldedLayer, EventLayer))
+    index, folded = layer.index, STYLES[layer.style].has_memory
     return {
         "index": index,
         "module": layer.module,
@@ -741,6 +743,14 @@ def _readout_context(plan: NetworkPlan) -> dict[str, Any] | None:
     }
 
 
+#: Each layer style's template context, by style name (its template is the style's).
+CONTEXTS: dict[str, Callable[[str, Any, bool], dict[str, Any]]] = {
+    "full": _parallel_context,
+    "folded": _folded_context,
+    "event": _event_context,
+}
+
+
 def render_rtl(plan: NetworkPlan) -> dict[str, str]:
     """Verilog files of ``plan``: ``{file name: text}``, one module per file."""
     structure = network_structure(plan)
@@ -752,14 +762,8 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
         f"{top}_decay.v": render("decay.v.j2", top=top, guard=GUARD),
     }
     for layer in structure.layers:
-        if isinstance(layer, FoldedLayer):
-            context = _folded_context(top, layer, plan.weight_port)
-            files[f"{layer.module}.v"] = render("folded.v.j2", **context)
-        elif isinstance(layer, EventLayer):
-            context = _event_context(top, layer, plan.weight_port)
-            files[f"{layer.module}.v"] = render("event.v.j2", **context)
-        else:
-            files[f"{layer.module}.v"] = render("layer.v.j2", **_parallel_context(top, layer))
+        context = CONTEXTS[layer.style](top, layer, plan.weight_port)
+        files[f"{layer.module}.v"] = render(STYLES[layer.style].template, **context)
     last = len(structure.layers) - 1
     files[f"{top}.v"] = render(
         "top.v.j2",

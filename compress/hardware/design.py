@@ -19,10 +19,11 @@ import numpy as np
 from ..model.network import network_arrays
 from ..model.passes import CompressionResult
 from .encoder import RateEncoder
+from .ir import LayerPlan, NetworkPlan, Stream
 from .lfsr import TAPS
-from .memory import MEM_FORMATS, mem_words, weight_port_widths
+from .memory import mem_words, weight_port_widths
 from .neuron import GUARD, describe, from_description
-from .plan import EVENT_CHUNK, EVENT_FIXED, LayerPlan, NetworkPlan, Stream
+from .styles import style_from_fields
 
 __all__ = [
     "DESIGN_SCHEMA",
@@ -32,6 +33,7 @@ __all__ = [
     "model_arrays",
     "read_build_json",
     "read_design",
+    "style_dict",
     "unpack_counts",
 ]
 
@@ -158,7 +160,7 @@ def _mem_dict(layer: LayerPlan) -> dict[str, Any]:
         "file": f"mem/layer{layer.index}.hex",
         "word_width": width,
         "words": len(words),
-        "format": MEM_FORMATS["folded" if layer.folded else "event" if layer.event else "parallel"],
+        "format": layer.style.memory_format,
     }
 
 
@@ -196,13 +198,20 @@ def _layer_dict(layer: LayerPlan) -> dict[str, Any]:
         "latency": layer.latency,
         "pipeline": layer.pipeline,
         "register_every": layer.register_every,
-        "parallelism": layer.parallelism_label,
-        "slots": layer.slots,
-        "fold_order": layer.fold_order,
         "delay_ram": layer.delay_ram,
         "constants": layer.constants,
-        "style": layer.style,
-        **({"event": _event_dict(layer)} if layer.event else {}),
+        **style_dict(layer),
+    }
+
+
+def style_dict(layer: LayerPlan) -> dict[str, Any]:
+    """The layer's style in ``design.json`` and ``report.json``: its parallelism label,
+    its name and its own fields (a folded layer's slots and order, an event layer's
+    ``"event"``); :func:`load_plan` reads it back."""
+    return {
+        "parallelism": layer.style.label,
+        "style": layer.style.name,
+        **layer.style.fields(layer),
     }
 
 
@@ -222,24 +231,6 @@ def _neuron_dict(layer: LayerPlan) -> dict[str, Any]:
         "threshold_rule": "spike when v >= theta (in units of 2**-F counts): for a "
         "strict (NIR v > threshold) layer theta = floor(threshold / unit) + 1, exact on the "
         "grid; otherwise theta = round(threshold / unit)",
-    }
-
-
-def _event_dict(layer: LayerPlan) -> dict[str, Any]:
-    """An event layer's lanes, taps and clocks per step."""
-    return {
-        "lanes": layer.event_lanes,
-        "groups": layer.event_groups,
-        "taps": [[j, d] for j, d in layer.event_taps],
-        "chunk": EVENT_CHUNK,
-        "chunks": layer.event_chunks,
-        "clocks": f"{EVENT_FIXED} + {layer.event_chunks} + {layer.event_groups} * "
-        "(spiking taps + 1)",
-        "clocks_rule": "a tap (line j, delay d) spikes at step t when x_j(t - d) = 1 (the bias "
-        "tap always); the walk scans the taps in chunks (one clock each), reads every spiking "
-        "tap's rows (one per group and clock), then updates the neurons (one group per clock)",
-        "worst_clocks": layer.latency,
-        "spram": layer.spram,
     }
 
 
@@ -268,8 +259,8 @@ def model_arrays(compression: CompressionResult, plan: NetworkPlan) -> dict[str,
         arrays[f"signs_{layer.index}"] = layer.signs
         arrays[f"streams_{layer.index}"] = layer.streams
         arrays[f"synapse_delays_{layer.index}"] = layer.delays
-        if layer.folded:
-            arrays[f"schedule_{layer.index}"] = layer.schedule
+        for name, array in layer.style.arrays(layer).items():
+            arrays[f"{name}_{layer.index}"] = array
     return arrays
 
 
@@ -305,6 +296,12 @@ def read_design(folder: str | os.PathLike[str]) -> dict[str, Any]:
     if not isinstance(design, dict) or design.get("schema") != DESIGN_SCHEMA:
         raise ValueError(f"{path} must be an sc-compress design ({DESIGN_SCHEMA}), not other JSON")
     return design
+
+
+def _layer_arrays(arrays: dict[str, np.ndarray], index: int) -> dict[str, np.ndarray]:
+    """``model.npz``'s arrays of layer ``index``, without the ``_<index>`` suffix."""
+    tail = f"_{index}"
+    return {key[: -len(tail)]: value for key, value in arrays.items() if key.endswith(tail)}
 
 
 def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
@@ -343,15 +340,10 @@ def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
                 tree_levels=d["tree_levels"],
                 tree_stages=d["tree_stages"],
                 latency=d["latency"],
+                style=style_from_fields(d, _layer_arrays(arrays, index)),
                 pipeline=d["pipeline"],
-                parallelism=None if d["parallelism"] in ("full", "event") else d["parallelism"],
-                slots=d["slots"],
-                schedule=arrays.get(f"schedule_{index}"),
-                fold_order=d["fold_order"],
                 delay_ram=d["delay_ram"],
                 constants=d["constants"],
-                event_lanes=d["event"]["lanes"] if "event" in d else None,
-                spram=d["event"].get("spram", False) if "event" in d else False,
             )
         )
     encoder = None

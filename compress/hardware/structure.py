@@ -18,19 +18,10 @@ from functools import lru_cache
 
 import numpy as np
 
+from .ir import LayerPlan, NetworkPlan
 from .lfsr import TAPS
-from .memory import (
-    BLOCK_RAM_MIN_BITS,
-    bank_size,
-    bits_for,
-    event_words,
-    fold_fields,
-    fold_words,
-    lane_line_bits,
-    weight_port_widths,
-)
+from .memory import bits_for, weight_port_widths
 from .neuron import INTEGER_NEURON, NeuronPlan
-from .plan import CONSTANT, EVENT_CHUNK, STOCHASTIC, LayerPlan, NetworkPlan
 
 __all__ = [
     "SPLIT_ABOVE",
@@ -54,10 +45,13 @@ __all__ = [
     "Tree",
     "WeightMemory",
     "encoder_structure",
+    "layer_fields",
     "layer_structure",
     "network_structure",
+    "neuron_structure",
     "popcount_tree",
     "split_comparators",
+    "stream_wires",
 ]
 
 #: Comparators wider than this are split into a high and a low half.
@@ -276,6 +270,7 @@ class _Layer:
     """What both kinds of layer have."""
 
     index: int
+    style: str  # the layer's style (a key of compress.hardware.styles.STYLES)
     module: str
     n_inputs: int  # the in_spikes port
     n_lines: int  # input lines, the bias line included
@@ -593,7 +588,8 @@ def _delays(layer: LayerPlan) -> tuple[tuple[DelayLine, ...], DelayRing | None, 
     return (), ring, {(j, d): Tap(f"dr{d}", pos[j]) for j, d in used}
 
 
-def _stream_wires(layer: LayerPlan) -> tuple[StreamWire, ...]:
+def stream_wires(layer: LayerPlan) -> tuple[StreamWire, ...]:
+    """Every stream of the layer as a wire: its register and bit permutation."""
     width = layer.lfsr_width
     return tuple(
         StreamWire(s, f"stream{s}", d.register, tuple(d.perm[b] for b in range(width)))
@@ -601,7 +597,7 @@ def _stream_wires(layer: LayerPlan) -> tuple[StreamWire, ...]:
     )
 
 
-def _neuron(layer: LayerPlan, i: int, classes: np.ndarray, leaf_of) -> Neuron:
+def neuron_structure(layer: LayerPlan, i: int, classes: np.ndarray, leaf_of) -> Neuron:
     """Neuron ``i`` with popcount trees over the synapses of ``classes`` (``leaf_of(j)``)."""
     polarity: dict[int, list[Leaf]] = {1: [], -1: []}
     for j in np.flatnonzero(classes):
@@ -621,11 +617,13 @@ def _neuron(layer: LayerPlan, i: int, classes: np.ndarray, leaf_of) -> Neuron:
     )
 
 
-def _common(top: str, layer: LayerPlan) -> dict:
+def layer_fields(top: str, layer: LayerPlan) -> dict:
+    """The fields every style's layer structure has (``_Layer``'s), as keywords."""
     lines, ring, taps = _delays(layer)
     k = layer.lfsr_width
     return {
         "index": layer.index,
+        "style": layer.style.name,
         "module": f"{top}_layer{layer.index}",
         "n_inputs": layer.n_inputs,
         "n_lines": layer.n_in,
@@ -649,139 +647,12 @@ def _common(top: str, layer: LayerPlan) -> dict:
     }
 
 
-def _parallel(top: str, layer: LayerPlan) -> ParallelLayer:
-    classes, levels = layer.classes, layer.levels
-    speed = layer.pipeline == "speed"
-    stochastic = classes == STOCHASTIC
-    pairs = sorted(set(zip(layer.streams[stochastic].tolist(), levels[stochastic].tolist())))
-    tables = layer.stream_tables()
-    initial = {s: int(t[(1 if speed else 0) % len(t)]) for s, t in enumerate(tables)}
-    first = {s: int(t[0]) for s, t in enumerate(tables)}
-    comparators, terms = split_comparators(layer.lfsr_width, pairs, initial=initial, first=first)
-    read = {t.stream for t in terms}  # a stream whose comparisons are all constant: no wire
-
-    def leaf(i: int, j: int) -> Leaf:
-        cmp = None
-        if classes[i, j] == STOCHASTIC:
-            cmp = f"cmp{layer.streams[i, j]}_{levels[i, j]}"
-        return Leaf(j, int(layer.delays[i, j]), cmp)
-
-    neurons = tuple(
-        _neuron(layer, i, classes[i] != 0, lambda j, i=i: leaf(i, j)) for i in range(layer.n_out)
-    )
-    return ParallelLayer(
-        **_common(top, layer),
-        neurons=neurons,
-        streams=tuple(s for s in _stream_wires(layer) if s.index in read),
-        terms=terms,
-        comparators=comparators,
-    )
-
-
-def _groups(layer: LayerPlan, taps: dict) -> tuple[tuple[Leaf | None, ...], ...]:
-    groups = []
-    for d in layer.delay_values:
-        if d == 0:
-            groups.append(tuple(Leaf(j, 0) for j in range(layer.n_in)))
-        else:
-            groups.append(tuple(Leaf(j, d) if (j, d) in taps else None for j in range(layer.n_in)))
-    return tuple(groups)
-
-
-def _banks(layer: LayerPlan) -> tuple[tuple[int | None, ...], ...]:
-    """Banked order: the positions in the groups lane ``p`` reaches (lines ``j % P == p``)."""
-    if layer.fold_order != "banked":
-        return ()
-    lanes, n_groups, size = layer.parallelism, len(layer.delay_values), bank_size(layer)
-    return tuple(
-        tuple(
-            g * layer.n_in + b * lanes + p if b * lanes + p < layer.n_in else None
-            for g in range(n_groups)
-            for b in range(size)
-        )
-        for p in range(lanes)
-    )
-
-
-def _folded(top: str, layer: LayerPlan, weight_port: bool) -> FoldedLayer:
-    common = _common(top, layer)
-    constant = layer.classes == CONSTANT
-    neurons = tuple(
-        _neuron(layer, i, constant[i], lambda j, i=i: Leaf(j, int(layer.delays[i, j])))
-        for i in range(layer.n_out)
-    )
-    word_width, row_width, rows = fold_words(layer)
-    index_bits, stream_bits = fold_fields(layer)
-    memory = WeightMemory(
-        file=f"mem/layer{layer.index}.hex",
-        width=row_width,
-        depth=layer.slots,
-        rows=tuple(rows),
-        block=row_width * layer.slots >= BLOCK_RAM_MIN_BITS,
-        writable=weight_port,
-    )
-    return FoldedLayer(
-        **common,
-        neurons=neurons,
-        lanes=layer.parallelism,
-        slots=layer.slots,
-        order=layer.fold_order,
-        delays=layer.delay_values,
-        groups=_groups(layer, common["taps"]),
-        banks=_banks(layer),
-        streams=_stream_wires(layer),
-        memory=memory,
-        word_width=word_width,
-        index_bits=index_bits,
-        stream_bits=stream_bits,
-        line_bits=lane_line_bits(layer),
-        # a neuron's partial sum is at most its widest polarity's synapses, which the
-        # count holds: never wider than the count
-        part_width=min(layer.parallelism.bit_length() + 1, layer.count_width),
-    )
-
-
-def _event(top: str, layer: LayerPlan, weight_port: bool) -> EventLayer:
-    common = _common(top, layer)
-    none = np.zeros(layer.n_in, dtype=bool)
-    neurons = tuple(_neuron(layer, i, none, lambda j: Leaf(j, 0)) for i in range(layer.n_out))
-    word_width, row_width, rows = event_words(layer)
-    taps = layer.event_taps
-    memory = WeightMemory(
-        file=f"mem/layer{layer.index}.hex",
-        width=row_width,
-        depth=len(rows),
-        rows=tuple(rows),
-        block=row_width * len(rows) >= BLOCK_RAM_MIN_BITS and not layer.spram,
-        writable=weight_port,
-        spram=layer.spram,
-    )
-    return EventLayer(
-        **common,
-        neurons=neurons,
-        lanes=layer.event_lanes,
-        groups=layer.event_groups,
-        events=tuple(Leaf(j, d) for j, d in taps),
-        chunk=EVENT_CHUNK,
-        chunks=layer.event_chunks,
-        streams=_stream_wires(layer),
-        memory=memory,
-        word_width=word_width,
-        stream_bits=layer.stream_bits,
-        v_width=layer.v_width,
-    )
-
-
 @lru_cache(maxsize=16)  # the build renders a layer, then estimates and reports it
 def layer_structure(
     top: str, layer: LayerPlan, weight_port: bool = False
 ) -> ParallelLayer | FoldedLayer | EventLayer:
-    """The circuit of one layer of a plan whose top module is ``top``."""
-    if layer.folded:
-        return _folded(top, layer, weight_port)
-    if layer.event:
-        return _event(top, layer, weight_port)
-    return _parallel(top, layer)
+    """The circuit of one layer of a plan whose top module is ``top`` (its style's)."""
+    return layer.style.structure(top, layer, weight_port)
 
 
 def encoder_structure(plan: NetworkPlan) -> InputEncoder | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..analysis.estimate import FAMILIES, estimate_structures, layer_parts
 from ..analysis.parts import PARTS, fit
-from ..hardware.design import read_build_json, read_design
+from ..hardware.design import read_build_json, read_design, style_dict
 from ..hardware.memory import mem_words
 from ..hardware.neuron import describe
 from ..model.passes import CompressionResult
@@ -72,11 +72,8 @@ def _layer_report(layer: Any, net_layer: Any) -> dict[str, Any]:
             "recurrent": layer.recurrent,
         },
         "latency": layer.latency,
-        "parallelism": layer.parallelism_label,
-        "slots": layer.slots,
         "pipeline": layer.pipeline,
-        "style": layer.style,
-        "neuron_lanes": layer.event_lanes,
+        **style_dict(layer),  # as design.json has it
     }
 
 

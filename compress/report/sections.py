@@ -84,7 +84,7 @@ def _delays(layers: list[dict[str, Any]]) -> Table:
     header = ("layer", "delay lines", "max delay", "delay FF bits", "count width")
     keys = ("delay_lines", "max_delay", "delay_bits", "count_width", "v_width", "parallelism")
     rows = tuple(
-        (la["index"], *(la[k] for k in keys), la["slots"] or "", la["latency"]) for la in layers
+        (la["index"], *(la[k] for k in keys), la.get("slots", ""), la["latency"]) for la in layers
     )
     return Table((*header, "membrane width", "lanes per neuron", "slots", "latency"), rows)
 

@@ -1,0 +1,73 @@
+"""Random streams: which stream each stochastic synapse reads (SPEC section 4).
+
+The n-th stochastic synapse of a neuron with a given code gets stream n, so no
+two stochastic synapses of one neuron with the same code share a stream; the
+pool hands every layer streams no earlier layer used.  Streams do not depend on
+the layer's style: a folded or event layer computes the same counts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .ir import Stream
+from .lfsr import permutations, stream_table
+
+__all__ = ["StreamPool", "assign_streams"]
+
+
+class StreamPool:
+    """Hands out streams no earlier layer used, register by register (one pool per
+    network: no two layers share a random stream)."""
+
+    def __init__(self) -> None:
+        self.used: dict[int, set[bytes]] = {}
+
+    def take(self, width: int, count: int, layer: int) -> tuple[tuple[int, ...], list[Stream]]:
+        """``count`` fresh streams of ``width``-bit LFSRs for layer ``layer``: the seeds of
+        the registers they use and the streams (register index, bit permutation)."""
+        used = self.used.setdefault(width, set())
+        period = (1 << width) - 1
+        seeds: list[int] = []
+        streams: list[Stream] = []
+        start = (layer * 37) % period  # decorrelate layers: different seeds first
+        for offset in range(period):
+            seed = (start + offset) % period + 1
+            if len(streams) == count:
+                break
+            fresh = []
+            for perm in permutations(width):
+                key = stream_table(width, seed, perm).tobytes()
+                if key not in used:
+                    used.add(key)
+                    fresh.append(perm)
+                if len(streams) + len(fresh) == count:
+                    break
+            if fresh:
+                streams += [Stream(len(seeds), perm) for perm in fresh]
+                seeds.append(seed)
+        if len(streams) < count:
+            raise ValueError(
+                f"layer {layer}: random streams must number at least {count} (one per "
+                f"repeated code of a neuron), not the {len(streams)} left for {width}-bit "
+                "LFSRs; use more weight bits"
+            )
+        return tuple(seeds), streams
+
+
+def assign_streams(codes: np.ndarray, stochastic: np.ndarray) -> tuple[np.ndarray, int]:
+    """The n-th stochastic synapse of a neuron with a given code gets stream n."""
+    streams = np.full(codes.shape, -1, dtype=np.int32)
+    needed = 0
+    for i in range(codes.shape[0]):
+        cols = np.flatnonzero(stochastic[i])
+        if cols.size == 0:
+            continue
+        row_codes = codes[i, cols]
+        order = np.argsort(row_codes, kind="stable")
+        sorted_codes = row_codes[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(sorted_codes)) + 1]
+        rank = np.arange(cols.size) - np.repeat(starts, np.diff(np.r_[starts, cols.size]))
+        streams[i, cols[order]] = rank
+        needed = max(needed, int(rank.max()) + 1)
+    return streams, needed

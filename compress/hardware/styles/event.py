@@ -1,0 +1,320 @@
+"""The event-driven layer style: neurons time-multiplexed, only spiking inputs walked.
+
+The neurons are updated ``lanes`` at a time (``groups`` groups); per step the layer
+walks only the input taps (line, delay) whose spike is 1 and reads their weight
+rows, so its clocks per step follow the input activity (:meth:`Event.step_clocks`).
+Every synapse keeps its random stream: the counts equal the fully parallel layer's.
+Template ``hdl_templates/event.v.j2``; Amaranth component ``EventLayer``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from ..ir import LayerPlan, LayerStyle
+from ..memory import BLOCK_RAM_MIN_BITS
+from ..structure import EventLayer, Leaf, WeightMemory, layer_fields, neuron_structure
+from ..structure import stream_wires as all_stream_wires
+
+__all__ = [
+    "EVENT_CHUNK",
+    "EVENT_FIXED",
+    "EVENT_LANES",
+    "FIT_LANES",
+    "SPRAM_DEPTH",
+    "SPRAM_WIDTH",
+    "Event",
+    "event_words",
+]
+
+#: Event layers: clocks a step costs besides its chunks, events and neuron groups
+#: (latch, done, then the neuron updates start a clock later and out_valid a clock
+#: after them; see ``hdl_templates/event.v.j2``).
+EVENT_FIXED = 3
+#: Event layers look for spiking input taps this many at a time (one clock per chunk).
+EVENT_CHUNK = 16
+#: Default of :attr:`HardwareOptions.neuron_lanes`: neurons an event layer updates per clock.
+EVENT_LANES = 8
+#: Neuron lanes ``--fit`` tries.
+FIT_LANES = (64, 32, 16, 8, 4, 2, 1)
+#: One SB_SPRAM256KA (iCE40 UltraPlus): 16384 words of 16 bits.
+SPRAM_DEPTH, SPRAM_WIDTH = 16384, 16
+
+
+@dataclass(frozen=True)
+class Event(LayerStyle):
+    """An event-driven layer.
+
+    Attributes
+    ----------
+    lanes : int
+        Neurons updated per clock (at most ``n_out``); each weight row holds that
+        many neurons' synapses from one input tap.
+    spram : bool
+        The weight memory is SB_SPRAM256KA blocks (iCE40 UltraPlus), which the
+        bitstream cannot initialise: the weights are written through the weight
+        port after configuration.
+    """
+
+    lanes: int
+    spram: bool = False
+
+    name = "event"
+    has_memory = True
+    variable = True
+    template = "event.v.j2"
+    component = "EventLayer"
+    choice = "'event'"
+    memory_format = (
+        "one row per (input tap e, neuron group g) at address e * groups + g, read by "
+        "the RTL with $readmemh; lane p (neuron g * lanes + p) at bits [p*W +: W]: "
+        "{stream, sign (1 = negative), code[k-1:0]}, every synapse stored (code 0: dropped; "
+        "code M: constant, which always passes)"
+    )
+
+    @classmethod
+    def accepts(cls, value: object) -> bool:
+        return isinstance(value, str) and value == "event"
+
+    @classmethod
+    def planned(
+        cls, value: Any, *, index: int, stochastic: np.ndarray, n_out: int, hardware: Any
+    ) -> Event:
+        lanes = hardware.layer_value("neuron_lanes", index)
+        return cls(min(lanes, n_out), hardware.layer_value("spram", index))
+
+    @classmethod
+    def fit_choices(cls, spram: bool) -> list[tuple[str, dict[str, Any]]]:
+        """Every :data:`FIT_LANES` count, and on a part with SPRAM each again in SPRAM."""
+        out = [(f"event {n} lanes", {"parallelism": "event", "neuron_lanes": n}) for n in FIT_LANES]
+        if spram:
+            out += [
+                (
+                    f"event {n} lanes in SPRAM",
+                    {"parallelism": "event", "neuron_lanes": n, "spram": True},
+                )
+                for n in FIT_LANES
+            ]
+        return out
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any], arrays: dict[str, np.ndarray]) -> Event:
+        return cls(fields["event"]["lanes"], fields["event"].get("spram", False))
+
+    @classmethod
+    def tag(cls, value: Any) -> str:
+        return "event"
+
+    def check_emitter(self, layer: LayerPlan, emitter: str) -> None:
+        if emitter == "amaranth" and self.spram:
+            raise ValueError(
+                f"layer {layer.index}: emitter must be jinja for SPRAM weight rows, not "
+                "amaranth (Amaranth cannot give SB_SPRAM256KA a simulation model)"
+            )
+
+    def describe(self) -> str:
+        return f"event {self.lanes} lanes" + (" in SPRAM" if self.spram else "")
+
+    def tree_mask(self, codes: np.ndarray, max_code: int, constants: bool) -> np.ndarray:
+        """None: a constant's code ``M`` always passes its comparator, so constants
+        are rows like the others."""
+        return np.zeros(codes.shape, dtype=bool)
+
+    # -- the walk ---------------------------------------------------------------------
+
+    def groups(self, layer: LayerPlan) -> int:
+        """Neuron groups, ``ceil(n_out / lanes)``."""
+        return -(-layer.n_out // self.lanes)
+
+    def taps(self, layer: LayerPlan) -> tuple[tuple[int, int], ...]:
+        """The (line, delay) pairs some kept synapse reads, ascending; tap ``e``'s weight
+        rows are ``e * groups + g``."""
+        return _taps(layer)
+
+    def chunks(self, layer: LayerPlan) -> int:
+        """Chunks of :data:`EVENT_CHUNK` taps scanned per step (at least 1)."""
+        return max(1, -(-len(self.taps(layer)) // EVENT_CHUNK))
+
+    def word_width(self, layer: LayerPlan) -> int:
+        """Bits of a row's word: ``{stream, sign, code}``."""
+        return layer.stream_bits + 1 + layer.k
+
+    def step_clocks(self, layer: LayerPlan, active: np.ndarray | int) -> np.ndarray | int:
+        """Clocks of a step with ``active`` spiking taps:
+        ``EVENT_FIXED + chunks + groups * (active + 1)`` (one clock per chunk scanned,
+        ``groups`` rows per spiking tap, ``groups`` neuron updates)."""
+        return EVENT_FIXED + self.chunks(layer) + self.groups(layer) * (active + 1)
+
+    def active_taps(self, layer: LayerPlan, inputs: np.ndarray) -> np.ndarray:
+        """Spiking taps per step for input spikes ``(..., steps, lines)`` (the bias tap
+        is always active; history before step 0 is 0)."""
+        x = np.asarray(inputs, dtype=bool)
+        steps = x.shape[-2]
+        out = np.zeros(x.shape[:-1], dtype=np.int64)
+        for j, d in self.taps(layer):
+            if layer.bias and j == layer.n_in - 1:
+                out += 1
+                continue
+            if d >= steps:
+                continue
+            out[..., d:] += x[..., : steps - d, j]
+        return out
+
+    # -- the style's interface -------------------------------------------------------
+
+    def expected_clocks(self, layer: LayerPlan, activity: float) -> float:
+        """The bias tap always spikes, every other tap with probability ``activity``."""
+        taps = len(self.taps(layer))
+        return float(self.step_clocks(layer, activity * taps + int(layer.bias) * (1 - activity)))
+
+    def latency(self, layer: LayerPlan, *, tree_stages: int, pipeline: str) -> int:
+        """The worst case: every tap spikes."""
+        return int(self.step_clocks(layer, len(self.taps(layer))))
+
+    def clocks(self, layer: LayerPlan, inputs: np.ndarray) -> np.ndarray | int:
+        return self.step_clocks(layer, self.active_taps(layer, inputs))
+
+    def structure(self, top: str, layer: LayerPlan, weight_port: bool) -> EventLayer:
+        common = layer_fields(top, layer)
+        none = np.zeros(layer.n_in, dtype=bool)
+        neurons = tuple(
+            neuron_structure(layer, i, none, lambda j: Leaf(j, 0)) for i in range(layer.n_out)
+        )
+        word_width, row_width, rows = event_words(layer)
+        memory = WeightMemory(
+            file=f"mem/layer{layer.index}.hex",
+            width=row_width,
+            depth=len(rows),
+            rows=tuple(rows),
+            block=row_width * len(rows) >= BLOCK_RAM_MIN_BITS and not self.spram,
+            writable=weight_port,
+            spram=self.spram,
+        )
+        return EventLayer(
+            **common,
+            neurons=neurons,
+            lanes=self.lanes,
+            groups=self.groups(layer),
+            events=tuple(Leaf(j, d) for j, d in self.taps(layer)),
+            chunk=EVENT_CHUNK,
+            chunks=self.chunks(layer),
+            streams=all_stream_wires(layer),
+            memory=memory,
+            word_width=word_width,
+            stream_bits=layer.stream_bits,
+            v_width=layer.v_width,
+        )
+
+    def memory(self, layer: LayerPlan) -> tuple[int, list[int]]:
+        _, row_width, rows = event_words(layer)
+        return row_width, rows
+
+    def weight_rows(self, layer: LayerPlan) -> tuple[int, int]:
+        return max(1, len(self.taps(layer))) * self.groups(layer), event_words(layer)[1]
+
+    def fields(self, layer: LayerPlan) -> dict[str, Any]:
+        """The lanes, taps and clocks per step (``design.json``'s ``"event"``)."""
+        chunks, groups = self.chunks(layer), self.groups(layer)
+        return {
+            "event": {
+                "lanes": self.lanes,
+                "groups": groups,
+                "taps": [[j, d] for j, d in self.taps(layer)],
+                "chunk": EVENT_CHUNK,
+                "chunks": chunks,
+                "clocks": f"{EVENT_FIXED} + {chunks} + {groups} * (spiking taps + 1)",
+                "clocks_rule": "a tap (line j, delay d) spikes at step t when x_j(t - d) = 1 "
+                "(the bias tap always); the walk scans the taps in chunks (one clock each), "
+                "reads every spiking tap's rows (one per group and clock), then updates the "
+                "neurons (one group per clock)",
+                "worst_clocks": layer.latency,
+                "spram": self.spram,
+            }
+        }
+
+    @classmethod
+    def check(cls, layers: tuple[LayerPlan, ...], hardware: Any) -> None:
+        """SPRAM weight memories: written through the weight port, one bank of blocks
+        each, at most four blocks in all (an UltraPlus has four)."""
+        sprams = hardware.spram if isinstance(hardware.spram, tuple) else (hardware.spram,)
+        if not any(sprams):
+            return
+        if not hardware.weight_port:
+            raise ValueError(
+                "spram needs weight_port: SB_SPRAM256KA cannot be initialised by the "
+                "bitstream, so the weights are written through the port, not loaded at "
+                "configuration"
+            )
+        if not any(isinstance(layer.style, cls) for layer in layers):
+            raise ValueError("spram needs an event layer (parallelism 'event'), not none")
+        blocks = 0
+        for layer in layers:
+            style = layer.style
+            if not isinstance(style, cls) or not style.spram:
+                continue
+            rows = max(1, len(style.taps(layer))) * style.groups(layer)
+            width = style.lanes * style.word_width(layer)
+            if rows > SPRAM_DEPTH or width > 4 * SPRAM_WIDTH:
+                raise ValueError(
+                    f"layer {layer.index}: an SPRAM weight memory must be at most "
+                    f"{SPRAM_DEPTH} rows of {4 * SPRAM_WIDTH} bits, not {rows} rows of "
+                    f"{width} bits; change neuron_lanes"
+                )
+            blocks += -(-width // SPRAM_WIDTH)
+        if blocks > 4:
+            raise ValueError(
+                f"SPRAM weight memories must need at most 4 SB_SPRAM256KA blocks, not {blocks}"
+            )
+
+
+@lru_cache(maxsize=16)
+def _taps(layer: LayerPlan) -> tuple[tuple[int, int], ...]:
+    kept = layer.codes > 0
+    pairs = {(int(j), int(layer.delays[i, j])) for i, j in zip(*np.nonzero(kept), strict=True)}
+    return tuple(sorted(pairs))
+
+
+def event_words(layer: LayerPlan) -> tuple[int, int, list[int]]:
+    """The event layer's weight memory: ``(word width, row width, rows)``.
+
+    Row ``e * G + g`` (``G``: the layer's groups) holds the synapses of input tap
+    ``e`` (a line and a delay) into the neurons of group ``g``: lane ``p`` (neuron
+    ``g * lanes + p``) at bits ``p * W``, ``{stream, sign (1 = negative), code}``.
+    The layout is dense: a dropped synapse (or a neuron beyond ``n_out``) is a 0
+    word, which never fires.  Dense rows cost ``W`` bits per dropped synapse; a
+    sparse row would need a neuron index of ``ceil(log2(n_out))`` bits on every kept
+    synapse instead, larger whenever fewer than about
+    ``log2(n_out) / (W + log2(n_out))`` of the synapses are dropped (a 50%-pruned
+    784-128 layer: 13-bit dense words beat 20-bit sparse ones by 35%), and would
+    break the fixed lane-per-neuron wiring.
+    """
+    width, row_width, rows = _event_rows(layer)
+    return width, row_width, list(rows)
+
+
+@lru_cache(maxsize=8)
+def _event_rows(layer: LayerPlan) -> tuple[int, int, tuple[int, ...]]:
+    style, k = layer.style, layer.k
+    lanes, groups = style.lanes, style.groups(layer)
+    width = style.word_width(layer)
+    streams = np.maximum(layer.streams, 0).astype(np.int64)
+    words = ((streams << (k + 1)) | ((layer.signs < 0).astype(np.int64) << k) | layer.codes).astype(
+        object
+    )
+    rows = []
+    for j, d in style.taps(layer):
+        on = (layer.codes[:, j] > 0) & (layer.delays[:, j] == d)
+        for g in range(groups):
+            row = 0
+            for p in range(lanes):
+                i = g * lanes + p
+                if i < layer.n_out and on[i]:
+                    row |= int(words[i, j]) << (p * width)
+            rows.append(row)
+    if not rows:  # every synapse dropped: one group of empty rows keeps the memory real
+        rows = [0] * groups
+    return width, lanes * width, tuple(rows)
