@@ -20,9 +20,10 @@ import numpy as np
 
 from compress import Layer, Network
 from compress.build import build
+from compress.hardware.families import FAMILIES
 from compress.hardware.plan import HardwareOptions
 from compress.measure.cells import resources
-from compress.measure.synth import FAMILIES, synthesize
+from compress.measure.synth import synthesize
 
 WORK = Path("bench_out")
 VARIANTS = (
@@ -51,7 +52,7 @@ def cells(stat: dict) -> tuple[int, int, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--families", nargs="+", default=sorted(FAMILIES), choices=FAMILIES)
+    parser.add_argument("--families", nargs="+", default=sorted(FAMILIES), choices=list(FAMILIES))
     parser.add_argument(
         "--variants", nargs="+", default=[v[0] for v in VARIANTS], choices=[v[0] for v in VARIANTS]
     )

@@ -21,6 +21,7 @@ import numpy as np
 
 from .analysis.parts import PARTS
 from .build import build as build_folder
+from .hardware.families import FAMILIES
 from .hardware.plan import HardwareOptions, check_top
 from .hardware.styles import choices as style_choices
 from .hardware.styles import style_for
@@ -599,7 +600,7 @@ def _build_folder_data(out: Path) -> dict[str, Any]:
 @click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
     "--target",
-    type=click.Choice(["ice40", "ecp5", "xilinx"]),
+    type=click.Choice(list(FAMILIES)),
     default=None,
     help="FPGA family to measure for [default: the family of the part the build was "
     "fitted to (build --fit); required otherwise].",
@@ -1078,7 +1079,7 @@ def evaluation_options(func):  # type: ignore[no-untyped-def]
 )
 @click.option(
     "--synth",
-    type=click.Choice(["ice40", "ecp5", "xilinx"]),
+    type=click.Choice(list(FAMILIES)),
     default=None,
     help="Also synthesize every point with Yosys for this family (slow).",
 )
@@ -1184,7 +1185,7 @@ def sweep(
 )
 @click.option(
     "--family",
-    type=click.Choice(["ice40", "ecp5", "xilinx"]),
+    type=click.Choice(list(FAMILIES)),
     required=True,
     help="Family whose estimated LUTs are minimised.",
 )

@@ -39,9 +39,10 @@ from typing import Any
 
 import numpy as np
 
-from .analysis.estimate import FAMILIES, estimate_structures, layer_parts
+from .analysis.estimate import estimate_structures, layer_parts
 from .analysis.evaluate import evaluate
 from .hardware.encoder import RateEncoder
+from .hardware.families import FAMILIES
 from .hardware.plan import DECORRELATE_BITS, HardwareOptions, plan_network
 from .hardware.styles import style_for
 from .model.network import Network, network_arrays, write_npz

@@ -45,6 +45,7 @@ if str(SIM_DIR) not in sys.path:
 
 from compress import CompressionConfig, HardwareOptions, Layer, Network  # noqa: E402
 from compress.build import build  # noqa: E402
+from compress.hardware.families import FAMILIES  # noqa: E402
 from compress.verify.cocotb_run import first_mismatch  # noqa: E402
 from compress.verify.simulators import run_testbench, verilator_path  # noqa: E402
 
@@ -379,7 +380,7 @@ def _same_files(a: Path, b: Path) -> str:
 
 
 #: Yosys families ``--synth all`` rotates through, by seed.
-SYNTH_FAMILIES = ("ice40", "ecp5", "xilinx")
+SYNTH_FAMILIES = tuple(FAMILIES)
 
 
 def run_case(case: Case, work: str | os.PathLike[str], synth: str | None = None) -> Outcome:

@@ -10,7 +10,6 @@ from compress import CompressionConfig, Layer, Network, example_network
 from compress.analysis.calibration import CALIBRATION, HOLDOUT
 from compress.analysis.estimate import (
     CARRY_TOLERANCE,
-    FAMILIES,
     FF_TOLERANCE,
     HOLDOUT_LUT_TOLERANCE,
     LUT_TOLERANCE,
@@ -19,6 +18,7 @@ from compress.analysis.estimate import (
     estimate,
     layer_parts,
 )
+from compress.hardware.families import FAMILIES
 from compress.hardware.plan import CONSTANT, HardwareOptions, plan_network
 from compress.model.passes import compress_network
 

@@ -5,9 +5,10 @@ import pytest
 
 from compress import CompressionConfig, Layer, Network, example_network
 from compress.build import build
+from compress.hardware.families import FAMILIES
 from compress.hardware.plan import HardwareOptions
 from compress.measure.cells import resources
-from compress.measure.synth import FAMILIES, find_tool, synthesize
+from compress.measure.synth import find_tool, synthesize
 
 pytestmark = pytest.mark.slow
 

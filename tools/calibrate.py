@@ -20,8 +20,9 @@ from pathlib import Path
 
 from compress.analysis.calibration import CALIBRATION, HOLDOUT
 from compress.build import build
+from compress.hardware.families import FAMILIES
 from compress.measure.cells import resources
-from compress.measure.synth import FAMILIES, synthesize
+from compress.measure.synth import synthesize
 
 WORK = Path("bench_out/calibration")
 DATA = Path(__file__).resolve().parents[1] / "compress" / "data"

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ..hardware.families import family_of
 from ..hardware.memory import BLOCK_RAM_MIN_BITS
 from ..hardware.neuron import GUARD
 from ..hardware.plan import CONSTANT, LayerPlan, NetworkPlan
@@ -43,9 +44,7 @@ from ..hardware.structure import (
 )
 
 __all__ = [
-    "BRAM_CONFIGS",
     "CARRY_TOLERANCE",
-    "FAMILIES",
     "FEATURES",
     "FF_TOLERANCE",
     "HOLDOUT_LUT_TOLERANCE",
@@ -60,16 +59,6 @@ __all__ = [
     "readout_cost",
 ]
 
-#: Block-RAM shapes (width, depth) per family and primitive, as Yosys maps memories.
-BRAM_CONFIGS = {
-    "ice40": {"SB_RAM40_4K": ((16, 256), (8, 512), (4, 1024), (2, 2048))},
-    "ecp5": {"DP16KD": ((36, 512), (18, 1024), (9, 2048), (4, 4096), (2, 8192), (1, 16384))},
-    "xilinx": {
-        "RAMB36E1": ((72, 512), (36, 1024), (18, 2048), (9, 4096), (4, 8192), (2, 16384)),
-        "RAMB18E1": ((36, 512), (18, 1024), (9, 2048), (4, 4096), (2, 8192), (1, 16384)),
-    },
-}
-
 #: Relative LUT error the estimate is held to on the calibration set (measured
 #: worst case 11.1%, 39 designs x 3 families).
 LUT_TOLERANCE = 0.15
@@ -80,9 +69,6 @@ HOLDOUT_LUT_TOLERANCE = 0.15
 FF_TOLERANCE = 0.05
 #: Relative carry-cell error on both sets (measured worst case 21%, held out 15%).
 CARRY_TOLERANCE = 0.25
-
-#: The families the estimate covers.
-FAMILIES = tuple(BRAM_CONFIGS)
 
 #: The structural features of the LUT model, in order.
 FEATURES = (
@@ -121,14 +107,14 @@ def _bram_blocks(width: int, depth: int, family: str) -> tuple[int, int]:
     On Xilinx: the fewest block bits, then the fewest blocks (so RAMB18 only when it
     wastes less than RAMB36).  Block bits count the parity bits of the 18- and 36-bit
     wide shapes."""
-    primitives = BRAM_CONFIGS[family]
+    primitives = family_of(family).brams
     if len(primitives) == 1:
         (shapes,) = primitives.values()
         size = shapes[0][0] * shapes[0][1]
         blocks = _sliced_blocks(width, depth, shapes)
         return blocks, blocks * size
     options = []
-    for shapes in BRAM_CONFIGS[family].values():
+    for shapes in primitives.values():
         size = shapes[0][0] * shapes[0][1]
         blocks = min(math.ceil(width / w) * math.ceil(depth / d) for w, d in shapes)
         options.append((blocks * size, blocks))
@@ -483,7 +469,7 @@ def family_features(structure: dict[str, Any], family: str) -> dict[str, float]:
     features["lut_ram_bits"] = sum(
         m.reads * m.width * m.depth
         for m in structure["memories"]
-        if m.writable and not m.block and not m.sprams and family != "ice40"  # iCE40: block RAM
+        if m.writable and not m.block and not m.sprams and family_of(family).lut_ram
     )
     features["line_muxes"] = sum(n * (m - 1) for m, n in structure["muxes"].items())
     for (bits, streams, k, rom), n in structure["lanes"].items():
@@ -504,7 +490,7 @@ def family_cost(structure: dict[str, Any], family: str) -> tuple[int, int, int]:
     for memory in structure["memories"]:
         if memory.sprams:
             continue  # SB_SPRAM256KA: counted by :func:`estimate_structures`
-        if memory.block or (family == "ice40" and memory.writable):
+        if memory.block or (memory.writable and not family_of(family).lut_ram):
             blocks, size = _bram_blocks(memory.width, memory.depth, family)
             brams += memory.reads * blocks
             bits += memory.reads * size
@@ -526,7 +512,8 @@ def estimate(plan: NetworkPlan, family: str) -> dict[str, Any]:
     Parameters
     ----------
     plan : NetworkPlan
-    family : {"ice40", "ecp5", "xilinx"}
+    family : str
+        A key of :data:`compress.hardware.families.FAMILIES`.
 
     Returns
     -------
@@ -534,8 +521,7 @@ def estimate(plan: NetworkPlan, family: str) -> dict[str, Any]:
         ``{"family", "layers": [{"luts", "ffs", "brams", "carries"}, ...], "total": {...}}``;
         the total adds the top's input register and step lock.
     """
-    if family not in BRAM_CONFIGS:
-        raise ValueError(f"family must be one of {', '.join(BRAM_CONFIGS)}, not {family!r}")
+    family_of(family)  # a ValueError names the families
     structures = [layer_parts(plan, layer) for layer in plan.layers]
     return estimate_structures(plan, structures, family)
 

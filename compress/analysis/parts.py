@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from ..hardware.families import ICE40_HEADROOM, LUT_HEADROOM, PARTS, Part, family_of, part_of
 from ..hardware.memory import weight_rows
 from ..hardware.plan import (
     SPRAM_DEPTH,
@@ -45,117 +46,13 @@ __all__ = [
     "plan_hardware",
 ]
 
-#: ``choose`` keeps this fraction of a part's logic cells free: the estimate's error
-#: (up to 15% on the calibration set) and room for the placer.
-LUT_HEADROOM = 0.8
-#: ... on iCE40, of its logic cells against the estimate's LUTs plus flip-flops (the sum
-#: overstated placed cells by 2% on an event design; 64-32-10 fully parallel, at 98% of an
-#: UP5K by the sum, did not place).
-ICE40_HEADROOM = 0.95
-
-
-@dataclass(frozen=True)
-class Part:
-    """An FPGA part.
-
-    Attributes
-    ----------
-    name : str
-        What ``--fit`` takes (``up5k``).
-    title : str
-    family : {"ice40", "ecp5", "xilinx"}
-    luts, ffs : int
-        Logic cells (LUT4 on iCE40 and ECP5, LUT6 on Xilinx) and flip-flops.
-    brams : int
-        Block RAMs: SB_RAM40_4K (4 kbit), DP16KD (18 kbit) or RAMB36 (36 kbit).
-    bram_bits : int
-        Bits of one block RAM.
-    pnr : tuple of (str, str) or None
-        nextpnr's device flag and package (None: no open place and route).
-    sprams : int
-        SB_SPRAM256KA blocks (16384 x 16 bits; iCE40 UltraPlus only).
-    """
-
-    name: str
-    title: str
-    family: str
-    luts: int
-    ffs: int
-    brams: int
-    bram_bits: int
-    pnr: tuple[str, str] | None
-    sprams: int = 0
-
-    @property
-    def memory_bits(self) -> int:
-        """Block-RAM bits of the part."""
-        return self.brams * self.bram_bits
-
-
-#: The parts ``build --fit`` and ``report --part`` know (datasheet figures).
-PARTS = {
-    p.name: p
-    for p in (
-        Part(
-            "up5k",
-            "Lattice iCE40 UltraPlus UP5K",
-            "ice40",
-            5280,
-            5280,
-            30,
-            4096,
-            ("up5k", "sg48"),
-            sprams=4,
-        ),
-        Part("hx8k", "Lattice iCE40 HX8K", "ice40", 7680, 7680, 32, 4096, ("hx8k", "ct256")),
-        Part(
-            "ecp5-25k",
-            "Lattice ECP5 LFE5U-25F",
-            "ecp5",
-            24288,
-            24288,
-            56,
-            18432,
-            ("25k", "CABGA256"),
-        ),
-        Part(
-            "ecp5-45k",
-            "Lattice ECP5 LFE5U-45F",
-            "ecp5",
-            43848,
-            43848,
-            108,
-            18432,
-            ("45k", "CABGA256"),
-        ),
-        Part(
-            "ecp5-85k",
-            "Lattice ECP5 LFE5U-85F",
-            "ecp5",
-            83640,
-            83640,
-            208,
-            18432,
-            ("85k", "CABGA381"),
-        ),
-        Part("xc7a35t", "AMD Xilinx Artix-7 XC7A35T", "xilinx", 20800, 41600, 50, 36864, None),
-    )
-}
-
-
-def part_of(name: str) -> Part:
-    """The part called ``name``; ``ValueError`` names the known ones."""
-    if name not in PARTS:
-        raise ValueError(f"part must be one of {', '.join(PARTS)}, not {name!r}")
-    return PARTS[name]
-
 
 def _cells(part: Part, total: dict[str, Any]) -> int:
     """Logic cells a design needs: its LUTs, or on iCE40, whose logic cell holds one LUT
     and one flip-flop, its LUTs plus flip-flops (an upper bound: a flip-flop fed by a
     LUT shares its cell, but the shift and rotate registers of event and folded layers
     do not)."""
-    if part.family == "ice40":
+    if family_of(part.family).ff_in_logic_cell:
         return int(total["luts"]) + int(total["ffs"])
     return int(total["luts"])
 
@@ -322,7 +219,7 @@ def choose(
         per_option.append((plan, estimate(plan, part.family)))
         layer_ok.append(ok)
     budget = {  # iCE40's LUTs + flip-flops bound the cells already: less headroom on top
-        "luts": part.luts * (ICE40_HEADROOM if part.family == "ice40" else LUT_HEADROOM),
+        "luts": part.luts * family_of(part.family).headroom,
         "ffs": part.ffs,
         "bram_bits": part.memory_bits,
         "sprams": part.sprams,

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..hardware.families import FAMILIES
+
 __all__ = ["BRAM_CELLS", "CARRY_CELLS", "FF_CELLS", "LUT_CELLS", "resources"]
 
-#: Cell-name prefixes per kind, for the three families (iCE40, ECP5, Xilinx 7).
-LUT_CELLS = ("SB_LUT4", "LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6")
-FF_CELLS = ("SB_DFF", "TRELLIS_FF", "FD")
+#: Cell-name prefixes per kind, of every family (:data:`~compress.hardware.families.FAMILIES`).
+LUT_CELLS = tuple(c for f in FAMILIES.values() for c in f.lut_cells)
+FF_CELLS = tuple(c for f in FAMILIES.values() for c in f.ff_cells)
 #: Block-RAM primitives (exact names).
-BRAM_CELLS = ("SB_RAM40_4K", "DP16KD", "RAMB18E1", "RAMB36E1")
-CARRY_CELLS = ("SB_CARRY", "CCU2C", "CARRY4")
+BRAM_CELLS = tuple(c for f in FAMILIES.values() for c in f.brams)
+CARRY_CELLS = tuple(c for f in FAMILIES.values() for c in f.carry_cells)
 
 
 def resources(stat: dict[str, Any]) -> dict[str, int]:

@@ -12,14 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from ..hardware.design import read_design
+from ..hardware.families import FAMILIES, family_of
 from ..progress import Stages
 from .cells import resources
-from .synth import FAMILIES, place_and_route, synthesize
+from .synth import place_and_route, synthesize
 
-__all__ = ["PNR_DEVICES", "layer_resources", "measure"]
-
-#: nextpnr's default device and package per family (Fmax is measured on these).
-PNR_DEVICES = {"ice40": ("up5k", "sg48"), "ecp5": ("25k", "CABGA256")}
+__all__ = ["layer_resources", "measure"]
 
 
 def layer_resources(folder: str | Path, family: str) -> list[dict[str, int]]:
@@ -53,10 +51,11 @@ def measure(
     ----------
     folder : str or Path
         A folder written by :func:`compress.build.build`.
-    family : {"ice40", "ecp5", "xilinx"}
+    family : str
+        A key of :data:`compress.hardware.families.FAMILIES`.
     pnr : bool
         Also place and route (iCE40 and ECP5 only) on ``device``/``package``
-        (default :data:`PNR_DEVICES`).
+        (default: the family's :attr:`~compress.hardware.families.Family.pnr_default`).
     per_layer : bool
         Also synthesize each layer on its own for ``layers``: per-layer figures
         (:func:`layer_resources`).
@@ -71,27 +70,25 @@ def measure(
         ``logic_cells``, ``logic_cells_available`` or ``pnr_error`` (nextpnr's
         errors, e.g. when the design does not fit).
     """
-    if family not in FAMILIES:
-        raise ValueError(f"family must be one of {', '.join(FAMILIES)}, not {family!r}")
-    if pnr and family not in PNR_DEVICES:
-        raise ValueError(
-            f"pnr needs a family nextpnr supports ({', '.join(PNR_DEVICES)}), not {family!r}"
-        )
+    target = family_of(family)  # a ValueError names the families
+    if pnr and target.pnr_default is None:
+        placeable = ", ".join(f.name for f in FAMILIES.values() if f.pnr_default)
+        raise ValueError(f"pnr needs a family nextpnr supports ({placeable}), not {family!r}")
     stages = stages or Stages(quiet=True)
     name = Path(folder).name
-    with stages.stage(f"{name}: Yosys {FAMILIES[family]}"):
+    with stages.stage(f"{name}: Yosys {target.synth}"):
         result: dict[str, Any] = {"family": family, **resources(synthesize(folder, family))}
     if per_layer:
-        with stages.stage(f"{name}: Yosys {FAMILIES[family]}, each layer on its own"):
+        with stages.stage(f"{name}: Yosys {target.synth}, each layer on its own"):
             result["layers"] = layer_resources(folder, family)
     if pnr:
-        device = device or PNR_DEVICES[family][0]
-        package = package or PNR_DEVICES[family][1]
-        with stages.stage(f"{name}: Yosys {FAMILIES[family]} in the few-pin wrapper"):
+        device = device or target.pnr_default[0]
+        package = package or target.pnr_default[1]
+        with stages.stage(f"{name}: Yosys {target.synth} in the few-pin wrapper"):
             synthesize(folder, family, wrap=True)
         result.update(device=device, package=package)
         try:
-            with stages.stage(f"{name}: nextpnr-{family} on {device} {package}"):
+            with stages.stage(f"{name}: nextpnr-{target.pnr} on {device} {package}"):
                 placed = place_and_route(folder, family, device, package)
         except RuntimeError as exc:  # e.g. the design does not fit the device
             result["pnr_error"] = str(exc)

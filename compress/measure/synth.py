@@ -17,11 +17,9 @@ from typing import Any
 
 from ..emit.render import render
 from ..hardware.design import read_design
+from ..hardware.families import FAMILIES, family_of
 
-__all__ = ["FAMILIES", "PnrResult", "find_tool", "io_wrapper", "place_and_route", "synthesize"]
-
-#: Yosys synthesis command per family.
-FAMILIES = {"ice40": "synth_ice40", "ecp5": "synth_ecp5", "xilinx": "synth_xilinx"}
+__all__ = ["PnrResult", "find_tool", "io_wrapper", "place_and_route", "synthesize"]
 
 
 def find_tool(name: str) -> list[str]:
@@ -124,7 +122,7 @@ def synthesize(
     build : str or Path
         A folder written by :func:`compress.build.build`.
     family : str
-        One of :data:`FAMILIES`.
+        A key of :data:`compress.hardware.families.FAMILIES`.
     top : str, optional
         Top module; the design's top by default.  Another module (one layer,
         ``<top>_layer<i>``) is synthesized on its own, its ports kept, into
@@ -134,8 +132,7 @@ def synthesize(
         the wrapper is written to ``synth_io.v`` in the build folder.
     """
     build = Path(build)
-    if family not in FAMILIES:
-        raise ValueError(f"family must be one of {', '.join(FAMILIES)}, not {family!r}")
+    command = family_of(family).synth  # a ValueError names the families
     design = read_design(build)
     top = top or design["top"]
     reads = " ".join(design["rtl"])
@@ -148,7 +145,7 @@ def synthesize(
         if top in (design["top"], f"{design['top']}_io")
         else f"synth_{family}_{top}"
     )
-    synth = f"{FAMILIES[family]} -flatten -top {top} -json {out}.json"
+    synth = f"{command} -flatten -top {top} -json {out}.json"
     script = f"read_verilog {reads}; {synth}; tee -q -o {out}_stat.json stat -json"
     proc = subprocess.run(
         [*find_tool("yosys"), "-q", "-p", script], cwd=build, capture_output=True, text=True
@@ -156,7 +153,7 @@ def synthesize(
     if proc.returncode:
         errors = [line for line in proc.stderr.splitlines() if "ERROR" in line]
         last = (errors or proc.stderr.strip().splitlines() or ["no message"])[-1]
-        raise RuntimeError(f"Yosys {FAMILIES[family]} on {build} must succeed, not fail: {last}")
+        raise RuntimeError(f"Yosys {command} on {build} must succeed, not fail: {last}")
     stat = json.loads((build / f"{out}_stat.json").read_text())
     return stat["design"] if "design" in stat else stat
 
@@ -172,10 +169,6 @@ class PnrResult:
     available: int
 
 
-#: The logic-cell kind nextpnr reports per family.
-_CELL = {"ice40": "ICESTORM_LC", "ecp5": "TRELLIS_COMB"}
-
-
 def place_and_route(
     build: str | Path, family: str = "ice40", device: str = "up5k", package: str = "sg48"
 ) -> PnrResult:
@@ -186,8 +179,9 @@ def place_and_route(
     build : str or Path
         A build folder in which :func:`synthesize` has run for ``family``
         (usually with ``wrap=True``, so the pins fit the package).
-    family : {"ice40", "ecp5"}
-        The nextpnr flavour.
+    family : str
+        A family with a nextpnr flavour (:attr:`Family.pnr
+        <compress.hardware.families.Family.pnr>`: ``ice40``, ``ecp5``).
     device, package : str
         nextpnr's device flag without dashes (``up5k``, ``hx8k``, ``25k``) and package.
 
@@ -197,13 +191,15 @@ def place_and_route(
         When nextpnr fails, e.g. because the design does not fit; nextpnr's
         errors are in the message.
     """
-    if family not in _CELL:
-        raise ValueError(f"family must be one of {', '.join(_CELL)}, not {family!r}")
+    flavour = family_of(family)
+    if flavour.pnr is None:
+        placeable = ", ".join(f.name for f in FAMILIES.values() if f.pnr)
+        raise ValueError(f"family must be one of {placeable}, not {family!r}")
     build = Path(build)
     report_name = f"pnr_{family}_{device}.json"
     proc = subprocess.run(
         [
-            *find_tool(f"nextpnr-{family}"),
+            *find_tool(f"nextpnr-{flavour.pnr}"),
             f"--{device}",
             "--package",
             package,
@@ -221,14 +217,14 @@ def place_and_route(
     if proc.returncode != 0:
         errors = [line for line in proc.stderr.splitlines() if line.startswith("ERROR")]
         raise RuntimeError(
-            f"nextpnr-{family} --{device} failed: {' '.join(errors) or proc.stderr.strip()}"
+            f"nextpnr-{flavour.pnr} --{device} failed: {' '.join(errors) or proc.stderr.strip()}"
         )
     report = json.loads((build / report_name).read_text())
-    cell = report["utilization"][_CELL[family]]
+    cell = report["utilization"][flavour.pnr_cell]
     return PnrResult(
         device=device,
         fmax_mhz=min(clock["achieved"] for clock in report["fmax"].values()),
-        cells=_CELL[family],
+        cells=flavour.pnr_cell,
         used=int(cell["used"]),
         available=int(cell["available"]),
     )

@@ -6,9 +6,10 @@ import dataclasses
 import os
 from typing import Any
 
-from ..analysis.estimate import FAMILIES, estimate_structures, layer_parts
+from ..analysis.estimate import estimate_structures, layer_parts
 from ..analysis.parts import PARTS, fit
 from ..hardware.design import read_build_json, read_design, style_dict
+from ..hardware.families import FAMILIES
 from ..hardware.memory import mem_words
 from ..hardware.neuron import describe
 from ..model.passes import CompressionResult
