@@ -1,4 +1,9 @@
-"""The ``sc-compress`` command line.
+"""The ``sc-compress`` command line: it parses, calls the library, and maps errors.
+
+The options of the library's dataclasses (:class:`CompressionConfig`,
+:class:`HardwareOptions`, :class:`Limits`, :class:`EvaluationSettings`) are
+generated from their fields (:mod:`compress.options_cli`): names, types, ranges,
+choices, defaults and help are the library's.
 
 Exit codes: 0 on success; 2 when the command line is wrong (an unknown option,
 an option's value out of range, options that conflict); 1 when the data or the
@@ -19,6 +24,7 @@ from typing import Any
 import click
 import numpy as np
 
+from .analysis.evaluate import EvaluationSettings
 from .analysis.parts import PARTS
 from .build import build as build_folder
 from .hardware.families import FAMILIES
@@ -26,64 +32,88 @@ from .hardware.plan import HardwareOptions, check_top
 from .hardware.styles import choices as style_choices
 from .hardware.styles import style_for
 from .model.examples import EXAMPLES, example_path
+from .model.fields import cli_of
 from .model.limits import Limits
 from .model.network import Network, load_network, save_network
 from .model.passes import CompressionConfig, compress_network
+from .options_cli import options, take
 from .report.data import compression_dict
 from .report.markdown import compression_markdown
 
 __all__ = ["main"]
 
+#: The compression options of ``compress``, ``build`` and ``evaluate``, in --help order.
+COMPRESSION = (
+    "bits",
+    "prune_threshold",
+    "prune_percentile",
+    "min_popcount_bits",
+    "bitstream_length",
+    "prune_neurons",
+    "layer:bits",
+    "layer:prune_threshold",
+    "layer:prune_percentile",
+    "layer:min_popcount_bits",
+    "delay_resolution",
+    "max_delay",
+)
+#: ``build``'s hardware options, in --help order.
+HARDWARE = (
+    "pipeline",
+    "parallelism",
+    "spram",
+    "neuron_lanes",
+    "layer:parallelism",
+    "fold_order",
+    "delay_ram_bits",
+    "decorrelate",
+    "weight_port",
+    "input_encoder",
+    "input_bits",
+    "input_seed",
+    "readout",
+    "window",
+)
+LIMITS = ("synapses", "delay", "memory_bits")
+EVALUATION = ("steps", "seed", "input_bits", "readout")
 
-#: Per-layer options: CLI name -> LayerCompression field and value type.
-LAYER_OPTIONS = {
-    "layer_bits": ("bits", int),
-    "layer_prune_threshold": ("prune_threshold", float),
-    "layer_prune_percentile": ("prune_percentile", float),
-    "layer_min_popcount_bits": ("min_popcount_bits", float),
-}
+PATH_IN = click.Path(exists=True, dir_okay=False, path_type=Path)
+FOLDER_IN = click.Path(exists=True, file_okay=False, path_type=Path)
 
 
-def _layer_overrides(options: dict[str, object]) -> dict[int, dict[str, object]]:
-    """``--layer-bits 1=6`` and friends as ``{1: {"bits": 6}}``."""
-    layers: dict[int, dict[str, object]] = {}
-    for name, (field, kind) in LAYER_OPTIONS.items():
-        option = "--" + name.replace("_", "-")
-        for item in options.pop(name, ()) or ():
-            layer, sep, value = str(item).partition("=")
-            if not sep or not layer.isdigit():
-                raise click.BadParameter(f"{option} must be L=VALUE, not {item!r}")
-            try:
-                layers.setdefault(int(layer), {})[field] = kind(value)
-            except ValueError:
-                raise click.BadParameter(
-                    f"{option} {layer} must be {'an integer' if kind is int else 'a number'}, "
-                    f"not {value!r}"
-                ) from None
-    return layers
+def _per_layer(items: tuple[str, ...], option: str, kind: type) -> dict[int, Any]:
+    """``--layer-bits 1=6`` items as ``{1: 6}``."""
+    out: dict[int, Any] = {}
+    for item in items:
+        layer, sep, value = str(item).partition("=")
+        if not sep or not layer.isdigit():
+            raise click.BadParameter(f"{option} must be L=VALUE, not {item!r}")
+        try:
+            out[int(layer)] = kind(value)
+        except ValueError:
+            word = "an integer" if kind is int else "a number"
+            raise click.BadParameter(f"{option} {layer} must be {word}, not {value!r}") from None
+    return out
 
 
-def _with_options(func, options):  # type: ignore[no-untyped-def]
-    """``func`` decorated with click ``options``, listed in the order --help shows them."""
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def _config(**options: object) -> CompressionConfig:
-    layers = _layer_overrides(options)
+def _config(values: dict[str, Any]) -> CompressionConfig:
+    """The :class:`CompressionConfig` of the parsed compression options."""
+    fields = take(CompressionConfig, COMPRESSION, values)
+    layers: dict[int, dict[str, Any]] = {}
+    for name in [n for n in COMPRESSION if n.startswith("layer:")]:
+        field = name[len("layer:") :]
+        option = "--layer-" + field.replace("_", "-")
+        kind = cli_of(CompressionConfig, field).kind
+        for layer, value in _per_layer(fields.pop(name), option, kind).items():
+            layers.setdefault(layer, {})[field] = value
     try:
-        return CompressionConfig(**options, layers=layers)  # type: ignore[arg-type]
+        return CompressionConfig(**fields, layers=layers)
     except ValueError as exc:
         field = str(exc).split(" ", 1)[0]
-        if field in options:  # name the option the value came from
+        if field in fields:  # name the option the value came from
             hint = f"'--{field.replace('_', '-')}'"
             raise click.BadParameter(str(exc), param_hint=hint) from exc
         raise click.UsageError(str(exc)) from exc
-
-
-def _limits(synapses: int, delay: int, memory_bits: int) -> Limits:
-    return Limits(synapses=synapses, delay=delay, memory_bits=memory_bits)
 
 
 def _check_overrides(config: CompressionConfig, network: Network) -> None:
@@ -123,25 +153,22 @@ def _top(ctx: click.Context, param: click.Parameter, value: str) -> str:
         raise click.BadParameter(str(exc)) from None
 
 
-def rates_options(func):  # type: ignore[no-untyped-def]
+def _rates_options(func):  # type: ignore[no-untyped-def]
     """Neuron pruning by firing rates measured on the user's data."""
-    options = [
-        click.option(
-            "--prune-inactive",
-            type=click.FloatRange(min=0),
-            default=None,
-            metavar="RATE",
-            help="Remove hidden neurons firing at most RATE spikes per step on --rates-data "
-            "(measured with the rate encoder on the network quantized, nothing pruned).",
-        ),
-        click.option(
-            "--rates-data",
-            type=click.Path(exists=True, dir_okay=False, path_type=Path),
-            default=None,
-            help="Data (.npz with x in [0, 1]) the firing rates of --prune-inactive come from.",
-        ),
-    ]
-    return _with_options(func, options)
+    func = click.option(
+        "--rates-data",
+        type=PATH_IN,
+        default=None,
+        help="Data (.npz with x in [0, 1]) the firing rates of --prune-inactive come from.",
+    )(func)
+    return click.option(
+        "--prune-inactive",
+        type=click.FloatRange(min=0),
+        default=None,
+        metavar="RATE",
+        help="Remove hidden neurons firing at most RATE spikes per step on --rates-data "
+        "(measured with the rate encoder on the network quantized, nothing pruned).",
+    )(func)
 
 
 def _with_rates(
@@ -160,35 +187,6 @@ def _with_rates(
     except ValueError as exc:
         raise click.ClickException(f"{data}: {exc}") from exc
     return dataclasses.replace(config, firing_rates=measured.rates, activity_threshold=rate)
-
-
-def limit_options(func):  # type: ignore[no-untyped-def]
-    """The size limits shared by ``compress`` and ``build`` (``Limits``)."""
-    defaults = Limits()
-    options = [
-        click.option(
-            "--limit-synapses",
-            type=click.IntRange(min=1),
-            default=defaults.synapses,
-            show_default=True,
-            help="Refuse networks (and network-file arrays) with more synapses.",
-        ),
-        click.option(
-            "--limit-delay",
-            type=click.IntRange(min=1),
-            default=defaults.delay,
-            show_default=True,
-            help="Refuse delays longer than this many steps.",
-        ),
-        click.option(
-            "--limit-memory-bits",
-            type=click.IntRange(min=1),
-            default=defaults.memory_bits,
-            show_default=True,
-            help="Refuse designs whose delay buffers and weight memories hold more bits.",
-        ),
-    ]
-    return _with_options(func, options)
 
 
 def _lane_value(text: str, what: str) -> int | str:
@@ -214,76 +212,9 @@ def _lanes(default: str, overrides: tuple[str, ...], n_layers: int) -> list[int 
     return lanes
 
 
-#: The compression options shared by ``compress`` and ``build``.
-_COMPRESSION_OPTIONS = [
-    click.option(
-        "--bits",
-        default=8,
-        show_default=True,
-        type=int,
-        help="Total weight bits (sign + magnitude), 2..16.",
-    ),
-    click.option(
-        "--prune-threshold", type=float, default=None, help="Magnitude pruning: zero |w| <= T."
-    ),
-    click.option(
-        "--prune-percentile",
-        type=float,
-        default=None,
-        help="Percentile pruning over each layer's nonzero magnitudes.",
-    ),
-    click.option(
-        "--min-popcount-bits",
-        type=float,
-        default=None,
-        help="Stochastic pruning: constant-ize weights below X popcount bits.",
-    ),
-    click.option(
-        "--bitstream-length",
-        type=int,
-        default=None,
-        help="L for stochastic pruning [default: the LFSR period].",
-    ),
-    click.option(
-        "--prune-neurons",
-        type=float,
-        default=None,
-        help="Remove hidden neurons whose weight norm is <= A.",
-    ),
-    click.option(
-        "--layer-bits",
-        multiple=True,
-        metavar="L=B",
-        help="Weight bits of layer L (repeatable), e.g. --layer-bits 1=6.",
-    ),
-    click.option(
-        "--layer-prune-threshold",
-        multiple=True,
-        metavar="L=T",
-        help="Magnitude pruning of layer L instead of the global pruning (0: none).",
-    ),
-    click.option(
-        "--layer-prune-percentile",
-        multiple=True,
-        metavar="L=P",
-        help="Percentile pruning of layer L instead of the global pruning.",
-    ),
-    click.option(
-        "--layer-min-popcount-bits",
-        multiple=True,
-        metavar="L=X",
-        help="Stochastic pruning threshold of layer L.",
-    ),
-    click.option(
-        "--delay-resolution", type=int, default=1, show_default=True, help="Delay grid step."
-    ),
-    click.option("--max-delay", type=int, default=None, help="Clamp delays to this."),
-]
-
-
-def compression_options(func):  # type: ignore[no-untyped-def]
-    """The compression options shared by ``compress`` and ``build``."""
-    return _with_options(func, _COMPRESSION_OPTIONS)
+def _output(help: str, dir_okay: bool = False):  # type: ignore[no-untyped-def]
+    kind = click.Path(file_okay=not dir_okay, dir_okay=dir_okay, path_type=Path)
+    return click.option("-o", "--output", required=True, type=kind, help=help)
 
 
 @click.group()
@@ -293,7 +224,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("model", type=PATH_IN)
 @click.option(
     "-o",
     "--output",
@@ -301,23 +232,20 @@ def main() -> None:
     help="Write the compressed network here (.npz).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@compression_options
-@rates_options
-@limit_options
+@options(CompressionConfig, COMPRESSION)
+@_rates_options
+@options(Limits, LIMITS)
 def compress(
     model: Path,
     output: Path | None,
     as_json: bool,
     prune_inactive: float | None,
     rates_data: Path | None,
-    limit_synapses: int,
-    limit_delay: int,
-    limit_memory_bits: int,
-    **options: object,
+    **values: Any,
 ) -> None:
     """Compress MODEL.npz and print what each step did."""
-    config = _config(**options)
-    limits = _limits(limit_synapses, limit_delay, limit_memory_bits)
+    config = _config(values)
+    limits = Limits(**take(Limits, LIMITS, values))
     network = _load(model, limits)
     _check_overrides(config, network)
     config = _with_rates(config, network, prune_inactive, rates_data)
@@ -351,14 +279,8 @@ def example(output: Path, name: str) -> None:
 
 
 @main.command()
-@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Output folder (rtl/, mem/, model.npz, design.json, reports).",
-)
+@click.argument("model", type=PATH_IN)
+@_output("Output folder (rtl/, mem/, model.npz, design.json, reports).", dir_okay=True)
 @click.option(
     "--top",
     default="sc_network",
@@ -374,116 +296,7 @@ def example(output: Path, name: str) -> None:
     show_default=True,
     help="Write the Verilog from Jinja2 templates or from the Amaranth components.",
 )
-@click.option(
-    "--pipeline",
-    type=click.Choice(["area", "speed"]),
-    default="area",
-    show_default=True,
-    help="area: fewest flip-flops; speed: registered comparators and counts, adder trees "
-    "registered every 2 levels (one more clock per layer), for slow LUT4 parts like the UP5K.",
-)
-@click.option(
-    "--parallelism",
-    default="full",
-    show_default=True,
-    help="Synapse lanes per neuron for every layer: 'full' (fully parallel, one step per "
-    "clock), P >= 1 (folded: weight words in block RAM, ceil(synapses / P) clocks per step) or "
-    "'event' (event-driven: neurons time-multiplexed --neuron-lanes at a time, weight rows per "
-    "input line, only spiking inputs cost clocks).",
-)
-@click.option(
-    "--spram",
-    is_flag=True,
-    help="Event layers' weight rows in the iCE40 UltraPlus's SB_SPRAM256KA blocks (needs "
-    "--weight-port: the bitstream cannot initialise SPRAM, the weights are written after "
-    "configuration).",
-)
-@click.option(
-    "--neuron-lanes",
-    type=click.IntRange(min=1),
-    default=8,
-    show_default=True,
-    help="Event-driven layers: neurons updated per clock (each weight row holds that many "
-    "neurons' synapses from one input).",
-)
-@click.option(
-    "--layer-parallelism",
-    multiple=True,
-    metavar="L=P",
-    help="Override --parallelism for layer L (repeatable), e.g. --layer-parallelism 1=full.",
-)
-@click.option(
-    "--fold-order",
-    type=click.Choice(["compact", "banked", "aligned"]),
-    default="compact",
-    show_default=True,
-    help="Folded layers: compact (fewest clocks, any lane reads any input) or banked "
-    "(lane p reads inputs j % P == p: much smaller input multiplexers) or aligned (every "
-    "neuron's lane reads the same line: one multiplexer per lane; dropped synapses cost clocks).",
-)
-@click.option(
-    "--delay-ram-bits",
-    type=int,
-    default=1024,
-    show_default=True,
-    help="Delay buffers holding at least this many bits become a RAM ring buffer "
-    "instead of shift registers.",
-)
-@click.option(
-    "--decorrelate",
-    type=click.IntRange(0, 16),
-    default=4,
-    show_default=True,
-    metavar="BITS",
-    help="Layers of at most BITS weight bits draw random values from LFSRs twice as wide "
-    "(compared with the code scaled by 2**k+1): same rates, no aliasing with periodic spike "
-    "trains; 4 helps 4-bit layers.",
-)
-@click.option(
-    "--weight-port",
-    is_flag=True,
-    help="Add w_en/w_layer/w_addr/w_data to write the folded layers' weight memories "
-    "at run time (no re-synthesis).",
-)
-@click.option(
-    "--input-encoder",
-    type=click.Choice(["none", "rate"]),
-    default="none",
-    show_default=True,
-    help="rate: the top takes in_features (levels of --input-bits bits per input) and "
-    "rate-encodes them in hardware, bit for bit as evaluate's encoder does.",
-)
-@click.option(
-    "--input-bits",
-    type=click.IntRange(2, 15),
-    default=8,
-    show_default=True,
-    help="Level width of the hardware rate encoder.",
-)
-@click.option(
-    "--input-seed",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Stream seed of the hardware rate encoder (evaluate's --seed).",
-)
-@click.option(
-    "--readout",
-    type=click.Choice(["none", "argmax", "membrane", "membrane-sum"]),
-    default="none",
-    show_default=True,
-    help="argmax: the top sums the last layer's counts over --window steps and gives "
-    "out_class/class_valid/out_sums, then restarts the network for the next window; "
-    "membrane: the argmax of the last layer's membranes at the window's end (an LI or "
-    "CubaLI output); membrane-sum: of its membranes summed over the window.",
-)
-@click.option(
-    "--window",
-    type=click.IntRange(1, 1 << 20),
-    default=64,
-    show_default=True,
-    help="Steps per readout window (one sample).",
-)
+@options(HardwareOptions, HARDWARE)
 @click.option(
     "--tb-steps",
     type=click.IntRange(1, 1 << 20),
@@ -501,66 +314,36 @@ def example(output: Path, name: str) -> None:
     "so the design fits this part by the estimate, fastest first; says by how much when "
     "nothing fits. Replaces --parallelism, --fold-order and --neuron-lanes.",
 )
-@compression_options
-@rates_options
-@limit_options
+@options(CompressionConfig, COMPRESSION)
+@_rates_options
+@options(Limits, LIMITS)
 def build(
     model: Path,
     output: Path,
     top: str,
     force: bool,
     emitter: str,
-    pipeline: str,
-    parallelism: str,
-    layer_parallelism: tuple[str, ...],
-    fold_order: str,
-    spram: bool,
-    neuron_lanes: int,
-    delay_ram_bits: int,
-    decorrelate: int,
-    weight_port: bool,
-    input_encoder: str,
-    input_bits: int,
-    input_seed: int,
-    readout: str,
-    window: int,
     tb_steps: int,
     fit_part: str | None,
     prune_inactive: float | None,
     rates_data: Path | None,
-    limit_synapses: int,
-    limit_delay: int,
-    limit_memory_bits: int,
-    **options: object,
+    **values: Any,
 ) -> None:
     """Compress MODEL.npz and generate its Verilog, memories and reports."""
-    config = _config(**options)
-    limits = _limits(limit_synapses, limit_delay, limit_memory_bits)
+    config = _config(values)
+    limits = Limits(**take(Limits, LIMITS, values))
+    hardware = take(HardwareOptions, HARDWARE, values)
+    parallelism = hardware.pop("parallelism") or "full"
     _lane_value(parallelism, "--parallelism")  # a bad value is a usage error before any I/O
     network = _load(model, limits)
     _check_overrides(config, network)
     config = _with_rates(config, network, prune_inactive, rates_data)
-    lanes = _lanes(parallelism, layer_parallelism, len(network.layers))
+    lanes = _lanes(parallelism, hardware.pop("layer:parallelism"), len(network.layers))
     try:
-        hardware = HardwareOptions(
-            pipeline=pipeline,
-            parallelism=lanes,
-            fold_order=fold_order,
-            neuron_lanes=neuron_lanes,
-            spram=spram,
-            weight_port=weight_port,
-            delay_ram_bits=delay_ram_bits,
-            decorrelate=decorrelate,
-            input_encoder=None if input_encoder == "none" else input_encoder,
-            input_bits=input_bits,
-            input_seed=input_seed,
-            readout=None if readout == "none" else readout,
-            window=window,
-        )
+        options = HardwareOptions(parallelism=lanes, **hardware)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    folded = any(style_for(lane).has_memory for lane in lanes)
-    if weight_port and not folded and not fit_part:
+    if options.weight_port and not fit_part and not any(style_for(x).has_memory for x in lanes):
         raise click.UsageError(
             "--weight-port needs a folded or event layer (--parallelism P or event), "
             "not only fully parallel ones"
@@ -570,7 +353,7 @@ def build(
             network,
             output,
             config,
-            hardware,
+            options,
             top=top,
             force=force,
             emitter=emitter,
@@ -597,7 +380,7 @@ def _build_folder_data(out: Path) -> dict[str, Any]:
 
 
 @main.command()
-@click.argument("out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("out", type=FOLDER_IN)
 @click.option(
     "--target",
     type=click.Choice(list(FAMILIES)),
@@ -614,9 +397,7 @@ def _build_folder_data(out: Path) -> dict[str, Any]:
     help="With --synth: build and measure the uncompressed baseline too (OUT/dense).",
 )
 @click.option(
-    "--device",
-    default=None,
-    help="nextpnr device [default: the fitted part's, else up5k / 25k].",
+    "--device", default=None, help="nextpnr device [default: the fitted part's, else up5k / 25k]."
 )
 @click.option(
     "--package",
@@ -679,64 +460,22 @@ def report(
 @click.option(
     "--data",
     required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=PATH_IN,
     help="An .npz with x (samples x inputs, values in [0, 1]) and optional y (labels).",
 )
-@click.option(
-    "--steps",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Steps per sample [default: the encoder's period, 2**input-bits - 1].",
-)
-@click.option(
-    "--seed",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Rate encoder seed (which LFSR streams the inputs use).",
-)
-@click.option(
-    "--input-bits",
-    type=click.IntRange(2, 15),
-    default=8,
-    show_default=True,
-    help="Rate encoder width: features become levels 0..2**B-1.",
-)
-@click.option(
-    "--readout",
-    type=click.Choice(["counts", "spikes", "membrane", "membrane-sum"]),
-    default="counts",
-    show_default=True,
-    help="Class = argmax of the last layer's summed counts or spikes, its membranes at "
-    "the last step, or its summed membranes.",
-)
+@options(EvaluationSettings, EVALUATION)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-@click.option(
-    "--decorrelate",
-    type=click.IntRange(0, 16),
-    default=4,
-    show_default=True,
-    metavar="BITS",
-    help="As build's --decorrelate (models only).",
+@options(
+    HardwareOptions, ("decorrelate",), {"decorrelate": "As build's --decorrelate (models only)."}
 )
-@compression_options
-def evaluate(
-    model: Path,
-    data: Path,
-    steps: int | None,
-    seed: int,
-    input_bits: int,
-    readout: str,
-    as_json: bool,
-    decorrelate: int,
-    **options: object,
-) -> None:
+@options(CompressionConfig, COMPRESSION)
+def evaluate(model: Path, data: Path, as_json: bool, decorrelate: int, **values: Any) -> None:
     """Accuracy of MODEL (a build folder, or a network .npz compressed with the options)
     on DATA, from the bit-exact golden model, next to the uncompressed network's."""
-    from .analysis.evaluate import compare, load_data, subject_of
-    from .hardware.encoder import RateEncoder
+    from .analysis.evaluate import compare, load_data, subject_of, summary
 
-    config = _config(**options)
+    settings = EvaluationSettings(**take(EvaluationSettings, EVALUATION, values))
+    config = _config(values)
     try:
         x, y = load_data(data)
     except ValueError as exc:
@@ -750,42 +489,18 @@ def evaluate(
             source = _load(model, Limits())
             _check_overrides(config, source)
             subject = subject_of(source, config, hardware)
-        # a build with a hardware encoder is evaluated with that encoder
-        encoder = subject.plan.encoder or RateEncoder(subject.plan.n_in, input_bits, seed)
-        input_bits, seed = encoder.bits, encoder.seed
-        steps = steps or subject.plan.window  # a build with a readout: its window per sample
-        mine, figures = compare(subject, x, y, steps=steps, encoder=encoder, readout=readout)
+        # a build with a hardware encoder is evaluated with that encoder, and a build with
+        # a readout for its window per sample
+        encoder = subject.plan.encoder or settings.encoder(subject.plan.n_in)
+        steps = settings.steps or subject.plan.window
+        _, figures = compare(subject, x, y, steps=steps, encoder=encoder, readout=settings.readout)
     except ValueError as exc:
         raise click.ClickException(f"{model}: {exc}") from exc
-    config = subject.config
-    if as_json:
-        click.echo(json.dumps(figures, indent=2, sort_keys=True))
-        return
-    click.echo(
-        f"{x.shape[0]} samples, {mine.steps} steps each, readout {readout}, "
-        f"rate encoder {input_bits} bits seed {seed}"
-    )
-    if mine.accuracy is None:
-        click.echo("no labels (y) in the data: accuracy not computed")
-    else:
-        base = figures["uncompressed_accuracy"]
-        drop = 100 * (base - mine.accuracy)
-        click.echo(f"accuracy (compressed hardware): {100 * mine.accuracy:.2f}%")
-        click.echo(
-            f"accuracy (uncompressed, {config.bits} bits, nothing pruned): "
-            f"{100 * base:.2f}% ({drop:+.2f} points lost to compression)"
-        )
-    for index, rate in enumerate(mine.layer_rates()):
-        click.echo(f"layer {index}: mean firing rate {rate:.4f} spikes per neuron per step")
-    click.echo(
-        f"hardware clocks: {mine.clocks_per_step:.1f} per step on this data (worst case "
-        f"{figures['worst_clocks_per_step']}), {mine.clocks_per_inference:.0f} per inference "
-        f"of {mine.steps} steps"
-    )
+    click.echo(json.dumps(figures, indent=2, sort_keys=True) if as_json else summary(figures))
 
 
 @main.command()
-@click.argument("build", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("build", type=FOLDER_IN)
 @click.option(
     "--steps",
     type=click.IntRange(min=1),
@@ -794,7 +509,7 @@ def evaluate(
 )
 @click.option(
     "--data",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=PATH_IN,
     default=None,
     help="An .npz with spikes (steps x inputs, 0/1), or x (samples x inputs in [0, 1]) "
     "rate-encoded for --steps steps each [default: seeded random spikes].",
@@ -861,11 +576,9 @@ def sim(
         raise click.ClickException(f"cocotb on {name}: {detail} (log: {work})")
     simulated = test_seconds(work) or seconds
     classes = np.load(work / "classes.npy") if (work / "classes.npy").exists() else []
+    shown = " ".join(map(str, classes[:20])) + (" ..." if len(classes) > 20 else "")
     what = "every count, spike and latency" + (
-        f" and {len(classes)} window classes ({' '.join(map(str, classes[:20]))}"
-        f"{' ...' if len(classes) > 20 else ''})"
-        if len(classes)
-        else ""
+        f" and {len(classes)} window classes ({shown})" if len(classes) else ""
     )
     click.echo(
         f"cocotb on {name}: {len(inputs)} steps, {what} equal the golden model "
@@ -877,14 +590,8 @@ def sim(
 
 
 @main.command(name="import")
-@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The network file to write (.npz).",
-)
+@click.argument("model", type=PATH_IN)
+@_output("The network file to write (.npz).")
 @click.option(
     "--dt", type=float, default=1.0, show_default=True, help="Time step of one hardware step."
 )
@@ -918,49 +625,24 @@ def import_(model: Path, output: Path, dt: float, reset: str | None, frac_bits: 
     sizes = "-".join(str(n) for n in network.sizes)
     click.echo(f"imported {sizes} ({len(network.layers)} layers) from {model} to {output}")
     for index, layer in enumerate(network.layers):
-        click.echo(f"  layer {index}: {_model_phrase(layer)}")
-
-
-def _model_phrase(layer: Any) -> str:
-    """``CubaLIF, leak 0.1, current leak 0.45, recurrent, bias`` for a layer."""
-    parts = [layer.model]
-    if layer.leak_fraction:
-        parts.append(f"leak {layer.leak_fraction:.6g}")
-    if layer.syn_leak is not None:
-        parts.append(f"current leak {layer.syn_leak:.6g}")
-    if layer.recurrent is not None:
-        parts.append("recurrent")
-    if layer.bias is not None:
-        parts.append("bias")
-    if layer.drive is not None:
-        parts.append("drive")
-    parts.append(f"reset {layer.reset}")
-    return ", ".join(parts)
+        click.echo(f"  layer {index}: {layer.summary()}")
 
 
 def _numbers(text: str, kind: type, option: str) -> list[Any]:
     """``"4,6,8"`` as ``[4, 6, 8]``; ``none`` stands for the setting left off."""
-    out: list[Any] = []
-    for item in text.split(","):
-        item = item.strip()
-        if item.lower() == "none":
-            out.append(None)
-            continue
-        try:
-            out.append(kind(item))
-        except ValueError:
-            raise click.BadParameter(
-                f"{option} must be a comma-separated list of numbers or none, not {text!r}"
-            ) from None
-    return out
+    try:
+        return [None if i.strip().lower() == "none" else kind(i) for i in text.split(",")]
+    except ValueError:
+        raise click.BadParameter(
+            f"{option} must be a comma-separated list of numbers or none, not {text!r}"
+        ) from None
 
 
-def _sweep_data(
-    model: Path, data: Path, steps: int | None, seed: int, input_bits: int, readout: str
-):  # type: ignore[no-untyped-def]
+def _sweep_data(model: Path, data: Path, values: dict[str, Any]):  # type: ignore[no-untyped-def]
     from .analysis.evaluate import load_data
     from .sweep import SweepData
 
+    settings = EvaluationSettings(**take(EvaluationSettings, EVALUATION, values))
     network = _load(model, Limits())
     try:
         x, y = load_data(data)
@@ -968,82 +650,41 @@ def _sweep_data(
         raise click.ClickException(f"{data}: {exc}") from exc
     if y is None:
         raise click.ClickException(f"{data}: data must hold labels y for a sweep, not only x")
-    return SweepData(network, x, y, steps, seed, input_bits, readout)
+    return SweepData(
+        network, x, y, settings.steps, settings.seed, settings.input_bits, settings.readout
+    )
 
 
-#: Data, encoder, steps, readout and where points run: shared by sweep and optimize.
-_EVALUATION_OPTIONS = [
-    click.option(
-        "--data",
-        required=True,
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
-        help="An .npz with x (samples x inputs in [0, 1]) and y (labels).",
-    ),
-    click.option(
-        "--steps",
-        type=click.IntRange(min=1),
+def _evaluation_options(func):  # type: ignore[no-untyped-def]
+    """Data, encoder, steps, readout and where points run: shared by sweep and optimize."""
+    decorrelate = {"decorrelate": "Every point with build's --decorrelate BITS."}
+    func = options(HardwareOptions, ("decorrelate",), decorrelate)(func)
+    func = click.option("-q", "--quiet", is_flag=True, help="No progress display.")(func)
+    func = click.option(
+        "--scheduler",
         default=None,
-        help="Steps per sample [default: the encoder's period].",
-    ),
-    click.option(
-        "--seed",
-        type=click.IntRange(min=0),
-        default=0,
-        show_default=True,
-        help="Rate encoder seed.",
-    ),
-    click.option(
-        "--input-bits",
-        type=click.IntRange(2, 15),
-        default=8,
-        show_default=True,
-        help="Rate encoder width.",
-    ),
-    click.option(
-        "--readout",
-        type=click.Choice(["counts", "spikes", "membrane", "membrane-sum"]),
-        default="counts",
-        show_default=True,
-    ),
-    click.option(
+        metavar="ADDRESS",
+        help="Run the points on this dask.distributed scheduler (tcp://host:port).",
+    )(func)
+    func = click.option(
         "--jobs",
         type=click.IntRange(min=1),
         default=os.cpu_count() or 1,
         show_default="all cores",
         help="Local worker processes.",
-    ),
-    click.option(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="Run the points on this dask.distributed scheduler (tcp://host:port).",
-    ),
-    click.option("-q", "--quiet", is_flag=True, help="No progress display."),
-    click.option(
-        "--decorrelate",
-        type=click.IntRange(0, 16),
-        default=4,
-        show_default=True,
-        metavar="BITS",
-        help="Every point with build's --decorrelate BITS.",
-    ),
-]
-
-
-def evaluation_options(func):  # type: ignore[no-untyped-def]
-    """Data, encoder, steps, readout and where points run: shared by sweep and optimize."""
-    return _with_options(func, _EVALUATION_OPTIONS)
+    )(func)
+    func = options(EvaluationSettings, EVALUATION)(func)
+    return click.option(
+        "--data",
+        required=True,
+        type=PATH_IN,
+        help="An .npz with x (samples x inputs in [0, 1]) and y (labels).",
+    )(func)
 
 
 @main.command()
-@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Sweep folder: sweep.json, sweep.csv, sweep.html and the point cache.",
-)
+@click.argument("model", type=PATH_IN)
+@_output("Sweep folder: sweep.json, sweep.csv, sweep.html and the point cache.", dir_okay=True)
 @click.option(
     "--bits", "bits_list", default="8", show_default=True, help="Weight bits to try, e.g. 4,6,8."
 )
@@ -1083,7 +724,7 @@ def evaluation_options(func):  # type: ignore[no-untyped-def]
     default=None,
     help="Also synthesize every point with Yosys for this family (slow).",
 )
-@evaluation_options
+@_evaluation_options
 def sweep(
     model: Path,
     output: Path,
@@ -1095,34 +736,28 @@ def sweep(
     layer_prune_percentile: tuple[str, ...],
     synth: str | None,
     data: Path,
-    steps: int | None,
-    seed: int,
-    input_bits: int,
-    readout: str,
     jobs: int,
     scheduler: str | None,
     quiet: bool,
     decorrelate: int,
+    **values: Any,
 ) -> None:
     """Evaluate and estimate a grid of compression settings of MODEL on DATA; plot
     accuracy versus LUTs per family with the Pareto front (OUTPUT/sweep.html)."""
     from .progress import Stages
-    from .sweep import Point, grid, run_points, write_sweep
+    from .sweep import Point, grid, run_points, sweep_summary, write_sweep
 
     layer_options: dict[int, dict[str, list[Any]]] = {}
     for items, name, kind in (
         (layer_bits, "bits", int),
         (layer_prune_percentile, "prune_percentile", float),
     ):
+        option = f"--layer-{name.replace('_', '-')}"
         for item in items:
-            layer, sep, values = item.partition("=")
+            layer, sep, text = item.partition("=")
             if not sep or not layer.isdigit():
-                raise click.BadParameter(
-                    f"--layer-{name.replace('_', '-')} must be L=V,V, not {item!r}"
-                )
-            layer_options.setdefault(int(layer), {})[name] = _numbers(
-                values, kind, f"--layer-{name}"
-            )
+                raise click.BadParameter(f"{option} must be L=V,V, not {item!r}")
+            layer_options.setdefault(int(layer), {})[name] = _numbers(text, kind, option)
     try:
         points = grid(
             _numbers(bits_list, int, "--bits"),
@@ -1134,18 +769,14 @@ def sweep(
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    sweep_data = _sweep_data(model, data, steps, seed, input_bits, readout)
+    sweep_data = _sweep_data(model, data, values)
     for point in points:
         _check_overrides(point.config, sweep_data.network)
-    top_bits = max(p.config.bits for p in points)
-    reference = Point(
-        CompressionConfig(bits=top_bits),  # nothing pruned
-        HardwareOptions(decorrelate=decorrelate),
-    )
-    stages = Stages(quiet=quiet)
+    top_bits = max(p.config.bits for p in points)  # the reference: nothing pruned
+    reference = Point(CompressionConfig(bits=top_bits), HardwareOptions(decorrelate=decorrelate))
     try:
         output.mkdir(parents=True, exist_ok=True)
-        with stages.counter(f"sweep: {len(points) + 1} points") as update:
+        with Stages(quiet=quiet).counter(f"sweep: {len(points) + 1} points") as update:
             rows = run_points(
                 sweep_data,
                 [reference, *points],
@@ -1158,25 +789,13 @@ def sweep(
         write_sweep(output, rows[1:], rows[0])
     except OSError as exc:
         raise _os_error(exc, f"sweep folder {str(output)!r}") from exc
-    best = [r for r in rows[1:] if "error" not in r]
-    click.echo(f"{len(rows) - 1} points; uncompressed accuracy {100 * rows[0]['accuracy']:.2f}%")
-    for row in sorted(best, key=lambda r: r["estimate"]["ice40"]["luts"])[:10]:
-        click.echo(
-            f"  {row['label']:<40} accuracy {100 * row['accuracy']:6.2f}%  "
-            + "  ".join(f"{f} {row['estimate'][f]['luts']} LUT" for f in sorted(row["estimate"]))
-        )
+    click.echo(sweep_summary(rows[1:], rows[0]))
     click.echo(f"wrote {output / 'sweep.html'}, sweep.json and sweep.csv")
 
 
 @main.command()
-@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "-o",
-    "--output",
-    required=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Build folder of the winner (its optimize.json has the search).",
-)
+@click.argument("model", type=PATH_IN)
+@_output("Build folder of the winner (its optimize.json has the search).", dir_okay=True)
 @click.option(
     "--max-drop",
     type=click.FloatRange(min=0),
@@ -1191,13 +810,13 @@ def sweep(
 )
 @click.option(
     "--bits",
-    default=8,
+    default=CompressionConfig.bits,
     show_default=True,
     type=click.IntRange(2, 16),
     help="Weight bits of the uncompressed reference.",
 )
 @click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
-@evaluation_options
+@_evaluation_options
 def optimize(
     model: Path,
     output: Path,
@@ -1206,29 +825,26 @@ def optimize(
     bits: int,
     force: bool,
     data: Path,
-    steps: int | None,
-    seed: int,
-    input_bits: int,
-    readout: str,
     jobs: int,
     scheduler: str | None,
     quiet: bool,
     decorrelate: int,
+    **values: Any,
 ) -> None:
     """Search per-layer bits and pruning for the fewest estimated LUTs on FAMILY whose
     accuracy stays within --max-drop points of the uncompressed network; build the winner."""
     from .progress import Stages
     from .sweep import optimize as search
+    from .sweep import optimize_summary, write_optimize
 
-    sweep_data = _sweep_data(model, data, steps, seed, input_bits, readout)
+    sweep_data = _sweep_data(model, data, values)
     if output.exists() and (not output.is_dir() or any(output.iterdir())) and not force:
         raise click.ClickException(
             f"output folder must be empty or new, not {str(output)!r} (use --force)"
         )
     cache = output.parent / f".{output.name}.cache"
-    stages = Stages(quiet=quiet)
     try:
-        with stages.counter("optimize: points of the current round") as update:
+        with Stages(quiet=quiet).counter("optimize: points of the current round") as update:
             best, figures, history = search(
                 sweep_data,
                 cache,
@@ -1241,33 +857,10 @@ def optimize(
                 decorrelate=decorrelate,
             )
         build_folder(sweep_data.network, output, best.config, best.hardware, force=True)
-        (output / "optimize.json").write_text(
-            json.dumps(
-                {
-                    "winner": best.to_dict(),
-                    "label": best.label(),
-                    "figures": figures,
-                    "history": history,
-                    "max_drop": max_drop,
-                    "family": family,
-                },
-                indent=2,
-                sort_keys=True,
-            )
-            + "\n"
-        )
+        write_optimize(output, best, figures, history, max_drop=max_drop, family=family)
     except ValueError as exc:
         raise click.ClickException(f"{model}: {exc}") from exc
     except OSError as exc:
         raise _os_error(exc, f"output folder {str(output)!r}") from exc
-    ref, acc = figures["reference_accuracy"], figures["accuracy"]
-    first = history[0]["luts"]
-    luts = figures["estimate"][family]["luts"]
-    click.echo(
-        f"uncompressed ({bits} bits): accuracy {100 * ref:.2f}%, {first} estimated {family} LUTs"
-    )
-    click.echo(
-        f"winner: {best.label()}: accuracy {100 * acc:.2f}% ({100 * (acc - ref):+.2f} points), "
-        f"{luts} LUTs ({100 * (1 - luts / first):.1f}% fewer)"
-    )
+    click.echo(optimize_summary(best, figures, history, family, bits))
     click.echo(f"built {output} ({len(history) - 1} rounds; optimize.json has the search)")

@@ -53,9 +53,12 @@ __all__ = [
     "SweepData",
     "grid",
     "optimize",
+    "optimize_summary",
     "pareto",
     "run_point",
     "run_points",
+    "sweep_summary",
+    "write_optimize",
     "write_sweep",
 ]
 
@@ -482,3 +485,53 @@ def _point(bits: int, settings: dict[int, dict[str, Any]], hardware: HardwareOpt
 
 def _figures(row: dict[str, Any], family: str) -> dict[str, Any]:
     return {"accuracy": row["accuracy"], **row["estimate"][family]}
+
+
+def write_optimize(
+    folder: str | os.PathLike[str],
+    best: Point,
+    figures: dict[str, Any],
+    history: list[dict[str, Any]],
+    *,
+    max_drop: float,
+    family: str,
+) -> Path:
+    """Write ``optimize.json`` (the winner, its figures and the search history) into the
+    winner's build folder ``folder``; return its path."""
+    path = Path(folder) / "optimize.json"
+    record = {
+        "winner": best.to_dict(),
+        "label": best.label(),
+        "figures": figures,
+        "history": history,
+        "max_drop": max_drop,
+        "family": family,
+    }
+    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return path
+
+
+def sweep_summary(rows: list[dict[str, Any]], reference: dict[str, Any]) -> str:
+    """What ``sc-compress sweep`` prints: the points, the uncompressed accuracy and the ten
+    points with the fewest estimated iCE40 LUTs."""
+    lines = [f"{len(rows)} points; uncompressed accuracy {100 * reference['accuracy']:.2f}%"]
+    best = [r for r in rows if "error" not in r]
+    for row in sorted(best, key=lambda r: r["estimate"]["ice40"]["luts"])[:10]:
+        lines.append(
+            f"  {row['label']:<40} accuracy {100 * row['accuracy']:6.2f}%  "
+            + "  ".join(f"{f} {row['estimate'][f]['luts']} LUT" for f in sorted(row["estimate"]))
+        )
+    return "\n".join(lines)
+
+
+def optimize_summary(
+    best: Point, figures: dict[str, Any], history: list[dict[str, Any]], family: str, bits: int
+) -> str:
+    """What ``sc-compress optimize`` prints: the reference, the winner and its saving."""
+    ref, acc = figures["reference_accuracy"], figures["accuracy"]
+    first, luts = history[0]["luts"], figures["estimate"][family]["luts"]
+    return (
+        f"uncompressed ({bits} bits): accuracy {100 * ref:.2f}%, {first} estimated {family} "
+        f"LUTs\nwinner: {best.label()}: accuracy {100 * acc:.2f}% ({100 * (acc - ref):+.2f} "
+        f"points), {luts} LUTs ({100 * (1 - luts / first):.1f}% fewer)"
+    )

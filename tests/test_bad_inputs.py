@@ -459,7 +459,7 @@ BUILD_CASES = [
         _good(),
         ["--delay-ram-bits", "0"],
         2,
-        r"delay_ram_bits must be a positive integer, not 0",
+        r"Invalid value for '--delay-ram-bits': 0 is not in the range x>=1",
     ),
     (
         "pipeline-unknown",

@@ -23,6 +23,7 @@ from ..hardware.design import load_plan, read_design
 from ..hardware.encoder import RateEncoder
 from ..hardware.golden import simulate
 from ..hardware.plan import HardwareOptions, NetworkPlan, plan_network
+from ..model.fields import option
 from ..model.network import Network, load_network, read_npz
 from ..model.passes import CompressionConfig, compress_network
 from ..model.validate import check_int
@@ -30,16 +31,51 @@ from ..model.validate import check_int
 __all__ = [
     "READOUTS",
     "Evaluation",
+    "EvaluationSettings",
     "Subject",
     "compare",
     "evaluate",
     "load_data",
     "plan_of",
     "subject_of",
+    "summary",
 ]
 
 #: How the class is read out of the last layer.
 READOUTS = ("counts", "spikes", "membrane", "membrane-sum")
+
+
+@dataclass(frozen=True)
+class EvaluationSettings:
+    """How samples are encoded and classified (``evaluate``, ``sweep`` and ``optimize``).
+
+    Attributes
+    ----------
+    steps : int or None
+        Steps per sample; ``None``: the encoder's period, ``2**input_bits - 1``.
+    seed, input_bits : int
+        The rate encoder's stream seed and level width (:class:`RateEncoder`).
+    readout : str
+        One of :data:`READOUTS` (:func:`evaluate`).
+    """
+
+    steps: int | None = option(
+        None, "Steps per sample [default: the encoder's period, 2**input-bits - 1].", int, low=1
+    )
+    seed: int = option(0, "Rate encoder seed (which LFSR streams the inputs use).", low=0)
+    input_bits: int = option(
+        8, "Rate encoder width: features become levels 0..2**B-1.", low=2, high=15
+    )
+    readout: str = option(
+        "counts",
+        "Class = argmax of the last layer's summed counts or spikes, its membranes at the last "
+        "step, or its summed membranes.",
+        choices=READOUTS,
+    )
+
+    def encoder(self, n_in: int) -> RateEncoder:
+        """The rate encoder of ``n_in`` inputs these settings describe."""
+        return RateEncoder(n_in, self.input_bits, self.seed)
 
 
 @dataclass(frozen=True, eq=False)
@@ -269,3 +305,33 @@ def compare(
         "worst_clocks_per_step": subject.plan.clocks_per_step,
     }
     return mine, figures
+
+
+def summary(figures: dict) -> str:
+    """What ``sc-compress evaluate`` prints for :func:`compare`'s ``figures``: the
+    samples and encoder, both accuracies, every layer's firing rate and the clocks."""
+    encoder = figures["encoder"]
+    lines = [
+        f"{figures['samples']} samples, {figures['steps']} steps each, readout "
+        f"{figures['readout']}, rate encoder {encoder['bits']} bits seed {encoder['seed']}"
+    ]
+    accuracy, base = figures["accuracy"], figures["uncompressed_accuracy"]
+    if accuracy is None:
+        lines.append("no labels (y) in the data: accuracy not computed")
+    else:
+        bits = figures["uncompressed"]["bits"]
+        lines += [
+            f"accuracy (compressed hardware): {100 * accuracy:.2f}%",
+            f"accuracy (uncompressed, {bits} bits, nothing pruned): {100 * base:.2f}% "
+            f"({100 * (base - accuracy):+.2f} points lost to compression)",
+        ]
+    lines += [
+        f"layer {index}: mean firing rate {rate:.4f} spikes per neuron per step"
+        for index, rate in enumerate(figures["layer_rates"])
+    ]
+    lines.append(
+        f"hardware clocks: {figures['clocks_per_step']:.1f} per step on this data (worst case "
+        f"{figures['worst_clocks_per_step']}), {figures['clocks_per_inference']:.0f} per "
+        f"inference of {figures['steps']} steps"
+    )
+    return "\n".join(lines)

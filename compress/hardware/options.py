@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..model.fields import option
 from ..model.validate import check_int
 from .ir import PIPELINES
 from .lfsr import TAPS
@@ -116,20 +117,86 @@ class HardwareOptions:
         :data:`SPRAM_DEPTH` rows of at most ``4 * SPRAM_WIDTH`` bits.
     """
 
-    pipeline: str = "area"
-    parallelism: int | str | Sequence[int | str | None] | None = None
-    fold_order: str = "compact"
-    weight_port: bool = False
-    delay_ram_bits: int = DELAY_RAM_MIN_BITS
+    pipeline: str = option(
+        "area",
+        "area: fewest flip-flops; speed: registered comparators and counts, adder trees "
+        "registered every 2 levels (one more clock per layer), for slow LUT4 parts like the UP5K.",
+        choices=tuple(PIPELINES),
+    )
+    parallelism: int | str | Sequence[int | str | None] | None = option(
+        None,
+        "Synapse lanes per neuron for every layer: 'full' (fully parallel, one step per "
+        "clock), P >= 1 (folded: weight words in block RAM, ceil(synapses / P) clocks per step) "
+        "or 'event' (event-driven: neurons time-multiplexed --neuron-lanes at a time, weight "
+        "rows per input line, only spiking inputs cost clocks).",
+        str,
+        none="full",
+        layer=(
+            "L=P",
+            "Override --parallelism for layer L (repeatable), e.g. --layer-parallelism 1=full.",
+        ),
+    )
+    fold_order: str = option(
+        "compact",
+        "Folded layers: compact (fewest clocks, any lane reads any input) or banked (lane p "
+        "reads inputs j % P == p: much smaller input multiplexers) or aligned (every neuron's "
+        "lane reads the same line: one multiplexer per lane; dropped synapses cost clocks).",
+        choices=FOLD_ORDERS,
+    )
+    weight_port: bool = option(
+        False,
+        "Add w_en/w_layer/w_addr/w_data to write the folded layers' weight memories at run "
+        "time (no re-synthesis).",
+    )
+    delay_ram_bits: int = option(
+        DELAY_RAM_MIN_BITS,
+        "Delay buffers holding at least this many bits become a RAM ring buffer instead of "
+        "shift registers.",
+        low=1,
+    )
     constants: bool = True
-    decorrelate: int = DECORRELATE_BITS
-    input_encoder: str | None = None
-    input_bits: int = 8
-    input_seed: int = 0
-    readout: str | None = None
-    window: int = 64
-    neuron_lanes: int | Sequence[int] = EVENT_LANES
-    spram: bool | Sequence[bool] = False
+    decorrelate: int = option(
+        DECORRELATE_BITS,
+        "Layers of at most BITS weight bits draw random values from LFSRs twice as wide "
+        "(compared with the code scaled by 2**k+1): same rates, no aliasing with periodic spike "
+        "trains; 4 helps 4-bit layers.",
+        low=0,
+        high=16,
+        metavar="BITS",
+    )
+    input_encoder: str | None = option(
+        None,
+        "rate: the top takes in_features (levels of --input-bits bits per input) and "
+        "rate-encodes them in hardware, bit for bit as evaluate's encoder does.",
+        choices=INPUT_ENCODERS[1:],
+        none="none",
+    )
+    input_bits: int = option(8, "Level width of the hardware rate encoder.", low=2, high=max(TAPS))
+    input_seed: int = option(
+        0, "Stream seed of the hardware rate encoder (evaluate's --seed).", low=0
+    )
+    readout: str | None = option(
+        None,
+        "argmax: the top sums the last layer's counts over --window steps and gives "
+        "out_class/class_valid/out_sums, then restarts the network for the next window; "
+        "membrane: the argmax of the last layer's membranes at the window's end (an LI or "
+        "CubaLI output); membrane-sum: of its membranes summed over the window.",
+        choices=READOUTS[1:],
+        none="none",
+    )
+    window: int = option(64, "Steps per readout window (one sample).", low=1, high=1 << 20)
+    neuron_lanes: int | Sequence[int] = option(
+        EVENT_LANES,
+        "Event-driven layers: neurons updated per clock (each weight row holds that many "
+        "neurons' synapses from one input).",
+        low=1,
+    )
+    spram: bool | Sequence[bool] = option(
+        False,
+        "Event layers' weight rows in the iCE40 UltraPlus's SB_SPRAM256KA blocks (needs "
+        "--weight-port: the bitstream cannot initialise SPRAM, the weights are written after "
+        "configuration).",
+    )
 
     def layer_value(self, name: str, index: int) -> Any:
         """Option ``name`` of layer ``index`` (a per-layer option given once: the same

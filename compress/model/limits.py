@@ -13,6 +13,8 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
+from .fields import option
+
 __all__ = ["DEFAULT_LIMITS", "Limits"]
 
 
@@ -33,9 +35,21 @@ class Limits:
         Default 2**26 (64 Mbit, more block RAM than the largest ECP5 has).
     """
 
-    synapses: int = 1 << 22
-    delay: int = 4096
-    memory_bits: int = 1 << 26
+    synapses: int = option(
+        1 << 22,
+        "Refuse networks (and network-file arrays) with more synapses.",
+        low=1,
+        name="limit-synapses",
+    )
+    delay: int = option(
+        4096, "Refuse delays longer than this many steps.", low=1, name="limit-delay"
+    )
+    memory_bits: int = option(
+        1 << 26,
+        "Refuse designs whose delay buffers and weight memories hold more bits.",
+        low=1,
+        name="limit-memory-bits",
+    )
 
     def __post_init__(self) -> None:
         for name in ("synapses", "delay", "memory_bits"):

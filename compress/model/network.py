@@ -156,6 +156,23 @@ class Layer:
             return "LI"
         return "LIF" if self.leak_fraction else "IF"
 
+    def summary(self) -> str:
+        """The layer in words: ``CubaLIF, leak 0.1, current leak 0.45, recurrent, bias, reset
+        subtract``."""
+        parts = [self.model]
+        if self.leak_fraction:
+            parts.append(f"leak {self.leak_fraction:.6g}")
+        if self.syn_leak is not None:
+            parts.append(f"current leak {self.syn_leak:.6g}")
+        if self.recurrent is not None:
+            parts.append("recurrent")
+        if self.bias is not None:
+            parts.append("bias")
+        if self.drive is not None:
+            parts.append("drive")
+        parts.append(f"reset {self.reset}")
+        return ", ".join(parts)
+
     @property
     def leak_fraction(self) -> float | None:
         """The fraction of the membrane lost per step (``leak`` or ``2**-leak_shift``)."""

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .fields import option
 from .network import Network
 from .pruning import (
     PruningReport,
@@ -162,16 +163,39 @@ class CompressionConfig:
         layer's effective settings.
     """
 
-    bits: int = 8
-    prune_threshold: float | None = None
-    prune_percentile: float | None = None
-    min_popcount_bits: float | None = None
-    bitstream_length: int | None = None
-    prune_neurons: float | None = None
+    bits: int = option(
+        8,
+        "Total weight bits (sign + magnitude), 2..16.",
+        layer=("L=B", "Weight bits of layer L (repeatable), e.g. --layer-bits 1=6."),
+    )
+    prune_threshold: float | None = option(
+        None,
+        "Magnitude pruning: zero |w| <= T.",
+        float,
+        layer=("L=T", "Magnitude pruning of layer L instead of the global pruning (0: none)."),
+    )
+    prune_percentile: float | None = option(
+        None,
+        "Percentile pruning over each layer's nonzero magnitudes.",
+        float,
+        layer=("L=P", "Percentile pruning of layer L instead of the global pruning."),
+    )
+    min_popcount_bits: float | None = option(
+        None,
+        "Stochastic pruning: constant-ize weights below X popcount bits.",
+        float,
+        layer=("L=X", "Stochastic pruning threshold of layer L."),
+    )
+    bitstream_length: int | None = option(
+        None, "L for stochastic pruning [default: the LFSR period].", int
+    )
+    prune_neurons: float | None = option(
+        None, "Remove hidden neurons whose weight norm is <= A.", float
+    )
     firing_rates: Any = None
     activity_threshold: float = 0.001
-    delay_resolution: int = 1
-    max_delay: int | None = None
+    delay_resolution: int = option(1, "Delay grid step.")
+    max_delay: int | None = option(None, "Clamp delays to this.", int)
     layers: Any = ()
 
     def __post_init__(self) -> None:
