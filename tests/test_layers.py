@@ -41,6 +41,7 @@ TOP_LEVEL = {
     "progress": "util",
     "build": "top",
     "cli": "top",
+    "options_cli": "top",
     "flows": "top",
     "sweep": "top",
     "__main__": "top",
