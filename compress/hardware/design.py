@@ -29,8 +29,11 @@ __all__ = [
     "DESIGN_SCHEMA",
     "design_dict",
     "design_json",
+    "layer_dict",
+    "layer_from_dict",
     "load_plan",
     "model_arrays",
+    "plan_from_dict",
     "read_build_json",
     "read_design",
     "style_dict",
@@ -107,7 +110,7 @@ def design_dict(
         ),
         "clocks_per_step": plan.clocks_per_step,
         "reset": "synchronous, active high",
-        "layers": [_layer_dict(layer) for layer in plan.layers],
+        "layers": [layer_dict(layer) for layer in plan.layers],
     }
     if plan.encoder:
         design["encoder"] = _encoder_dict(plan.encoder)
@@ -164,7 +167,9 @@ def _mem_dict(layer: LayerPlan) -> dict[str, Any]:
     }
 
 
-def _layer_dict(layer: LayerPlan) -> dict[str, Any]:
+def layer_dict(layer: LayerPlan) -> dict[str, Any]:
+    """One layer of the plan as ``design.json`` has it (:func:`layer_from_dict` reads it
+    back with ``model.npz``'s arrays; ``report.json`` takes its shared fields from here)."""
     return {
         "index": layer.index,
         "n_in": layer.n_inputs,
@@ -304,48 +309,43 @@ def _layer_arrays(arrays: dict[str, np.ndarray], index: int) -> dict[str, np.nda
     return {key[: -len(tail)]: value for key, value in arrays.items() if key.endswith(tail)}
 
 
-def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
-    """Rebuild the :class:`NetworkPlan` of a build folder from its
-    ``design.json`` and ``model.npz`` (what the simulations check against)."""
-    out = Path(out)
-    design = read_design(out)
-    with np.load(out / "model.npz", allow_pickle=False) as data:
-        arrays = {key: data[key] for key in data.files}
-    layers = []
-    for d in design["layers"]:
-        index = d["index"]
-        lfsr = d["lfsr"]
-        layers.append(
-            LayerPlan(
-                index=index,
-                n_in=d["n_in"] + int(d.get("bias", False)) + d.get("recurrent", 0),
-                bias=d.get("bias", False),
-                decorrelated=d.get("decorrelated", False),
-                n_out=d["n_out"],
-                bits=d["bits"],
-                signs=arrays[f"signs_{index}"],
-                codes=arrays[f"codes_{index}"],
-                delays=arrays[f"synapse_delays_{index}"],
-                streams=arrays[f"streams_{index}"],
-                seeds=tuple(lfsr["seeds"]),
-                stream_defs=tuple(Stream(s["register"], tuple(s["perm"])) for s in lfsr["streams"]),
-                line_depths=tuple(d["line_depths"]),
-                count_width=d["count_width"],
-                v_width=d["v_width"],
-                thresholds=tuple(d["thresholds"]),
-                threshold_unit=d["threshold_unit"],
-                reset=d["reset"],
-                neuron=from_description(d.get("neuron")),
-                recurrent=d.get("recurrent", 0),
-                tree_levels=d["tree_levels"],
-                tree_stages=d["tree_stages"],
-                latency=d["latency"],
-                style=style_from_fields(d, _layer_arrays(arrays, index)),
-                pipeline=d["pipeline"],
-                delay_ram=d["delay_ram"],
-                constants=d["constants"],
-            )
-        )
+def layer_from_dict(d: dict[str, Any], arrays: dict[str, np.ndarray]) -> LayerPlan:
+    """The :class:`LayerPlan` of a :func:`layer_dict` and ``model.npz``'s arrays."""
+    index, lfsr = d["index"], d["lfsr"]
+    return LayerPlan(
+        index=index,
+        n_in=d["n_in"] + int(d.get("bias", False)) + d.get("recurrent", 0),
+        bias=d.get("bias", False),
+        decorrelated=d.get("decorrelated", False),
+        n_out=d["n_out"],
+        bits=d["bits"],
+        signs=arrays[f"signs_{index}"],
+        codes=arrays[f"codes_{index}"],
+        delays=arrays[f"synapse_delays_{index}"],
+        streams=arrays[f"streams_{index}"],
+        seeds=tuple(lfsr["seeds"]),
+        stream_defs=tuple(Stream(s["register"], tuple(s["perm"])) for s in lfsr["streams"]),
+        line_depths=tuple(d["line_depths"]),
+        count_width=d["count_width"],
+        v_width=d["v_width"],
+        thresholds=tuple(d["thresholds"]),
+        threshold_unit=d["threshold_unit"],
+        reset=d["reset"],
+        neuron=from_description(d.get("neuron")),
+        recurrent=d.get("recurrent", 0),
+        tree_levels=d["tree_levels"],
+        tree_stages=d["tree_stages"],
+        latency=d["latency"],
+        style=style_from_fields(d, _layer_arrays(arrays, index)),
+        pipeline=d["pipeline"],
+        delay_ram=d["delay_ram"],
+        constants=d["constants"],
+    )
+
+
+def plan_from_dict(design: dict[str, Any], arrays: dict[str, np.ndarray]) -> NetworkPlan:
+    """The :class:`NetworkPlan` of a :func:`design_dict` and ``model.npz``'s arrays."""
+    layers = tuple(layer_from_dict(d, arrays) for d in design["layers"])
     encoder = None
     if "encoder" in design:
         n_in = design["layers"][0]["n_in"]
@@ -353,5 +353,15 @@ def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
     window = design["readout"]["window"] if "readout" in design else None
     kind = design["readout"].get("kind", "argmax") if "readout" in design else "argmax"
     return NetworkPlan(
-        design["top"], tuple(layers), design.get("weight_port", False), encoder, window, kind
+        design["top"], layers, design.get("weight_port", False), encoder, window, kind
     )
+
+
+def load_plan(out: str | os.PathLike[str]) -> NetworkPlan:
+    """Rebuild the :class:`NetworkPlan` of a build folder from its
+    ``design.json`` and ``model.npz`` (what the simulations check against)."""
+    out = Path(out)
+    design = read_design(out)
+    with np.load(out / "model.npz", allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data.files}
+    return plan_from_dict(design, arrays)

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..analysis.estimate import estimate_structures, layer_parts
 from ..analysis.parts import PARTS, fit
-from ..hardware.design import read_build_json, read_design, style_dict
+from ..hardware.design import layer_dict, read_build_json, read_design, style_dict
 from ..hardware.families import FAMILIES
 from ..hardware.memory import mem_words
 from ..hardware.neuron import describe
@@ -43,16 +43,28 @@ def compression_dict(result: CompressionResult) -> dict[str, Any]:
 REPORT_SCHEMA = "sc-compress/report/2"
 
 
+#: The fields of a layer report.json takes from design.json's (:func:`layer_dict`).
+SHARED = (
+    "index",
+    "n_in",
+    "recurrent",
+    "n_out",
+    "bias",
+    "bits",
+    "synapses",  # the bias synapses included
+    "count_width",
+    "v_width",
+    "threshold_unit",
+    "latency",
+    "pipeline",
+)
+
+
 def _layer_report(layer: Any, net_layer: Any) -> dict[str, Any]:
     width, words = mem_words(layer)
+    design = layer_dict(layer)
     return {
-        "index": layer.index,
-        "n_in": layer.n_inputs,
-        "recurrent": layer.recurrent,
-        "n_out": layer.n_out,
-        "bias": layer.bias,
-        "bits": layer.bits,
-        "synapses": layer.class_counts(),  # the bias synapses included
+        **{key: design[key] for key in SHARED},
         "memory_bits": width * len(words),
         "memory_word_width": width,
         "delay_lines": sum(1 for d in layer.line_depths if d),
@@ -61,9 +73,6 @@ def _layer_report(layer: Any, net_layer: Any) -> dict[str, Any]:
         "lfsr_registers": len(layer.seeds),
         "lfsr_bits": len(layer.seeds) * layer.lfsr_width,
         "streams": len(layer.stream_defs),
-        "count_width": layer.count_width,
-        "v_width": layer.v_width,
-        "threshold_unit": layer.threshold_unit,
         "thresholds_weight_units": [float(t) for t in net_layer.thresholds],
         "thresholds_count_units": list(layer.thresholds),
         "neuron": {
@@ -72,8 +81,6 @@ def _layer_report(layer: Any, net_layer: Any) -> dict[str, Any]:
             "reset": layer.reset,
             "recurrent": layer.recurrent,
         },
-        "latency": layer.latency,
-        "pipeline": layer.pipeline,
         **style_dict(layer),  # as design.json has it
     }
 
