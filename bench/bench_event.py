@@ -31,6 +31,7 @@ import numpy as np
 from compress import CompressionConfig, Layer, Network, compress_network, example_network
 from compress.analysis.parts import PARTS, choose
 from compress.build import build
+from compress.hardware.families import FAMILIES
 from compress.hardware.golden import simulate
 from compress.hardware.plan import HardwareOptions, NetworkPlan
 from compress.measure.cells import resources
@@ -101,10 +102,10 @@ def styles(rows: list[str] | None = None) -> None:
         network = example_network("random_64_32_10")
         result = build(network, folder, CONFIG, hardware, force=True, part=part)
         if part:
-            chosen = ", ".join(la.style for la in result.plan.layers)
+            chosen = ", ".join(la.style.name for la in result.plan.layers)
             label = f"{label} ({chosen})"
         cells = {}
-        for family in ("ice40", "ecp5", "xilinx"):
+        for family in FAMILIES:
             r = resources(synthesize(folder, family))
             cells[family] = f"{r['luts']}/{r['ffs']}/{r['brams']}"
         fmax = {}
@@ -149,12 +150,7 @@ def large() -> None:
         folder = WORK / "large" / name
         built = build(network, folder, LARGE_CONFIG, hardware, force=True)
         clocks = clocks_per_inference(built.plan)
-        styles_ = ", ".join(
-            f"{la.style}"
-            + (f" {la.style.lanes} lanes" if la.style.name == "event" else "")
-            + (" in SPRAM" if la.spram else "")
-            for la in built.plan.layers
-        )
+        styles_ = ", ".join(la.style.describe() for la in built.plan.layers)
         for family, device, package in targets:
             stat = synthesize(folder, family)
             r = resources(stat)

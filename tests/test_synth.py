@@ -63,7 +63,7 @@ def test_folded_weight_memory_is_block_ram(tmp_path, family, weight_port):
     assert '(* ram_style = "block" *)' in (tmp_path / "b" / "rtl/sc_network_layer0.v").read_text()
     stat = synthesize(tmp_path / "b", family)
     assert _brams(stat, family) >= 1, stat["num_cells_by_type"]
-    assert result.plan.layers[0].slots == 16
+    assert result.plan.layers[0].style.slots == 16
 
 
 def test_long_delays_go_to_a_ram_ring(tmp_path):
