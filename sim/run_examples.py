@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         failed += not ok
         rows.append(
             f"{name:18s} {label:7s} {fold:10s} {'PASS' if ok else 'FAIL'} {steps:4d} steps "
-            f"on {simulator:9s} in {seconds:5.1f} s ({steps / seconds:.0f} steps/s incl. compile)"
+            f"on {simulator:9s} in {seconds:5.1f} s ({steps / seconds:.3g} steps/s incl. compile)"
         )
     print("\n".join(rows))
     return 1 if failed else 0
