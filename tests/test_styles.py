@@ -100,3 +100,17 @@ def test_fit_and_sweep_read_the_registry():
     assert labels["folded"] == "P3" and labels["event"] == "event"
     mixed = Point(CompressionConfig(), HardwareOptions(parallelism=["full", 2]))
     assert mixed.label().endswith("full,P2")
+
+
+def test_a_design_json_without_style_keys_reads_its_parallelism(tmp_path):
+    """An older design.json (no "style" key) still loads: the parallelism names the style."""
+    import json
+
+    build(example_network(), tmp_path / "b", hardware=HardwareOptions(parallelism=[2, "event"]))
+    path = tmp_path / "b" / "design.json"
+    design = json.loads(path.read_text())
+    for layer in design["layers"]:
+        del layer["style"]
+    path.write_text(json.dumps(design))
+    styles = [layer.style.describe() for layer in load_plan(tmp_path / "b").layers]
+    assert styles == ["folded P=2", "event 4 lanes"]

@@ -50,7 +50,9 @@ def choices() -> str:
 
 def style_from_fields(fields: dict[str, Any], arrays: dict[str, np.ndarray]) -> LayerStyle:
     """The style of a ``design.json`` layer entry (its ``"style"``) and its arrays."""
-    name = fields.get("style", "full")
+    name = fields.get("style")
+    if name is None:  # a design.json from before the "style" key: its parallelism says
+        name = style_for(fields.get("parallelism", "full")).name
     if name not in STYLES:
         raise ValueError(f"style must be one of {', '.join(STYLES)}, not {name!r}")
     return STYLES[name].from_fields(fields, arrays)
