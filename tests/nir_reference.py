@@ -7,8 +7,11 @@ of the same step; a cycle (a recurrent edge) is closed with the previous step's 
 of the node being evaluated, which is how a discrete-time simulator runs NIR's
 continuous graph.  Equations (``I`` the node's summed input):
 
-* Linear ``W x``; Affine ``W x + b``; Scale ``s x``; Flatten: identity (1-D);
+* Linear ``W x``; Affine ``W x + b``; Scale ``s x``; Flatten: the input in C order;
   Delay: the input ``round(delay / dt)`` steps ago.
+* Conv2d: PyTorch's cross-correlation of the input (reshaped to the node's
+  ``input_type``) with stride, padding, dilation and groups, plus the bias per
+  channel, written out as loops; SumPool2d and AvgPool2d: window sums (means).
 * IF: ``v += dt r I``; LIF and LI: ``v += dt / tau (v_leak - v + r I)``;
   CubaLIF and CubaLI: ``i += dt / tau_syn (-i + w_in I)`` then
   ``v += dt / tau_mem (v_leak - v + r i)``.
@@ -70,7 +73,7 @@ class NIRReference:
         node = self.graph.nodes[name]
         kind = _kind(node)
         if name in self.busy:  # a cycle: this node's output of the previous step
-            if kind in ("Linear", "Affine", "Scale", "Delay", "Flatten"):
+            if kind in ("Linear", "Affine", "Scale", "Delay", "Flatten", "Conv2d", "SumPool2d"):
                 raise ValueError(f"cycle through synapse node {name!r} alone")
             return self.prev.get(name, np.zeros(self._width(name)))
         self.busy.add(name)
@@ -88,6 +91,10 @@ class NIRReference:
             out = np.asarray(node.scale, dtype=np.float64).reshape(-1) * self._input(name)
         elif kind == "Flatten":
             out = self._input(name).reshape(-1)
+        elif kind == "Conv2d":
+            out = _conv2d(node, self._input(name)).reshape(-1)
+        elif kind in ("SumPool2d", "AvgPool2d"):
+            out = _pool(node, self._input(name), kind == "AvgPool2d").reshape(-1)
         elif kind == "Delay":
             value = self._input(name)
             hist = self.history.setdefault(name, [])
@@ -130,3 +137,49 @@ class NIRReference:
         else:
             st["v"] = np.where(spikes, _vec(node.v_reset, n), st["v"])
         return spikes.astype(np.float64)
+
+
+def _pair(value):
+    return [int(v) for v in np.broadcast_to(np.asarray(value).reshape(-1), (2,))]
+
+
+def _conv2d(node, x):
+    """NIR's Conv2d, written out: every output is a sum over its window."""
+    shape = [int(v) for v in np.asarray(node.input_type["input"]).reshape(-1)]
+    x = np.asarray(x, dtype=np.float64).reshape(shape)
+    w = np.asarray(node.weight, dtype=np.float64)
+    (sy, sx), (py, px), (dy, dx) = _pair(node.stride), _pair(node.padding), _pair(node.dilation)
+    groups = int(np.asarray(node.groups).reshape(-1)[0]) if np.size(node.groups) else 1
+    o_n, cg, kh, kw = w.shape
+    _, h, wd = shape
+    oh = (h + 2 * py - dy * (kh - 1) - 1) // sy + 1
+    ow = (wd + 2 * px - dx * (kw - 1) - 1) // sx + 1
+    bias = np.zeros(o_n) if node.bias is None else np.asarray(node.bias, dtype=np.float64)
+    out = np.zeros((o_n, oh, ow))
+    for o in range(o_n):
+        g = o // (o_n // groups)
+        for i in range(oh):
+            for j in range(ow):
+                total = bias[o]
+                for cc in range(cg):
+                    for a in range(kh):
+                        for b in range(kw):
+                            y, xx = i * sy - py + a * dy, j * sx - px + b * dx
+                            if 0 <= y < h and 0 <= xx < wd:
+                                total += w[o, cc, a, b] * x[g * cg + cc, y, xx]
+                out[o, i, j] = total
+    return out
+
+
+def _pool(node, x, average):
+    shape = [int(v) for v in np.asarray(node.input_type["input"]).reshape(-1)]
+    x = np.asarray(x, dtype=np.float64).reshape(shape)
+    (kh, kw), (sy, sx) = _pair(node.kernel_size), _pair(node.stride)
+    c, h, w = shape
+    oh, ow = (h - kh) // sy + 1, (w - kw) // sx + 1
+    out = np.zeros((c, oh, ow))
+    for ch in range(c):
+        for i in range(oh):
+            for j in range(ow):
+                out[ch, i, j] = x[ch, i * sy : i * sy + kh, j * sx : j * sx + kw].sum()
+    return out / (kh * kw) if average else out

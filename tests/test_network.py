@@ -103,7 +103,7 @@ def test_npz_minimal_and_errors(tmp_path):
         ValueError,
         match=r"^npz keys must be one of weights_<l>, delays_<l>, "
         r"threshold_<l>, leak_shift_<l>, reset_<l>, bias_<l>, leak_<l>, syn_leak_<l>, "
-        r"drive_<l>, v_reset_<l>, spiking_<l>, strict_<l>, frac_bits_<l>, recurrent_<l>, "
+        r"drive_<l>, v_reset_<l>, spiking_<l>, strict_<l>, frac_bits_<l>, recurrent_<l>, conv_<l>, "
         r"not 'weight_0' \(did you mean weights_<l>\?\)$",
     ):
         network_from_arrays({"weight_0": np.ones((1, 1))})

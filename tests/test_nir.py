@@ -112,10 +112,6 @@ def test_delays_become_rows_or_columns():
             r"not Threshold \(it would need a neuron node to carry it",
         ),
         (
-            lambda: [nir.Conv2d(np.array([4, 4]), np.ones((1, 1, 2, 2)), 1, 0, 1, 1, np.zeros(1))],
-            r"not Conv2d \(it would need a convolution layer style",
-        ),
-        (
             lambda: [
                 nir.Linear(np.ones((2, 2))),
                 nir.LI(tau=np.full(2, 4.0), r=np.ones(2), v_leak=np.zeros(2)),

@@ -112,6 +112,13 @@ def _plan_layer(
     """The plan of layer ``index`` of ``result`` (streams taken from ``pool``; the
     style that ``parallelism`` asks for, :data:`~compress.hardware.styles.STYLES`)."""
     layer, codes_obj = result.network.layers[index], result.codes[index]
+    if layer.conv is not None:
+        raise ValueError(
+            f"layer {index}: a convolution layer must be built by a style that keeps its "
+            f"kernel ({'x'.join(map(str, layer.weights.shape))}), which is not in this "
+            "version yet, not unrolled; Network.dense() unrolls a small network into fully "
+            "connected layers"
+        )
     codes = np.array(codes_obj.magnitudes, dtype=np.int32)
     signs = np.array(codes_obj.signs, dtype=np.int8)
     k, full, constants = codes_obj.bits - 1, codes_obj.max_code, hardware.constants

@@ -17,7 +17,11 @@ or scalar, added to the membrane every step, weight units), ``v_reset_<l>``
 integrator read by its membrane), ``strict_<l>`` (bool; spike when
 ``v > threshold``), ``frac_bits_<l>`` (integer ``F``, overriding the automatic
 choice) and ``recurrent_<l>`` (``(n_out, n_out)``: weights of the layer's own
-spikes of the previous step).
+spikes of the previous step).  A convolution layer has ``conv_<l>`` (13 integers:
+``C, H, W, out_channels, kh, kw, sy, sx, py, px, dy, dx, groups``, see
+:class:`~compress.model.conv.Conv`); its ``weights_<l>`` is then the kernel
+``(out_channels, C / groups, kh, kw)`` and its ``bias_<l>`` one value per output
+channel.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from .conv import Conv
 from .limits import DEFAULT_LIMITS, Limits
 from .validate import check_finite, check_int, check_real
 
@@ -67,12 +72,14 @@ def _frozen_array(value: Any, field: str) -> np.ndarray:
 
 @dataclass(frozen=True, eq=False)
 class Layer:
-    """One fully connected layer of integrate-and-fire neurons.
+    """One layer of integrate-and-fire neurons: fully connected, or a convolution.
 
     Attributes
     ----------
-    weights : ndarray, shape (n_out, n_in)
-        Synaptic weights, float64.
+    weights : ndarray, shape (n_out, n_in), or the kernel of a convolution
+        Synaptic weights, float64; with ``conv``, the kernel
+        ``(out_channels, in_channels / groups, kh, kw)``, shared by every output
+        position (neurons and inputs are numbered channel-major).
     delays : ndarray or None, shape (n_out, n_in)
         Synaptic delays in steps (non-negative; whole steps before a hardware
         build, see :func:`compress.quantize_delays`), or ``None`` for none.
@@ -110,6 +117,10 @@ class Layer:
         Weights of the layer's own spikes of the previous step (a recurrent
         edge): in hardware ``n_out`` more input lines fed by the layer's
         spikes, compressed and classed like any other synapse.
+    conv : Conv or None
+        The geometry of a convolution layer (:class:`~compress.model.conv.Conv`),
+        or ``None`` for a fully connected one.  A convolution's ``bias`` has one
+        value per output channel; it has no delays and no recurrent edge.
     """
 
     weights: np.ndarray
@@ -126,9 +137,12 @@ class Layer:
     strict: bool = False
     frac_bits: int | None = None
     recurrent: np.ndarray | None = None
+    conv: Conv | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
+        if self.conv is not None and not isinstance(self.conv, Conv):
+            set_(self, "conv", Conv.from_array(np.asarray(self.conv)))
         set_(self, "weights", _frozen_array(self.weights, "weights"))
         if self.delays is not None:
             set_(self, "delays", _frozen_array(self.delays, "delays"))
@@ -160,6 +174,12 @@ class Layer:
         """The layer in words: ``CubaLIF, leak 0.1, current leak 0.45, recurrent, bias, reset
         subtract``."""
         parts = [self.model]
+        if self.conv is not None:
+            c = self.conv
+            parts.append(
+                f"conv {'x'.join(map(str, c.in_shape))} -> {'x'.join(map(str, c.out_shape))}, "
+                f"kernel {c.kernel_size[0]}x{c.kernel_size[1]} stride {c.stride[0]}"
+            )
         if self.leak_fraction:
             parts.append(f"leak {self.leak_fraction:.6g}")
         if self.syn_leak is not None:
@@ -183,8 +203,10 @@ class Layer:
     @property
     def synapses(self) -> np.ndarray:
         """The weights, then the recurrent weights and the bias as more input columns,
-        ``(n_out, n_in [+ n_out] [+ 1])``: what compression and hardware see."""
-        parts = [self.weights]
+        ``(n_out, n_in [+ n_out] [+ 1])``: what compression and hardware see.  A
+        convolution's are its kernel, one row per output channel and one column per
+        tap, then its bias: ``(out_channels, taps [+ 1])``."""
+        parts = [self.weights.reshape(self.weights.shape[0], -1) if self.conv else self.weights]
         if self.recurrent is not None:
             parts.append(self.recurrent)
         if self.bias is not None:
@@ -194,8 +216,10 @@ class Layer:
     def with_synapses(self, synapses: np.ndarray) -> Layer:
         """A copy whose weights (recurrent weights, bias) come from ``synapses``'s columns."""
         synapses = np.asarray(synapses)
-        n_in, n_rec = self.n_in, self.n_recurrent
+        n_in, n_rec = self.n_columns, self.n_recurrent
         fields: dict[str, Any] = {"weights": synapses[:, :n_in]}
+        if self.conv is not None:
+            fields["weights"] = synapses[:, :n_in].reshape(self.conv.kernel_shape)
         if self.recurrent is not None:
             fields["recurrent"] = synapses[:, n_in : n_in + n_rec]
         if self.bias is not None:
@@ -204,13 +228,19 @@ class Layer:
 
     @property
     def n_out(self) -> int:
-        """Number of neurons (rows of ``weights``)."""
-        return int(self.weights.shape[0])
+        """Number of neurons (rows of ``weights``; a convolution's output positions)."""
+        return self.conv.n_out if self.conv else int(self.weights.shape[0])
 
     @property
     def n_in(self) -> int:
-        """Number of inputs (columns of ``weights``)."""
-        return int(self.weights.shape[1])
+        """Number of inputs (columns of ``weights``; a convolution's input positions)."""
+        return self.conv.n_in if self.conv else int(self.weights.shape[1])
+
+    @property
+    def n_columns(self) -> int:
+        """Weight columns of :attr:`synapses` before the recurrent and bias ones: ``n_in``,
+        or a convolution's taps per output channel."""
+        return self.conv.n_taps if self.conv else self.n_in
 
     @property
     def thresholds(self) -> np.ndarray:
@@ -219,6 +249,9 @@ class Layer:
 
     def check(self, index: int) -> None:
         """Raise ``ValueError`` naming layer ``index`` if a field is invalid."""
+        if self.conv is not None:
+            self._check_conv(index)
+            return
         w = self.weights
         if w.ndim != 2 or 0 in w.shape:
             raise ValueError(
@@ -263,8 +296,59 @@ class Layer:
             )
         self._check_neuron(index)
 
+    def _check_conv(self, index: int) -> None:
+        """A convolution: its kernel, per-channel bias, no delays, no recurrent edge."""
+        conv, w = self.conv, self.weights
+        if w.shape != conv.kernel_shape:
+            raise ValueError(
+                f"layer {index}: weights must be the kernel {conv.kernel_shape} of its "
+                f"convolution, not shape {w.shape}"
+            )
+        check_finite(w, "weights", index)
+        for name in ("delays", "recurrent"):
+            if getattr(self, name) is not None:
+                raise ValueError(
+                    f"layer {index}: {name} must be None for a convolution layer, not an array"
+                )
+        if self.threshold.shape not in ((), (self.n_out,)):
+            raise ValueError(
+                f"layer {index}: threshold must be a scalar or have shape ({self.n_out},), "
+                f"not shape {self.threshold.shape}"
+            )
+        check_finite(self.threshold, "threshold", index)
+        if self.threshold.min() <= 0:
+            raise ValueError(
+                f"layer {index}: threshold must be positive, not {float(self.threshold.min())!r}"
+            )
+        if self.leak_shift is not None:
+            check_int(self.leak_shift, "leak_shift", low=1, high=MAX_LEAK_SHIFT, layer=index)
+        if self.bias is not None:
+            if self.bias.shape != (conv.out_channels,):
+                raise ValueError(
+                    f"layer {index}: bias must have one value per output channel, shape "
+                    f"({conv.out_channels},), not {self.bias.shape}"
+                )
+            check_finite(self.bias, "bias", index)
+        if self.reset not in RESETS:
+            raise ValueError(
+                f"layer {index}: reset must be 'zero' or 'subtract', not {self.reset!r}"
+            )
+        self._check_neuron(index)
+
+    def dense(self) -> Layer:
+        """The same layer fully connected: a convolution unrolled into its ``(n_out, n_in)``
+        matrix and its per-channel bias into one per neuron (for references and small
+        tests: the hardware keeps the kernel)."""
+        if self.conv is None:
+            return self
+        per = self.conv.out_shape[1] * self.conv.out_shape[2]
+        bias = None if self.bias is None else np.repeat(self.bias, per)
+        return dataclasses.replace(
+            self, weights=self.conv.unroll(self.weights), bias=bias, conv=None
+        )
+
     def _check_neuron(self, index: int) -> None:
-        n_out = self.weights.shape[0]
+        n_out = self.n_out
         if self.leak is not None:
             if self.leak_shift is not None:
                 raise ValueError(
@@ -362,6 +446,11 @@ class Network:
         """Build a network from weight matrices; ``fields`` apply to every layer."""
         return cls(tuple(Layer(w, **fields) for w in weights))
 
+    def dense(self) -> Network:
+        """The same network with every convolution unrolled into a fully connected layer
+        (:meth:`Layer.dense`; for references and small networks)."""
+        return Network(tuple(layer.dense() for layer in self.layers))
+
     @property
     def weights(self) -> list[np.ndarray]:
         """The weight matrices, in order (read-only views)."""
@@ -408,6 +497,7 @@ _FIELDS = (
     "strict",
     "frac_bits",
     "recurrent",
+    "conv",
 )
 _KEY = re.compile(r"^(" + "|".join(sorted(_FIELDS, key=len, reverse=True)) + r")_(0|[1-9][0-9]*)$")
 
@@ -467,6 +557,7 @@ def network_from_arrays(arrays: Mapping[str, np.ndarray]) -> Network:
                 drive=f.get("drive"),
                 v_reset=f.get("v_reset", 0.0),
                 recurrent=f.get("recurrent"),
+                conv=f.get("conv"),
                 **scalars,
             )
         except ValueError as exc:  # a field's dtype: name the layer too
@@ -501,6 +592,8 @@ def network_arrays(network: Network) -> dict[str, np.ndarray]:
             out[f"strict_{index}"] = np.array(True)
         if layer.frac_bits is not None:
             out[f"frac_bits_{index}"] = np.array(layer.frac_bits, dtype=np.int64)
+        if layer.conv is not None:
+            out[f"conv_{index}"] = layer.conv.to_array()
     return out
 
 

@@ -30,14 +30,26 @@ simulators discretise them; README "Neuron models"):
   neuron's input (a row); delays are ``delay / dt`` steps, rounded later by
   ``quantize_delays``.
 
+Convolutions: a ``Conv2d`` fed directly by a neuron node or the ``Input`` becomes a
+convolution layer (:class:`~compress.model.conv.Conv`, its kernel kept, not
+unrolled).  A ``SumPool2d`` or ``AvgPool2d`` (non-overlapping windows, no padding)
+between a neuron node and a ``Conv2d`` is folded into the convolution's kernel
+(exact: both are linear, the composed kernel repeats each weight over the pooling
+window, ``1 / window`` for an average); before a ``Flatten`` and an ``Affine`` or
+``Linear`` it is folded into that matrix.  ``Flatten`` numbers a ``(C, H, W)`` map
+channel-major, as every layer does.  A convolution's neurons may have per-neuron
+thresholds, but its gain (``r``, and the leaks) must be one value per channel, as
+its kernel is shared.
+
 The time constants of one node must be equal across its neurons (a layer has one
-leak).  Anything else (``Conv2d``, pooling, ``Threshold``, skip connections,
-recurrence into an earlier layer) is refused with the node's name, its type and
-what would be needed.
+leak).  Anything else (``Threshold``, skip connections, recurrence into an earlier
+layer, a convolution after other synapse nodes) is refused with the node's name,
+its type and what would be needed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from dataclasses import dataclass, field
@@ -46,20 +58,18 @@ from typing import Any
 
 import numpy as np
 
+from .conv import Conv, pool_matrix
 from .network import Layer, Network
 
 __all__ = ["NEURONS", "SYNAPSES", "import_nir", "read_nir"]
 
 #: Synapse nodes: walked through to the neuron or input that feeds them.
-SYNAPSES = ("Affine", "Linear", "Scale", "Delay", "Flatten")
+SYNAPSES = ("Affine", "Linear", "Scale", "Delay", "Flatten", "Conv2d", "SumPool2d", "AvgPool2d")
 #: Neuron nodes: one layer each.
 NEURONS = ("LIF", "IF", "LI", "CubaLIF", "CubaLI")
 #: What a node type would need, for the refusal.
 _NEEDS = {
-    "Conv1d": "a convolution layer style (kernels stored once)",
-    "Conv2d": "a convolution layer style (kernels stored once)",
-    "SumPool2d": "pooling over a convolution layer",
-    "AvgPool2d": "pooling over a convolution layer",
+    "Conv1d": "a 1-D convolution layer (only Conv2d is imported)",
     "Threshold": "a neuron node to carry it (use LIF or IF)",
     "I": "a neuron node (an integrator alone has no spikes)",
 }
@@ -85,12 +95,111 @@ def read_nir(path: str | os.PathLike[str], **options: Any) -> Network:
 @dataclass
 class _Path:
     """A linear map from a source node's output into a node's input: ``W x + bias``,
-    every path from source line ``j`` to target line ``i`` delayed ``delays[i, j]``."""
+    every path from source line ``j`` to target line ``i`` delayed ``delays[i, j]``.
+    ``pool``: the map is so far only a pooling of a ``(C, H, W)`` map, ``(in_shape,
+    kernel, stride, scale)``, which a ``Conv2d`` after it folds into its kernel."""
 
     weight: np.ndarray
     bias: np.ndarray
     delays: np.ndarray | None = None
     names: list[str] = field(default_factory=list)
+    pool: tuple | None = None
+
+
+@dataclass
+class _ConvPath:
+    """A convolution of a source node's output: ``conv`` with ``kernel``, plus ``bias``
+    per output channel."""
+
+    conv: Conv
+    kernel: np.ndarray
+    bias: np.ndarray
+    names: list[str] = field(default_factory=list)
+
+    @property
+    def delays(self) -> None:
+        return None
+
+
+def _shape_of(name: str, node: Any) -> tuple[int, ...]:
+    """A node's input shape from its ``input_type``."""
+    types = getattr(node, "input_type", None) or {}
+    shape = tuple(int(v) for v in np.asarray(types.get("input", [])).reshape(-1))
+    if not shape:
+        raise ValueError(f"NIR node {name!r}: input_type must give the input's shape, not none")
+    return shape
+
+
+def _identity(path: _Path) -> bool:
+    n = path.weight.shape[0]
+    return (
+        path.weight.shape == (n, n)
+        and path.delays is None
+        and not path.bias.any()
+        and np.array_equal(path.weight, np.eye(n))
+    )
+
+
+def _conv(name: str, node: Any, path: _Path) -> _ConvPath:
+    """``Conv2d`` ``node`` after ``path``: an identity or one pooling only."""
+    kernel = np.asarray(node.weight, dtype=np.float64)
+    if kernel.ndim != 4:
+        raise ValueError(f"NIR node {name!r}: weight must be 4-D, not shape {kernel.shape}")
+    shape = _shape_of(name, node)
+    if len(shape) != 3:
+        raise ValueError(f"NIR node {name!r}: Conv2d input must be (C, H, W), not {shape}")
+    for attr in ("stride", "padding", "dilation"):
+        if isinstance(getattr(node, attr), str):
+            raise ValueError(
+                f"NIR node {name!r}: {attr} must be integers, not {getattr(node, attr)!r}"
+            )
+    groups = int(np.asarray(node.groups).reshape(-1)[0]) if np.size(node.groups) else 1
+    conv = Conv(
+        shape, kernel.shape[0], kernel.shape[2:], node.stride, node.padding, node.dilation, groups
+    )
+    if conv.kernel_shape != kernel.shape:
+        raise ValueError(
+            f"NIR node {name!r}: weight must have shape {conv.kernel_shape}, not {kernel.shape}"
+        )
+    bias = np.zeros(kernel.shape[0]) if getattr(node, "bias", None) is None else _flat(node.bias)
+    if bias.shape != (kernel.shape[0],):
+        raise ValueError(
+            f"NIR node {name!r}: bias must have shape ({kernel.shape[0]},), not {bias.shape}"
+        )
+    if path.pool is not None:
+        in_shape, window, stride, scale = path.pool
+        try:
+            conv, kernel = conv.after_sum_pool(kernel * scale, window, stride)
+        except ValueError as exc:
+            raise ValueError(f"NIR node {name!r}: {exc}") from None
+        if tuple(in_shape) != conv.in_shape:
+            raise ValueError(
+                f"NIR node {name!r}: its input {shape} must be the pooled map of "
+                f"{tuple(in_shape)} (pooling {window}), not another shape"
+            )
+    elif not _identity(path):
+        raise ValueError(
+            f"NIR node {name!r}: a Conv2d must be fed by a neuron node, the Input or one "
+            f"pooling, not through {', '.join(path.names)}"
+        )
+    return _ConvPath(conv, kernel, bias, [*path.names, name])
+
+
+def _pool(name: str, node: Any, path: _Path) -> _Path:
+    """``SumPool2d`` / ``AvgPool2d`` ``node`` after an identity path."""
+    shape = _shape_of(name, node)
+    window = tuple(int(v) for v in np.broadcast_to(_flat(node.kernel_size), (2,)))
+    stride = tuple(int(v) for v in np.broadcast_to(_flat(node.stride), (2,)))
+    if len(shape) != 3 or not _identity(path) or np.any(_flat(node.padding)):
+        raise ValueError(
+            f"NIR node {name!r}: a pooling must take a (C, H, W) map straight from a neuron "
+            f"node, without padding, not shape {shape}"
+            + (f" through {', '.join(path.names)}" if path.names else "")
+        )
+    scale = 1.0 / (window[0] * window[1]) if _kind(node) == "AvgPool2d" else 1.0
+    weight = pool_matrix(shape, window, stride, scale)
+    pool = (shape, window, stride, scale)
+    return _Path(weight, np.zeros(weight.shape[0]), None, [*path.names, name], pool)
 
 
 def _kind(node: Any) -> str:
@@ -101,9 +210,18 @@ def _flat(value: Any) -> np.ndarray:
     return np.asarray(value, dtype=np.float64).reshape(-1)
 
 
-def _apply(name: str, node: Any, path: _Path) -> _Path:
+def _apply(name: str, node: Any, path: _Path | _ConvPath) -> _Path | _ConvPath:
     """``path`` followed by synapse node ``node``."""
     kind = _kind(node)
+    if isinstance(path, _ConvPath):
+        raise ValueError(
+            f"NIR node {name!r}: a Conv2d ({path.names[-1]!r}) must feed a neuron node "
+            f"directly, not a {kind}"
+        )
+    if kind == "Conv2d":
+        return _conv(name, node, path)
+    if kind in ("SumPool2d", "AvgPool2d"):
+        return _pool(name, node, path)
     n = path.weight.shape[0]
     if kind in ("Linear", "Affine"):
         a = np.asarray(node.weight, dtype=np.float64)
@@ -141,14 +259,8 @@ def _apply(name: str, node: Any, path: _Path) -> _Path:
         d = np.broadcast_to(_flat(node.delay), (n,))
         base = np.zeros(path.weight.shape) if path.delays is None else path.delays
         return _Path(path.weight, path.bias, base + d[:, None], [*path.names, name])
-    if kind == "Flatten":
-        shape = tuple(int(s) for s in np.asarray(node.input_type.get("input", [n])).reshape(-1))
-        if sum(1 for s in shape if s != 1) > 1:
-            raise ValueError(
-                f"NIR node {name!r}: Flatten must flatten a 1-D signal, not shape {shape} "
-                "(multi-dimensional inputs need the convolution layer style)"
-            )
-        return path
+    if kind == "Flatten":  # channel-major, as every layer numbers its neurons
+        return dataclasses.replace(path, names=[*path.names, name], pool=None)
     raise AssertionError(kind)
 
 
@@ -177,11 +289,16 @@ def _inputs(graph: Any, name: str, seen: tuple[str, ...] = ()) -> dict:
     return out
 
 
-def _merge(out: dict, source: str, path: _Path) -> None:
+def _merge(out: dict, source: str, path: _Path | _ConvPath) -> None:
     if source not in out:
         out[source] = path
         return
     old = out[source]
+    if isinstance(old, _ConvPath) or isinstance(path, _ConvPath):
+        raise ValueError(
+            f"NIR node {path.names[-1]!r}: a convolution from {source!r} must be its only "
+            "path into a neuron node, not one of several"
+        )
     if old.weight.shape != path.weight.shape:
         raise ValueError(
             f"NIR node {path.names[-1] if path.names else source!r}: paths from {source!r} "
@@ -209,11 +326,6 @@ def _width(graph: Any, name: str, seen: frozenset = frozenset()) -> int:
     kind = _kind(node)
     if kind == "Input":
         shape = np.asarray(node.input_type.get("input", [])).reshape(-1)
-        if shape.size and sum(1 for s in shape if s != 1) > 1:
-            raise ValueError(
-                f"NIR node {name!r}: Input must be 1-D, not shape {tuple(int(s) for s in shape)} "
-                "(images need the convolution layer style)"
-            )
         if shape.size:
             return int(np.prod(shape))
         for src, dst in graph.edges:  # an untyped Input: the columns of what it feeds
@@ -340,15 +452,6 @@ def import_nir(
         kind = _kind(node)
         if kind not in ("Input", "Output", *SYNAPSES, *NEURONS):
             _refuse(name, kind)
-        if kind in NEURONS and any(
-            np.asarray(getattr(node, a)).ndim > 1
-            for a in ("v_threshold", "tau", "tau_mem", "r")
-            if hasattr(node, a)
-        ):
-            raise ValueError(
-                f"NIR node {name!r}: {kind} must be 1-D, not multi-dimensional "
-                "(a convolution's neurons need the convolution layer style)"
-            )
     inputs = [name for name, node in nodes.items() if _kind(node) == "Input"]
     outputs = [name for name, node in nodes.items() if _kind(node) == "Output"]
     if len(inputs) != 1 or len(outputs) != 1:
@@ -440,6 +543,8 @@ def _layer(
     reset: str | None,
     frac_bits: int | None,
 ) -> Layer:
+    if isinstance(forward, _ConvPath):
+        return _conv_layer(name, node, n, forward, loop, dt, reset, frac_bits)
     if forward.weight.shape[0] != n:
         raise ValueError(
             f"NIR node {name!r}: {_kind(node)} of {n} neurons must be fed {n} lines, "
@@ -462,6 +567,49 @@ def _layer(
         delays=delays,
         bias=(bias * gain[:, 0]) if np.any(bias) else None,
         recurrent=None if loop is None else loop.weight * gain,
+        frac_bits=frac_bits,
+        **fields,
+    )
+
+
+def _conv_layer(
+    name: str,
+    node: Any,
+    n: int,
+    forward: _ConvPath,
+    loop: Any,
+    dt: float,
+    reset: str | None,
+    frac_bits: int | None,
+) -> Layer:
+    """A convolution layer: the kernel and bias scaled by the neurons' gain, one per
+    output channel (the kernel is shared across positions)."""
+    conv = forward.conv
+    if conv.n_out != n:
+        raise ValueError(
+            f"NIR node {name!r}: {_kind(node)} of {n} neurons must be fed the {conv.n_out} "
+            f"outputs {conv.out_shape} of {forward.names[-1]!r}, not another number"
+        )
+    if loop is not None:
+        raise ValueError(
+            f"NIR node {name!r}: a convolution layer must not have a recurrent edge, not one"
+        )
+    neuron = _neuron(name, node, n, dt)
+    gain = neuron["gain"].reshape(conv.out_channels, -1)
+    if np.ptp(gain, axis=1).max() > _SAME * np.abs(gain).max():
+        raise ValueError(
+            f"NIR node {name!r}: its gain (r, dt/tau) must be one value per channel for a "
+            "convolution (the kernel is shared), not vary across positions"
+        )
+    gain = gain[:, 0]
+    fields = neuron["fields"]
+    if reset is not None:
+        fields["reset"] = reset
+    bias = forward.bias * gain
+    return Layer(
+        forward.kernel * gain[:, None, None, None],
+        bias=bias if np.any(bias) else None,
+        conv=conv,
         frac_bits=frac_bits,
         **fields,
     )

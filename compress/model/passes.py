@@ -314,6 +314,13 @@ class CompressionResult:
 
 
 def _step_neurons(net: Network, cfg: CompressionConfig) -> tuple[Network, PruningReport]:
+    for index, layer in enumerate(net.layers):
+        if layer.conv is not None:  # removing one channel drops a whole plane of neurons
+            raise ValueError(
+                f"layer {index}: prune_neurons and firing_rates must be None for a network "
+                "with convolution layers (pruning whole output channels is not supported), "
+                "not set"
+            )
     # The norm is of the incoming weights (the seed's rule); a pruned neuron's bias goes too.
     # With measured firing rates a layer's neurons are kept when their rate is above
     # activity_threshold (layers without rates fall back to the norm).

@@ -1,0 +1,219 @@
+"""Convolutional NIR graphs: Conv2d, SumPool2d, AvgPool2d and Flatten imported as
+convolution layers that keep their kernels, checked against the independent reference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+nir = pytest.importorskip("nir")
+
+from click.testing import CliRunner  # noqa: E402
+from nir_reference import NIRReference  # noqa: E402
+
+from compress import CompressionConfig, Network, load_network, save_network  # noqa: E402
+from compress.analysis.evaluate import plan_of  # noqa: E402
+from compress.cli import main  # noqa: E402
+from compress.hardware.golden import expected  # noqa: E402
+from compress.hardware.plan import plan_network  # noqa: E402
+from compress.model.conv import pool_matrix  # noqa: E402
+from compress.model.nir_import import import_nir, read_nir  # noqa: E402
+from compress.model.passes import compress_network  # noqa: E402
+
+PAPER = Path(__file__).resolve().parents[2] / "shared" / "nir-paper"
+needs_paper = pytest.mark.skipif(not PAPER.is_dir(), reason=f"needs {PAPER}")
+
+
+def _if(shape, threshold=1.0):
+    return nir.IF(r=np.ones(shape), v_threshold=np.full(shape, threshold), v_reset=np.zeros(shape))
+
+
+def _typed(node, shape):
+    node.input_type = {"input": np.array(shape)}
+    return node
+
+
+def small_cnn(seed=0, average=False, groups=1):
+    """Input 2x8x8 -> Conv2d 4 (3x3, padding 1) -> IF -> SumPool2d 2 -> Conv2d 3 ->
+    IF -> SumPool2d (or AvgPool2d) 2 -> Flatten -> Affine 5 -> IF."""
+    rng = np.random.default_rng(seed)
+    pool2 = nir.AvgPool2d if average else nir.SumPool2d
+    nodes = {
+        "input": nir.Input(np.array([2, 8, 8])),
+        "conv1": _typed(  # nir types a grouped Conv2d's input by weight.shape[1]
+            nir.Conv2d(
+                np.array([8, 8]),
+                rng.uniform(-0.6, 0.9, (4, 2 // groups, 3, 3)),
+                1,
+                1,
+                1,
+                groups,
+                rng.uniform(0, 0.1, 4),
+            ),
+            [2, 8, 8],
+        ),
+        "if1": _if((4, 8, 8)),
+        "pool1": _typed(
+            nir.SumPool2d(np.array([2, 2]), np.array([2, 2]), np.array([0, 0])), [4, 8, 8]
+        ),
+        "conv2": nir.Conv2d(
+            np.array([4, 4]), rng.uniform(-0.4, 0.6, (3, 4, 3, 3)), 1, 1, 1, 1, np.zeros(3)
+        ),
+        "if2": _if((3, 4, 4)),
+        "pool2": _typed(pool2(np.array([2, 2]), np.array([2, 2]), np.array([0, 0])), [3, 4, 4]),
+        "flat": nir.Flatten({"input": np.array([3, 2, 2])}, 0),
+        "fc": nir.Affine(rng.uniform(-0.5, 0.8, (5, 12)), np.full(5, 0.02)),
+        "if3": _if(5),
+        "output": nir.Output(np.array([5])),
+    }
+    order = list(nodes)
+    return nir.NIRGraph(nodes, list(zip(order, order[1:])), type_check=False)
+
+
+def test_convolutions_keep_their_kernels_and_pooling_folds_in():
+    graph = small_cnn()
+    net = import_nir(graph)
+    assert net.sizes == (128, 256, 48, 5)
+    first, second, third = net.layers
+    assert first.conv.out_shape == (4, 8, 8) and first.weights.shape == (4, 2, 3, 3)
+    assert np.allclose(first.bias, graph.nodes["conv1"].bias)  # one per channel
+    # SumPool2d 2 then Conv2d 3x3 padding 1: a 6x6 kernel of stride 2 and padding 2
+    assert second.conv.kernel_size == (6, 6) and second.conv.stride == (2, 2)
+    assert second.conv.padding == (2, 2) and second.conv.in_shape == (4, 8, 8)
+    kernel = graph.nodes["conv2"].weight
+    assert np.allclose(second.weights[:, :, ::2, ::2], kernel)
+    assert np.allclose(second.weights[:, :, 1::2, 1::2], kernel)
+    # SumPool2d then Flatten then Affine: one dense matrix
+    fc = graph.nodes["fc"].weight
+    assert third.conv is None
+    assert np.allclose(third.weights, fc @ pool_matrix((3, 4, 4), (2, 2), (2, 2)))
+    assert "conv 2x8x8 -> 4x8x8, kernel 3x3 stride 1" in first.summary()
+
+
+@pytest.mark.parametrize(("average", "groups"), [(False, 1), (True, 2)])
+def test_imported_convolutions_follow_the_reference_simulator(average, groups):
+    """Layer by layer, fed the reference's spikes: the expected-value model of each imported
+    layer (a convolution unrolled, 16 bits) spikes as the independent NIR simulator does."""
+    graph = small_cnn(seed=groups, average=average, groups=groups)
+    dense = import_nir(graph, frac_bits=8).dense()  # IF: F = 8 carries the mean count
+    x = (np.random.default_rng(7).random((60, 128)) < 0.3).astype(np.int8)
+    ref = NIRReference(graph).run(x)
+    for layer, name in zip(dense.layers, ["if1", "if2", "if3"], strict=True):
+        ours = expected(plan_of(Network((layer,)), CompressionConfig(bits=16)), x)
+        want = ref[name] > 0.5
+        assert want.mean() > 0.02, name  # the comparison saw spikes
+        assert (ours.spikes[0] == want).mean() >= 0.99, name
+        x = want.astype(np.int8)
+
+
+def test_a_convolution_network_saves_loads_and_compresses_its_kernels(tmp_path):
+    net = import_nir(small_cnn())
+    save_network(net, tmp_path / "n.npz")
+    back = load_network(tmp_path / "n.npz")
+    assert back.layers[1].conv == net.layers[1].conv
+    assert np.array_equal(back.layers[1].weights, net.layers[1].weights)
+    result = compress_network(back, CompressionConfig(bits=6, prune_percentile=50))
+    kernel = result.network.layers[0].weights
+    assert kernel.shape == (4, 2, 3, 3) and 0.4 <= (kernel == 0).mean() <= 0.6
+    assert result.codes[0].magnitudes.shape == (4, 18 + 1)  # taps and the bias column
+    with pytest.raises(ValueError, match=r"^layer 0: prune_neurons and firing_rates must be"):
+        compress_network(back, CompressionConfig(prune_neurons=0.1))
+    with pytest.raises(ValueError, match=r"^layer 0: a convolution layer must be built by a"):
+        plan_network(result)
+
+
+def _chain(*named):
+    names = [name for name, _ in named]
+    return nir.NIRGraph(dict(named), list(zip(names, names[1:])), type_check=False)
+
+
+@pytest.mark.parametrize(
+    ("middle", "pattern"),
+    [
+        (
+            [("fc", nir.Linear(2 * np.eye(16)))],
+            r"^NIR node 'conv': a Conv2d must be fed by a neuron node, the Input or one "
+            r"pooling, not through fc$",
+        ),
+        (
+            [
+                (
+                    "pool",
+                    _typed(
+                        nir.SumPool2d(np.array([3, 3]), np.array([2, 2]), np.zeros(2)), [1, 4, 4]
+                    ),
+                )
+            ],
+            r"^NIR node 'conv': a pooling before a convolution must have stride == kernel_size",
+        ),
+    ],
+)
+def test_convolutions_after_other_synapses_are_refused(middle, pattern):
+    conv = _typed(
+        nir.Conv2d(np.array([4, 4]), np.ones((1, 1, 2, 2)), 1, 0, 1, 1, np.zeros(1)), [1, 4, 4]
+    )
+    graph = _chain(
+        ("input", nir.Input(np.array([1, 4, 4]))),
+        ("if0", _if((1, 4, 4))),
+        *middle,
+        ("conv", conv),
+        ("if1", _if(9)),
+        ("output", nir.Output(np.array([9]))),
+    )
+    with pytest.raises(ValueError, match=pattern):
+        import_nir(graph)
+
+
+@needs_paper
+def test_the_papers_cnn_imports(tmp_path):
+    """cnn_sinabs.nir: three convolutions (the second SumPool2d folded into the third's
+    kernel), the last pooling folded into the first Affine; the CLI says so."""
+    net = read_nir(PAPER / "cnn_sinabs.nir")
+    assert net.sizes == (2312, 4096, 4096, 512, 256, 10)
+    shapes = [la.weights.shape for la in net.layers]
+    assert shapes == [(16, 2, 5, 5), (16, 16, 3, 3), (8, 16, 6, 6), (256, 512), (10, 256)]
+    kernel_weights = sum(la.weights.size for la in net.layers[:3])
+    synapses = sum(int((la.conv.taps() >= 0).sum()) for la in net.layers[:3])
+    assert kernel_weights == 800 + 2304 + 4608 and synapses > 100 * kernel_weights
+    res = CliRunner().invoke(
+        main, ["import", str(PAPER / "cnn_sinabs.nir"), "-o", str(tmp_path / "c.npz")]
+    )
+    assert res.exit_code == 0, res.output
+    assert "layer 2: IF, conv 16x16x16 -> 8x8x8, kernel 6x6 stride 2" in res.output
+    res = CliRunner().invoke(main, ["build", str(tmp_path / "c.npz"), "-o", str(tmp_path / "b")])
+    assert res.exit_code == 1 and "layer 0: a convolution layer must be built by" in res.stderr
+    assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize(
+    ("arrays", "pattern"),
+    [
+        (
+            {"weights_0": np.ones((2, 1, 3, 3)), "conv_0": np.arange(5)},
+            r"^layer 0: conv must be 13 integers, not int64 of shape \(5,\)$",
+        ),
+        (
+            {
+                "weights_0": np.ones((2, 1, 2, 2)),
+                "conv_0": np.array([1, 4, 4, 2, 3, 3, 1, 1, 0, 0, 1, 1, 1]),
+            },
+            r"^layer 0: weights must be the kernel \(2, 1, 3, 3\) of its convolution, "
+            r"not shape \(2, 1, 2, 2\)$",
+        ),
+        (
+            {
+                "weights_0": np.ones((2, 1, 3, 3)),
+                "conv_0": np.array([1, 4, 4, 2, 3, 3, 1, 1, 0, 0, 1, 1, 1]),
+                "bias_0": np.ones(8),
+            },
+            r"^layer 0: bias must have one value per output channel, shape \(2,\), not \(8,\)$",
+        ),
+    ],
+)
+def test_bad_convolution_files_are_named(arrays, pattern):
+    from compress.model.network import network_from_arrays
+
+    with pytest.raises(ValueError, match=pattern):
+        network_from_arrays(arrays)
