@@ -118,6 +118,15 @@ def test_a_convolution_network_saves_loads_and_compresses_its_kernels(tmp_path):
     kernel = result.network.layers[0].weights
     assert kernel.shape == (4, 2, 3, 3) and 0.4 <= (kernel == 0).mean() <= 0.6
     assert result.codes[0].magnitudes.shape == (4, 18 + 1)  # taps and the bias column
+    first = result.summary()[0]
+    assert first["kernel"] == [4, 2, 3, 3] and first["synapses"] == 4 * 18 + 4
+    kept = result.network.layers[0]
+    unrolled = kept.conv.unroll(kept.weights)
+    stands = first["stands_for"]
+    per = 8 * 8  # the bias stands for one synapse per output position
+    assert stands["synapses"] == int((kept.conv.taps() >= 0).sum()) + 4 * per
+    biases = 0 if kept.bias is None else np.count_nonzero(kept.bias)
+    assert stands["synapses"] - stands["dropped"] == np.count_nonzero(unrolled) + biases * per
     with pytest.raises(ValueError, match=r"^layer 0: prune_neurons and firing_rates must be"):
         compress_network(back, CompressionConfig(prune_neurons=0.1))
     with pytest.raises(ValueError, match=r"^layer 0: a convolution layer must be built by a"):

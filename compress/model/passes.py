@@ -295,22 +295,46 @@ class CompressionResult:
     config: CompressionConfig
 
     def summary(self) -> list[dict[str, Any]]:
-        """Per-layer figures of the final network: synapses by code class."""
+        """Per-layer figures of the final network: synapses by code class.  A convolution
+        layer's are its kernel weights (and bias); ``kernel`` gives its shape and
+        ``stands_for`` the synapses (output neuron, input) its weights stand for, by class."""
         rows = []
         for index, c in enumerate(self.codes):
             m = c.magnitudes
-            rows.append(
-                {
-                    "layer": index,
-                    "shape": [int(s) for s in m.shape],
-                    "synapses": int(m.size),
-                    "dropped": int(np.count_nonzero(m == 0)),
-                    "constant": int(np.count_nonzero(m == c.max_code)),
-                    "stochastic": int(np.count_nonzero((m > 0) & (m < c.max_code))),
-                    "scale": c.scale,
+            classes = {
+                "dropped": m == 0,
+                "constant": m == c.max_code,
+                "stochastic": (m > 0) & (m < c.max_code),
+            }
+            row = {
+                "layer": index,
+                "shape": [int(s) for s in m.shape],
+                "synapses": int(m.size),
+                **{name: int(np.count_nonzero(mask)) for name, mask in classes.items()},
+                "scale": c.scale,
+            }
+            layer = self.network.layers[index]
+            if layer.conv is not None:
+                reach = _reach(layer)
+                row["kernel"] = [int(s) for s in layer.weights.shape]
+                row["stands_for"] = {
+                    "synapses": int(reach.sum()),
+                    **{name: int(reach[mask].sum()) for name, mask in classes.items()},
                 }
-            )
+            rows.append(row)
         return rows
+
+
+def _reach(layer: Any) -> np.ndarray:
+    """How many synapses (output neuron, input) each column of a convolution layer's
+    :attr:`~compress.model.network.Layer.synapses` stands for: a tap, at every output
+    position where it reads inside the input; the bias, at every position."""
+    conv = layer.conv
+    per = conv.out_shape[1] * conv.out_shape[2]
+    inside = (conv.taps() >= 0).reshape(conv.out_channels, per, conv.n_taps).sum(axis=1)
+    if layer.bias is not None:
+        inside = np.hstack([inside, np.full((conv.out_channels, 1), per)])
+    return inside
 
 
 def _step_neurons(net: Network, cfg: CompressionConfig) -> tuple[Network, PruningReport]:

@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..model.passes import CompressionResult
 from .data import compression_dict
 from .sections import Table, build_sections, steps_table, summary_line
@@ -36,21 +38,32 @@ def compression_markdown(result: CompressionResult) -> str:
     ]
     lines += _table(steps_table(compression_dict(result)["steps"]))
     lines += ["", "## Synapses by class", ""]
+    summary = result.summary()
     rows = [
         [
             r["layer"],
-            "x".join(str(s) for s in reversed(r["shape"])),
+            "kernel " + "x".join(map(str, r["kernel"]))
+            if "kernel" in r
+            else "x".join(str(s) for s in reversed(r["shape"])),
             r["synapses"],
             r["dropped"],
             r["constant"],
             r["stochastic"],
         ]
-        for r in result.summary()
+        for r in summary
     ]
     total = [sum(r[i] for r in rows) for i in (2, 3, 4, 5)]
     rows.append(["total", "", *total])
     header = ("layer", "n_in x n_out", "synapses", "dropped", "constant", "stochastic")
     lines += _table(Table(header, tuple(tuple(r) for r in rows)))
+    for r in (r for r in summary if "kernel" in r):
+        stands = r["stands_for"]
+        bias = "(bias included) " if r["synapses"] > np.prod(r["kernel"]) else ""
+        lines.append(
+            f"\nLayer {r['layer']} is a convolution: its {r['synapses']:,} kernel weights "
+            f"{bias}stand for {stands['synapses']:,} synapses ({stands['dropped']:,} "
+            f"dropped, {stands['constant']:,} constant, {stands['stochastic']:,} stochastic)."
+        )
     return "\n".join(lines) + "\n"
 
 
