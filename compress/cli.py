@@ -607,15 +607,26 @@ def sim(
     default=None,
     help="Fractional bits F of every membrane (default: chosen per layer from its leaks).",
 )
-def import_(model: Path, output: Path, dt: float, reset: str | None, frac_bits: int | None) -> None:
+@click.option(
+    "--dense",
+    is_flag=True,
+    help="Unroll convolutions into fully connected layers (small networks: every output "
+    "position gets its own synapses; the convolution style keeps one kernel).",
+)
+def import_(
+    model: Path, output: Path, dt: float, reset: str | None, frac_bits: int | None, dense: bool
+) -> None:
     """Import MODEL.nir (LIF, IF, LI, CubaLIF, CubaLI layers fed by Linear, Affine, Scale,
-    Delay and Flatten nodes, with recurrent edges) as a network .npz."""
+    Delay, Flatten, Conv2d and pooling nodes, with recurrent edges) as a network .npz."""
     from .model.nir_import import read_nir
 
     if not dt > 0:
         raise click.BadParameter(f"dt must be positive, not {dt!r}", param_hint="'--dt'")
     try:
         network = read_nir(model, dt=dt, reset=reset, frac_bits=frac_bits)
+        if dense:
+            network = network.dense()
+            Limits().check("synapses", sum(w.size for w in network.weights), "unrolled synapses")
     except ValueError as exc:
         raise click.ClickException(f"{model}: {exc}") from exc
     try:

@@ -209,6 +209,9 @@ def _labels(labels: np.ndarray, samples: int, classes: int) -> np.ndarray:
 def load_data(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray | None]:
     """``(x, y)`` of a data file: ``x`` (samples x inputs, in [0, 1]), optional ``y`` (labels).
 
+    Images ``x`` of shape ``(samples, C, H, W)`` (or any shape past the samples) are
+    flattened channel-major, the order in which a convolution layer numbers its inputs.
+
     Raises
     ------
     ValueError
@@ -223,6 +226,8 @@ def load_data(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray | No
     x = arrays["x"]
     if x.dtype.kind not in "fiub":
         raise ValueError(f"x must be a real numeric array, not dtype {x.dtype}")
+    if x.ndim > 2:  # images: (samples, C, H, W), channel-major as every layer numbers them
+        x = x.reshape(x.shape[0], -1)
     return x.astype(np.float64), arrays.get("y")
 
 
