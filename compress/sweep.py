@@ -29,9 +29,10 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,6 +225,30 @@ def _run_one(args: tuple[SweepData, Point, str | None, str | None]) -> dict[str,
     return run_point(*args)
 
 
+def _worker_signals() -> None:
+    """A pool worker ignores Ctrl-C (the terminal sends it to the whole process group):
+    the parent stops the pool, so an interrupt prints one message, not one per worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextmanager
+def _exit_on_sigterm() -> Iterator[None]:
+    """SIGTERM raises ``SystemExit`` in the block (main thread only), so the ``with`` of a
+    process pool unwinds and terminates its workers instead of leaving them orphaned."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 #: Thread-count variables of the BLAS libraries numpy may use.
 _BLAS_THREADS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -314,10 +339,11 @@ def run_points(
     elif todo and jobs > 1:
         with (
             _single_threaded_blas(),
-            ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool,
-        ):
+            _exit_on_sigterm(),
+            multiprocessing.get_context("spawn").Pool(jobs, initializer=_worker_signals) as pool,
+        ):  # leaving the block (done, Ctrl-C, SIGTERM, an error) terminates the workers
             args = [(data, points[n], synth, work) for n in todo]
-            for n, row in zip(todo, pool.map(_run_one, args), strict=True):
+            for n, row in zip(todo, pool.imap(_run_one, args), strict=True):
                 finish(n, row)
     else:
         for n in todo:

@@ -1,12 +1,15 @@
 """Sweeps, the Pareto front, the point cache, optimize, and points on a Dask cluster."""
 
 import json
+import os
+import signal
+from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from compress import save_network
+from compress import example_network, save_network
 from compress.cli import main
 from compress.model.convert import convert_mlp
 from compress.sweep import Point, SweepData, grid, optimize, pareto, run_points
@@ -136,3 +139,62 @@ def test_cli_sweep_and_optimize(tmp_path):
         ["sweep", str(tmp_path / "net.npz"), "-o", str(tmp_path / "t"), "--bits", "4,x", *args],
     )
     assert res.exit_code == 2 and "--bits must be a comma-separated list" in res.stderr
+
+
+def _marked(marker: str) -> list[int]:
+    """Live processes whose environment holds ``marker`` (a sweep and its workers)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().split(") ", 1)[1][0]
+        except (OSError, IndexError):
+            continue
+        if marker.encode() in environ and state != "Z":
+            pids.append(int(entry.name))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_interrupting_a_sweep_stops_its_workers(tmp_path, signum):
+    """SIGTERM (or Ctrl-C) to ``sc-compress sweep --jobs 2`` ends it and both workers:
+    none is left running, orphaned."""
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    net = tmp_path / "net.npz"
+    save_network(example_network(), net)
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "d.npz", x=rng.random((300, 16)), y=rng.integers(0, 4, 300))
+    marker = f"SC_SWEEP_TEST={uuid.uuid4().hex}"
+    env = dict(os.environ, SC_SWEEP_TEST=marker.split("=", 1)[1])
+    command = [sys.executable, "-m", "compress", "sweep", str(net), "--data"]
+    command += [str(tmp_path / "d.npz"), "-o", str(tmp_path / "s"), "--jobs", "2", "-q"]
+    command += ["--bits", "4,5,6,7,8", "--prune-percentile", "none,10,20,30,40,50,60,70"]
+    proc = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(_marked(marker)) < 3 and time.monotonic() < deadline:  # sweep + 2 workers
+            assert proc.poll() is None
+            time.sleep(0.1)
+        assert len(_marked(marker)) >= 3
+        time.sleep(0.5)  # the workers are busy with points
+        os.kill(proc.pid, signum)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode != 0
+        deadline = time.monotonic() + 10
+        while _marked(marker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _marked(marker) == []
+        assert "Traceback" not in err.decode(), err.decode()
+    finally:
+        for pid in _marked(marker):
+            os.kill(pid, signal.SIGKILL)
+        proc.communicate()
