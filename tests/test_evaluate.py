@@ -151,3 +151,36 @@ def test_evaluate_reports_the_event_layers_clocks(tmp_path):
     assert result.clocks[1] == steps * event.latency  # every input spikes: the worst case
     assert result.clocks[0] < result.clocks[2] < result.clocks[1]
     assert result.clocks_per_inference == pytest.approx(result.clocks.mean())
+
+
+def test_event_data_is_fed_as_it_is(tmp_path):
+    """``spikes`` (samples, steps, C, H, W) go into the golden model unchanged: the classes
+    are the argmax of its summed counts; the CLI reads them from the data file."""
+    import numpy as np
+    from click.testing import CliRunner
+
+    from compress import CompressionConfig, example_network, example_path
+    from compress.analysis.evaluate import evaluate, load_data, plan_of
+    from compress.cli import main
+    from compress.hardware.golden import simulate
+
+    plan = plan_of(example_network(), CompressionConfig())
+    rng = np.random.default_rng(3)
+    spikes = (rng.random((5, 40, 1, 4, 4)) < 0.3).astype(np.uint8)  # 16 inputs as 1x4x4
+    labels = rng.integers(0, plan.n_out, 5)
+    np.savez(tmp_path / "ev.npz", spikes=spikes, y=labels)
+    x, y = load_data(tmp_path / "ev.npz")
+    assert x.shape == (5, 40, 16) and np.array_equal(y, labels)
+    result = evaluate(plan, x, y)
+    want = simulate(plan, x.astype(bool)).counts[-1].sum(axis=1).argmax(axis=1)
+    assert result.steps == 40 and np.array_equal(result.predictions, want)
+    res = CliRunner().invoke(
+        main, ["evaluate", str(example_path()), "--data", str(tmp_path / "ev.npz")]
+    )
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("5 samples, 40 steps each, readout counts, event data")
+    with pytest.raises(ValueError, match=r"^spikes must be 0 or 1, not other values$"):
+        evaluate(plan, x * 2)
+    np.savez(tmp_path / "both.npz", spikes=spikes, x=np.zeros((5, 16)))
+    with pytest.raises(ValueError, match=r"^data file must hold x .* or spikes, not both"):
+        load_data(tmp_path / "both.npz")

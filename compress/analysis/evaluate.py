@@ -137,8 +137,10 @@ def evaluate(
     Parameters
     ----------
     plan : NetworkPlan
-    features : ndarray, shape (samples, n_in)
-        Values in [0, 1].
+    features : ndarray, shape (samples, n_in), or (samples, steps, n_in)
+        Values in [0, 1], rate-encoded by ``encoder``; or event data: the input
+        spikes of every step (0 or 1, as an event camera gives them), fed as they are
+        (``steps`` and ``encoder`` are then not used).
     labels : ndarray of int, shape (samples,), optional
     steps : int, optional
         Steps per sample (default: the encoder's period, 255 at 8 bits).
@@ -154,22 +156,29 @@ def evaluate(
     """
     if readout not in READOUTS:
         raise ValueError(f"readout must be one of {', '.join(READOUTS)}, not {readout!r}")
-    encoder = encoder or RateEncoder(plan.n_in)
-    if encoder.n_in != plan.n_in:
-        raise ValueError(f"encoder must have {plan.n_in} inputs, not {encoder.n_in}")
-    steps = check_int(steps if steps is not None else encoder.period, "steps", low=1)
     batch = check_int(batch, "batch", low=1)
     x = np.asarray(features)
-    if x.ndim != 2 or x.shape[0] == 0:
-        raise ValueError(f"features must be a non-empty 2-D array (samples, inputs), not {x.shape}")
-    encoder.levels(x)  # checks range and width before any work
+    events = x.ndim == 3
+    if events:
+        _check_events(x, plan)
+        steps = x.shape[1]
+    else:
+        encoder = encoder or RateEncoder(plan.n_in)
+        if encoder.n_in != plan.n_in:
+            raise ValueError(f"encoder must have {plan.n_in} inputs, not {encoder.n_in}")
+        steps = check_int(steps if steps is not None else encoder.period, "steps", low=1)
+        if x.ndim != 2 or x.shape[0] == 0:
+            raise ValueError(
+                f"features must be a non-empty 2-D array (samples, inputs), not {x.shape}"
+            )
+        encoder.levels(x)  # checks range and width before any work
     y = None if labels is None else _labels(labels, x.shape[0], plan.n_out)
     scores = np.zeros((x.shape[0], plan.n_out), dtype=np.int64)
     spikes = [np.zeros(layer.n_out, dtype=np.int64) for layer in plan.layers]
     clocks = np.zeros(x.shape[0], dtype=np.int64)
     for start in range(0, x.shape[0], batch):
         chunk = x[start : start + batch]
-        inputs = encoder.encode(chunk, steps)
+        inputs = chunk.astype(bool) if events else encoder.encode(chunk, steps)
         trace = simulate(plan, inputs)
         if readout == "membrane":  # the membranes after the last step (LI outputs)
             scores[start : start + len(chunk)] = trace.membranes[-1][:, -1]
@@ -194,6 +203,22 @@ def evaluate(
     return Evaluation(predictions, scores, accuracy, rates, steps, readout, clocks)
 
 
+def _check_events(x: np.ndarray, plan: NetworkPlan) -> None:
+    """Event data: ``(samples, steps, n_in)`` of 0 and 1, for a plan that takes spikes."""
+    if x.shape[0] == 0 or x.shape[1] == 0 or x.shape[2] != plan.n_in:
+        raise ValueError(
+            f"spikes must have shape (samples, steps, {plan.n_in}) with samples and steps, "
+            f"not {x.shape}"
+        )
+    if x.dtype.kind not in "biuf" or not np.isin(x, (0, 1)).all():
+        raise ValueError("spikes must be 0 or 1, not other values")
+    if plan.encoder is not None:
+        raise ValueError(
+            "spikes must go to a design that takes spikes, not one with an input encoder "
+            "(it takes feature levels)"
+        )
+
+
 def _labels(labels: np.ndarray, samples: int, classes: int) -> np.ndarray:
     y = np.asarray(labels)
     if y.shape != (samples,) or y.dtype.kind not in "iu":
@@ -207,7 +232,8 @@ def _labels(labels: np.ndarray, samples: int, classes: int) -> np.ndarray:
 
 
 def load_data(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray | None]:
-    """``(x, y)`` of a data file: ``x`` (samples x inputs, in [0, 1]), optional ``y`` (labels).
+    """``(x, y)`` of a data file: ``x`` (samples x inputs, in [0, 1]), optional ``y`` (labels);
+    or event data ``spikes`` ``(samples, steps, ...)``, returned as ``(samples, steps, inputs)``.
 
     Images ``x`` of shape ``(samples, C, H, W)`` (or any shape past the samples) are
     flattened channel-major, the order in which a convolution layer numbers its inputs.
@@ -218,11 +244,19 @@ def load_data(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray | No
         For a file that is not an ``.npz``, other keys, or a missing ``x``.
     """
     arrays = read_npz(Path(path))
-    unknown = sorted(set(arrays) - {"x", "y"})
+    unknown = sorted(set(arrays) - {"x", "y", "spikes"})
     if unknown:
-        raise ValueError(f"data keys must be x and y, not {unknown[0]!r}")
-    if "x" not in arrays:
-        raise ValueError("data file must hold x (samples x inputs), not only y")
+        raise ValueError(f"data keys must be x (or spikes) and y, not {unknown[0]!r}")
+    if ("x" in arrays) == ("spikes" in arrays):
+        raise ValueError("data file must hold x (samples x inputs) or spikes, not both or none")
+    if "spikes" in arrays:  # event data: (samples, steps, C, H, W) or (samples, steps, inputs)
+        spikes = arrays["spikes"]
+        if spikes.ndim < 3 or spikes.dtype.kind not in "biuf":
+            raise ValueError(
+                f"spikes must be numeric (samples, steps, inputs...), not {spikes.dtype} of "
+                f"shape {spikes.shape}"
+            )
+        return spikes.reshape(spikes.shape[0], spikes.shape[1], -1), arrays.get("y")
     x = arrays["x"]
     if x.dtype.kind not in "fiub":
         raise ValueError(f"x must be a real numeric array, not dtype {x.dtype}")
@@ -299,7 +333,7 @@ def compare(
         "samples": int(features.shape[0]),
         "steps": mine.steps,
         "readout": readout,
-        "encoder": {"bits": encoder.bits, "seed": encoder.seed},
+        "encoder": None if np.ndim(features) == 3 else {"bits": encoder.bits, "seed": encoder.seed},
         "accuracy": mine.accuracy,
         "uncompressed_accuracy": base.accuracy,
         "uncompressed": dataclasses.asdict(subject.config.uncompressed()),
@@ -316,9 +350,14 @@ def summary(figures: dict) -> str:
     """What ``sc-compress evaluate`` prints for :func:`compare`'s ``figures``: the
     samples and encoder, both accuracies, every layer's firing rate and the clocks."""
     encoder = figures["encoder"]
+    source = (
+        "event data (spikes as given)"
+        if encoder is None
+        else f"rate encoder {encoder['bits']} bits seed {encoder['seed']}"
+    )
     lines = [
         f"{figures['samples']} samples, {figures['steps']} steps each, readout "
-        f"{figures['readout']}, rate encoder {encoder['bits']} bits seed {encoder['seed']}"
+        f"{figures['readout']}, {source}"
     ]
     accuracy, base = figures["accuracy"], figures["uncompressed_accuracy"]
     if accuracy is None:
