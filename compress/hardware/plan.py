@@ -116,8 +116,8 @@ def _plan_layer(
         raise ValueError(
             f"layer {index}: a convolution layer must be built by a style that keeps its "
             f"kernel ({'x'.join(map(str, layer.weights.shape))}), which is not in this "
-            "version yet, not unrolled; Network.dense() unrolls a small network into fully "
-            "connected layers"
+            "version yet, not unrolled; a small network can be unrolled into fully connected "
+            "layers (sc-compress import --dense, or Network.dense())"
         )
     codes = np.array(codes_obj.magnitudes, dtype=np.int32)
     signs = np.array(codes_obj.signs, dtype=np.int8)
