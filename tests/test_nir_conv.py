@@ -3,6 +3,7 @@ convolution layers that keep their kernels, checked against the independent refe
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -127,8 +128,6 @@ def test_a_convolution_network_saves_loads_and_compresses_its_kernels(tmp_path):
     assert stands["synapses"] == int((kept.conv.taps() >= 0).sum()) + 4 * per
     biases = 0 if kept.bias is None else np.count_nonzero(kept.bias)
     assert stands["synapses"] - stands["dropped"] == np.count_nonzero(unrolled) + biases * per
-    with pytest.raises(ValueError, match=r"^layer 0: prune_neurons and firing_rates must be"):
-        compress_network(back, CompressionConfig(prune_neurons=0.1))
     with pytest.raises(ValueError, match=r"^layer 0: a convolution layer must be built by a"):
         plan_network(result)
 
@@ -254,3 +253,46 @@ def test_a_small_cnn_unrolled_builds_and_is_proven_on_the_rtl(tmp_path):
     res = runner.invoke(main, ["evaluate", str(tmp_path / "b"), "--data", str(tmp_path / "d.npz")])
     assert res.exit_code == 0, res.output
     assert res.output.startswith("6 samples, 255 steps each")
+
+
+def test_structural_pruning_removes_whole_channels():
+    """prune_neurons / firing rates on a network with convolutions remove whole output
+    channels: the pruned network is the original's unrolled matrices with those
+    neurons' rows and the next layer's columns taken out."""
+    net = import_nir(small_cnn())
+    rates = [np.full(256, 0.2), np.full(48, 0.2)]
+    rates[0][64:128] = 0.0  # channel 1 of the first convolution never fires
+    rates[1][16:32] = 0.0  # channel 1 of the second
+    result = compress_network(net, CompressionConfig(bits=16, firing_rates=rates))
+    pruned = result.network
+    assert [la.weights.shape for la in pruned.layers] == [(3, 2, 3, 3), (2, 3, 6, 6), (5, 32)]
+    assert pruned.sizes == (128, 192, 32, 5)
+    report = result.steps[0].report.layers
+    assert report[0].kept_neurons == tuple(range(64)) + tuple(range(128, 256))
+    assert report[1].pruned_neurons == 16 and report[2].pruned_neurons == 0
+    full = [la.dense() for la in net.layers]
+    keep0 = np.r_[0:64, 128:256]
+    keep1 = np.r_[0:16, 32:48]
+    want = [
+        full[0].weights[keep0],
+        full[1].weights[keep1][:, keep0],
+        full[2].weights[:, keep1],
+    ]
+
+    def rows(layer, weights, keep):
+        pick = {
+            name: getattr(layer, name)[keep]
+            for name in ("bias", "threshold", "v_reset")
+            if getattr(layer, name) is not None and np.ndim(getattr(layer, name))
+        }
+        return dataclasses.replace(layer, weights=weights, **pick)
+
+    kept = [keep0, keep1, np.arange(5)]
+    plain = compress_network(
+        Network(tuple(rows(la, w, k) for la, w, k in zip(full, want, kept, strict=True))),
+        CompressionConfig(bits=16),
+    ).network
+    for ours, theirs in zip(pruned.dense().layers, plain.layers, strict=True):
+        np.testing.assert_allclose(ours.weights, theirs.weights)
+    with pytest.raises(ValueError, match=r"^layer 0: channels must keep at least one above"):
+        compress_network(net, CompressionConfig(prune_neurons=100.0))

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .channels import prune_channels
 from .fields import option
 from .network import Network
 from .pruning import (
@@ -338,13 +339,9 @@ def _reach(layer: Any) -> np.ndarray:
 
 
 def _step_neurons(net: Network, cfg: CompressionConfig) -> tuple[Network, PruningReport]:
-    for index, layer in enumerate(net.layers):
-        if layer.conv is not None:  # removing one channel drops a whole plane of neurons
-            raise ValueError(
-                f"layer {index}: prune_neurons and firing_rates must be None for a network "
-                "with convolution layers (pruning whole output channels is not supported), "
-                "not set"
-            )
+    if any(layer.conv is not None for layer in net.layers):  # whole channels
+        norm = 0.0 if cfg.prune_neurons is None else cfg.prune_neurons
+        return prune_channels(net, cfg.firing_rates, cfg.activity_threshold, norm)
     # The norm is of the incoming weights (the seed's rule); a pruned neuron's bias goes too.
     # With measured firing rates a layer's neurons are kept when their rate is above
     # activity_threshold (layers without rates fall back to the norm).
