@@ -626,7 +626,12 @@ def import_(
         network = read_nir(model, dt=dt, reset=reset, frac_bits=frac_bits)
         if dense:
             network = network.dense()
-            Limits().check("synapses", sum(w.size for w in network.weights), "unrolled synapses")
+            total, limit = sum(w.size for w in network.weights), Limits().synapses
+            if total > limit:
+                raise ValueError(
+                    f"--dense must give at most {limit:,} weights (unroll small networks "
+                    f"only), not {total:,}"
+                )
     except ValueError as exc:
         raise click.ClickException(f"{model}: {exc}") from exc
     try:

@@ -193,6 +193,16 @@ def test_the_papers_cnn_imports(tmp_path):
     res = CliRunner().invoke(main, ["build", str(tmp_path / "c.npz"), "-o", str(tmp_path / "b")])
     assert res.exit_code == 1 and "layer 0: a convolution layer must be built by" in res.stderr
     assert not (tmp_path / "b").exists()
+    res = CliRunner().invoke(
+        main,
+        ["import", str(PAPER / "cnn_sinabs.nir"), "--dense", "-o", str(tmp_path / "d.npz")],
+    )
+    assert res.exit_code == 1, res.output
+    assert (
+        "--dense must give at most 4,194,304 weights (unroll small networks only), not "
+        "28,477,952" in res.stderr
+    )
+    assert not (tmp_path / "d.npz").exists()
 
 
 @pytest.mark.parametrize(
