@@ -831,6 +831,14 @@ def sweep(
     type=click.IntRange(2, 16),
     help="Weight bits of the uncompressed reference.",
 )
+@click.option(
+    "--float-accuracy",
+    type=click.FloatRange(0, 1),
+    default=None,
+    metavar="FRACTION",
+    help="The float network's accuracy on DATA: --max-drop counts from it instead of from "
+    "the uncompressed SNN (a bound on conversion and compression together).",
+)
 @click.option("--force", is_flag=True, help="Replace a non-empty output folder.")
 @_evaluation_options
 def optimize(
@@ -839,6 +847,7 @@ def optimize(
     max_drop: float,
     family: str,
     bits: int,
+    float_accuracy: float | None,
     force: bool,
     data: Path,
     jobs: int,
@@ -871,6 +880,7 @@ def optimize(
                 scheduler=scheduler,
                 progress=update,
                 decorrelate=decorrelate,
+                float_accuracy=float_accuracy,
             )
         build_folder(sweep_data.network, output, best.config, best.hardware, force=True)
         write_optimize(output, best, figures, history, max_drop=max_drop, family=family)

@@ -434,8 +434,13 @@ def optimize(
     jobs: int = 1,
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    float_accuracy: float | None = None,
 ) -> tuple[Point, dict[str, Any], list[dict[str, Any]]]:
     """The point with the fewest estimated LUTs on ``family`` within ``max_drop`` points.
+
+    The drop is counted from the uncompressed SNN's accuracy, or with ``float_accuracy``
+    (the float network's accuracy on the same data, a fraction) from that: a bound on
+    what the whole conversion and compression cost, not compression alone.
 
     Starts from the uncompressed network at ``bits`` (the reference accuracy);
     each round tries, for every layer, every other bits, pruning percentile and
@@ -457,7 +462,16 @@ def optimize(
     hardware = HardwareOptions(decorrelate=decorrelate)
     start = Point(CompressionConfig(bits=bits), hardware)  # nothing pruned
     (reference,) = run_points(data, [start], cache, jobs=1)
-    floor = reference["accuracy"] - max_drop / 100
+    if float_accuracy is not None and not 0 <= float_accuracy <= 1:
+        raise ValueError(f"float_accuracy must be a fraction in [0, 1], not {float_accuracy!r}")
+    bound = reference["accuracy"] if float_accuracy is None else float_accuracy
+    floor = bound - max_drop / 100
+    if reference["accuracy"] < floor:
+        raise ValueError(
+            f"max_drop must leave room for the uncompressed SNN, which reaches "
+            f"{100 * reference['accuracy']:.2f}%, not {max_drop:g} points below the float "
+            f"network's {100 * bound:.2f}% (convert more accurately, or allow more drop)"
+        )
     settings = {
         i: {"bits": bits, "prune_percentile": 0.0, "min_popcount_bits": 0.0}
         for i in range(n_layers)
@@ -501,7 +515,10 @@ def optimize(
         _, _, n = max(scored)
         settings, best, best_row = candidates[n][0], candidates[n][1], rows[n]
         history.append({"round": round_, "label": best.label(), **_figures(best_row, family)})
-    return best, {**best_row, "reference_accuracy": reference["accuracy"]}, history
+    figures = {**best_row, "reference_accuracy": reference["accuracy"]}
+    if float_accuracy is not None:
+        figures["float_accuracy"] = float_accuracy
+    return best, figures, history
 
 
 def _point(bits: int, settings: dict[int, dict[str, Any]], hardware: HardwareOptions) -> Point:
@@ -556,7 +573,12 @@ def optimize_summary(
     """What ``sc-compress optimize`` prints: the reference, the winner and its saving."""
     ref, acc = figures["reference_accuracy"], figures["accuracy"]
     first, luts = history[0]["luts"], figures["estimate"][family]["luts"]
-    return (
+    against = (
+        f"float network: accuracy {100 * figures['float_accuracy']:.2f}% (the bound's base)\n"
+        if "float_accuracy" in figures
+        else ""
+    )
+    return against + (
         f"uncompressed ({bits} bits): accuracy {100 * ref:.2f}%, {first} estimated {family} "
         f"LUTs\nwinner: {best.label()}: accuracy {100 * acc:.2f}% ({100 * (acc - ref):+.2f} "
         f"points), {luts} LUTs ({100 * (1 - luts / first):.1f}% fewer)"

@@ -198,3 +198,20 @@ def test_interrupting_a_sweep_stops_its_workers(tmp_path, signum):
         for pid in _marked(marker):
             os.kill(pid, signal.SIGKILL)
         proc.communicate()
+
+
+def test_optimize_can_bound_the_drop_against_the_float_network(tmp_path):
+    """With the float network's accuracy the floor is that minus the drop; an SNN already
+    below it leaves no room (one-line error)."""
+    data = _task()
+    options = {"family": "xilinx", "bits_choices": (4, 8), "percentile_choices": (0.0, 50.0)}
+    _, figures, _ = optimize(data, tmp_path / "c", max_drop=3.0, float_accuracy=0.99, **options)
+    assert figures["float_accuracy"] == 0.99 and figures["reference_accuracy"] == 1.0
+    assert figures["accuracy"] >= 0.99 - 0.03
+    # 3-bit weights: the uncompressed SNN reaches 98%, below a 100% float network - 1 point
+    with pytest.raises(
+        ValueError,
+        match=r"^max_drop must leave room for the uncompressed SNN, "
+        r"which reaches 98\.00%, not 1 points below the float network's 100\.00%",
+    ):
+        optimize(data, tmp_path / "c", max_drop=1.0, float_accuracy=1.0, bits=3, **options)
