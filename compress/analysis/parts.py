@@ -226,6 +226,7 @@ def choose(
     }
     base = per_option[0][1]
     extras = {k: base["total"][k] - sum(la[k] for la in base["layers"]) for k in ("luts", "ffs")}
+    memory = [option.style.has_memory for option in options]  # once, not per combination
     expected = [
         [la.style.expected_clocks(la, activity) for la in plan.layers] for plan, _ in per_option
     ]
@@ -234,7 +235,7 @@ def choose(
     for combo in itertools.islice(itertools.product(*choices), max_combinations):
         tried += 1
         layers = [per_option[o][1]["layers"][i] for i, o in enumerate(combo)]
-        locked = any(options[o].style.has_memory for o in combo)
+        locked = any(memory[o] for o in combo)
         total = {
             "luts": sum(la["luts"] for la in layers) + extras["luts"],
             "ffs": sum(la["ffs"] for la in layers) + extras["ffs"] + int(locked),

@@ -21,7 +21,7 @@ import numpy as np
 
 from .conv import Conv
 from .network import Network
-from .pruning import LayerPruning, PruningReport
+from .pruning import LayerPruning, PruningReport, neuron_report
 
 __all__ = ["prune_channels"]
 
@@ -106,19 +106,7 @@ def prune_channels(
         )
         layers.append(pruned_layer)
         keep_in, previous = keep, layer
-    original = sum(f.params for f in figures)
-    removed = sum(f.pruned for f in figures)
-    report = PruningReport(
-        original_params=original,
-        pruned_params=removed,
-        remaining_params=sum(f.remaining for f in figures),
-        sparsity=removed / max(original, 1),
-        original_neurons=sum(f.neurons for f in figures),
-        pruned_neurons=sum(f.pruned_neurons for f in figures),
-        already_zero=sum(f.already_zero for f in figures),
-        layers=tuple(figures),
-    )
-    return Network(tuple(layers)), report
+    return Network(tuple(layers)), neuron_report(figures)
 
 
 def _inputs(layer: Any, keep_in: np.ndarray | None, previous: Any) -> np.ndarray | None:

@@ -272,29 +272,7 @@ class Layer:
                     f"layer {index}: delays must be non-negative, "
                     f"not {float(self.delays[at])!r} at {tuple(int(i) for i in at)}"
                 )
-        if self.threshold.shape not in ((), (w.shape[0],)):
-            raise ValueError(
-                f"layer {index}: threshold must be a scalar or have shape ({w.shape[0]},), "
-                f"not shape {self.threshold.shape}"
-            )
-        check_finite(self.threshold, "threshold", index)
-        if self.threshold.min() <= 0:
-            raise ValueError(
-                f"layer {index}: threshold must be positive, not {float(self.threshold.min())!r}"
-            )
-        if self.leak_shift is not None:
-            check_int(self.leak_shift, "leak_shift", low=1, high=MAX_LEAK_SHIFT, layer=index)
-        if self.bias is not None:
-            if self.bias.shape != (w.shape[0],):
-                raise ValueError(
-                    f"layer {index}: bias must have shape ({w.shape[0]},), not {self.bias.shape}"
-                )
-            check_finite(self.bias, "bias", index)
-        if self.reset not in RESETS:
-            raise ValueError(
-                f"layer {index}: reset must be 'zero' or 'subtract', not {self.reset!r}"
-            )
-        self._check_neuron(index)
+        self._check_shared(index, f"shape ({w.shape[0]},)")
 
     def _check_conv(self, index: int) -> None:
         """A convolution: its kernel, per-channel bias, no delays, no recurrent edge."""
@@ -310,6 +288,11 @@ class Layer:
                 raise ValueError(
                     f"layer {index}: {name} must be None for a convolution layer, not an array"
                 )
+        self._check_shared(index, f"one value per output channel, shape ({conv.out_channels},)")
+
+    def _check_shared(self, index: int, bias_rule: str) -> None:
+        """The fields both kinds of layer check alike: thresholds (one per neuron), the leak
+        shift, the bias (``bias_rule``: its shape, in words), the reset and the neuron."""
         if self.threshold.shape not in ((), (self.n_out,)):
             raise ValueError(
                 f"layer {index}: threshold must be a scalar or have shape ({self.n_out},), "
@@ -323,10 +306,10 @@ class Layer:
         if self.leak_shift is not None:
             check_int(self.leak_shift, "leak_shift", low=1, high=MAX_LEAK_SHIFT, layer=index)
         if self.bias is not None:
-            if self.bias.shape != (conv.out_channels,):
+            want = self.weights.shape[0] if self.conv is None else self.conv.out_channels
+            if self.bias.shape != (want,):
                 raise ValueError(
-                    f"layer {index}: bias must have one value per output channel, shape "
-                    f"({conv.out_channels},), not {self.bias.shape}"
+                    f"layer {index}: bias must have {bias_rule}, not {self.bias.shape}"
                 )
             check_finite(self.bias, "bias", index)
         if self.reset not in RESETS:

@@ -35,6 +35,7 @@ from .validate import (
 __all__ = [
     "LayerPruning",
     "PruningReport",
+    "neuron_report",
     "prune_neurons",
     "prune_stochastic",
     "prune_weights",
@@ -357,7 +358,7 @@ def prune_neurons(
                 kept_neurons=tuple(int(i) for i in rows),
             )
         )
-    return out, _neuron_report(figures)
+    return out, neuron_report(figures)
 
 
 def _kept_neurons(
@@ -390,7 +391,8 @@ def _kept_neurons(
     return keeps
 
 
-def _neuron_report(figures: list[LayerPruning]) -> PruningReport:
+def neuron_report(figures: list[LayerPruning]) -> PruningReport:
+    """The :class:`PruningReport` of a structural pass: its layers' figures summed."""
     original = sum(f.params for f in figures)
     removed = sum(f.pruned for f in figures)
     return PruningReport(
