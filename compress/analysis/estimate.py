@@ -35,6 +35,7 @@ from ..hardware.memory import BLOCK_RAM_MIN_BITS
 from ..hardware.neuron import GUARD
 from ..hardware.plan import CONSTANT, LayerPlan, NetworkPlan
 from ..hardware.structure import (
+    ConvLayer,
     EventLayer,
     FoldedLayer,
     Neuron,
@@ -335,6 +336,50 @@ def _event_parts(plan: NetworkPlan, layer: LayerPlan, structure: EventLayer) -> 
     }
 
 
+def _conv_parts(plan: NetworkPlan, layer: LayerPlan, structure: ConvLayer) -> dict[str, Any]:
+    """:func:`layer_parts` of a convolution layer: its kernel memory, the count,
+    membrane and current memories (one row per group and output position), the
+    walk (segment multiplexer, priority encoder, geometry tables, address adders),
+    ``lanes`` count adders and neuron updates, and the spike (and, when last, count)
+    records.  Not in the LUT model's calibration set yet."""
+    cw, vw, lanes, rows = layer.count_width, layer.v_width, structure.lanes, structure.rows
+    iw = layer.neuron.i_width
+    last = layer.index == len(plan.layers) - 1
+    memories: list[Memory] = []
+    memory, _, read_ffs = _weight_memory(structure, memories)
+    for width in (cw, vw, iw):
+        if width:
+            bits = rows * lanes * width
+            block = bits >= BLOCK_RAM_MIN_BITS
+            memories.append(Memory(lanes * width, rows, 1, block, True, lanes * width))
+    ffs = len(structure.lfsrs) * structure.random_bits + sum(w for _, w in structure.control)
+    ffs += 2 * lanes + lanes * cw  # lane bits, the forwarded count row
+    ffs += layer.n_out * (1 + (cw if last else 0) + (vw if structure.membranes else 0))
+    features = dict.fromkeys(FEATURES, 0)
+    ny, nx = structure.slots
+    table_bits = (ny + nx) * (1 + structure.slot_bits + structure.row_bits)
+    c, h, w = structure.geometry.in_shape
+    features["rom_logic_bits"] = table_bits * max(h, w)
+    if not memory.block and not memory.writable:
+        features["rom_logic_bits"] += read_ffs * memory.depth
+    features["neuron_bits"] = vw * lanes
+    address = 3 * structure.slot_bits + 3 * structure.row_bits + structure.segment.bit_length()
+    features["adder_bits"] = lanes * cw + address + neuron_adder_bits(layer) * lanes
+    muxes: Counter[int] = Counter({2: lanes * cw})  # the forwarded count row
+    loads = c * h * structure.segments
+    if loads > 1:
+        muxes[loads] += structure.segment
+    streams = max(1, len(structure.streams))
+    kind = (structure.k, streams, structure.random_bits, False)
+    return {
+        "features": features,
+        "ffs": ffs,
+        "memories": memories,
+        "muxes": muxes,
+        "lanes": {kind: lanes},
+    }
+
+
 def _weight_memory(
     structure: FoldedLayer | EventLayer, memories: list[Memory]
 ) -> tuple[Any, list[int], int]:
@@ -614,4 +659,5 @@ PARTS: dict[str, Callable[[NetworkPlan, LayerPlan, Any], dict[str, Any]]] = {
     "full": _full_parts,
     "folded": _folded_parts,
     "event": _event_parts,
+    "conv": _conv_parts,
 }

@@ -16,6 +16,7 @@ from ..hardware.neuron import GUARD, Decay
 from ..hardware.plan import EVENT_FIXED, NetworkPlan
 from ..hardware.structure import (
     Comparator,
+    ConvLayer,
     EventLayer,
     FoldedLayer,
     Leaf,
@@ -29,6 +30,7 @@ from ..hardware.structure import (
     network_structure,
 )
 from ..hardware.styles import STYLES
+from ..hardware.styles.conv import CONV_FIXED
 from .render import render
 
 __all__ = ["comparator_text", "render_rtl", "term_text"]
@@ -126,6 +128,15 @@ _LEGEND = {
     "rows": ("pos_q, neg_q", "lane bits of a row (stream <= code), by sign"),
     "walk": ("chunk, pend, grp", "the walk: next chunk, its taps still to read, the row's group"),
     "bank": ("acc, vbank, spk", "every neuron's count, membrane and spike, group 0 at the head"),
+    "conv_walk": (
+        "pend, sa, sb, grp",
+        "the walk: a segment's spikes still to visit, the row and column slot, the group",
+    ),
+    "conv_rows": (
+        "cmem, vmem, imem",
+        "counts, membranes, currents: row g*positions + position, a lane per channel",
+    ),
+    "conv_rec": ("spk_rec, cnt_rec", "the step's spikes and counts by row, wired to out_*"),
 }
 
 
@@ -136,6 +147,8 @@ def _legend(keys: list[str]) -> list[str]:
 
 def _layer_legend(layer: ParallelLayer | FoldedLayer | EventLayer) -> list[str]:
     keys = ["lfsr"] if layer.lfsrs else []
+    if isinstance(layer, ConvLayer):
+        return _legend([*keys, "conv_walk", "rows", "conv_rows", "conv_rec"])
     if isinstance(layer, EventLayer):
         keys += ["taps", "walk"] + ["dl"] * bool(layer.lines) + ["dr"] * bool(layer.ring)
         return _legend([*keys, "rows", "bank"])
@@ -512,19 +525,22 @@ def _spram_context(layer: EventLayer) -> dict[str, Any] | None:
     }
 
 
-def _event_rom(name: str, values: list[int], width: int, lanes: int) -> dict[str, Any]:
+def _event_rom(
+    name: str, values: list[int], width: int, lanes: int, index: str = "lgrp"
+) -> dict[str, Any]:
     """A per-lane constant ROM of an event layer: lane ``p`` holds ``values[p::lanes]``
-    (two's complement, ``width`` bits), read at the neuron group ``lgrp``."""
+    (two's complement, ``width`` bits), read at the neuron group ``index``."""
     mask = (1 << width) - 1
-    expr = ", ".join(f"{name}_rom{p}[lgrp]" for p in reversed(range(lanes)))
+    expr = ", ".join(f"{name}_rom{p}[{index}]" for p in reversed(range(lanes)))
     return {
         "name": name,
         "width": width,
+        "depth": len(values) // lanes,
         "lanes": [
             {"index": p, "words": [f"{width}'h{v & mask:x}" for v in values[p::lanes]]}
             for p in range(lanes)
         ],
-        "expr": f"{{{expr}}}" if lanes > 1 else f"{name}_rom0[lgrp]",
+        "expr": f"{{{expr}}}" if lanes > 1 else f"{name}_rom0[{index}]",
     }
 
 
@@ -607,6 +623,172 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
         "rotate_acc_keep": _rotate("acc", f"acc[{lanes * cw - 1}:0]", slots * cw, lanes * cw),
         "rotate_v": _rotate("vbank", "v_next", slots * vw, lanes * vw),
         "rotate_spk": _rotate("spk", "fire", slots, lanes),
+    }
+
+
+def _table(rows: tuple, slots: int, fields: list[int], pack) -> tuple[list[str], int]:
+    """A conv layer's geometry ROM: one word per input index (padded to a power of two),
+    ``slots`` slots of ``{valid, fields...}`` (``pack(pair)``: the fields of a pair)."""
+    width = 1 + sum(fields)
+    depth = 1 << max(1, bits_for(len(rows)))
+    words = []
+    for n in range(depth):
+        word = 0
+        for slot, pair in enumerate(rows[n] if n < len(rows) else ()):
+            value, shift = 1, 0
+            for field_width, part in zip(fields, pack(pair), strict=True):
+                value = (value << field_width) | part
+                shift += field_width
+            word |= value << (slot * width)
+        words.append(f"{slots * width}'h{word:x}")
+    return words, width
+
+
+def _select(name: str, index: str, slots: int, width: int) -> str:
+    """Slot ``index`` of a ``slots``-slot table word (the whole word with one slot)."""
+    return f"{index}*{width} +: {width}" if slots > 1 else f"{width - 1}:0"
+
+
+def _rec_expr(rec: str, layer: ConvLayer, width: int) -> str:
+    """``out_*`` in neuron order from a record: neuron ``(c, position)`` is lane
+    ``c % lanes`` of row ``(c // lanes) * positions + position``."""
+    oc = layer.geometry.out_channels
+    per, lanes = layer.rows // layer.groups, layer.lanes
+    parts = []
+    for c in reversed(range(oc)):
+        g, p = divmod(c, lanes)
+        for q in reversed(range(per)):
+            at = ((g * per + q) * lanes + p) * width
+            parts.append(f"{rec}[{at}]" if width == 1 else f"{rec}[{at + width - 1}:{at}]")
+    return "{" + ", ".join(parts) + "}" if len(parts) > 1 else parts[0]
+
+
+def _shift(rec: str, new: str, rows: int, width: int) -> str:
+    """``rec`` (``rows`` rows of ``width`` bits) shifted down one row, ``new`` on top."""
+    return new if rows == 1 else f"{{{new}, {rec}[{rows * width - 1}:{width}]}}"
+
+
+def _conv_context(top: str, layer: ConvLayer, weight_port: bool) -> dict[str, Any]:
+    geo = layer.geometry
+    c, h, w = geo.in_shape
+    oc, oh, ow = geo.out_shape
+    kh, kw = geo.kernel_size
+    rk, lanes, groups, rows = layer.random_bits, layer.lanes, layer.groups, layer.rows
+    cw, vw = layer.count_width, layer.v_width
+    positions = rows // groups
+    ny, nx = layer.slots
+    kb, rb, gb = layer.slot_bits, layer.row_bits, layer.group_bits
+    yb, xtb = max(1, bits_for(h)), max(1, bits_for(w))
+    ytab, ysw = _table(layer.y_table, ny, [kb, rb], lambda p: (p[0] * kw * groups, p[1] * ow))
+    xtab, xsw = _table(layer.x_table, nx, [kb, rb], lambda p: (p[0] * groups, p[1]))
+    seg, segs = layer.segment, layer.segments
+    low_bits = max(1, bits_for(seg))
+    masks = [f"{sum(1 << n for n in range(seg) if n >> b & 1):x}" for b in range(low_bits)]
+    last = w - (segs - 1) * seg
+    loads = c * h * segs
+    streams = [_stream_expr(layer, s) for s in reversed(layer.streams)] or [f"{{{rk}{{1'b1}}}}"]
+    bias = layer.bias_line is not None
+    bias_base = c * kh * kw * groups
+    neuron = layer.neurons[0]
+    model = neuron.model
+    iw = max(1, model.i_width)
+    pad = groups * lanes - oc
+    roms = [
+        _event_rom("theta", [n.theta for n in layer.neurons] + [1] * pad, vw + 1, lanes, "s2_grp")
+    ]
+    if model.drives:
+        drives = [n.drive for n in layer.neurons] + [0] * pad
+        roms.append(_event_rom("drive", drives, vw, lanes, "s2_grp"))
+    if model.v_resets and not neuron.reset_sub:
+        resets = [n.v_reset for n in layer.neurons] + [0] * pad
+        roms.append(_event_rom("vreset", resets, vw, lanes, "s2_grp"))
+    names = {rom["name"] for rom in roms}
+    return {
+        **_common(top, layer),
+        "weight_port": weight_port,
+        "ports": _layer_ports(layer, weight_port),
+        "c": c,
+        "h": h,
+        "w": w,
+        "oc": oc,
+        "oh": oh,
+        "ow": ow,
+        "kh": kh,
+        "kw": kw,
+        "sy": geo.stride[0],
+        "sx": geo.stride[1],
+        "py": geo.padding[0],
+        "px": geo.padding[1],
+        "dy": geo.dilation[0],
+        "dx": geo.dilation[1],
+        "bias": bias,
+        "bias_base": bias_base,
+        "bias_addr": f"{kb}'d{bias_base} + {_extend('lgrp', gb, kb)}",
+        "groups_phrase": _plural(groups, "group"),
+        "lanes_phrase": _plural(lanes, "lane"),
+        "max_code": (1 << layer.k) - 1,
+        "lanes": lanes,
+        "groups": groups,
+        "rows": rows,
+        "positions": positions,
+        "loads": loads,
+        "ny": ny,
+        "nx": nx,
+        "visits": ny * nx * groups,
+        "fixed": CONV_FIXED,
+        "ytab": ytab,
+        "xtab": xtab,
+        "ysw": ysw,
+        "xsw": xsw,
+        "ys_select": _select("yrow", "sa", ny, ysw),
+        "xs_select": _select("xrow", "sb", nx, xsw),
+        "iy_index": "iy_q",
+        "seg": seg,
+        "segs": segs,
+        "sgb": max(1, bits_for(segs)),
+        "ixb": max(1, w.bit_length()),
+        "xtb": xtb,
+        "yb": yb,
+        "xb": max(1, (c * h * w + seg).bit_length()),
+        "kb": kb,
+        "rb": rb,
+        "gb": gb,
+        "pb": max(1, bits_for(positions)),
+        "sab": max(1, bits_for(ny)),
+        "sbb": max(1, bits_for(nx)),
+        "ld_bits": max(1, loads.bit_length()),
+        "kstep": kh * kw * groups,
+        "grp_k": _extend("grp", gb, kb),
+        "low_bits": low_bits,
+        "low_masks": masks,
+        "last_mask": f"{(1 << last) - 1:x}" if last != seg else "",
+        "clear_next": f"clr + {rb}'d1"
+        if rows == 1 << rb
+        else f"((clr == {rb}'d{rows - 1}) ? {rb}'d0 : clr + {rb}'d1)",
+        "depth": layer.memory.depth,
+        "streams_width": max(1, len(layer.streams)) * rk,
+        "streams_expr": "{" + ", ".join(streams) + "}" if len(streams) > 1 else streams[0],
+        "level_expr": "{code, code}" if layer.decorrelated else "code",
+        "word_width": layer.word_width,
+        "mem_width": layer.memory.width,
+        "mem_file": layer.memory.file,
+        "block_ram": layer.memory.block,
+        "stream_bits": layer.stream_bits,
+        "vw": vw,
+        "roms": roms,
+        "syn": model.syn_current,
+        "iw": iw,
+        "i_in": f"fresh ? {iw}'sd0 : idata[g*{iw} +: {iw}]" if model.syn_current else f"{iw}'sd0",
+        "theta_in": "thetas[g*(VW+1) +: VW+1]",
+        "drive_in": "drives[g*VW +: VW]" if "drive" in names else f"{vw}'sd0",
+        "vreset_in": "vresets[g*VW +: VW]" if "vreset" in names else f"{vw}'sd0",
+        "neuron_params": neuron_parameters(neuron),
+        "shift_spk": _shift("spk_rec", "fire", rows, lanes),
+        "shift_cnt": _shift("cnt_rec", "c_next", rows, lanes * cw),
+        "shift_v": _shift("v_rec", "v_next", rows, lanes * vw),
+        "spikes_expr": _rec_expr("spk_rec", layer, 1),
+        "counts_expr": _rec_expr("cnt_rec", layer, cw),
+        "v_expr": _rec_expr("v_rec", layer, vw),
     }
 
 
@@ -748,6 +930,7 @@ CONTEXTS: dict[str, Callable[[str, Any, bool], dict[str, Any]]] = {
     "full": _parallel_context,
     "folded": _folded_context,
     "event": _event_context,
+    "conv": _conv_context,
 }
 
 

@@ -76,6 +76,43 @@ def layer_counts(layer: LayerPlan, inputs: np.ndarray) -> np.ndarray:
     return out.astype(np.int64)
 
 
+def _patches(layer: LayerPlan, x: np.ndarray) -> np.ndarray:
+    """A convolution layer's input taps: ``x`` ``(..., n_inputs)`` gathered into
+    ``(..., positions, taps)`` (0 in the padding; groups are 1 in hardware)."""
+    conv = layer.conv
+    _, oh, ow = conv.out_shape
+    taps = conv.taps()[: oh * ow]
+    padded = np.concatenate([x, np.zeros((*x.shape[:-1], 1), dtype=x.dtype)], axis=-1)
+    return padded[..., taps]
+
+
+def _conv_apply(layer: LayerPlan, x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """``(..., n_out)``: the convolution of ``x`` ``(..., n_inputs)`` with the kernel rows
+    ``kernel`` ``(out_channels, taps [+ 1])`` (a bias column adds to every position)."""
+    n_taps = layer.conv.n_taps
+    out = _patches(layer, x) @ kernel[:, :n_taps].T.astype(x.dtype)  # (..., positions, C)
+    if layer.bias:
+        out = out + kernel[:, n_taps].astype(x.dtype)
+    return np.swapaxes(out, -1, -2).reshape(*x.shape[:-1], layer.n_out)
+
+
+def _conv_counts(layer: LayerPlan, inputs: np.ndarray) -> np.ndarray:
+    """Signed counts of a convolution layer: per step ``t`` the convolution of ``x(t)``
+    with the kernel of signed weight bits ``s b(t)`` (a synapse reads its kernel weight's
+    stream), exact float32 sums of +-1.  Returns int64 ``(batch, steps, n_out)``."""
+    batch, steps, _ = inputs.shape
+    x = inputs.astype(np.float32)
+    neuron, line = np.nonzero(layer.classes != DROPPED)
+    phases = np.arange(min(steps, layer.period))
+    values = _signed_bits(layer, neuron, line, phases, layer.stream_tables()).astype(np.float32)
+    out = np.zeros((batch, steps, layer.n_out), dtype=np.float32)
+    kernel = np.zeros(layer.codes.shape, dtype=np.float32)
+    for t in range(steps):
+        kernel[neuron, line] = values[t % layer.period]
+        out[:, t] = _conv_apply(layer, x[:, t], kernel)
+    return out.astype(np.int64)
+
+
 def _signed_bits(
     layer: LayerPlan, neuron: np.ndarray, line: np.ndarray, phases: np.ndarray, tables
 ) -> np.ndarray:
@@ -183,6 +220,9 @@ def simulate(plan: NetworkPlan, spikes: np.ndarray) -> Trace:
     for layer in plan.layers:
         if layer.recurrent:
             c, v, s = _recurrent(layer, x)
+        elif layer.conv is not None:
+            c = _conv_counts(layer, x)
+            v, s = neuron_update(layer, c)
         else:
             c = layer_counts(layer, x)
             v, s = neuron_update(layer, c)
@@ -258,6 +298,7 @@ def expected(plan: NetworkPlan, spikes: np.ndarray) -> Trace:
         rec = slice(layer.n_inputs, layer.n_inputs + layer.recurrent)
         neuron = replace(layer.neuron, frac_bits=0)  # counts come already on the grid
         by_delay = [(int(d), (layer.delays == d) * weight) for d in np.unique(layer.delays)]
+        conv = layer.conv is not None
         v = np.zeros((1, layer.n_out), dtype=np.int64)
         i = np.zeros_like(v)
         fire = np.zeros(layer.n_out, dtype=bool)
@@ -267,7 +308,10 @@ def expected(plan: NetworkPlan, spikes: np.ndarray) -> Trace:
         for t in range(steps):
             if layer.recurrent:
                 lines[t, rec] = fire
-            c = sum((m @ lines[t - d] for d, m in by_delay if t >= d), np.zeros(layer.n_out))
+            if conv:
+                c = _conv_apply(layer, lines[t, : layer.n_inputs], weight)
+            else:
+                c = sum((m @ lines[t - d] for d, m in by_delay if t >= d), np.zeros(layer.n_out))
             c_all[t] = c
             u = np.round(c * 2**layer.neuron.frac_bits).astype(np.int64)[None]
             v, i, f = _step(layer, v, i, u, neuron)

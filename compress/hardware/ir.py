@@ -85,10 +85,19 @@ class LayerStyle:
 
     @classmethod
     def planned(
-        cls, value: Any, *, index: int, stochastic: np.ndarray, n_out: int, hardware: Any
+        cls,
+        value: Any,
+        *,
+        index: int,
+        stochastic: np.ndarray,
+        n_out: int,
+        hardware: Any,
+        geometry: Any = None,
     ) -> LayerStyle:
         """The style's plan fields for layer ``index`` (``value``: its ``parallelism``;
-        ``stochastic``: its stochastic synapses; ``hardware``: the options)."""
+        ``stochastic``: its stochastic synapses; ``hardware``: the options; ``geometry``:
+        a convolution layer's :class:`~compress.model.conv.Conv`, None otherwise).
+        A style that cannot build the layer raises a ``ValueError``."""
         raise NotImplementedError
 
     @classmethod
@@ -272,6 +281,13 @@ class LayerPlan:
     decorrelated: bool = False
     neuron: NeuronPlan = INTEGER_NEURON
     recurrent: int = 0
+
+    @property
+    def conv(self) -> Any:
+        """A convolution layer's geometry (:class:`~compress.model.conv.Conv`; its
+        ``signs``, ``codes``, ``delays`` and ``streams`` are then its kernel rows,
+        ``(out_channels, taps [+ 1 bias])``), or ``None``."""
+        return getattr(self.style, "geometry", None)
 
     @property
     def lfsr_width(self) -> int:

@@ -113,12 +113,7 @@ def _plan_layer(
     style that ``parallelism`` asks for, :data:`~compress.hardware.styles.STYLES`)."""
     layer, codes_obj = result.network.layers[index], result.codes[index]
     if layer.conv is not None:
-        raise ValueError(
-            f"layer {index}: a convolution layer must be built by a style that keeps its "
-            f"kernel ({'x'.join(map(str, layer.weights.shape))}), which is not in this "
-            "version yet, not unrolled; a small network can be unrolled into fully connected "
-            "layers (sc-compress import --dense, or Network.dense())"
-        )
+        _check_channel_constants(index, layer)
     codes = np.array(codes_obj.magnitudes, dtype=np.int32)
     signs = np.array(codes_obj.signs, dtype=np.int8)
     k, full, constants = codes_obj.bits - 1, codes_obj.max_code, hardware.constants
@@ -131,7 +126,12 @@ def _plan_layer(
     width = 2 * k if decorrelated else k
     seeds, stream_defs = pool.take(width, needed, index) if needed else ((), [])
     style = style_for(parallelism, index).planned(
-        parallelism, index=index, stochastic=stochastic, n_out=layer.n_out, hardware=hardware
+        parallelism,
+        index=index,
+        stochastic=stochastic,
+        n_out=layer.n_out,
+        hardware=hardware,
+        geometry=layer.conv,
     )
     tree_widest = _widest(style.tree_mask(codes, full, constants), signs)
     neuron, thresholds, v_width = neuron_plan(
@@ -140,9 +140,13 @@ def _plan_layer(
     tree_levels = math.ceil(math.log2(tree_widest)) if tree_widest > 1 else 0
     tree_stages = len(registered_levels(tree_levels, hardware.pipeline))
     line_depths = tuple(int(d) for d in delays.max(axis=0))
+    n_in = codes.shape[1]
+    if layer.conv is not None:  # its codes are kernel rows; its lines the input positions
+        n_in = layer.n_in + int(layer.bias is not None)
+        line_depths = (0,) * n_in
     plan = LayerPlan(
         index=index,
-        n_in=codes.shape[1],
+        n_in=n_in,
         bias=layer.bias is not None,
         decorrelated=decorrelated,
         n_out=layer.n_out,
@@ -171,6 +175,39 @@ def _plan_layer(
     )
     latency = style.latency(plan, tree_stages=tree_stages, pipeline=hardware.pipeline)
     return replace(plan, latency=latency)
+
+
+def _check_channel_constants(index: int, layer: Any) -> None:
+    """A convolution's neurons share their channel's kernel, so its hardware keeps one
+    threshold, drive and reset value per output channel: each must be the same at every
+    position of a channel."""
+    per = layer.n_out // layer.conv.out_channels
+    for name in ("thresholds", "drives", "v_resets"):
+        values = np.broadcast_to(np.asarray(getattr(layer, name), dtype=np.float64), (layer.n_out,))
+        by_channel = values.reshape(layer.conv.out_channels, per)
+        bad = np.flatnonzero((by_channel != by_channel[:, :1]).any(axis=1))
+        if bad.size:
+            c = int(bad[0])
+            j = int(np.flatnonzero(by_channel[c] != by_channel[c, 0])[0])
+            raise ValueError(
+                f"layer {index}: a convolution's {name[:-1]} must be the same at every "
+                f"position of an output channel, not {by_channel[c, 0]!r} and "
+                f"{by_channel[c, j]!r} in channel {c} (positions 0 and {j})"
+            )
+
+
+def _layer_parallelism(index: int, layer: Any, hardware: HardwareOptions) -> Any:
+    """The ``parallelism`` layer ``index`` is built with: a convolution layer always takes
+    the convolution style (a network-wide value means its fully connected layers)."""
+    value = hardware.layer_value("parallelism", index)
+    if layer.conv is None:
+        return value
+    if isinstance(hardware.parallelism, tuple) and value not in (None, "conv"):
+        raise ValueError(
+            f"layer {index}: a convolution layer must have parallelism 'conv' (its kernel "
+            f"is kept, not unrolled), not {value!r}; sc-compress import --dense unrolls it"
+        )
+    return "conv"
 
 
 def plan_network(
@@ -208,7 +245,11 @@ def plan_network(
     pool = StreamPool()
     layers = tuple(
         _plan_layer(
-            i, result, pool, hardware=hardware, parallelism=hardware.layer_value("parallelism", i)
+            i,
+            result,
+            pool,
+            hardware=hardware,
+            parallelism=_layer_parallelism(i, result.network.layers[i], hardware),
         )
         for i in range(n_layers)
     )

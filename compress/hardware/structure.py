@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -26,6 +27,7 @@ from .neuron import INTEGER_NEURON, NeuronPlan
 __all__ = [
     "SPLIT_ABOVE",
     "Comparator",
+    "ConvLayer",
     "DelayLine",
     "DelayRing",
     "EventLayer",
@@ -446,6 +448,76 @@ class EventLayer(_Layer):
             ("done_q", 1),
             ("lif_run", 1),
             ("lgrp", self.group_bits),
+            ("valid_q", 1),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class ConvLayer(_Layer):
+    """A convolution layer: kernel rows in a memory, counts, membranes and currents in
+    memories of ``rows`` rows (``groups`` output-channel groups x output positions,
+    group-major), ``lanes`` output channels per row.
+
+    Per step the walk loads the input spikes ``segment`` at a time (``segments`` per
+    input row of the image) and visits, for every spike at ``(c, y, x)``, the
+    ``slots = (ny, nx)`` (tap, output) pairs of ``y_table[y]`` and ``x_table[x]``
+    (missing ones idle), one group per clock; then ``rows`` clocks of neuron updates.
+    ``neurons[c]`` holds output channel ``c``'s constants (threshold, drive, reset),
+    the same at every position.
+    """
+
+    lanes: int
+    groups: int
+    geometry: Any
+    rows: int
+    segment: int
+    segments: int
+    slots: tuple[int, int]
+    y_table: tuple[tuple[tuple[int, int], ...], ...]
+    x_table: tuple[tuple[tuple[int, int], ...], ...]
+    streams: tuple[StreamWire, ...]
+    memory: WeightMemory
+    word_width: int
+    stream_bits: int
+    v_width: int
+
+    @property
+    def slot_bits(self) -> int:
+        """Bits of a kernel-row address (and of the weight port's)."""
+        return max(1, bits_for(self.memory.depth))
+
+    @property
+    def row_bits(self) -> int:
+        """Bits of a count/membrane row address."""
+        return max(1, bits_for(self.rows))
+
+    @property
+    def group_bits(self) -> int:
+        """Bits of a group index."""
+        return max(1, bits_for(self.groups))
+
+    @property
+    def control(self) -> tuple[tuple[str, int], ...]:
+        """The step control's registers, ``(name, width)``."""
+        c, h, w = self.geometry.in_shape
+        loads = c * h * self.segments
+        ny, nx = self.slots
+        return (
+            ("walking", 1),
+            ("ld", max(1, loads.bit_length())),
+            ("rbase", max(1, (c * h * w).bit_length())),
+            ("iy", max(1, bits_for(h))),
+            ("iy_q", max(1, bits_for(h))),
+            ("kbase", self.slot_bits),
+            ("kb_q", self.slot_bits),
+            ("pend", self.segment),
+            ("sa", max(1, bits_for(ny))),
+            ("sb", max(1, bits_for(nx))),
+            ("grp", self.group_bits),
+            ("lif_run", 1),
+            ("nrow", self.row_bits),
+            ("stage", 6 + 3 * self.row_bits),
+            ("fresh", 1),
             ("valid_q", 1),
         )
 

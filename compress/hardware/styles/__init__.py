@@ -16,14 +16,24 @@ from typing import Any
 import numpy as np
 
 from ..ir import LayerStyle
+from .conv import Convolution
 from .event import Event
 from .folded import Folded
 from .full import Full
 
-__all__ = ["STYLES", "Event", "Folded", "Full", "choices", "style_for", "style_from_fields"]
+__all__ = [
+    "STYLES",
+    "Convolution",
+    "Event",
+    "Folded",
+    "Full",
+    "choices",
+    "style_for",
+    "style_from_fields",
+]
 
 #: Every layer style by name, in the order the CLI and the reports list them.
-STYLES: dict[str, type[LayerStyle]] = {cls.name: cls for cls in (Full, Folded, Event)}
+STYLES: dict[str, type[LayerStyle]] = {cls.name: cls for cls in (Full, Folded, Event, Convolution)}
 
 
 def style_for(value: object, index: int | None = None) -> type[LayerStyle]:

@@ -82,7 +82,14 @@ class Event(LayerStyle):
 
     @classmethod
     def planned(
-        cls, value: Any, *, index: int, stochastic: np.ndarray, n_out: int, hardware: Any
+        cls,
+        value: Any,
+        *,
+        index: int,
+        stochastic: np.ndarray,
+        n_out: int,
+        hardware: Any,
+        geometry: Any = None,
     ) -> Event:
         lanes = hardware.layer_value("neuron_lanes", index)
         return cls(min(lanes, n_out), hardware.layer_value("spram", index))

@@ -130,7 +130,14 @@ class Folded(LayerStyle):
 
     @classmethod
     def planned(
-        cls, value: Any, *, index: int, stochastic: np.ndarray, n_out: int, hardware: Any
+        cls,
+        value: Any,
+        *,
+        index: int,
+        stochastic: np.ndarray,
+        n_out: int,
+        hardware: Any,
+        geometry: Any = None,
     ) -> Folded:
         lanes = int(value)
         return cls(lanes, hardware.fold_order, _schedule(stochastic, lanes, hardware.fold_order))

@@ -41,7 +41,14 @@ class Full(LayerStyle):
 
     @classmethod
     def planned(
-        cls, value: Any, *, index: int, stochastic: np.ndarray, n_out: int, hardware: Any
+        cls,
+        value: Any,
+        *,
+        index: int,
+        stochastic: np.ndarray,
+        n_out: int,
+        hardware: Any,
+        geometry: Any = None,
     ) -> Full:
         return cls()
 
