@@ -199,9 +199,12 @@ def _lane_value(text: str, what: str) -> int | str:
     return value
 
 
-def _lanes(default: str, overrides: tuple[str, ...], n_layers: int) -> list[int | str]:
-    """One parallelism per layer from --parallelism and --layer-parallelism L=P."""
-    lanes = [_lane_value(default, "--parallelism")] * n_layers
+def _lanes(default: str, overrides: tuple[str, ...], network: Network) -> list[int | str]:
+    """One parallelism per layer from --parallelism (for the fully connected layers: a
+    convolution layer takes 'conv') and --layer-parallelism L=P."""
+    n_layers = len(network.layers)
+    value = _lane_value(default, "--parallelism")
+    lanes = ["conv" if layer.conv is not None else value for layer in network.layers]
     for item in overrides:
         layer, sep, value = item.partition("=")
         if not sep or not layer.isdigit() or int(layer) >= n_layers:
@@ -338,7 +341,7 @@ def build(
     network = _load(model, limits)
     _check_overrides(config, network)
     config = _with_rates(config, network, prune_inactive, rates_data)
-    lanes = _lanes(parallelism, hardware.pop("layer:parallelism"), len(network.layers))
+    lanes = _lanes(parallelism, hardware.pop("layer:parallelism"), network)
     try:
         options = HardwareOptions(parallelism=lanes, **hardware)
     except ValueError as exc:

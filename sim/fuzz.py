@@ -88,7 +88,8 @@ class Case:
         leaks = [layer.leak_fraction for layer in net.layers]
         resets = "".join(layer.reset[0] for layer in net.layers)
         models = [
-            ("cuba" if layer.syn_leak is not None else "")
+            ("conv" if layer.conv is not None else "")
+            + ("cuba" if layer.syn_leak is not None else "")
             + ("rec" if layer.recurrent is not None else "")
             + ("" if layer.spiking else "li")
             + (f"F{layer.frac_bits}" if layer.frac_bits is not None else "")
@@ -281,6 +282,80 @@ def _with_events(rng: np.random.Generator, hardware: HardwareOptions, n_layers: 
     )
 
 
+def _conv_geometry(rng: np.random.Generator, shape: tuple[int, int, int]):
+    """A random convolution of the input ``shape``: kernel 1..3 (cropping the input), stride
+    1..2, padding up to the kernel, dilation 1 or 2, 1..4 output channels."""
+    from compress.model.conv import Conv
+
+    for _ in range(20):
+        kernel = tuple(int(v) for v in rng.integers(1, 4, 2))
+        try:
+            return Conv(
+                shape,
+                int(rng.integers(1, 5)),
+                kernel,
+                tuple(int(v) for v in rng.integers(1, 3, 2)),
+                tuple(int(rng.integers(0, k)) for k in kernel),
+                tuple(int(v) for v in rng.choice([1, 2], 2, p=[0.8, 0.2])),
+            )
+        except ValueError:  # the kernel does not fit the padded input
+            continue
+    return Conv(shape, int(rng.integers(1, 5)), (1, 1))
+
+
+def _conv_layer(rng: np.random.Generator, shape: tuple[int, int, int], last: bool) -> Layer:
+    """A random convolution layer: the kernel mixes weights as :func:`_weights` does;
+    thresholds, biases, drives and reset values one per output channel."""
+    conv = _conv_geometry(rng, shape)
+    oc = conv.out_channels
+    per = conv.n_out // oc
+    kernel = _weights(rng, oc, conv.n_taps).reshape(conv.kernel_shape)
+    full = float(np.abs(kernel).max()) or 1.0
+    reset = "subtract" if rng.random() < 0.5 else "zero"
+    fields = _neuron_model(rng, oc, full, reset, last)
+    fields.pop("recurrent", None)  # a convolution has no recurrent edge
+    for name in ("drive", "v_reset"):
+        value = fields.get(name)
+        if value is not None and np.ndim(value):
+            fields[name] = np.repeat(value, per)
+    threshold: Any = full * rng.uniform(0.3, 6.0)
+    if rng.random() < 0.5:
+        threshold = np.repeat(full * rng.uniform(0.3, 6.0, oc), per)
+    bias = None
+    if rng.random() < 0.4:
+        bias = full * rng.choice([0.0, 0.3, 1.0, -1.0], oc) * rng.uniform(0.5, 1.0, oc)
+    return Layer(kernel, threshold=threshold, reset=reset, bias=bias, conv=conv, **fields)
+
+
+def _with_convs(
+    rng: np.random.Generator, layers: tuple[Layer, ...], hardware: HardwareOptions
+) -> tuple[tuple[Layer, ...], HardwareOptions]:
+    """The first one or two layers as convolutions of a small random image (sometimes one
+    row longer than a walk segment), the next fully connected layer redrawn for their
+    output; ``conv`` in a per-layer parallelism."""
+    n = len(layers)
+    convs = min(n, 1 if rng.random() < 0.6 else 2)
+    shape = (int(rng.integers(1, 4)), int(rng.integers(1, 7)), int(rng.integers(1, 8)))
+    if rng.random() < 0.1:
+        shape = (1, 1, int(rng.integers(65, 80)))
+    out = []
+    for i, layer in enumerate(layers):
+        if i < convs:
+            out.append(_conv_layer(rng, shape, i == n - 1))
+            shape = out[-1].conv.out_shape
+        elif i == convs:
+            out.append(_layer(rng, layer.n_out, int(np.prod(shape)), i == n - 1))
+            out[-1] = dataclasses.replace(out[-1], delays=None)  # small sims: no delays here
+        else:
+            out.append(layer)
+    if isinstance(hardware.parallelism, tuple):
+        values = ["conv" if i < convs else v for i, v in enumerate(hardware.parallelism)]
+        hardware = dataclasses.replace(hardware, parallelism=tuple(values))
+    if hardware.spram and "event" not in hardware.parallelism:  # SPRAM rows are event layers'
+        hardware = dataclasses.replace(hardware, spram=False)
+    return tuple(out), hardware
+
+
 #: Largest layer input count per weight width: short LFSRs have few distinct streams.
 _MAX_FAN_IN = {2: 24, 3: 4, 4: 10, 5: 24}
 
@@ -315,6 +390,11 @@ def random_case(seed: int) -> Case:
         # Amaranth renders event layers too, but not SPRAM rows (no simulation model)
         amaranth = not hardware.spram and events.random() < 0.3
         emitter = "amaranth" if amaranth else "jinja"
+    convs = np.random.default_rng([SALT, seed, 5])  # convolution layers, drawn after events
+    if convs.random() < 0.25:
+        layers, hardware = _with_convs(convs, layers, hardware)
+        emitter = "jinja"  # no Amaranth component for convolutions yet
+        sizes = [layers[0].n_in, *(layer.n_out for layer in layers)]
     config = _config(rng, bits, layers[0], n_layers, sizes)
     return Case(
         seed=seed,

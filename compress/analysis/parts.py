@@ -28,7 +28,7 @@ from ..hardware.plan import (
     NetworkPlan,
     plan_network,
 )
-from ..hardware.styles import STYLES, style_for
+from ..hardware.styles import STYLES, Convolution, style_for
 from ..model.passes import CompressionResult
 from .estimate import estimate
 
@@ -203,12 +203,24 @@ def choose(
     options = _options(part)
     per_option: list[tuple[NetworkPlan, dict[str, Any]] | None] = []
     layer_ok: list[list[bool]] = []
+    convs = [layer.conv is not None for layer in result.network.layers]
     for option in options:
-        trial = plan_hardware(hardware, (dataclasses.replace(option, spram=False),) * n_layers)
+        # a convolution layer takes only the convolution style's options, the others only
+        # the rest: where an option does not apply, the layer is planned with one that does
+        # and never chosen with it
+        applies = [(option.style is Convolution) == conv for conv in convs]
+        stand_in = {True: Option("conv", option.neuron_lanes), False: Option("full")}
+        trial = plan_hardware(
+            hardware,
+            tuple(
+                dataclasses.replace(option, spram=False) if fits else stand_in[conv]
+                for fits, conv in zip(applies, convs, strict=True)
+            ),
+        )
         plan = plan_network(result, top, trial)
-        ok = [True] * n_layers
+        ok = applies
         if option.spram:  # each layer's rows in SPRAM when they fit one bank
-            ok = [_spram_fits(layer) for layer in plan.layers]
+            ok = [fits and _spram_fits(layer) for fits, layer in zip(applies, plan.layers)]
             layers = tuple(
                 dataclasses.replace(la, style=dataclasses.replace(la.style, spram=True))
                 if fits
@@ -266,8 +278,8 @@ def choose(
         rows = [
             min(
                 math.prod(weight_rows(plan.layers[i]))
-                for plan, _ in per_option
-                if plan.layers[i].style.name == "event"
+                for (plan, _), ok in zip(per_option, layer_ok, strict=True)
+                if ok[i] and plan.layers[i].style.name in ("event", "conv")
             )
             for i in range(n_layers)
         ]

@@ -749,7 +749,7 @@ def _conv_context(top: str, layer: ConvLayer, weight_port: bool) -> dict[str, An
         "ixb": max(1, w.bit_length()),
         "xtb": xtb,
         "yb": yb,
-        "xb": max(1, (c * h * w + seg).bit_length()),
+        "xb": max(1, bits_for(c * h * w + seg)),
         "kb": kb,
         "rb": rb,
         "gb": gb,

@@ -191,8 +191,8 @@ def _check_channel_constants(index: int, layer: Any) -> None:
             j = int(np.flatnonzero(by_channel[c] != by_channel[c, 0])[0])
             raise ValueError(
                 f"layer {index}: a convolution's {name[:-1]} must be the same at every "
-                f"position of an output channel, not {by_channel[c, 0]!r} and "
-                f"{by_channel[c, j]!r} in channel {c} (positions 0 and {j})"
+                f"position of an output channel, not {float(by_channel[c, 0])!r} and "
+                f"{float(by_channel[c, j])!r} in channel {c} (positions 0 and {j})"
             )
 
 
