@@ -16,12 +16,15 @@ from __future__ import annotations
 from functools import reduce
 from operator import or_, xor
 
-from amaranth import C, Cat, Module, Mux, ResetInserter, Signal, signed, unsigned
+from amaranth import Array, C, Cat, Module, Mux, ResetInserter, Signal, signed, unsigned
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from compress.hardware.lfsr import TAPS
 from compress.hardware.neuron import GUARD, Decay
+from compress.hardware.structure import (
+    ConvLayer as ConvStructure,
+)
 from compress.hardware.structure import (
     DelayRing as RingStructure,
 )
@@ -45,6 +48,7 @@ from compress.hardware.styles import STYLES
 __all__ = [
     "LFSR",
     "LIF",
+    "ConvLayer",
     "DelayLine",
     "DelayRing",
     "EventLayer",
@@ -948,9 +952,346 @@ class EventLayer(_LayerBase):
         return m
 
 
+def _index(n: int, name: str) -> Signal:
+    """An index into ``n`` things, at least one bit wide (no zero-width Verilog wires)."""
+    return Signal(max(1, (n - 1).bit_length()), name=name)
+
+
+class ConvLayer(_LayerBase):
+    """A convolution layer (:class:`compress.hardware.structure.ConvLayer`), clock for
+    clock as ``conv.v.j2``: the walk loads the input spikes a row segment at a time and
+    visits each spike's (tap, output) pairs from the geometry tables, one channel group
+    per clock; a three-stage row pipeline reads the kernel row, then the lane bits and the
+    count row, then adds (forwarding the row written the clock before) and writes it back;
+    after the walk every row of neurons is updated, the bias added, and the spikes and
+    counts shift into records that ``out_*`` wire in neuron order.
+
+    Attributes
+    ----------
+    in_valid, in_spikes, out_valid, out_spikes, out_counts
+        As :class:`Layer`'s.
+    w_en, w_addr, w_data
+        With the weight port: write a kernel row (only while idle).
+    """
+
+    def __init__(self, *, structure: ConvStructure, weight_port: bool = False):
+        self.weight_port = weight_port
+        super().__init__(structure, weight_port=weight_port)
+
+    def _ram(self, m: Module, name: str, width: int, *, raddr, waddr, wdata, wen):
+        """A memory of ``rows`` words of ``width`` bits, all 0 at first: a registered read
+        of ``raddr`` every clock, a write of ``wdata`` at ``waddr`` when ``wen`` (a single
+        row is a register)."""
+        rows = self.structure.rows
+        data = Signal(width, name=f"{name}_data", reset_less=True)
+        if rows == 1:
+            row = Signal(width, name=name, reset_less=True)
+            m.d.sync += data.eq(row)
+            with m.If(wen):
+                m.d.sync += row.eq(wdata)
+            return data
+        ram = memory.Memory(shape=unsigned(width), depth=rows, init=[0] * rows)
+        m.submodules[name] = ram
+        read, write = ram.read_port(domain="sync"), ram.write_port()
+        m.d.comb += [
+            read.addr.eq(raddr),
+            data.eq(read.data),
+            write.en.eq(wen),
+            write.addr.eq(waddr),
+            write.data.eq(wdata),
+        ]
+        return data
+
+    def _walk(self, m: Module):
+        """The walk's registers; returns ``(hit, done, kaddr, caddr)``."""
+        layer = self.structure
+        c, h, w = layer.geometry.in_shape
+        seg, segs, groups = layer.segment, layer.segments, layer.groups
+        ny, nx = layer.slots
+        loads, positions = c * h * segs, layer.rows // groups
+        kb, rb, width = layer.slot_bits, layer.row_bits, layer.slot_width
+        xin = Signal(c * h * w + seg, name="xin")
+        m.d.comb += xin.eq(self.in_spikes)
+        walking = Signal(name="walking")
+        ld = Signal(range(loads + 1), name="ld")
+        rbase = Signal(range(c * h * w + seg), name="rbase")
+        iy = Signal(max(1, (h - 1).bit_length()), name="iy")
+        iy_q = Signal(len(iy), name="iy_q")
+        kbase, kb_q = Signal(kb, name="kbase"), Signal(kb, name="kb_q")
+        seg_i = _index(segs, "seg")
+        ix0, ix0_q = Signal(range(w + seg), name="ix0"), Signal(range(w + seg), name="ix0_q")
+        pend = Signal(seg, name="pend")
+        sa, sb = _index(ny, "sa"), _index(nx, "sb")
+        grp, gp = _index(groups, "grp"), Signal(rb, name="gp")
+        low = Signal(seg, name="low")
+        m.d.comb += low.eq(pend & (~pend + 1))
+        low_bits = max(1, (seg - 1).bit_length())
+        low_i = Signal(low_bits, name="low_i")
+        for b in range(low_bits):
+            m.d.comb += low_i[b].eq((low & sum(1 << n for n in range(seg) if n >> b & 1)).any())
+        issue, load, done = Signal(name="issue"), Signal(name="load"), Signal(name="done")
+        m.d.comb += [
+            issue.eq(walking & (pend != 0)),
+            load.eq(walking & (pend == 0) & (ld != loads)),
+            done.eq(walking & (pend == 0) & (ld == loads)),
+        ]
+        last = w - (segs - 1) * seg
+        loaded = xin.bit_select(rbase, seg)
+        if segs > 1 and last != seg:
+            loaded = loaded & Mux(seg_i == segs - 1, (1 << last) - 1, (1 << seg) - 1)
+        with m.If(self.in_valid):
+            m.d.sync += [
+                walking.eq(1),
+                ld.eq(0),
+                rbase.eq(0),
+                iy.eq(0),
+                kbase.eq(0),
+                seg_i.eq(0),
+                ix0.eq(0),
+                pend.eq(0),
+                sa.eq(0),
+                sb.eq(0),
+                grp.eq(0),
+                gp.eq(0),
+            ]
+        with m.Elif(load):
+            m.d.sync += [pend.eq(loaded), iy_q.eq(iy), kb_q.eq(kbase), ld.eq(ld + 1)]
+            next_row = True
+            if segs > 1:
+                m.d.sync += ix0_q.eq(ix0)
+                with m.If(seg_i != segs - 1):
+                    m.d.sync += [seg_i.eq(seg_i + 1), ix0.eq(ix0 + seg), rbase.eq(rbase + seg)]
+                with m.Else():
+                    m.d.sync += [seg_i.eq(0), ix0.eq(0), rbase.eq(rbase + last)]
+                    self._next_row(m, iy, kbase)
+                next_row = False
+            else:
+                m.d.sync += rbase.eq(rbase + w)
+            if next_row:
+                self._next_row(m, iy, kbase)
+        with m.Elif(issue):
+            with m.If(grp == groups - 1):
+                m.d.sync += [grp.eq(0), gp.eq(0)]
+                with m.If(sb == nx - 1):
+                    m.d.sync += sb.eq(0)
+                    with m.If(sa == ny - 1):
+                        m.d.sync += [sa.eq(0), pend.eq(pend & (pend - 1))]
+                    with m.Else():
+                        m.d.sync += sa.eq(sa + 1)
+                with m.Else():
+                    m.d.sync += sb.eq(sb + 1)
+            with m.Else():
+                m.d.sync += [grp.eq(grp + 1), gp.eq(gp + positions)]
+        with m.Elif(done):
+            m.d.sync += walking.eq(0)
+        ix = Signal(max(1, (w - 1).bit_length()), name="ix")
+        m.d.comb += ix.eq(ix0_q + low_i if segs > 1 else low_i)
+        ywords, xwords = layer.table_words()
+        yrow = Signal(ny * width, name="yrow")
+        xrow = Signal(nx * width, name="xrow")
+        m.d.comb += [
+            yrow.eq(Array(C(v, ny * width) for v in ywords)[iy_q]),
+            xrow.eq(Array(C(v, nx * width) for v in xwords)[ix]),
+        ]
+        ys = yrow.word_select(sa, width) if ny > 1 else yrow
+        xs = xrow.word_select(sb, width) if nx > 1 else xrow
+        hit = Signal(name="hit")
+        kaddr, caddr = Signal(kb, name="kaddr"), Signal(rb, name="caddr")
+        m.d.comb += [
+            hit.eq(issue & ys[width - 1] & xs[width - 1]),
+            kaddr.eq(kb_q + ys[rb : rb + kb] + xs[rb : rb + kb] + grp),
+            caddr.eq(gp + ys[:rb] + xs[:rb]),
+        ]
+        return hit, done, kaddr, caddr
+
+    def _next_row(self, m: Module, iy, kbase) -> None:
+        """The next input row: ``iy`` wraps into the next channel's kernel rows."""
+        layer = self.structure
+        c, h, _ = layer.geometry.in_shape
+        kh, kw = layer.geometry.kernel_size
+        with m.If(iy == h - 1):
+            m.d.sync += iy.eq(0)
+            if c > 1:
+                m.d.sync += kbase.eq(kbase + kh * kw * layer.groups)
+        with m.Else():
+            m.d.sync += iy.eq(iy + 1)
+
+    def elaborate(self, platform):
+        m = Module()
+        layer = self.structure
+        lanes, groups, rows = layer.lanes, layer.groups, layer.rows
+        cw, vw, rb = layer.count_width, layer.v_width, layer.row_bits
+        positions = rows // groups
+        neuron = layer.neurons[0]
+        model = neuron.model
+        iw = max(1, model.i_width)
+        bias = layer.bias_line is not None
+        c, _, _ = layer.geometry.in_shape
+        kh, kw = layer.geometry.kernel_size
+        hit, done, kaddr, caddr = self._walk(m)
+        # the neuron rows, one per clock after the walk
+        lif_run, nrow = Signal(name="lif_run"), Signal(rb, name="nrow")
+        lgrp, npos = _index(groups, "lgrp"), _index(positions, "npos")
+        with m.If(done):
+            m.d.sync += [lif_run.eq(1), nrow.eq(0), lgrp.eq(0), npos.eq(0)]
+        with m.Elif(lif_run):
+            m.d.sync += [lif_run.eq(nrow != rows - 1), nrow.eq(nrow + 1)]
+            with m.If(npos == positions - 1):
+                m.d.sync += [npos.eq(0), lgrp.eq(lgrp + 1)]
+            with m.Else():
+                m.d.sync += npos.eq(npos + 1)
+        # stage 1: the kernel row (a visit's, or the group's bias row)
+        raddr = Signal(layer.slot_bits, name="raddr")
+        bias_row = c * kh * kw * groups + lgrp
+        m.d.comb += raddr.eq(Mux(lif_run, bias_row, kaddr) if bias else kaddr)
+        rdata = self._weight_memory(m, enable=hit | lif_run, addr=raddr)
+        s1_hit, s1_lif, s1_last = Signal(name="s1_hit"), Signal(name="s1_lif"), Signal()
+        s1_row, s1_grp = Signal(rb, name="s1_row"), _index(groups, "s1_grp")
+        m.d.sync += [
+            s1_hit.eq(hit),
+            s1_lif.eq(lif_run),
+            s1_last.eq(lif_run & (nrow == rows - 1)),
+            s1_row.eq(Mux(lif_run, nrow, caddr)),
+            s1_grp.eq(lgrp),
+        ]
+        # stage 2: lane bits; the count, membrane and current rows
+        s2_hit, s2_lif, s2_last = Signal(name="s2_hit"), Signal(name="s2_lif"), Signal()
+        s2_row, s2_grp = Signal(rb, name="s2_row"), _index(groups, "s2_grp")
+        step_end = Signal(name="step_end")
+        m.d.comb += step_end.eq(s2_lif & s2_last)
+        lfsrs = self._lfsrs(m, step_end)
+        rk = layer.random_bits
+        streams = Signal(max(1, len(layer.streams)) * rk, name="streams")
+        if layer.streams:
+            m.d.comb += streams.eq(
+                Cat(lfsrs[w.register].state[b] for w in layer.streams for b in w.bits)
+            )
+        else:  # no streams: all ones fires code M, never code 0
+            m.d.comb += streams.eq((1 << rk) - 1)
+        use_row = s1_hit | s1_lif if bias else s1_hit
+        pos_q = Signal(lanes, name="pos_q", reset_less=True)
+        neg_q = Signal(lanes, name="neg_q", reset_less=True)
+        width = layer.word_width
+        for g in range(lanes):
+            bit, sign = _lane_compare(layer, rdata[g * width : (g + 1) * width], streams)
+            m.d.sync += [pos_q[g].eq(use_row & bit & ~sign), neg_q[g].eq(use_row & bit & sign)]
+        m.d.sync += [
+            s2_hit.eq(s1_hit),
+            s2_lif.eq(s1_lif),
+            s2_last.eq(s1_last),
+            s2_row.eq(s1_row),
+            s2_grp.eq(s1_grp),
+        ]
+        # stage 3: add (the row written the clock before when it is this one) and write
+        alive = Signal(name="alive")  # 0 while reset: the count rows are cleared then
+        m.d.sync += alive.eq(1)
+        in_reset = ~alive
+        clr = Signal(rb, name="clr", reset_less=True)
+        s3_wr, s3_row = Signal(name="s3_wr"), Signal(rb, name="s3_row")
+        s3_data = Signal(lanes * cw, name="s3_data")
+        c_next = Signal(lanes * cw, name="c_next")
+        c_wr, c_addr = Signal(name="c_wr"), Signal(rb, name="c_addr")
+        c_data = Signal(lanes * cw, name="c_data")
+        m.d.comb += [
+            c_wr.eq(in_reset | s2_hit | s2_lif),
+            c_addr.eq(Mux(in_reset, clr, s2_row)),
+            c_data.eq(Mux(in_reset | s2_lif, 0, c_next)),
+        ]
+        cdata = self._ram(m, "cmem", lanes * cw, raddr=s1_row, waddr=c_addr, wdata=c_data, wen=c_wr)
+        v_next = Signal(lanes * vw, name="v_next")
+        vdata = self._ram(
+            m, "vmem", lanes * vw, raddr=s1_row, waddr=s2_row, wdata=v_next, wen=s2_lif
+        )
+        i_next = Signal(lanes * iw, name="i_next")
+        idata = None
+        if model.syn_current:
+            idata = self._ram(
+                m, "imem", lanes * iw, raddr=s1_row, waddr=s2_row, wdata=i_next, wen=s2_lif
+            )
+        fresh = Signal(name="fresh", init=1)  # the first step after a reset: v, i read as 0
+        base = Signal(lanes * cw, name="base")
+        m.d.comb += base.eq(Mux(s3_wr & (s3_row == s2_row), s3_data, cdata))
+        slots = groups * lanes
+        pad = slots - len(layer.neurons)
+
+        def bank(values: list[int], width: int):  # per-channel constants, two's complement
+            mask = (1 << width) - 1
+            return C(sum((v & mask) << (i * width) for i, v in enumerate(values)), slots * width)
+
+        theta_bank = bank([nr.theta for nr in layer.neurons] + [1] * pad, vw + 1)
+        drive_bank = bank([nr.drive for nr in layer.neurons] + [0] * pad, vw)
+        reset_bank = bank([nr.v_reset for nr in layer.neurons] + [0] * pad, vw)
+        fire = Signal(lanes, name="fire")
+        for g in range(lanes):
+            count = Signal(signed(cw), name=f"count{g}")
+            step = Mux(neg_q[g], -1, Mux(pos_q[g], 1, 0))
+            m.d.comb += [count.eq(base[g * cw : (g + 1) * cw].as_signed() + step)]
+            m.d.comb += c_next[g * cw : (g + 1) * cw].eq(count)
+            at = s2_grp * lanes + g
+            v_in = Mux(fresh, 0, vdata[g * vw : (g + 1) * vw]).as_signed()
+            i_in = Mux(fresh, 0, idata[g * iw : (g + 1) * iw]) if idata is not None else C(0, iw)
+            v_lane, i_lane, fire_lane = neuron_next(
+                m,
+                neuron,
+                v=v_in,
+                i=i_in.as_signed(),
+                count=count,
+                theta=theta_bank.word_select(at, vw + 1),
+                drive=drive_bank.word_select(at, vw).as_signed(),
+                vreset=reset_bank.word_select(at, vw).as_signed(),
+                name=f"lane{g}_",
+            )
+            m.d.comb += [v_next[g * vw : (g + 1) * vw].eq(v_lane), fire[g].eq(fire_lane)]
+            if i_lane is not None:
+                m.d.comb += i_next[g * iw : (g + 1) * iw].eq(i_lane)
+        m.d.sync += [
+            clr.eq(Mux(in_reset, Mux(clr == rows - 1, 0, clr + 1), 0)),
+            s3_wr.eq(c_wr),
+            s3_row.eq(c_addr),
+            s3_data.eq(c_data),
+            fresh.eq(fresh & ~step_end),
+        ]
+        # the records: each neuron row shifts in on top, row n at [n * lanes +: lanes]
+        spk_rec = Signal(rows * lanes, name="spk_rec")
+        cnt_rec = Signal(rows * lanes * cw, name="cnt_rec")
+        v_rec = Signal(rows * lanes * vw, name="v_rec")
+        with m.If(s2_lif):
+            m.d.sync += [
+                spk_rec.eq(Cat(spk_rec[lanes:], fire)),
+                cnt_rec.eq(Cat(cnt_rec[lanes * cw :], c_next)),
+            ]
+            if layer.membranes:
+                m.d.sync += v_rec.eq(Cat(v_rec[lanes * vw :], v_next))
+        valid_q = Signal(name="valid_q")
+        m.d.sync += valid_q.eq(step_end)
+
+        def wired(rec, width: int):  # neuron (c, q): lane c % lanes of row (c // lanes)*P + q
+            parts = []
+            for channel in range(len(layer.neurons)):
+                g, p = divmod(channel, lanes)
+                for q in range(positions):
+                    at = ((g * positions + q) * lanes + p) * width
+                    parts.append(rec[at : at + width])
+            return Cat(parts)
+
+        m.d.comb += [
+            self.out_spikes.eq(wired(spk_rec, 1)),
+            self.out_counts.eq(wired(cnt_rec, cw)),
+            self.out_valid.eq(valid_q),
+        ]
+        if layer.membranes:
+            m.d.comb += self.out_v.eq(wired(v_rec, vw))
+        return m
+
+
 #: The layer components by name: each style names its own
 #: (:attr:`compress.hardware.ir.LayerStyle.component`).
-COMPONENTS = {"Layer": Layer, "FoldedLayer": FoldedLayer, "EventLayer": EventLayer}
+COMPONENTS = {
+    "Layer": Layer,
+    "FoldedLayer": FoldedLayer,
+    "EventLayer": EventLayer,
+    "ConvLayer": ConvLayer,
+}
 
 
 class Network(wiring.Component):

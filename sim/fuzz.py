@@ -393,7 +393,7 @@ def random_case(seed: int) -> Case:
     convs = np.random.default_rng([SALT, seed, 5])  # convolution layers, drawn after events
     if convs.random() < 0.25:
         layers, hardware = _with_convs(convs, layers, hardware)
-        emitter = "jinja"  # no Amaranth component for convolutions yet
+        emitter = "amaranth" if not hardware.spram and convs.random() < 0.35 else "jinja"
         sizes = [layers[0].n_in, *(layer.n_out for layer in layers)]
     config = _config(rng, bits, layers[0], n_layers, sizes)
     return Case(

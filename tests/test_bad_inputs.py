@@ -431,14 +431,14 @@ BUILD_CASES = [
         _good(),
         ["--parallelism", "0"],
         2,
-        r"--parallelism must be a positive integer, 'full' or 'event', not '0'",
+        r"--parallelism must be a positive integer, 'full', 'event' or 'conv', not '0'",
     ),
     (
         "parallelism-text",
         _good(),
         ["--parallelism", "half"],
         2,
-        r"--parallelism must be a positive integer, 'full' or 'event', not 'half'",
+        r"--parallelism must be a positive integer, 'full', 'event' or 'conv', not 'half'",
     ),
     (
         "layer-parallelism-range",
@@ -686,13 +686,13 @@ API_CASES = [
         "parallelism-bool",
         lambda out: HardwareOptions(parallelism=True),
         ValueError,
-        r"^parallelism must be a positive integer, 'full' or 'event', not True$",
+        r"^parallelism must be a positive integer, 'full', 'event' or 'conv', not True$",
     ),
     (
         "parallelism-float",
         lambda out: HardwareOptions(parallelism=[2.0]),
         ValueError,
-        r"^layer 0: parallelism must be a positive integer, 'full' or 'event', not 2\.0$",
+        r"^layer 0: parallelism must be a positive integer, 'full', 'event' or 'conv', not 2\.0$",
     ),
     (
         "weight-port-text",

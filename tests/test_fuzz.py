@@ -49,13 +49,15 @@ def test_cases_are_reproducible_and_varied():
     # every registered layer style is drawn, on both emitters (a new style joins the fuzz)
     for emitter in ("jinja", "amaranth"):
         drawn = {
-            style_for(p).name
+            "conv" if layer.conv is not None else style_for(p).name
             for c in cases
             if c.emitter == emitter
-            for p in (
+            for layer, p in zip(
+                c.network.layers,
                 c.hardware.parallelism
                 if isinstance(c.hardware.parallelism, tuple)
-                else [c.hardware.parallelism]
+                else [c.hardware.parallelism] * len(c.network.layers),
+                strict=True,
             )
         }
         assert drawn == set(STYLES), emitter
@@ -113,10 +115,12 @@ def test_cases_draw_every_neuron_model_in_every_layer_style():
         lanes = lanes if isinstance(lanes, tuple) else [lanes] * len(case.network.layers)
         for layer, p in zip(case.network.layers, lanes, strict=True):
             style = "event" if p == "event" else "full" if p in (None, "full") else "folded"
+            style = "conv" if layer.conv is not None else style
             for name, has in features.items():
                 if has(layer):
                     seen.add((name, style))
                     seen.add((name, case.emitter))
-    want = {(n, s) for n in features for s in ("full", "folded", "event", "jinja", "amaranth")}
+    styles = ("full", "folded", "event", "conv", "jinja", "amaranth")
+    want = {(n, s) for n in features for s in styles if (n, s) != ("recurrent", "conv")}
     assert want <= seen, sorted(want - seen)
     assert any(not c.network.layers[-1].spiking for c in cases)

@@ -128,8 +128,8 @@ def test_a_convolution_network_saves_loads_and_compresses_its_kernels(tmp_path):
     assert stands["synapses"] == int((kept.conv.taps() >= 0).sum()) + 4 * per
     biases = 0 if kept.bias is None else np.count_nonzero(kept.bias)
     assert stands["synapses"] - stands["dropped"] == np.count_nonzero(unrolled) + biases * per
-    with pytest.raises(ValueError, match=r"^layer 0: a convolution layer must be built by a"):
-        plan_network(result)
+    plan = plan_network(result)  # the kernel stays a kernel in hardware too
+    assert plan.layers[0].style.name == "conv" and plan.layers[0].codes.shape == (4, 18 + 1)
 
 
 def _chain(*named):
@@ -190,8 +190,11 @@ def test_the_papers_cnn_imports(tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert "layer 2: IF, conv 16x16x16 -> 8x8x8, kernel 6x6 stride 2" in res.output
-    res = CliRunner().invoke(main, ["build", str(tmp_path / "c.npz"), "-o", str(tmp_path / "b")])
-    assert res.exit_code == 1 and "layer 0: a convolution layer must be built by" in res.stderr
+    res = CliRunner().invoke(
+        main,
+        ["build", str(tmp_path / "c.npz"), "-o", str(tmp_path / "b"), "--layer-parallelism", "0=2"],
+    )
+    assert res.exit_code == 1 and "layer 0: a convolution layer must have parallelism" in res.stderr
     assert not (tmp_path / "b").exists()
     res = CliRunner().invoke(
         main,

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compress import CompressionConfig, HardwareOptions, example_network
+from compress import CompressionConfig, HardwareOptions, Layer, Network, example_network
 from compress.analysis.estimate import PARTS as ESTIMATOR_PARTS
 from compress.analysis.parts import choose
 from compress.build import build
@@ -21,7 +21,8 @@ from compress.emit.verilog import CONTEXTS
 from compress.hardware.design import load_plan
 from compress.hardware.ir import LayerStyle
 from compress.hardware.plan import plan_network
-from compress.hardware.styles import STYLES, Event, Folded, Full, choices, style_for
+from compress.hardware.styles import STYLES, Convolution, Event, Folded, Full, choices, style_for
+from compress.model.conv import Conv
 from compress.model.passes import compress_network
 from compress.sweep import Point
 from hdl_templates.components import COMPONENTS
@@ -31,13 +32,24 @@ HARDWARE = {
     "full": HardwareOptions(),
     "folded": HardwareOptions(parallelism=3, fold_order="banked"),
     "event": HardwareOptions(parallelism="event", neuron_lanes=3),
+    "conv": HardwareOptions(neuron_lanes=2),
 }
+
+
+def network_for(name: str) -> Network:
+    """The example network, or for the convolution style a small convolution network."""
+    if name != "conv":
+        return example_network()
+    rng = np.random.default_rng(0)
+    geometry = Conv((2, 4, 5), 3, (3, 3), padding=(1, 1))
+    first = Layer(rng.normal(0, 0.5, geometry.kernel_shape), bias=np.ones(3) / 4, conv=geometry)
+    return Network([first, Layer(rng.normal(0, 0.5, (4, geometry.n_out)))])
 
 
 def test_the_registry_lists_each_style_once_with_every_part():
     """A style names a template and a component that exist, and the Jinja2 emitter and the
     estimator have its context and its parts: nothing else needs a new style's name."""
-    assert list(STYLES) == ["full", "folded", "event"] == list(HARDWARE)
+    assert list(STYLES) == ["full", "folded", "event", "conv"] == list(HARDWARE)
     for name, cls in STYLES.items():
         assert issubclass(cls, LayerStyle) and cls.name == name
         assert (HDL / cls.template).is_file(), cls.template
@@ -63,10 +75,11 @@ def test_a_layer_cannot_mix_two_styles_fields():
 @pytest.mark.parametrize("name", list(HARDWARE))
 def test_each_style_survives_design_json(tmp_path, name):
     """``load_plan`` rebuilds the style with every field, from design.json and model.npz."""
-    built = build(example_network(), tmp_path / "b", hardware=HARDWARE[name]).plan
+    built = build(network_for(name), tmp_path / "b", hardware=HARDWARE[name]).plan
     loaded = load_plan(tmp_path / "b")
+    assert type(built.layers[0].style) is STYLES[name]
     for a, b in zip(built.layers, loaded.layers, strict=True):
-        assert type(a.style) is type(b.style) is STYLES[name]
+        assert type(a.style) is type(b.style)
         assert a.style.label == b.style.label and a.style.describe() == b.style.describe()
         assert a.style.fields(a) == b.style.fields(b) and a.latency == b.latency
         for key, array in a.style.arrays(a).items():
@@ -75,7 +88,14 @@ def test_each_style_survives_design_json(tmp_path, name):
 
 @pytest.mark.parametrize(
     ("value", "cls"),
-    [(None, Full), ("full", Full), (1, Folded), (np.int64(4), Folded), ("event", Event)],
+    [
+        (None, Full),
+        ("full", Full),
+        (1, Folded),
+        (np.int64(4), Folded),
+        ("event", Event),
+        ("conv", Convolution),
+    ],
 )
 def test_a_parallelism_value_picks_one_style(value, cls):
     assert style_for(value) is cls
@@ -86,7 +106,7 @@ def test_a_parallelism_value_picks_one_style(value, cls):
 def test_no_style_takes_a_bad_value(value):
     with pytest.raises(ValueError, match=rf"^layer 2: parallelism must be {choices()}, not"):
         style_for(value, 2)
-    assert choices() == "a positive integer, 'full' or 'event'"
+    assert choices() == "a positive integer, 'full', 'event' or 'conv'"
 
 
 def test_fit_and_sweep_read_the_registry():

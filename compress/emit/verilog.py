@@ -626,24 +626,6 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
     }
 
 
-def _table(rows: tuple, slots: int, fields: list[int], pack) -> tuple[list[str], int]:
-    """A conv layer's geometry ROM: one word per input index (padded to a power of two),
-    ``slots`` slots of ``{valid, fields...}`` (``pack(pair)``: the fields of a pair)."""
-    width = 1 + sum(fields)
-    depth = 1 << max(1, bits_for(len(rows)))
-    words = []
-    for n in range(depth):
-        word = 0
-        for slot, pair in enumerate(rows[n] if n < len(rows) else ()):
-            value, shift = 1, 0
-            for field_width, part in zip(fields, pack(pair), strict=True):
-                value = (value << field_width) | part
-                shift += field_width
-            word |= value << (slot * width)
-        words.append(f"{slots * width}'h{word:x}")
-    return words, width
-
-
 def _select(name: str, index: str, slots: int, width: int) -> str:
     """Slot ``index`` of a ``slots``-slot table word (the whole word with one slot)."""
     return f"{index}*{width} +: {width}" if slots > 1 else f"{width - 1}:0"
@@ -679,8 +661,10 @@ def _conv_context(top: str, layer: ConvLayer, weight_port: bool) -> dict[str, An
     ny, nx = layer.slots
     kb, rb, gb = layer.slot_bits, layer.row_bits, layer.group_bits
     yb, xtb = max(1, bits_for(h)), max(1, bits_for(w))
-    ytab, ysw = _table(layer.y_table, ny, [kb, rb], lambda p: (p[0] * kw * groups, p[1] * ow))
-    xtab, xsw = _table(layer.x_table, nx, [kb, rb], lambda p: (p[0] * groups, p[1]))
+    ysw = xsw = layer.slot_width
+    ywords, xwords = layer.table_words()
+    ytab = [f"{ny * ysw}'h{v:x}" for v in ywords]
+    xtab = [f"{nx * xsw}'h{v:x}" for v in xwords]
     seg, segs = layer.segment, layer.segments
     low_bits = max(1, bits_for(seg))
     masks = [f"{sum(1 << n for n in range(seg) if n >> b & 1):x}" for b in range(low_bits)]

@@ -492,6 +492,35 @@ class ConvLayer(_Layer):
         return max(1, bits_for(self.rows))
 
     @property
+    def slot_width(self) -> int:
+        """Bits of a geometry-table slot: ``{valid, kernel-row offset, count-row offset}``."""
+        return 1 + self.slot_bits + self.row_bits
+
+    def table_words(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The geometry ROMs ``(ytab, xtab)``: one word per input row (column), padded with
+        zero words to a power of two; slot ``s`` at bits ``[s * slot_width +: slot_width]``
+        holds ``{1, a * kw * groups, y' * W'}`` for a (tap row ``a``, output row ``y'``)
+        pair (``{1, b * groups, x'}`` for a column)."""
+        kw, ow = self.geometry.kernel_size[1], self.geometry.out_shape[2]
+        width, rb = self.slot_width, self.row_bits
+
+        def words(rows, kernel_step: int, out_step: int) -> tuple[int, ...]:
+            depth = 1 << max(1, bits_for(len(rows)))
+            out = []
+            for n in range(depth):
+                word = 0
+                for slot, (tap, position) in enumerate(rows[n] if n < len(rows) else ()):
+                    entry = (1 << (width - 1)) | (tap * kernel_step << rb) | position * out_step
+                    word |= entry << (slot * width)
+                out.append(word)
+            return tuple(out)
+
+        return (
+            words(self.y_table, kw * self.groups, ow),
+            words(self.x_table, self.groups, 1),
+        )
+
+    @property
     def group_bits(self) -> int:
         """Bits of a group index."""
         return max(1, bits_for(self.groups))

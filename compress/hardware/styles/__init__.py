@@ -53,7 +53,7 @@ def style_for(value: object, index: int | None = None) -> type[LayerStyle]:
 
 def choices() -> str:
     """The ``parallelism`` values the styles accept, in words (the errors' and the CLI's):
-    ``"a positive integer, 'full' or 'event'"``."""
+    ``"a positive integer, 'full', 'event' or 'conv'"``."""
     words = sorted((cls.choice for cls in STYLES.values()), key=lambda c: c.startswith("'"))
     return f"{', '.join(words[:-1])} or {words[-1]}"
 

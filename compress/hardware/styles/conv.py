@@ -134,13 +134,6 @@ class Convolution(LayerStyle):
     def tag(cls, value: Any) -> str:
         return "conv"
 
-    def check_emitter(self, layer: LayerPlan, emitter: str) -> None:
-        if emitter == "amaranth":
-            raise ValueError(
-                f"layer {layer.index}: emitter must be jinja for a convolution layer, not "
-                "amaranth (its Amaranth component is not written yet)"
-            )
-
     def describe(self) -> str:
         return f"conv {self.lanes} lanes"
 
