@@ -527,6 +527,14 @@ def evaluate(model: Path, data: Path, as_json: bool, decorrelate: int, **values:
 @click.option("--waves", is_flag=True, help="Record waves (Icarus: FST; Verilator: VCD).")
 @click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
 @click.option(
+    "--rate",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.4,
+    show_default=True,
+    help="Spike probability of every input of the seeded random spikes (without --data): "
+    "an event camera's activity is a few percent.",
+)
+@click.option(
     "--gaps",
     type=click.FloatRange(0.0, 0.9),
     default=0.2,
@@ -546,6 +554,7 @@ def sim(
     simulator: str,
     waves: bool,
     seed: int,
+    rate: float,
     gaps: float,
     work: Path | None,
 ) -> None:
@@ -554,7 +563,7 @@ def sim(
     from .verify.cocotb_run import first_mismatch, run_sim, sim_inputs, test_seconds
 
     try:
-        inputs = sim_inputs(build, steps=steps, data=data, seed=seed)
+        inputs = sim_inputs(build, steps=steps, data=data, seed=seed, rate=rate)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     work = work or build / f"sim_{simulator}"
