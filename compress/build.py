@@ -30,7 +30,14 @@ from .emit.verilog import render_rtl
 from .hardware.design import design_dict, design_json, model_arrays
 from .hardware.memory import hex_text, mem_words, memory_bits
 from .hardware.plan import HardwareOptions, NetworkPlan, check_top, plan_network
-from .hardware.vectors import TB_RATE, TB_SEED, TB_STEPS, random_stimulus, vector_files
+from .hardware.vectors import (
+    TB_RATE,
+    TB_SEED,
+    TB_STEPS,
+    event_beats,
+    random_stimulus,
+    vector_files,
+)
 from .model.limits import DEFAULT_LIMITS, Limits
 from .model.network import Network, network_arrays, write_npz
 from .model.passes import CompressionConfig, CompressionResult, compress_network
@@ -209,9 +216,11 @@ def _folder_files(
         "part": part,
     }
     steps = plan.whole_windows(steps)
-    name, text = render_testbench(plan, steps=steps)
+    stimulus = random_stimulus(plan, steps)
+    beats = len(event_beats(plan, stimulus)) if plan.events else 0
+    name, text = render_testbench(plan, steps=steps, beats=beats)
     files[name] = text
-    files.update(vector_files(plan, random_stimulus(plan, steps)))
+    files.update(vector_files(plan, stimulus))
     design = design_dict(
         plan, rtl=[f"rtl/{name}" for name in rtl], build_options=options, mem_dir=emitter == "jinja"
     )
@@ -224,8 +233,13 @@ def _folder_files(
             if plan.encoder
             else f"seeded random spikes (numpy seed {TB_SEED}, probability {TB_RATE})"
         ),
-        "stimulus": f"tb/stimulus.hex: one {'in_features' if plan.encoder else 'in_spikes'} "
-        "word per step",
+        "stimulus": (
+            f"tb/stimulus.hex: {beats} address-event beats {{ev_end, ev_addr}}, each step's "
+            "spikes then its ev_end beat"
+            if plan.events
+            else f"tb/stimulus.hex: one {'in_features' if plan.encoder else 'in_spikes'} "
+            "word per step"
+        ),
         "expected": "tb/expected.hex: one {out_spikes, out_counts} word per step",
         "run": "from the build folder; prints PASS or FAIL with the first mismatch",
     }

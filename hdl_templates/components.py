@@ -1343,6 +1343,12 @@ class Network(wiring.Component):
             "out_spikes": Out(structure.n_out),
             "out_counts": Out(structure.n_out * structure.count_width),
         }
+        if structure.events:  # address events instead of in_valid/in_ready/in_spikes
+            for name in ("in_valid", "in_ready", "in_spikes"):
+                del ports[name]
+            ports.update(
+                ev_valid=In(1), ev_ready=Out(1), ev_addr=In(structure.events.width), ev_end=In(1)
+            )
         if structure.readout:
             ports.update(
                 class_valid=Out(1),
@@ -1358,11 +1364,15 @@ class Network(wiring.Component):
                 w_data=In(widths["w_data"]),
             )
         super().__init__(ports)
+        if structure.events:  # the step handshake inside: the ev_end beat is in_valid
+            self.in_valid, self.in_ready = Signal(name="in_valid"), Signal(name="in_ready")
 
     def _input_spikes(self, m: Module):
         """``in_spikes``, or the rate encoder's spikes of ``in_features`` (its LFSRs
         advance once per accepted step)."""
         encoder = self.structure.encoder
+        if self.structure.events:
+            return self._event_map(m)
         if encoder is None:
             return self.in_spikes
         registers = []
@@ -1377,6 +1387,31 @@ class Network(wiring.Component):
             m.d.comb += stream.eq(Cat(registers[wire.register][b] for b in wire.bits))
             bits.append(stream <= self.in_features.word_select(wire.index, encoder.bits))
         return Cat(bits)
+
+    def _event_map(self, m: Module):
+        """The step being collected from address events (as ``top.v.j2``): each beat
+        without ``ev_end`` sets input ``(c * H + y) * W + x`` (an address outside the
+        shape is dropped); the ``ev_end`` beat is the step's ``in_valid`` and clears it."""
+        events = self.structure.events
+        c, h, w = events.shape
+        cb, yb, xb = events.fields
+        x = self.ev_addr[:xb] if xb else C(0, 1)
+        y = self.ev_addr[xb : xb + yb] if yb else C(0, 1)
+        ch = self.ev_addr[xb + yb : xb + yb + cb] if cb else C(0, 1)
+        n_in = c * h * w
+        ev_map = Signal(n_in, name="ev_map")
+        inside = (ch < c) & (y < h) & (x < w)
+        m.d.comb += [
+            self.in_valid.eq(self.ev_valid & self.ev_end),
+            self.ev_ready.eq(~self.ev_end | self.in_ready),
+        ]
+        index = (ch * h + y) * w + x
+        with m.If(self.in_valid & self.in_ready):
+            m.d.sync += ev_map.eq(0)
+        with m.Elif(self.ev_valid & ~self.ev_end & inside):
+            onehot = (C(1, n_in) << index[: events.index_bits])[:n_in]
+            m.d.sync += ev_map.eq(ev_map | onehot)
+        return ev_map
 
     def _restarted(self, unit):
         """``unit``, also reset by the readout's ``clear`` (the network restarts per window)."""
@@ -1406,11 +1441,12 @@ class Network(wiring.Component):
         valid = Signal(name="l0_in_valid")
         spikes = Signal(self.structure.n_in, name="l0_in_spikes", reset_less=True)
         m.d.sync += valid.eq(self.in_valid & self.in_ready)
+        source = self._input_spikes(m)  # outside any If: its comb statements are unconditional
         if self.structure.locked:  # held for the whole step: an event layer reads it while walking
             with m.If(self.in_valid & self.in_ready):
-                m.d.sync += spikes.eq(self._input_spikes(m))
+                m.d.sync += spikes.eq(source)
         else:
-            m.d.sync += spikes.eq(self._input_spikes(m))
+            m.d.sync += spikes.eq(source)
         for index, layer in enumerate(self.layers):
             m.submodules[f"layer{index}"] = self._restarted(layer)
             out_valid = Signal(name=f"l{index}_valid")

@@ -395,6 +395,9 @@ def random_case(seed: int) -> Case:
         layers, hardware = _with_convs(convs, layers, hardware)
         emitter = "amaranth" if not hardware.spram and convs.random() < 0.35 else "jinja"
         sizes = [layers[0].n_in, *(layer.n_out for layer in layers)]
+    ports = np.random.default_rng([SALT, seed, 6])  # the address-event input, drawn last
+    if hardware.input_encoder is None and ports.random() < 0.15:
+        hardware = dataclasses.replace(hardware, input_encoder="events")
     config = _config(rng, bits, layers[0], n_layers, sizes)
     return Case(
         seed=seed,

@@ -133,7 +133,9 @@ def test_bad_neuron_lanes_and_parallelism_are_refused(neuron_lanes):
     HardwareOptions(parallelism="event", neuron_lanes=neuron_lanes)
     with pytest.raises(ValueError, match="neuron_lanes must be"):
         HardwareOptions(parallelism="event", neuron_lanes=0)
-    with pytest.raises(ValueError, match="parallelism must be a positive integer, 'full', 'event' or"):
+    with pytest.raises(
+        ValueError, match="parallelism must be a positive integer, 'full', 'event' or"
+    ):
         HardwareOptions(parallelism="events")
 
 

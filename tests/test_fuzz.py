@@ -68,7 +68,10 @@ def test_cases_are_reproducible_and_varied():
     assert {c.emitter for c in cases} == {"jinja", "amaranth"}
     encoded = [h for h in hardware if h.input_encoder == "rate"]
     assert len(encoded) > 30 and {h.input_bits for h in encoded} == set(range(4, 9))
-    assert any(c.emitter == "amaranth" and c.hardware.input_encoder for c in cases)
+    assert any(c.emitter == "amaranth" and c.hardware.input_encoder == "rate" for c in cases)
+    events = [c for c in cases if c.hardware.input_encoder == "events"]
+    assert len(events) > 20 and {c.emitter for c in events} == {"jinja", "amaranth"}
+    assert any(c.network.layers[0].conv is not None for c in events)
     assert {h.readout for h in hardware} == {None, "argmax", "membrane", "membrane-sum"}
     assert any(c.emitter == "amaranth" and c.hardware.readout == "membrane" for c in cases)
     windows = {h.window for h in hardware if h.readout == "argmax"}

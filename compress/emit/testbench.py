@@ -16,8 +16,9 @@ from .render import render
 __all__ = ["render_testbench"]
 
 
-def render_testbench(plan: NetworkPlan, *, steps: int) -> tuple[str, str]:
-    """``(file name, text)`` of the testbench of ``plan`` over ``steps`` vector steps."""
+def render_testbench(plan: NetworkPlan, *, steps: int, beats: int = 0) -> tuple[str, str]:
+    """``(file name, text)`` of the testbench of ``plan`` over ``steps`` vector steps
+    (``beats``: their address-event beats when the top takes events)."""
     top = plan.top
     name = f"tb_{top}"
     windows = steps // plan.window if plan.window else 0
@@ -33,7 +34,13 @@ def render_testbench(plan: NetworkPlan, *, steps: int) -> tuple[str, str]:
         latency=plan.latency,
         # every step may take the whole latency (folded); every readout window waits for
         # its last result and the restart; then reset and margin
-        timeout=steps * plan.clocks_per_step + windows * (plan.latency + 2) + plan.latency + 100,
+        timeout=steps * plan.clocks_per_step
+        + windows * (plan.latency + 2)
+        + plan.latency
+        + beats
+        + 100,
+        events=plan.events is not None,
+        beats=beats,
         weight_port=plan.weight_port,
         wp=weight_port_widths(plan) if plan.weight_port else {},
         windows=windows,

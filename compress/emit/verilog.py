@@ -809,6 +809,21 @@ def _top_ports(structure: NetworkStructure, plan: NetworkPlan) -> list[dict[str,
             if structure.encoder
             else ("input", structure.n_in, "in_spikes", "", False)
         ),
+    ]
+    if structure.events:
+        entries[2:5] = [
+            ("input", None, "ev_valid", "", False),
+            ("output", None, "ev_ready", "", False),
+            (
+                "input",
+                structure.events.width,
+                "ev_addr",
+                "{channel, y, x}",
+                not any(structure.events.fields),  # a single input: no address bits
+            ),
+            ("input", None, "ev_end", "this beat closes the step (no address)", False),
+        ]
+    entries += [
         ("output", None, "out_valid", "", False),
         ("output", structure.n_out, "out_spikes", "", False),
         ("output", structure.n_out * cw, "out_counts", "", False),
@@ -859,6 +874,48 @@ def _encoder_context(structure: NetworkStructure) -> dict[str, Any] | None:
         "registers": [_lfsr(lfsr) for lfsr in encoder.lfsrs],
         "streams": streams,
         "spikes_expr": "{" + ", ".join(compares) + "}" if len(compares) > 1 else compares[0],
+    }
+
+
+def _events_context(structure: NetworkStructure) -> dict[str, Any] | None:
+    """The address-event input: ``ev_addr``'s fields, the input index and the range check."""
+    events = structure.events
+    if events is None:
+        return None
+    c, h, w = events.shape
+    wide = events.width + h.bit_length() + w.bit_length() + 1
+    fields, low = [], 0
+    for name, bits in reversed(list(zip("cyx", events.fields, strict=True))):
+        if bits:
+            fields.append({"name": name, "bits": bits, "low": low, "high": low + bits - 1})
+        low += bits
+    have = {f["name"]: f for f in fields}
+
+    def operand(name: str) -> str:
+        return _extend(f"ev_{name}", have[name]["bits"], wide) if name in have else ""
+
+    index = ""
+    for name, size in (("c", 1), ("y", h), ("x", w)):
+        term = operand(name)
+        if index:
+            index = f"({index}) * {wide}'d{size}" if size > 1 else index
+            index = f"{index} + {term}" if term else index
+        else:
+            index = term
+    inside = [
+        f"(ev_{n} < {have[n]['bits']}'d{size})"
+        for n, size in zip("cyx", (c, h, w))
+        if n in have and size < 1 << have[n]["bits"]
+    ]
+    return {
+        "c": c,
+        "h": h,
+        "w": w,
+        "fields": list(reversed(fields)),
+        "wide": wide,
+        "index_expr": index or f"{wide}'d0",
+        "index_bits": events.index_bits,
+        "inside": " & ".join(inside) or "1'b1",
     }
 
 
@@ -943,6 +1000,7 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
         weight_port=structure.weight_port,
         ports=_top_ports(structure, plan),
         encoder=_encoder_context(structure),
+        events=_events_context(structure),
         readout=_readout_context(plan),
         reset="net_rst" if plan.window else "rst",
         wp=structure.port_widths,

@@ -70,9 +70,7 @@ def design_dict(
         "ports": {
             "clk": 1,
             "rst": 1,
-            "in_valid": 1,
-            "in_ready": 1,
-            **({"in_features": plan.input_width} if plan.encoder else {"in_spikes": plan.n_in}),
+            **_input_ports(plan),
             "out_valid": 1,
             "out_spikes": plan.n_out,
             "out_counts": plan.n_out * plan.count_width,
@@ -114,6 +112,16 @@ def design_dict(
     }
     if plan.encoder:
         design["encoder"] = _encoder_dict(plan.encoder)
+    if plan.events is not None:
+        c, y, x = plan.event_fields
+        design["events"] = {
+            "shape": list(plan.events),
+            "fields": {"c": c, "y": y, "x": x},
+            "rule": f"ev_addr = {{c ({c} bits), y ({y}), x ({x})}} is input (c * H + y) * W + x "
+            "of the step being collected; a beat with ev_end closes the step (its address is "
+            "ignored) and is taken when in_ready would take a step; an address outside the "
+            "shape is dropped; several beats with one address are one spike",
+        }
     if plan.window:
         what = {
             "argmax": "the last layer's counts summed over each window of accepted steps",
@@ -141,6 +149,15 @@ def design_dict(
 def design_json(design: dict[str, Any]) -> str:
     """The text of ``design.json``: sorted keys, two-space indents, a final newline."""
     return json.dumps(design, indent=2, sort_keys=True) + "\n"
+
+
+def _input_ports(plan: NetworkPlan) -> dict[str, int]:
+    """The input ports: ``in_valid``/``in_ready`` with ``in_spikes`` or ``in_features``, or
+    the address-event stream."""
+    if plan.events is not None:
+        return {"ev_valid": 1, "ev_ready": 1, "ev_addr": plan.event_width, "ev_end": 1}
+    data = {"in_features": plan.input_width} if plan.encoder else {"in_spikes": plan.n_in}
+    return {"in_valid": 1, "in_ready": 1, **data}
 
 
 def _encoder_dict(encoder: RateEncoder) -> dict[str, Any]:
@@ -352,8 +369,9 @@ def plan_from_dict(design: dict[str, Any], arrays: dict[str, np.ndarray]) -> Net
         encoder = RateEncoder(n_in, design["encoder"]["bits"], design["encoder"]["seed"])
     window = design["readout"]["window"] if "readout" in design else None
     kind = design["readout"].get("kind", "argmax") if "readout" in design else "argmax"
+    events = tuple(design["events"]["shape"]) if "events" in design else None
     return NetworkPlan(
-        design["top"], layers, design.get("weight_port", False), encoder, window, kind
+        design["top"], layers, design.get("weight_port", False), encoder, window, kind, events
     )
 
 

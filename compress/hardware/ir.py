@@ -391,6 +391,9 @@ class NetworkPlan:
     ``window``: the top has the class readout: the last layer's counts summed over
     ``window`` steps give ``out_class`` (argmax, lowest index on ties), ``class_valid``
     and ``out_sums``; then the network restarts from its reset state for the next window.
+    ``events``: the top takes address events (``ev_valid``, ``ev_ready``, ``ev_addr``,
+    ``ev_end``) of an input of this ``(C, H, W)`` shape instead of ``in_spikes``
+    (:attr:`event_fields`).
     """
 
     top: str
@@ -399,6 +402,28 @@ class NetworkPlan:
     encoder: RateEncoder | None = None
     window: int | None = None
     readout: str = "argmax"
+    events: tuple[int, int, int] | None = None
+
+    @property
+    def event_fields(self) -> tuple[int, int, int]:
+        """Bits of ``ev_addr``'s channel, y and x fields (0 for a size-1 axis), high to
+        low: ``ev_addr = {c, y, x}``."""
+        if self.events is None:
+            raise ValueError("event_fields needs an event input (events), not None")
+        return tuple(max(0, (n - 1).bit_length()) for n in self.events)
+
+    @property
+    def event_width(self) -> int:
+        """Bits of ``ev_addr`` (at least 1)."""
+        return max(1, sum(self.event_fields))
+
+    def event_address(self, index: np.ndarray | int) -> np.ndarray | int:
+        """``ev_addr`` of input ``index`` (``(c * H + y) * W + x``): ``{c, y, x}``."""
+        _, h, w = self.events
+        _, yb, xb = self.event_fields
+        c, rest = np.divmod(index, h * w)
+        y, x = np.divmod(rest, w)
+        return (c << (yb + xb)) | (y << xb) | x
 
     @property
     def reads_membranes(self) -> bool:
@@ -413,7 +438,10 @@ class NetworkPlan:
 
     @property
     def input_width(self) -> int:
-        """Bits of the input port: ``in_spikes``, or ``in_features`` (``n_in * B``)."""
+        """Bits of the input port: ``in_spikes``, ``in_features`` (``n_in * B``), or an
+        address-event beat ``{ev_end, ev_addr}``."""
+        if self.events is not None:
+            return 1 + self.event_width
         return self.n_in * (self.encoder.bits if self.encoder else 1)
 
     @property

@@ -38,7 +38,7 @@ DELAY_RAM_MIN_BITS = 1024
 #: not help a 255-step evaluation).
 DECORRELATE_BITS = 4
 #: Input encoders the top can have (``None``: the top takes spikes).
-INPUT_ENCODERS = (None, "rate")
+INPUT_ENCODERS = (None, "rate", "events")
 #: Class readouts the top can have (``None``: counts and spikes only): the argmax of the
 #: last layer's counts summed over the window, of its membranes at the window's last step
 #: (for a leaky-integrator output, LI or CubaLI), or of its membranes summed.
@@ -86,12 +86,18 @@ class HardwareOptions:
         follows), the rates do not.  On digits 4-bit layers gain 3 points of
         accuracy from it; above 4 bits the longer period is not covered by a
         255-step evaluation and accuracy drops (README).
-    input_encoder : {None, "rate"}
+    input_encoder : {None, "rate", "events"}
         ``"rate"``: the top takes ``in_features`` (``n_in`` unsigned levels of
         ``input_bits`` bits, input 0 in the low bits) and turns each into one
         spike per step in hardware, bit for bit as ``sc-compress evaluate``'s
         :class:`~compress.hardware.encoder.RateEncoder` (``input_bits``,
-        ``input_seed``) does; ``None`` (default): the top takes ``in_spikes``.
+        ``input_seed``) does.  ``"events"``: the top takes address events, an
+        event camera's interface: a valid/ready stream (``ev_valid``, ``ev_ready``)
+        of input addresses ``ev_addr = {channel, y, x}`` (the first convolution's
+        input shape; a fully connected first layer's input index), each beat one
+        spike of the step being collected, and a beat with ``ev_end`` closes the
+        step (its address is ignored) and is taken when the network takes a step.
+        ``None`` (default): the top takes ``in_spikes``.
     input_bits, input_seed : int
         The rate encoder's level width (2..15) and stream seed.
     readout : {None, "argmax", "membrane", "membrane-sum"}
@@ -167,7 +173,9 @@ class HardwareOptions:
     input_encoder: str | None = option(
         None,
         "rate: the top takes in_features (levels of --input-bits bits per input) and "
-        "rate-encodes them in hardware, bit for bit as evaluate's encoder does.",
+        "rate-encodes them in hardware, bit for bit as evaluate's encoder does; events: the "
+        "top takes address events (ev_valid/ev_ready/ev_addr = {channel, y, x}, ev_end closes "
+        "a step), an event camera's interface.",
         choices=INPUT_ENCODERS[1:],
         none="none",
     )
@@ -224,9 +232,9 @@ class HardwareOptions:
             raise ValueError(f"readout must be one of {names} or None, not {self.readout!r}")
         object.__setattr__(self, "window", check_int(self.window, "window", low=1, high=1 << 20))
         if self.input_encoder not in INPUT_ENCODERS:
+            names = ", ".join(repr(e) for e in INPUT_ENCODERS[1:])
             raise ValueError(
-                f"input_encoder must be one of {INPUT_ENCODERS[1]!r} or None, "
-                f"not {self.input_encoder!r}"
+                f"input_encoder must be one of {names} or None, not {self.input_encoder!r}"
             )
         object.__setattr__(
             self, "input_bits", check_int(self.input_bits, "input_bits", low=2, high=max(TAPS))

@@ -262,4 +262,8 @@ def plan_network(
         style.check(layers, hardware)
     window = hardware.window if hardware.readout else None
     readout = hardware.readout or "argmax"
-    return NetworkPlan(top, layers, hardware.weight_port, encoder, window, readout)
+    events = None
+    if hardware.input_encoder == "events":
+        first = result.network.layers[0]
+        events = first.conv.in_shape if first.conv is not None else (1, 1, first.n_in)
+    return NetworkPlan(top, layers, hardware.weight_port, encoder, window, readout, events)

@@ -30,6 +30,7 @@ __all__ = [
     "ConvLayer",
     "DelayLine",
     "DelayRing",
+    "EventInput",
     "EventLayer",
     "FoldedLayer",
     "InputEncoder",
@@ -594,6 +595,27 @@ class NetworkStructure:
     layers: tuple[ParallelLayer | FoldedLayer | EventLayer, ...]
     encoder: InputEncoder | None = None
     readout: Readout | None = None
+    events: EventInput | None = None
+
+
+@dataclass(frozen=True)
+class EventInput:
+    """The top's address-event input: ``ev_addr = {c, y, x}`` (``fields``: their bits,
+    high to low) of an input of ``shape`` ``(C, H, W)``; beats set bits of the step being
+    collected, a beat with ``ev_end`` closes it."""
+
+    shape: tuple[int, int, int]
+    fields: tuple[int, int, int]
+
+    @property
+    def width(self) -> int:
+        """Bits of ``ev_addr`` (at least 1)."""
+        return max(1, sum(self.fields))
+
+    @property
+    def index_bits(self) -> int:
+        """Bits of an input index ``(c * H + y) * W + x`` (at least 1)."""
+        return max(1, (int(np.prod(self.shape)) - 1).bit_length())
 
 
 def popcount_tree(
@@ -802,6 +824,7 @@ def network_structure(plan: NetworkPlan) -> NetworkStructure:
             for layer in plan.layers
         ),
         encoder=encoder_structure(plan),
+        events=EventInput(plan.events, plan.event_fields) if plan.events is not None else None,
         readout=Readout(
             plan.window, plan.sum_width, plan.class_width, plan.readout, plan.layers[-1].v_width
         )

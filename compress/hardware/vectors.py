@@ -19,6 +19,7 @@ __all__ = [
     "TB_SEED",
     "TB_STEPS",
     "class_words",
+    "event_beats",
     "expected_words",
     "input_words",
     "random_steps",
@@ -58,6 +59,18 @@ def input_words(plan: NetworkPlan, stimulus: np.ndarray) -> list[int]:
     return [sum(int(v) << (j * width) for j, v in enumerate(row) if v) for row in rows]
 
 
+def event_beats(plan: NetworkPlan, stimulus: np.ndarray) -> list[int]:
+    """The address-event beats of input spikes ``(steps, n_in)``: per step one
+    ``{ev_end = 0, ev_addr}`` word per spike (ascending input index), then the
+    ``{ev_end = 1, 0}`` word that closes the step."""
+    end = 1 << plan.event_width
+    beats = []
+    for row in np.asarray(stimulus, dtype=bool):
+        beats += [int(plan.event_address(int(j))) for j in np.flatnonzero(row)]
+        beats.append(end)
+    return beats
+
+
 def expected_words(plan: NetworkPlan, spikes: np.ndarray) -> list[int]:
     """The golden model's ``{out_spikes, out_counts}`` of every step, as integers.
 
@@ -95,8 +108,9 @@ def vector_files(plan: NetworkPlan, stimulus: np.ndarray) -> dict[str, str]:
     ``tb/classes.hex`` (one ``{out_sums, out_class}`` word per window)."""
     out_width = plan.n_out * (plan.count_width + 1)
     spikes = plan.input_spikes(stimulus)
+    words = event_beats(plan, stimulus) if plan.events else input_words(plan, stimulus)
     files = {
-        "tb/stimulus.hex": hex_text(plan.input_width, input_words(plan, stimulus)),
+        "tb/stimulus.hex": hex_text(plan.input_width, words),
         "tb/expected.hex": hex_text(out_width, expected_words(plan, spikes)),
     }
     if plan.window:

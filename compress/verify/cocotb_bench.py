@@ -19,6 +19,53 @@ def _bits(value: int, width: int) -> np.ndarray:
     return np.array([(value >> b) & 1 for b in range(width)], dtype=bool)
 
 
+class EventDriver:
+    """Sends each step as address events: one ``ev_valid && ev_ready`` beat per input
+    spike (``ev_addr = {c, y, x}``, in a random order, now and then one twice or one
+    outside the input's shape, which the top drops), then the ``ev_end`` beat that closes
+    the step, with random idle gaps before every beat."""
+
+    def __init__(self, dut, plan, rows: np.ndarray, gap_rate: float, rng: np.random.Generator):
+        self.dut, self.plan, self.rows, self.gap_rate, self.rng = dut, plan, rows, gap_rate, rng
+
+    def _beats(self, row: np.ndarray) -> list[int]:
+        plan, rng = self.plan, self.rng
+        spikes = rng.permutation(np.flatnonzero(row))
+        beats = [int(plan.event_address(int(j))) for j in spikes]
+        if beats and rng.random() < 0.2:  # the same spike twice is one spike
+            beats.insert(int(rng.integers(0, len(beats) + 1)), beats[0])
+        c, _, w = plan.events
+        cb, yb, xb = plan.event_fields
+        if w < 1 << xb and rng.random() < 0.2:  # a column past the edge is dropped
+            beats.append(w)
+        if c < 1 << cb and rng.random() < 0.2:  # so is a channel past the last
+            beats.append(c << (yb + xb))
+        return beats
+
+    async def _send(self, addr: int, end: int) -> None:
+        dut = self.dut
+        while self.rng.random() < self.gap_rate:
+            dut.ev_valid.value = 0
+            await RisingEdge(dut.clk)
+        dut.ev_addr.value = addr
+        dut.ev_end.value = end
+        dut.ev_valid.value = 1
+        while True:
+            await ReadOnly()
+            taken = bool(int(dut.ev_ready.value))
+            await RisingEdge(dut.clk)
+            if taken:
+                break
+
+    async def run(self) -> None:
+        for row in self.rows:
+            for addr in self._beats(row):
+                await self._send(addr, 0)
+            await self._send(0, 1)
+        self.dut.ev_valid.value = 0
+        self.dut.ev_end.value = 0
+
+
 class Driver:
     """Sends one step per ``in_valid && in_ready`` handshake, with random idle gaps.
 
@@ -62,9 +109,18 @@ class Observed:
 class Monitor:
     """Samples every layer it can see on each clock where that layer's valid is high."""
 
-    def __init__(self, dut, n_layers: int, sizes: list[int], count_width: int, sum_width: int = 0):
+    def __init__(
+        self,
+        dut,
+        n_layers: int,
+        sizes: list[int],
+        count_width: int,
+        sum_width: int = 0,
+        events: bool = False,
+    ):
         self.dut, self.n_layers, self.sizes, self.cw = dut, n_layers, sizes, count_width
         self.sum_width = sum_width  # > 0: the top has the class readout
+        self.events = events  # a step is taken by the ev_end beat
         self.seen = Observed([[] for _ in range(n_layers)])
 
     async def run(self) -> None:
@@ -73,7 +129,12 @@ class Monitor:
         clock = 0  # rising edges so far
         while True:
             await ReadOnly()  # the settled cycle before edge clock + 1, which samples it
-            if int(dut.in_valid.value) and int(dut.in_ready.value):
+            if self.events:
+                taken = int(dut.ev_valid.value) and int(dut.ev_end.value)
+                taken = taken and int(dut.ev_ready.value)
+            else:
+                taken = int(dut.in_valid.value) and int(dut.in_ready.value)
+            if taken:
                 self.seen.accepted.append(clock + 1)
             for layer in range(last):
                 if int(getattr(dut, f"l{layer}_valid").value):

@@ -23,7 +23,14 @@ from cocotb.triggers import ClockCycles, RisingEdge
 from ..hardware.design import load_plan
 from ..hardware.golden import readout, run
 from ..hardware.vectors import input_words
-from .cocotb_bench import Driver, Monitor, check, check_classes, reload_weights
+from .cocotb_bench import (
+    Driver,
+    EventDriver,
+    Monitor,
+    check,
+    check_classes,
+    reload_weights,
+)
 
 
 @cocotb.test()
@@ -50,8 +57,14 @@ async def golden_match(dut):
 
     cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
     dut.rst.value = 1
-    dut.in_valid.value = 0
-    getattr(dut, port).value = 0
+    events = hardware.events is not None
+    if events:
+        dut.ev_valid.value = 0
+        dut.ev_end.value = 0
+        dut.ev_addr.value = 0
+    else:
+        dut.in_valid.value = 0
+        getattr(dut, port).value = 0
     if hardware.weight_port:
         dut.w_en.value = 0
     await ClockCycles(dut.clk, 3)
@@ -60,10 +73,13 @@ async def golden_match(dut):
         await reload_weights(dut, plan)
     sizes = [layer.n_out for layer in plan.layers]
     sum_width = plan.sum_width if plan.window else 0
-    monitor = Monitor(dut, len(plan.layers), sizes, plan.count_width, sum_width)
+    monitor = Monitor(dut, len(plan.layers), sizes, plan.count_width, sum_width, events)
     cocotb.start_soon(monitor.run())
-    words = input_words(hardware, stimulus)
-    await Driver(dut, words, float(os.environ.get("SC_GAPS", "0.2")), rng, port).run()
+    gaps = float(os.environ.get("SC_GAPS", "0.2"))
+    if events:
+        await EventDriver(dut, hardware, np.asarray(stimulus, dtype=bool), gaps, rng).run()
+    else:
+        await Driver(dut, input_words(hardware, stimulus), gaps, rng, port).run()
     await ClockCycles(dut.clk, plan.latency + 2)
     await RisingEdge(dut.clk)
     latency = hardware.step_clocks(
