@@ -9,6 +9,7 @@ import shutil
 
 import numpy as np
 import pytest
+from test_conv import conv2d
 
 from compress import CompressionConfig, HardwareOptions, Layer, Network, compress_network
 from compress.build import build
@@ -19,9 +20,6 @@ from compress.hardware.plan import plan_network
 from compress.hardware.styles.conv import CONV_FIXED, Convolution, axis_table
 from compress.model.conv import Conv
 from compress.verify.cocotb_run import run_sim
-
-from test_conv import conv2d
-
 
 needs_iverilog = pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs iverilog")
 
