@@ -60,9 +60,9 @@ def test_events_in_match_the_golden_model(tmp_path, emitter, conv):
     tests, failures, _ = run_sim(out, tmp_path / "w", steps=24, seed=3, rate=0.3, gaps=0.3)
     assert (tests, failures) == (1, 0)
     rtl = sorted(str(p) for p in (out / "rtl").glob("*.v"))
+    vvp = str(tmp_path / "tb.vvp")
     subprocess.run(
-        ["iverilog", "-g2005", "-o", str(tmp_path / "tb.vvp"), "-s", "tb_sc_network"]
-        + ["tb/tb_sc_network.v", *rtl],
+        ["iverilog", "-g2005", "-o", vvp, "-s", "tb_sc_network", "tb/tb_sc_network.v", *rtl],
         cwd=out,
         check=True,
     )
