@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all venv iverilog chromium test test-slow test-all demo sim fuzz digits lint bench bench-hw bench-fold bench-sim bench-event bench-nir clean
+.PHONY: all venv iverilog chromium test test-slow test-all demo sim fuzz digits digits-cnn lint bench bench-hw bench-fold bench-sim bench-event bench-nir clean
 
 all: test
 
@@ -70,6 +70,10 @@ fuzz: venv iverilog
 digits: venv iverilog
 	$(BIN)/python -m pip install --quiet -e ".[examples]"
 	$(BIN)/python examples/digits.py --out digits_out
+
+# A convolutional SNN on the digits: trained with numpy, kernels kept in hardware, proven on Icarus.
+digits-cnn: venv iverilog
+	$(BIN)/python examples/digits_cnn.py --out digits_cnn_out
 
 lint: venv
 	$(BIN)/ruff check compress hdl_templates sim tests bench tools examples

@@ -147,6 +147,23 @@ class Conv:
         (-1 in the padding); tap ``t`` is kernel element ``(c', a, b)`` in C order."""
         return self._taps
 
+    def apply(self, kernel: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """The convolution of inputs ``x`` ``(..., n_in)`` (channel-major) with ``kernel``:
+        ``(..., n_out)`` floats, without building the unrolled matrix."""
+        kernel = np.asarray(kernel, dtype=np.float64)
+        if kernel.shape != self.kernel_shape:
+            raise ValueError(f"kernel must have shape {self.kernel_shape}, not {kernel.shape}")
+        x = np.asarray(x, dtype=np.float64)
+        padded = np.concatenate([x, np.zeros((*x.shape[:-1], 1))], axis=-1)  # -1 reads 0
+        taps = self.taps()
+        per = self.out_shape[1] * self.out_shape[2]
+        rows = kernel.reshape(self.out_channels, -1)
+        out = np.empty((*x.shape[:-1], self.n_out))
+        for o in range(self.out_channels):  # a channel's taps: one gather, one product
+            block = slice(o * per, (o + 1) * per)
+            out[..., block] = padded[..., taps[block]] @ rows[o]
+        return out
+
     def unroll(self, kernel: np.ndarray) -> np.ndarray:
         """The dense ``(n_out, n_in)`` matrix of this convolution with ``kernel``."""
         kernel = np.asarray(kernel, dtype=np.float64)

@@ -1,4 +1,4 @@
-"""ANN-to-SNN conversion: a trained ReLU MLP to a rate-coded spiking Network.
+"""ANN-to-SNN conversion: a trained ReLU MLP or CNN to a rate-coded spiking Network.
 
 The standard rate-coding conversion (Diehl et al. 2015; Rueckauer et al. 2017):
 
@@ -29,10 +29,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .conv import Conv
 from .network import Layer, Network
 from .validate import check_number, layer_arrays
 
-__all__ = ["Conversion", "convert_mlp"]
+__all__ = ["Conversion", "convert_cnn", "convert_mlp"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,3 +117,74 @@ def convert_mlp(
         scales.append(scale)
         previous = scale
     return Conversion(Network(tuple(layers)), tuple(scales), tuple(errors))
+
+
+def convert_cnn(
+    layers: Sequence[np.ndarray | tuple[np.ndarray, Conv]],
+    biases: Sequence[np.ndarray | None],
+    calibration: np.ndarray,
+    *,
+    percentile: float = 99.9,
+) -> Conversion:
+    """Convert a ReLU network of convolutions and fully connected layers, as
+    :func:`convert_mlp` does (a scale per layer, IF neurons with threshold 1 and
+    reset by subtraction); a convolution keeps its kernel and its per-channel bias.
+
+    Parameters
+    ----------
+    layers : list of ndarray (n_out, n_in) or (kernel, Conv)
+        A fully connected layer's weights, or a convolution's kernel
+        ``(out_channels, in_channels, kh, kw)`` and geometry; activations are numbered
+        channel-major (NIR's ``Flatten``), so a fully connected layer after a
+        convolution reads its output as ``(c * H' + y) * W' + x``.
+    biases : list of ndarray or None
+        One per layer (a convolution's: one per output channel).
+    calibration : ndarray, shape (samples, n_in)
+        Inputs in [0, 1], channel-major.
+    percentile : float
+
+    Returns
+    -------
+    Conversion
+    """
+    percentile = check_number(percentile, "percentile", low=0.0, low_open=True)
+    if percentile > 100:
+        raise ValueError(f"percentile must be in (0, 100], not {percentile!r}")
+    if len(biases) != len(layers):
+        raise ValueError(f"biases must number {len(layers)} (one per layer), not {len(biases)}")
+    activation = np.asarray(calibration, dtype=np.float64)
+    if activation.ndim != 2 or activation.min() < 0 or activation.max() > 1:
+        raise ValueError("calibration must be (samples, n_in) rates in [0, 1], not otherwise")
+    out, scales, errors = [], [], []
+    previous = 1.0
+    for index, spec in enumerate(layers):
+        conv = spec[1] if isinstance(spec, tuple) else None
+        w = np.asarray(spec[0] if conv is not None else spec, dtype=np.float64)
+        rows = w.shape[0]
+        b = np.zeros(rows) if biases[index] is None else np.asarray(biases[index], float)
+        if b.shape != (rows,):
+            raise ValueError(f"layer {index}: bias must have shape ({rows},), not {b.shape}")
+        if conv is not None:
+            per = conv.n_out // conv.out_channels
+            activation = conv.apply(w, activation) + np.repeat(b, per)
+        else:
+            activation = activation @ w.T + b
+        activation = np.maximum(activation, 0.0)
+        positive = activation[activation > 0]
+        scale = float(np.percentile(positive, percentile)) if positive.size else 1.0
+        w_norm, b_norm = w * previous / scale, b / scale
+        full = max(float(np.abs(w_norm).max()), float(np.abs(b_norm).max()))
+        ratio = 1.0 / full if full > 0 else 1.0
+        errors.append(abs(max(1, round(ratio)) - ratio) / ratio)
+        out.append(
+            Layer(
+                w_norm,
+                threshold=1.0,
+                reset="subtract",
+                bias=b_norm if biases[index] is not None else None,
+                conv=conv,
+            )
+        )
+        scales.append(scale)
+        previous = scale
+    return Conversion(Network(tuple(out)), tuple(scales), tuple(errors))
