@@ -129,8 +129,12 @@ def build_report(
 
 def shape_label(layer: dict[str, Any]) -> str:
     """``n_in x n_out`` of a report layer, ``(+recurrent)`` with its own spikes as more
-    input lines, ``(+bias)`` when it has the bias line."""
+    input lines, ``(+bias)`` when it has the bias line, and a convolution's kernel (its
+    synapse counts are then kernel weights, each standing for up to ``H' W'`` synapses)."""
     extra = " (+recurrent)" if layer.get("recurrent") else ""
+    if "conv" in layer:
+        kernel = "x".join(map(str, layer["conv"]["kernel"]))
+        extra += f" (conv kernel {kernel}: {layer['conv']['synapses']:,} synapses)"
     return f"{layer['n_in']}x{layer['n_out']}" + extra + (" (+bias)" if layer.get("bias") else "")
 
 
