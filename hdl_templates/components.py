@@ -1010,11 +1010,8 @@ class ConvLayer(_LayerBase):
         ny, nx = layer.slots
         loads, positions = c * h * segs, layer.rows // groups
         kb, rb, width = layer.slot_bits, layer.row_bits, layer.slot_width
-        xin = Signal(c * h * w + seg, name="xin")
-        m.d.comb += xin.eq(self.in_spikes)
         walking = Signal(name="walking")
         ld = Signal(range(loads + 1), name="ld")
-        rbase = Signal(range(c * h * w + seg), name="rbase")
         iy = Signal(max(1, (h - 1).bit_length()), name="iy")
         iy_q = Signal(len(iy), name="iy_q")
         kbase, kb_q = Signal(kb, name="kbase"), Signal(kb, name="kb_q")
@@ -1035,15 +1032,17 @@ class ConvLayer(_LayerBase):
             load.eq(walking & (pend == 0) & (ld != loads)),
             done.eq(walking & (pend == 0) & (ld == loads)),
         ]
-        last = w - (segs - 1) * seg
-        loaded = xin.bit_select(rbase, seg)
-        if segs > 1 and last != seg:
-            loaded = loaded & Mux(seg_i == segs - 1, (1 << last) - 1, (1 << seg) - 1)
+        segments = []  # segment r: input row r // segs, part r % segs (a mux, not a shifter)
+        for r in range(1 << max(1, loads.bit_length())):
+            row, part = divmod(r, segs)
+            low = row * w + part * seg
+            size = min(seg, w - part * seg)
+            segments.append(self.in_spikes[low : low + size] if r < loads else C(0, seg))
+        loaded = Array(segments)[ld]
         with m.If(self.in_valid):
             m.d.sync += [
                 walking.eq(1),
                 ld.eq(0),
-                rbase.eq(0),
                 iy.eq(0),
                 kbase.eq(0),
                 seg_i.eq(0),
@@ -1060,13 +1059,11 @@ class ConvLayer(_LayerBase):
             if segs > 1:
                 m.d.sync += ix0_q.eq(ix0)
                 with m.If(seg_i != segs - 1):
-                    m.d.sync += [seg_i.eq(seg_i + 1), ix0.eq(ix0 + seg), rbase.eq(rbase + seg)]
+                    m.d.sync += [seg_i.eq(seg_i + 1), ix0.eq(ix0 + seg)]
                 with m.Else():
-                    m.d.sync += [seg_i.eq(0), ix0.eq(0), rbase.eq(rbase + last)]
+                    m.d.sync += [seg_i.eq(0), ix0.eq(0)]
                     self._next_row(m, iy, kbase)
                 next_row = False
-            else:
-                m.d.sync += rbase.eq(rbase + w)
             if next_row:
                 self._next_row(m, iy, kbase)
         with m.Elif(issue):

@@ -650,6 +650,25 @@ def _shift(rec: str, new: str, rows: int, width: int) -> str:
     return new if rows == 1 else f"{{{new}, {rec}[{rows * width - 1}:{width}]}}"
 
 
+def _segments(layer: ConvLayer) -> list[str]:
+    """The walk's segments: segment ``r`` is input row ``r // segments``'s part
+    ``r % segments`` (zero-padded to a segment), then zeros up to a power of two."""
+    c, h, w = layer.geometry.in_shape
+    seg, segs = layer.segment, layer.segments
+    loads = c * h * segs
+    out = []
+    for r in range(1 << max(1, loads.bit_length())):
+        if r >= loads:
+            out.append(f"{seg}'d0")
+            continue
+        row, part = divmod(r, segs)
+        low = row * w + part * seg
+        width = min(seg, w - part * seg)
+        bits = f"in_spikes[{low}]" if width == 1 else f"in_spikes[{low + width - 1}:{low}]"
+        out.append(bits if width == seg else f"{{{seg - width}'b0, {bits}}}")
+    return out
+
+
 def _conv_context(top: str, layer: ConvLayer, weight_port: bool) -> dict[str, Any]:
     geo = layer.geometry
     c, h, w = geo.in_shape
@@ -668,7 +687,6 @@ def _conv_context(top: str, layer: ConvLayer, weight_port: bool) -> dict[str, An
     seg, segs = layer.segment, layer.segments
     low_bits = max(1, bits_for(seg))
     masks = [f"{sum(1 << n for n in range(seg) if n >> b & 1):x}" for b in range(low_bits)]
-    last = w - (segs - 1) * seg
     loads = c * h * segs
     streams = [_stream_expr(layer, s) for s in reversed(layer.streams)] or [f"{{{rk}{{1'b1}}}}"]
     bias = layer.bias_line is not None
@@ -733,7 +751,7 @@ def _conv_context(top: str, layer: ConvLayer, weight_port: bool) -> dict[str, An
         "ixb": max(1, w.bit_length()),
         "xtb": xtb,
         "yb": yb,
-        "xb": max(1, bits_for(c * h * w + seg)),
+        "xseg": _segments(layer),
         "kb": kb,
         "rb": rb,
         "gb": gb,
@@ -745,7 +763,6 @@ def _conv_context(top: str, layer: ConvLayer, weight_port: bool) -> dict[str, An
         "grp_k": _extend("grp", gb, kb),
         "low_bits": low_bits,
         "low_masks": masks,
-        "last_mask": f"{(1 << last) - 1:x}" if last != seg else "",
         "clear_next": f"clr + {rb}'d1"
         if rows == 1 << rb
         else f"((clr == {rb}'d{rows - 1}) ? {rb}'d0 : clr + {rb}'d1)",

@@ -529,13 +529,12 @@ class ConvLayer(_Layer):
     @property
     def control(self) -> tuple[tuple[str, int], ...]:
         """The step control's registers, ``(name, width)``."""
-        c, h, w = self.geometry.in_shape
+        c, h, _ = self.geometry.in_shape
         loads = c * h * self.segments
         ny, nx = self.slots
         return (
             ("walking", 1),
             ("ld", max(1, loads.bit_length())),
-            ("rbase", max(1, (c * h * w).bit_length())),
             ("iy", max(1, bits_for(h))),
             ("iy_q", max(1, bits_for(h))),
             ("kbase", self.slot_bits),
