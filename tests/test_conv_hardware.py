@@ -167,3 +167,19 @@ def test_a_convolution_layer_matches_the_golden_model_on_icarus(
     assert plan.layers[0].style == Convolution(lanes, geometry)
     tests, failures, _ = run_sim(out, tmp_path / "w", steps=24, seed=5, rate=0.3)
     assert (tests, failures) == (1, 0)
+
+
+def test_fit_gives_convolutions_the_conv_style_and_the_rest_the_others():
+    """--fit's search: a convolution layer only ever takes the conv style's lanes, a fully
+    connected one only the other styles; options another one beats on every figure are
+    not tried."""
+    from compress.analysis.parts import _undominated, choose
+
+    result = compress_network(_network(), CompressionConfig(bits=6))
+    choice = choose(result, "up5k")
+    first, second = choice.options
+    assert first.parallelism == "conv" and second.parallelism != "conv"
+    assert choice.plan.layers[0].style.name == "conv"
+    figures = {0: (5, 1, 1), 1: (4, 1, 1), 2: (3, 2, 1), 3: (9, 0, 0)}
+    # 0 is beaten by 1 (fewer clocks, nothing more); 3 has no memory, so it stays
+    assert _undominated([0, 1, 2, 3], figures.get, [True, True, True, False]) == [1, 2, 3]

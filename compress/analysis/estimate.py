@@ -180,6 +180,16 @@ def _delay_parts(layer: ParallelLayer | FoldedLayer | EventLayer) -> tuple[int, 
     return ffs, [Memory(width, ring.depth, reads, block, True, reads * width)]
 
 
+#: :func:`layer_parts` of nothing (a layer that is not counted).
+NO_PARTS: dict[str, Any] = {
+    "features": dict.fromkeys(FEATURES, 0),
+    "ffs": 0,
+    "memories": [],
+    "muxes": {},
+    "lanes": {},
+}
+
+
 def layer_parts(plan: NetworkPlan, layer: LayerPlan) -> dict[str, Any]:
     """What one layer contains, independent of the family, counted from its
     :func:`~compress.hardware.structure.layer_structure`.
@@ -595,7 +605,13 @@ def estimate_structures(
             }
         )
     first = plan.layers[0]
-    top_ffs = 1 + int(np.count_nonzero((first.classes != 0).any(axis=0))) + int(plan.locked)
+    if first.conv is not None:  # the input register holds every input of the image
+        inputs = first.n_inputs
+    else:
+        inputs = int(np.count_nonzero((first.classes != 0).any(axis=0)))
+    if plan.events is not None:  # and the address events collect the next step's
+        inputs += plan.n_in
+    top_ffs = 1 + inputs + int(plan.locked)
     encoder, readout = encoder_cost(plan, family), readout_cost(plan, family)
     total = {
         key: sum(la[key] for la in layers) + encoder[key] + readout[key]

@@ -30,7 +30,7 @@ from ..hardware.plan import (
 )
 from ..hardware.styles import STYLES, Convolution, style_for
 from ..model.passes import CompressionResult
-from .estimate import estimate
+from .estimate import NO_PARTS, estimate, estimate_structures, layer_parts
 
 __all__ = [
     "ACTIVITY",
@@ -175,7 +175,7 @@ def choose(
     top: str = "sc_network",
     *,
     activity: float = ACTIVITY,
-    max_combinations: int = 50000,
+    max_combinations: int = 500_000,
 ) -> Choice:
     """The fastest layer styles and lanes whose estimate fits ``part``.
 
@@ -228,7 +228,11 @@ def choose(
                 for la, fits in zip(plan.layers, ok, strict=True)
             )
             plan = dataclasses.replace(plan, layers=layers, weight_port=True)
-        per_option.append((plan, estimate(plan, part.family)))
+        structures = [  # a stand-in layer is never chosen: its parts are not counted
+            layer_parts(plan, la) if fits else NO_PARTS
+            for la, fits in zip(plan.layers, applies, strict=True)
+        ]
+        per_option.append((plan, estimate_structures(plan, structures, part.family)))
         layer_ok.append(ok)
     budget = {  # iCE40's LUTs + flip-flops bound the cells already: less headroom on top
         "luts": part.luts * family_of(part.family).headroom,
@@ -243,7 +247,17 @@ def choose(
         [la.style.expected_clocks(la, activity) for la in plan.layers] for plan, _ in per_option
     ]
     best, smallest, tried = None, None, 0
-    choices = [[o for o in range(len(options)) if layer_ok[o][i]] for i in range(n_layers)]
+    choices = [
+        _undominated(
+            [o for o in range(len(options)) if layer_ok[o][i]],
+            lambda o, i=i: (
+                expected[o][i],
+                *(per_option[o][1]["layers"][i][k] for k in ("luts", "ffs", "bram_bits", "sprams")),
+            ),
+            memory,
+        )
+        for i in range(n_layers)
+    ]
     for combo in itertools.islice(itertools.product(*choices), max_combinations):
         tried += 1
         layers = [per_option[o][1]["layers"][i] for i, o in enumerate(combo)]
@@ -294,6 +308,25 @@ def choose(
     chosen_hardware = plan_hardware(hardware, chosen)
     plan = plan_network(result, top, chosen_hardware)
     return Choice(chosen_hardware, plan, fit(plan, part), chosen, best[2], tried)
+
+
+def _undominated(indices: list[int], figures, memory: list[bool]) -> list[int]:
+    """The options of one layer no other option beats: an option with memory is dropped
+    when another one has no more clocks and no more of any resource (and less of one);
+    the costs add up over layers, so a dropped option is in no best combination.
+    Options without memory stay (a design of only those runs one step per clock)."""
+    values = {o: figures(o) for o in indices}
+    kept = []
+    for o in indices:
+        beaten = memory[o] and any(
+            p != o
+            and all(a <= b for a, b in zip(values[p], values[o], strict=True))
+            and values[p] != values[o]
+            for p in indices
+        )
+        if not beaten:
+            kept.append(o)
+    return kept
 
 
 def _spram_fits(layer: LayerPlan) -> bool:
