@@ -50,13 +50,16 @@ def layer_counts(layer: LayerPlan, inputs: np.ndarray) -> np.ndarray:
     """Signed counts of one layer for input spikes ``(batch, steps, n_inputs)``.
 
     With a bias the always-on line (1 at every step) is appended as line ``n_in - 1``.
-    Per step ``t`` and delay value ``d`` the counts are ``x(t - d) @ W_d(t).T``,
+    A convolution layer's are :func:`_conv_counts`.  Otherwise, per step ``t`` and
+    delay value ``d`` the counts are ``x(t - d) @ W_d(t).T``,
     where ``W_d(t)[i, j]`` is synapse ``(i, j)``'s signed weight bit ``s_ij b_ij(t)``
     (1 for constants, ``[r_ij(t) <= m_ij * code_scale]`` for stochastic synapses) if its delay
     is ``d``, else 0; history before step 0 is 0.  The products are float32
     sums of at most ``n_in`` terms of +-1: exact.  Returns int64
     ``(batch, steps, n_out)``.
     """
+    if layer.conv is not None:
+        return _conv_counts(layer, inputs)
     batch, steps, _ = inputs.shape
     x = inputs.astype(np.float32)
     if layer.bias:
@@ -220,9 +223,6 @@ def simulate(plan: NetworkPlan, spikes: np.ndarray) -> Trace:
     for layer in plan.layers:
         if layer.recurrent:
             c, v, s = _recurrent(layer, x)
-        elif layer.conv is not None:
-            c = _conv_counts(layer, x)
-            v, s = neuron_update(layer, c)
         else:
             c = layer_counts(layer, x)
             v, s = neuron_update(layer, c)
