@@ -56,7 +56,7 @@ def test_plan_design_and_estimate_carry_the_encoder(tmp_path):
 
 def test_bad_encoder_options():
     with pytest.raises(
-        ValueError, match=r"^input_encoder must be one of 'rate' or None, not 'gray'$"
+        ValueError, match=r"^input_encoder must be one of 'rate', 'events' or None, not 'gray'$"
     ):
         HardwareOptions(input_encoder="gray")
     with pytest.raises(ValueError, match=r"^input_bits must be"):
