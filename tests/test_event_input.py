@@ -68,3 +68,22 @@ def test_events_in_match_the_golden_model(tmp_path, emitter, conv):
     )
     run = subprocess.run(["vvp", str(tmp_path / "tb.vvp")], cwd=out, capture_output=True, text=True)
     assert "PASS" in run.stdout, run.stdout[-500:]
+
+
+@needs_iverilog
+def test_the_place_and_route_wrapper_drives_the_event_port(tmp_path):
+    """The few-pin wrapper of place and route shifts {ev_end, ev_addr} in instead of the
+    image: a 2312-input event design has 14 input bits, not 2312."""
+    from compress.measure.synth import io_wrapper
+
+    out = tmp_path / "b"
+    build(_conv_network(), out, hardware=HardwareOptions(input_encoder="events"))
+    design = json.loads((out / "design.json").read_text())
+    name, text = io_wrapper(design)
+    assert ".ev_addr(spikes[6:0]), .ev_end(spikes[7])" in text
+    (out / "wrap.v").write_text(text)
+    rtl = sorted(str(p) for p in (out / "rtl").glob("*.v"))
+    vvp = str(tmp_path / "w.vvp")
+    subprocess.run(
+        ["iverilog", "-g2005", "-o", vvp, "-s", name, "wrap.v", *rtl], cwd=out, check=True
+    )

@@ -52,6 +52,9 @@ def io_wrapper(design: dict[str, Any]) -> tuple[str, str]:
     """
     top = design["top"]
     n_in, n_out, cw = design["n_in"], design["n_out"], design["count_width"]
+    events = "ev_addr" in design["ports"]
+    if events:  # address events: the shift register drives {ev_end, ev_addr}
+        n_in = design["ports"]["ev_addr"] + 1
     n_bits = 2 + n_out + n_out * cw
     ports = design["ports"]
     weight_port = {k: ports[k] for k in ("w_layer", "w_addr", "w_data")} if "w_en" in ports else {}
@@ -88,6 +91,7 @@ def io_wrapper(design: dict[str, Any]) -> tuple[str, str]:
         wp=weight_port,
         wp_bits=wp_bits,
         wport_expr=expr(n_in, n_in + wp_bits) if weight_port else "",
+        events=events,
     )
     return name, text
 
