@@ -39,12 +39,18 @@ GEOMETRY = Conv((1, 8, 8), 8, (3, 3), stride=(2, 2), padding=(1, 1))
 
 
 def train_cnn(
-    x: np.ndarray, y: np.ndarray, *, epochs: int = 60, rate: float = 0.05, seed: int = 0
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    epochs: int = 60,
+    rate: float = 0.05,
+    seed: int = 0,
+    geometry: Conv = GEOMETRY,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Train conv -> ReLU -> fully connected with softmax cross-entropy (minibatch SGD
     with momentum): ``(kernel, kernel bias, weights, bias)``; activations channel-major."""
     rng = np.random.default_rng(seed)
-    g = GEOMETRY
+    g = geometry
     channels, per, taps = g.out_channels, g.n_out // g.out_channels, g.n_taps
     index = g.taps()[:per]  # (positions, taps) input index, -1 in the padding
     padded = np.concatenate([x, np.zeros((len(x), 1))], axis=1)
@@ -80,11 +86,11 @@ def train_cnn(
     return kernel.reshape(g.kernel_shape), kernel_bias, weights, bias
 
 
-def float_accuracy(params, x: np.ndarray, y: np.ndarray) -> float:
+def float_accuracy(params, x: np.ndarray, y: np.ndarray, geometry: Conv = GEOMETRY) -> float:
     """The trained CNN's accuracy on ``x``."""
     kernel, kernel_bias, weights, bias = params
-    per = GEOMETRY.n_out // GEOMETRY.out_channels
-    h = np.maximum(GEOMETRY.apply(kernel, x) + np.repeat(kernel_bias, per), 0)
+    per = geometry.n_out // geometry.out_channels
+    h = np.maximum(geometry.apply(kernel, x) + np.repeat(kernel_bias, per), 0)
     return float(np.mean((h @ weights.T + bias).argmax(axis=1) == y))
 
 
