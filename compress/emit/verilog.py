@@ -642,7 +642,11 @@ def _rec_expr(rec: str, layer: ConvLayer, width: int) -> str:
         for q in reversed(range(per)):
             at = ((g * per + q) * lanes + p) * width
             parts.append(f"{rec}[{at}]" if width == 1 else f"{rec}[{at + width - 1}:{at}]")
-    return "{" + ", ".join(parts) + "}" if len(parts) > 1 else parts[0]
+    if len(parts) == 1:
+        return parts[0]
+    # 16 per line: Verilator refuses lines of more than 40,000 tokens (4096 counts)
+    lines = [", ".join(parts[n : n + 16]) for n in range(0, len(parts), 16)]
+    return "{" + ",\n        ".join(lines) + "}"
 
 
 def _shift(rec: str, new: str, rows: int, width: int) -> str:
