@@ -420,6 +420,21 @@ class _LayerBase(wiring.Component):
             out.append(unit)
         return out
 
+    def _streams(self, m: Module, lfsrs: list[LFSR]) -> Signal:
+        """Every stream of the layer, stream ``s`` in bits ``[s*k +: k]`` (folded, event and
+        convolution lanes select theirs by number; all ones when there is none: it fires
+        code M, never code 0)."""
+        layer = self.structure
+        rk = layer.random_bits
+        streams = Signal(max(1, len(layer.streams)) * rk, name="streams")
+        if layer.streams:
+            m.d.comb += streams.eq(
+                Cat(lfsrs[w.register].state[b] for w in layer.streams for b in w.bits)
+            )
+        else:
+            m.d.comb += streams.eq((1 << rk) - 1)
+        return streams
+
     def _delays(self, m: Module, source) -> dict:
         """Delay lines or the ring, fed from ``source`` on ``in_valid``: the taps by name."""
         layer, taps = self.structure, {}
@@ -726,14 +741,7 @@ class FoldedLayer(_LayerBase):
         )
         rdata = self._memory(m, regs)
         lfsrs = self._lfsrs(m, regs["rd_last"])
-        rk = layer.random_bits
-        streams = Signal(max(1, len(layer.streams)) * rk, name="streams")
-        if layer.streams:
-            m.d.comb += streams.eq(
-                Cat(lfsrs[w.register].state[b] for w in layer.streams for b in w.bits)
-            )
-        else:  # no streams: r = all ones never fires an empty lane (code 0)
-            m.d.comb += streams.eq((1 << rk) - 1)
+        streams = self._streams(m, lfsrs)
         pos_q, neg_q = self._lanes(m, rdata, self._reach(m, xvec, rdata), streams)
         self._accumulate(
             m, regs, lanes=(pos_q, neg_q), leaf_value=lambda leaf: self._x(leaf, x_q, taps)
@@ -926,14 +934,7 @@ class EventLayer(_LayerBase):
         rd_valid, b_valid = Signal(name="rd_valid"), Signal(name="b_valid")
         m.d.sync += [rd_valid.eq(issue), b_valid.eq(rd_valid)]
         lfsrs = self._lfsrs(m, done)
-        rk = layer.random_bits
-        streams = Signal(max(1, len(layer.streams)) * rk, name="streams")
-        if layer.streams:
-            m.d.comb += streams.eq(
-                Cat(lfsrs[w.register].state[b] for w in layer.streams for b in w.bits)
-            )
-        else:  # no streams: all ones fires code M, never code 0
-            m.d.comb += streams.eq((1 << rk) - 1)
+        streams = self._streams(m, lfsrs)
         lanes = self._lanes(m, rdata, streams)
         done_q, lif_run, valid_q = (
             Signal(name="done_q"),
@@ -1157,14 +1158,7 @@ class ConvLayer(_LayerBase):
         step_end = Signal(name="step_end")
         m.d.comb += step_end.eq(s2_lif & s2_last)
         lfsrs = self._lfsrs(m, step_end)
-        rk = layer.random_bits
-        streams = Signal(max(1, len(layer.streams)) * rk, name="streams")
-        if layer.streams:
-            m.d.comb += streams.eq(
-                Cat(lfsrs[w.register].state[b] for w in layer.streams for b in w.bits)
-            )
-        else:  # no streams: all ones fires code M, never code 0
-            m.d.comb += streams.eq((1 << rk) - 1)
+        streams = self._streams(m, lfsrs)
         use_row = s1_hit | s1_lif if bias else s1_hit
         pos_q = Signal(lanes, name="pos_q", reset_less=True)
         neg_q = Signal(lanes, name="neg_q", reset_less=True)

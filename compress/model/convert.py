@@ -91,32 +91,7 @@ def convert_mlp(
         )
     if x.min() < 0 or x.max() > 1:
         raise ValueError("calibration inputs must be in [0, 1] (rates), not outside it")
-    layers, scales, errors = [], [], []
-    previous = 1.0
-    activation = x
-    for index, w in enumerate(arrays):
-        b = np.zeros(w.shape[0]) if biases[index] is None else np.asarray(biases[index], float)
-        if b.shape != (w.shape[0],):
-            raise ValueError(f"layer {index}: bias must have shape ({w.shape[0]},), not {b.shape}")
-        activation = np.maximum(activation @ w.T + b, 0.0)
-        positive = activation[activation > 0]
-        scale = float(np.percentile(positive, percentile)) if positive.size else 1.0
-        w_norm = w * previous / scale
-        b_norm = b / scale
-        full = max(float(np.abs(w_norm).max()), float(np.abs(b_norm).max()))
-        ratio = 1.0 / full if full > 0 else 1.0
-        errors.append(abs(max(1, round(ratio)) - ratio) / ratio)
-        layers.append(
-            Layer(
-                w_norm,
-                threshold=1.0,
-                reset="subtract",
-                bias=b_norm if biases[index] is not None else None,
-            )
-        )
-        scales.append(scale)
-        previous = scale
-    return Conversion(Network(tuple(layers)), tuple(scales), tuple(errors))
+    return convert_cnn(arrays, biases, x, percentile=percentile)
 
 
 def convert_cnn(
