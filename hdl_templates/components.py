@@ -21,6 +21,7 @@ from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from compress.hardware.lfsr import TAPS
+from compress.hardware.memory import bits_for
 from compress.hardware.neuron import GUARD, Decay
 from compress.hardware.structure import (
     ConvLayer as ConvStructure,
@@ -420,12 +421,32 @@ class _LayerBase(wiring.Component):
             out.append(unit)
         return out
 
-    def _streams(self, m: Module, lfsrs: list[LFSR]) -> Signal:
+    def _streams(self, m: Module, lfsrs: list[LFSR], *, sel=None, enable=None) -> Signal:
         """Every stream of the layer, stream ``s`` in bits ``[s*k +: k]`` (folded, event and
         convolution lanes select theirs by number; all ones when there is none: it fires
-        code M, never code 0)."""
+        code M, never code 0).  Under the ``tap`` rule with a row's stream number ``sel``
+        (registered on ``enable``, as the row is): that one stream, register ``sel >> B``
+        through permutation ``sel % 2**B`` (``macros.j2``'s ``tap_stream``)."""
         layer = self.structure
         rk = layer.random_bits
+        if sel is not None and layer.stream_rule == "tap" and layer.streams:
+            block = layer.stream_block
+            reg_bits = bits_for(len(lfsrs)) if len(lfsrs) > 1 else 0
+            stream = Signal(rk, name="tstream")
+            tsel = Signal(max(1, block + reg_bits), name="tsel", reset_less=True)
+            with m.If(enable):
+                m.d.sync += tsel.eq(sel)
+            registers = Cat(lfsr.state for lfsr in lfsrs)
+            treg = registers.word_select(tsel[block:], rk) if reg_bits else registers[:rk]
+            perms = [Cat(treg[b] for b in layer.streams[q].bits) for q in range(1 << block)]
+            if block:
+                with m.Switch(tsel[:block]):
+                    for q, perm in enumerate(perms):
+                        with m.Case(q):
+                            m.d.comb += stream.eq(perm)
+            else:
+                m.d.comb += stream.eq(perms[0])
+            return stream
         streams = Signal(max(1, len(layer.streams)) * rk, name="streams")
         if layer.streams:
             m.d.comb += streams.eq(
@@ -683,26 +704,54 @@ class FoldedLayer(_LayerBase):
         """The weight memory, read at the slot while running; written through the port."""
         return self._weight_memory(m, enable=regs["run"], addr=regs["slot"])
 
-    def _reach(self, m: Module, xvec, rdata):
-        """What each lane selects its input from: all groups, its bank, or its lines."""
+    def _reach(self, m: Module, xvec, rdata, width: int = 1, name: str = ""):
+        """What each lane selects its input from: all groups, its bank, or its lines;
+        ``xvec``'s entries are ``width`` bits (1 for the input bits; a stream's for the
+        ``tap`` rule's streams, where a missing entry is all ones)."""
         layer = self.structure
+        empty = C((1 << width) - 1 if width > 1 else 0, width)
         if layer.order == "banked":
-            banks = Signal(layer.lanes * layer.bank_width, name="banks")
+            banks = Signal(layer.lanes * layer.bank_width * width, name=f"{name}banks")
             m.d.comb += banks.eq(
-                Cat(xvec[n] if n is not None else C(0, 1) for bank in layer.banks for n in bank)
+                Cat(
+                    xvec.word_select(n, width) if n is not None else empty
+                    for bank in layer.banks
+                    for n in bank
+                )
             )
-            return lambda p: banks.word_select(p, layer.bank_width)
+            return lambda p: banks.word_select(p, layer.bank_width * width)
         if layer.order == "aligned":
             groups = len(layer.groups)
-            lanex = Signal(layer.lanes * groups, name="lanex")
+            lanex = Signal(layer.lanes * groups * width, name=f"{name}lanex")
             for q in range(layer.lanes):
                 base = layer.words_width + q * layer.line_bits
                 line = rdata[base : base + layer.line_bits]
                 for h in range(groups):
-                    group = xvec[h * layer.n_lines : (h + 1) * layer.n_lines]
-                    m.d.comb += lanex[q * groups + h].eq(group.bit_select(line, 1))
-            return lambda p: lanex.word_select(p, groups)
+                    size = layer.n_lines * width
+                    group = xvec[h * size : (h + 1) * size]
+                    m.d.comb += lanex.word_select(q * groups + h, width).eq(
+                        group.word_select(line, width)
+                    )
+            return lambda p: lanex.word_select(p, groups * width)
         return lambda p: xvec
+
+    def _stream_reach(self, m: Module, lfsrs: list[LFSR], rdata):
+        """Under the ``tap`` rule, what each lane selects its stream from, indexed like its
+        input bits: every input position's stream (its tap's); None otherwise."""
+        layer = self.structure
+        if not layer.position_streams:
+            return None
+        rk = layer.random_bits
+        ones = C((1 << rk) - 1, rk)
+        svec = Signal(len(layer.position_streams) * rk, name="svec")
+        wires = layer.streams
+        m.d.comb += svec.eq(
+            Cat(
+                Cat(lfsrs[wires[n].register].state[b] for b in wires[n].bits) if n >= 0 else ones
+                for n in layer.position_streams
+            )
+        )
+        return self._reach(m, svec, rdata, rk, "s")
 
     def _lanes(self, m: Module, rdata, reach, streams) -> tuple[Signal, Signal]:
         """Lane bits, registered: (input spike) AND (stream <= code), split by sign."""
@@ -711,12 +760,19 @@ class FoldedLayer(_LayerBase):
         n = layer.n_out * layer.lanes
         pos_q = Signal(n, name="pos_q", reset_less=True)
         neg_q = Signal(n, name="neg_q", reset_less=True)
+        reach, sreach = reach
         for g in range(n):
             word = rdata[g * width : (g + 1) * width]
-            passes, sign = _lane_compare(layer, word, streams)
+            field = word[k + 1 + layer.stream_bits : width]
+            lane_streams = streams
+            if sreach is not None:  # the tap rule: the stream of the input the word selects
+                rk = layer.random_bits
+                options = sreach(g % layer.lanes)
+                lane_streams = options.word_select(field, rk) if layer.index_bits else options
+            passes, sign = _lane_compare(layer, word, lane_streams)
             lane_reach = reach(g % layer.lanes)
             if layer.index_bits:
-                x = lane_reach.bit_select(word[k + 1 + layer.stream_bits : width], 1)
+                x = lane_reach.bit_select(field, 1)
             else:
                 x = lane_reach[0]
             bit = x & passes
@@ -742,7 +798,8 @@ class FoldedLayer(_LayerBase):
         rdata = self._memory(m, regs)
         lfsrs = self._lfsrs(m, regs["rd_last"])
         streams = self._streams(m, lfsrs)
-        pos_q, neg_q = self._lanes(m, rdata, self._reach(m, xvec, rdata), streams)
+        reach = (self._reach(m, xvec, rdata), self._stream_reach(m, lfsrs, rdata))
+        pos_q, neg_q = self._lanes(m, rdata, reach, streams)
         self._accumulate(
             m, regs, lanes=(pos_q, neg_q), leaf_value=lambda leaf: self._x(leaf, x_q, taps)
         )
@@ -842,6 +899,7 @@ class EventLayer(_LayerBase):
                 m.d.sync += grp.eq(grp + 1)
         addr = Signal(layer.slot_bits, name="addr")
         m.d.comb += addr.eq(Cat(low_i, base) * layer.groups + grp)
+        self.tap = Cat(low_i, base)  # the row's tap: its stream under the tap rule
         return issue, done, addr
 
     def _lanes(self, m: Module, rdata, streams) -> tuple[Signal, Signal]:
@@ -934,7 +992,7 @@ class EventLayer(_LayerBase):
         rd_valid, b_valid = Signal(name="rd_valid"), Signal(name="b_valid")
         m.d.sync += [rd_valid.eq(issue), b_valid.eq(rd_valid)]
         lfsrs = self._lfsrs(m, done)
-        streams = self._streams(m, lfsrs)
+        streams = self._streams(m, lfsrs, sel=self.tap, enable=issue)
         lanes = self._lanes(m, rdata, streams)
         done_q, lif_run, valid_q = (
             Signal(name="done_q"),
@@ -1158,7 +1216,7 @@ class ConvLayer(_LayerBase):
         step_end = Signal(name="step_end")
         m.d.comb += step_end.eq(s2_lif & s2_last)
         lfsrs = self._lfsrs(m, step_end)
-        streams = self._streams(m, lfsrs)
+        streams = self._streams(m, lfsrs, sel=raddr, enable=hit | lif_run)
         use_row = s1_hit | s1_lif if bias else s1_hit
         pos_q = Signal(lanes, name="pos_q", reset_less=True)
         neg_q = Signal(lanes, name="neg_q", reset_less=True)

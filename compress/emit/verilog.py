@@ -362,6 +362,43 @@ def _common(top: str, layer: ParallelLayer | FoldedLayer) -> dict[str, Any]:
     }
 
 
+def _tap_stream(layer: FoldedLayer | EventLayer | ConvLayer, sel: str, width: int) -> dict | None:
+    """The ``tap`` stream rule's selection (``macros.j2``'s ``tap_stream``): stream ``sel``
+    (``width`` bits) is register ``sel >> B`` through permutation ``sel % 2**B``; None
+    under the ``code`` rule or without streams."""
+    if layer.stream_rule != "tap" or not layer.streams:
+        return None
+    rk, block = layer.random_bits, layer.stream_block
+    registers = [lfsr.name for lfsr in layer.lfsrs]
+    reg_bits = bits_for(len(registers)) if len(registers) > 1 else 0
+    sw = block + reg_bits
+    perms = [
+        "{" + ", ".join(f"treg[{b}]" for b in reversed(layer.streams[q].bits)) + "}"
+        for q in range(1 << block)
+    ]
+    if sw == 0:
+        tsel = None
+    elif width >= sw:
+        tsel = "tsel_all" if width == sw else f"tsel_all[{sw - 1}:0]"
+    else:
+        tsel = _extend("tsel_all", width, sw)
+    return {
+        "sw": sw,
+        "sel_all": sel,
+        "sel_width": width,
+        "sel": tsel,
+        "regs_width": len(registers) * rk,
+        "regs_expr": "{" + ", ".join(reversed(registers)) + "}"
+        if len(registers) > 1
+        else registers[0],
+        "treg": f"tregs[tsel[{sw - 1}:{block}]*{rk} +: {rk}]" if reg_bits else "tregs",
+        "case_sel": f"tsel[{block - 1}:0]" if block else None,
+        "cases": [{"q": q, "bits": block, "expr": e} for q, e in enumerate(perms)],
+        "register_bits": reg_bits,
+        "block": block,
+    }
+
+
 def _stream_expr(layer: ParallelLayer | FoldedLayer, wire: Any, suffix: str = "") -> str:
     if wire.bits == tuple(range(layer.random_bits)):  # the identity order: the register itself
         return f"lfsr{wire.register}{suffix}"
@@ -460,6 +497,29 @@ def _folded_neurons(layer: FoldedLayer) -> tuple[list[dict[str, Any]], list[dict
     return nodes, neurons
 
 
+def _position_streams(layer: FoldedLayer) -> dict[str, str] | None:
+    """Under the ``tap`` rule, the stream of every input position as one vector (``svec``,
+    position n at bits ``[n*rk +: rk]``; all ones where no stochastic synapse reads it)
+    and the banked lanes' slices of it (``sbanks``), each indexed like the input bits."""
+    if not layer.position_streams:
+        return None
+    rk = layer.random_bits
+    ones = f"{{{rk}{{1'b1}}}}"
+    entries = [
+        _stream_expr(layer, layer.streams[s]) if s >= 0 else ones
+        for s in reversed(layer.position_streams)
+    ]
+    banks = [
+        f"svec[{n * rk} +: {rk}]" if n is not None else ones
+        for bank in reversed(layer.banks)
+        for n in reversed(bank)
+    ]
+    return {
+        "svec_expr": "{" + ", ".join(entries) + "}" if len(entries) > 1 else entries[0],
+        "sbanks_expr": "{" + ", ".join(banks) + "}" if banks else "",
+    }
+
+
 def _folded_context(top: str, layer: FoldedLayer, weight_port: bool) -> dict[str, Any]:
     rk, lanes = layer.random_bits, layer.lanes
     streams = [_stream_expr(layer, s) for s in reversed(layer.streams)] or [
@@ -490,6 +550,7 @@ def _folded_context(top: str, layer: FoldedLayer, weight_port: bool) -> dict[str
         "banks_expr": _banks_expr(layer),
         "xvec_expr": _xvec_expr(layer),
         "streams_width": max(1, len(layer.streams)) * rk,
+        "tap_stream": _position_streams(layer),
         "level_expr": "{code, code}" if layer.decorrelated else "code",  # m * (2**k + 1)
         "streams_expr": "{" + ", ".join(streams) + "}" if len(streams) > 1 else streams[0],
         "word_width": layer.word_width,
@@ -597,6 +658,7 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
         ),
         "addr_full": addr_full,
         "addr_expr": addr,
+        "tap_stream": _tap_stream(layer, "{base, low_i}", tap_width),
         "fixed": EVENT_FIXED,
         "depth": layer.memory.depth,
         "streams_width": max(1, len(layer.streams)) * rk,
@@ -764,6 +826,7 @@ def _conv_context(top: str, layer: ConvLayer, weight_port: bool) -> dict[str, An
         "sbb": max(1, bits_for(nx)),
         "ld_bits": max(1, loads.bit_length()),
         "kstep": kh * kw * groups,
+        "tap_stream": _tap_stream(layer, "raddr", kb),
         "grp_k": _extend("grp", gb, kb),
         "low_bits": low_bits,
         "low_masks": masks,

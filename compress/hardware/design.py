@@ -205,6 +205,15 @@ def layer_dict(layer: LayerPlan) -> dict[str, Any]:
             "taps": list(TAPS[layer.lfsr_width]),
             "seeds": list(layer.seeds),
             "streams": [{"register": s.register, "perm": list(s.perm)} for s in layer.stream_defs],
+            "stream_rule": layer.stream_rule,
+            "stream_rule_is": (
+                "each input tap (a line and a delay; a convolution's kernel row) has a stream of "
+                "its own, stream s = register s >> B through permutation s % 2**B, B = "
+                f"{layer.stream_block}; memory words hold no stream number"
+                if layer.stream_rule == "tap"
+                else "the n-th stochastic synapse of a neuron with a given code reads stream n, "
+                "whose number a memory word stores"
+            ),
         },
         "line_depths": list(layer.line_depths),
         "delay_bits": int(sum(layer.line_depths)),
@@ -334,6 +343,7 @@ def layer_from_dict(d: dict[str, Any], arrays: dict[str, np.ndarray]) -> LayerPl
         n_in=d["n_in"] + int(d.get("bias", False)) + d.get("recurrent", 0),
         bias=d.get("bias", False),
         decorrelated=d.get("decorrelated", False),
+        stream_rule=lfsr.get("stream_rule", "code"),
         n_out=d["n_out"],
         bits=d["bits"],
         signs=arrays[f"signs_{index}"],

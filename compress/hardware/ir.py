@@ -18,7 +18,7 @@ import numpy as np
 
 from ..model.quantization import max_code
 from .encoder import RateEncoder
-from .lfsr import stream_table
+from .lfsr import block_bits, stream_table
 from .neuron import INTEGER_NEURON, NeuronPlan
 
 __all__ = [
@@ -129,6 +129,15 @@ class LayerStyle:
     def tree_mask(self, codes: np.ndarray, max_code: int, constants: bool) -> np.ndarray:
         """The synapses the layer's popcount trees sum (all kept ones by default)."""
         return codes > 0
+
+    def tap_streams(
+        self, codes: np.ndarray, delays: np.ndarray, stochastic: np.ndarray
+    ) -> tuple[np.ndarray, int]:
+        """The ``tap`` stream rule's streams and their number: one stream per input tap
+        (:func:`~compress.hardware.streams.tap_streams`), whatever the style."""
+        from .streams import tap_streams
+
+        return tap_streams(codes, delays, stochastic)
 
     def latency(self, layer: LayerPlan, *, tree_stages: int, pipeline: str) -> int:
         """Clocks through the layer (the worst case when :attr:`variable`)."""
@@ -252,6 +261,13 @@ class LayerPlan:
         synapse with constant input contributes exactly ``m (2**k + 1)`` ones,
         the rate ``m / M`` again; short weight streams no longer alias with
         nearly periodic spike trains.  Only for ``k <= 7`` (LFSRs up to 15 bits).
+    stream_rule : str
+        ``"code"``: the n-th stochastic synapse of a neuron with a given code reads
+        stream n, and a memory word stores its stream number.  ``"tap"``: a synapse
+        reads the stream of its input tap (:func:`~compress.hardware.streams.tap_streams`),
+        which the hardware derives from the tap's position, so memory words hold only
+        sign and code; stream ``s`` is then register ``s >> stream_block`` through
+        permutation ``s % 2**stream_block`` (:data:`~compress.hardware.lfsr.permutations`).
     """
 
     index: int
@@ -281,6 +297,7 @@ class LayerPlan:
     decorrelated: bool = False
     neuron: NeuronPlan = INTEGER_NEURON
     recurrent: int = 0
+    stream_rule: str = "code"
 
     @property
     def conv(self) -> Any:
@@ -322,8 +339,17 @@ class LayerPlan:
 
     @property
     def stream_bits(self) -> int:
-        """Bits of a weight word's stream number (folded and event rows)."""
+        """Bits of a weight word's stream number (folded, event and conv rows; 0 under
+        the ``"tap"`` rule, whose streams follow from the row)."""
+        if self.stream_rule == "tap":
+            return 0
         return (len(self.stream_defs) - 1).bit_length()
+
+    @property
+    def stream_block(self) -> int:
+        """``B``: under the ``"tap"`` rule every register feeds ``2**B`` streams, the
+        first ``2**B`` of :func:`~compress.hardware.lfsr.permutations`."""
+        return block_bits(self.lfsr_width)
 
     @property
     def delay_values(self) -> tuple[int, ...]:

@@ -21,7 +21,7 @@ from functools import cache
 
 import numpy as np
 
-__all__ = ["TAPS", "lfsr_sequence", "next_state", "permutations", "stream_table"]
+__all__ = ["TAPS", "block_bits", "lfsr_sequence", "next_state", "permutations", "stream_table"]
 
 #: 1-based feedback taps of a maximal-length Fibonacci LFSR, by width.
 TAPS: dict[int, tuple[int, ...]] = {
@@ -84,6 +84,14 @@ def permutations(width: int) -> list[tuple[int, ...]]:
         if perm not in seen:
             seen.append(perm)
     return seen
+
+
+@cache
+def block_bits(width: int) -> int:
+    """``B``: the most permutations of a ``width``-bit register that make a power of two,
+    ``2**B <= len(permutations(width))`` (a register feeding a block of streams whose
+    number splits into register and permutation bits)."""
+    return len(permutations(width)).bit_length() - 1
 
 
 def permute(values: np.ndarray, perm: tuple[int, ...]) -> np.ndarray:

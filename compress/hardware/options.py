@@ -20,6 +20,7 @@ from .ir import PIPELINES
 from .lfsr import TAPS
 from .styles import style_for
 from .styles.event import EVENT_LANES
+from .streams import STREAM_RULES
 from .styles.folded import FOLD_ORDERS
 
 __all__ = [
@@ -114,6 +115,12 @@ class HardwareOptions:
         Neurons an event-driven layer (``parallelism="event"``) updates per clock
         (default :data:`EVENT_LANES`; at most the layer's neurons): each weight row
         holds that many neurons' synapses from one input tap.
+    stream_rule : {"code", "tap"}
+        How a stochastic synapse's random stream is chosen
+        (:mod:`compress.hardware.streams`): ``"code"`` (default) ranks a neuron's
+        synapses of one code and stores the stream number in memory words; ``"tap"``
+        gives every input tap its own stream, found from the row the layer reads, so
+        memory words hold only sign and code.
     spram : bool or sequence of bool (one per layer)
         Event layers keep their weight rows in SB_SPRAM256KA blocks (iCE40
         UltraPlus: four of 16384 x 16 bits, 1 Mbit) instead of block RAM.  The
@@ -148,6 +155,14 @@ class HardwareOptions:
         "reads inputs j % P == p: much smaller input multiplexers) or aligned (every neuron's "
         "lane reads the same line: one multiplexer per lane; dropped synapses cost clocks).",
         choices=FOLD_ORDERS,
+    )
+    stream_rule: str = option(
+        "code",
+        "How a synapse's random stream is chosen: code (the n-th synapse of a neuron with a "
+        "code reads stream n; memory words store the stream number) or tap (one stream per "
+        "input tap, found from the row read: memory words hold only sign and code, and no two "
+        "synapses of a neuron share a stream).",
+        choices=STREAM_RULES,
     )
     weight_port: bool = option(
         False,
@@ -255,6 +270,10 @@ class HardwareOptions:
         if self.pipeline not in PIPELINES:
             raise ValueError(
                 f"pipeline must be one of {', '.join(PIPELINES)}, not {self.pipeline!r}"
+            )
+        if self.stream_rule not in STREAM_RULES:
+            raise ValueError(
+                f"stream_rule must be one of {', '.join(STREAM_RULES)}, not {self.stream_rule!r}"
             )
         if self.fold_order not in FOLD_ORDERS:
             raise ValueError(

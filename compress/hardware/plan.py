@@ -120,11 +120,6 @@ def _plan_layer(
     delays = _synapse_delays(index, layer, codes)
     stochastic = (codes > 0) & ((codes < full) | (not constants))
     count_width = max(_widest(codes > 0, signs).bit_length() + 1, 2)
-    # Streams do not depend on the style: a folded or event layer computes the same counts.
-    streams, needed = assign_streams(codes, stochastic)
-    decorrelated = codes_obj.bits <= hardware.decorrelate and 2 * k <= max(TAPS)
-    width = 2 * k if decorrelated else k
-    seeds, stream_defs = pool.take(width, needed, index) if needed else ((), [])
     style = style_for(parallelism, index).planned(
         parallelism,
         index=index,
@@ -133,6 +128,16 @@ def _plan_layer(
         hardware=hardware,
         geometry=layer.conv,
     )
+    decorrelated = codes_obj.bits <= hardware.decorrelate and 2 * k <= max(TAPS)
+    width = 2 * k if decorrelated else k
+    # A dense layer's streams do not depend on its style: folded or event, it computes
+    # the same counts.
+    if hardware.stream_rule == "tap" and stochastic.any():
+        streams, needed = style.tap_streams(codes, delays, stochastic)
+        seeds, stream_defs = pool.take_blocks(width, needed, index)
+    else:
+        streams, needed = assign_streams(codes, stochastic)
+        seeds, stream_defs = pool.take(width, needed, index) if needed else ((), [])
     tree_widest = _widest(style.tree_mask(codes, full, constants), signs)
     neuron, thresholds, v_width = neuron_plan(
         index, layer, codes, codes_obj.full_scale, count_width
@@ -149,6 +154,7 @@ def _plan_layer(
         n_in=n_in,
         bias=layer.bias is not None,
         decorrelated=decorrelated,
+        stream_rule="tap" if hardware.stream_rule == "tap" and stochastic.any() else "code",
         n_out=layer.n_out,
         bits=codes_obj.bits,
         signs=signs,

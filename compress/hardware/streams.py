@@ -1,8 +1,15 @@
 """Random streams: which stream each stochastic synapse reads (SPEC section 4).
 
-The n-th stochastic synapse of a neuron with a given code gets stream n, so no
-two stochastic synapses of one neuron with the same code share a stream; the
-pool hands every layer streams no earlier layer used.  Streams do not depend on
+Two rules (:data:`STREAM_RULES`).  ``code``: the n-th stochastic synapse of a neuron
+with a given code gets stream n, so no two stochastic synapses of one neuron with
+the same code share a stream; memory words store the number.  ``tap``: every input
+tap (a line and a delay, or a convolution's kernel row) has a stream of its own, and
+a synapse reads its tap's: no two synapses of one neuron share a stream at all, and
+the hardware finds the stream from the row it reads, so words hold only sign and
+code.  Tap streams come in whole registers (:meth:`StreamPool.take_blocks`): stream
+``s`` is register ``s >> B`` seen through permutation ``s % 2**B``, which the RTL
+selects with a register multiplexer and a permutation multiplexer.  The pool hands
+every layer streams no earlier layer used.  Dense layers' streams do not depend on
 the layer's style: a folded or event layer computes the same counts.
 """
 
@@ -11,9 +18,12 @@ from __future__ import annotations
 import numpy as np
 
 from .ir import Stream
-from .lfsr import permutations, stream_table
+from .lfsr import block_bits, permutations, stream_table
 
-__all__ = ["StreamPool", "assign_streams"]
+__all__ = ["STREAM_RULES", "StreamPool", "assign_streams", "kept_taps", "tap_streams"]
+
+#: How a synapse's random stream is chosen (:attr:`HardwareOptions.stream_rule`).
+STREAM_RULES = ("code", "tap")
 
 
 class StreamPool:
@@ -54,6 +64,37 @@ class StreamPool:
             )
         return tuple(seeds), streams
 
+    def take_blocks(
+        self, width: int, count: int, layer: int
+    ) -> tuple[tuple[int, ...], list[Stream]]:
+        """At least ``count`` fresh streams in whole registers: register ``r`` gives
+        streams ``r * 2**B + q`` through the first ``2**B`` permutations
+        (``B = block_bits(width)``), all of them unused so far."""
+        used = self.used.setdefault(width, set())
+        period = (1 << width) - 1
+        perms = permutations(width)[: 1 << block_bits(width)]
+        blocks = -(-count // len(perms))
+        seeds: list[int] = []
+        streams: list[Stream] = []
+        start = (layer * 37) % period
+        for offset in range(period):
+            if len(seeds) == blocks:
+                break
+            seed = (start + offset) % period + 1
+            keys = [stream_table(width, seed, perm).tobytes() for perm in perms]
+            if len(set(keys)) < len(keys) or used.intersection(keys):
+                continue
+            used.update(keys)
+            streams += [Stream(len(seeds), perm) for perm in perms]
+            seeds.append(seed)
+        if len(seeds) < blocks:
+            raise ValueError(
+                f"layer {layer}: random streams must number at least {count} (one per input "
+                f"tap, stream_rule 'tap'), not the {len(seeds) * len(perms)} left for "
+                f"{width}-bit LFSRs; use more weight bits or stream_rule 'code'"
+            )
+        return tuple(seeds), streams
+
 
 def assign_streams(codes: np.ndarray, stochastic: np.ndarray) -> tuple[np.ndarray, int]:
     """The n-th stochastic synapse of a neuron with a given code gets stream n."""
@@ -71,3 +112,23 @@ def assign_streams(codes: np.ndarray, stochastic: np.ndarray) -> tuple[np.ndarra
         streams[i, cols[order]] = rank
         needed = max(needed, int(rank.max()) + 1)
     return streams, needed
+
+
+def kept_taps(codes: np.ndarray, delays: np.ndarray) -> tuple[tuple[int, int], ...]:
+    """The (line, delay) pairs some kept synapse reads, ascending: a layer's input taps."""
+    pairs = {(int(j), int(delays[i, j])) for i, j in zip(*np.nonzero(codes > 0), strict=True)}
+    return tuple(sorted(pairs))
+
+
+def tap_streams(
+    codes: np.ndarray, delays: np.ndarray, stochastic: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """The ``tap`` rule of a fully connected layer: a stochastic synapse reads stream
+    ``e``, the index of its (line, delay) in :func:`kept_taps`.  Returns the streams
+    (-1 where not stochastic) and how many there are (one per tap)."""
+    taps = kept_taps(codes, delays)
+    index = {tap: e for e, tap in enumerate(taps)}
+    streams = np.full(codes.shape, -1, dtype=np.int32)
+    for i, j in zip(*np.nonzero(stochastic), strict=True):
+        streams[i, j] = index[(int(j), int(delays[i, j]))]
+    return streams, len(taps)

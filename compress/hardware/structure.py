@@ -294,6 +294,10 @@ class _Layer:
     taps: dict[tuple[int, int], Tap]
     neurons: tuple[Neuron, ...]
     membranes: bool = field(default=False, kw_only=True)  # out_v: the class readout reads them
+    # stream_rule "tap": a row's stream is register s >> stream_block through permutation
+    # s % 2**stream_block (compress.hardware.streams), found from the row read
+    stream_rule: str = field(default="code", kw_only=True)
+    stream_block: int = field(default=0, kw_only=True)
 
     @property
     def decorrelated(self) -> bool:
@@ -350,6 +354,9 @@ class FoldedLayer(_Layer):
     stream_bits: int
     line_bits: int
     part_width: int
+    # stream_rule "tap": the stream of input position h * n_lines + j (line j at delay
+    # delays[h]: its tap's), -1 where no stochastic synapse reads it; empty otherwise
+    position_streams: tuple[int, ...] = ()
 
     @property
     def slot_bits(self) -> int:
@@ -766,6 +773,8 @@ def layer_fields(top: str, layer: LayerPlan) -> dict:
         "lines": lines,
         "ring": ring,
         "taps": taps,
+        "stream_rule": layer.stream_rule,
+        "stream_block": layer.stream_block,
     }
 
 

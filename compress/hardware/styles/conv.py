@@ -148,6 +148,19 @@ class Convolution(LayerStyle):
         """Output-channel groups, ``ceil(out_channels / lanes)``."""
         return -(-self.geometry.out_channels // self.lanes)
 
+    def tap_streams(
+        self, codes: np.ndarray, delays: np.ndarray, stochastic: np.ndarray
+    ) -> tuple[np.ndarray, int]:
+        """The ``tap`` rule here: one stream per kernel row, so kernel column ``t`` of
+        output channel ``o`` reads stream ``t * groups + o // lanes``, the row the walk
+        reads it from (one stream per tap when one group holds every channel).  Rows
+        hold distinct taps of a channel, so its synapses never share a stream."""
+        groups = self.groups
+        taps = np.arange(codes.shape[1])[None, :]
+        group = (np.arange(codes.shape[0]) // self.lanes)[:, None]
+        streams = np.where(stochastic, taps * groups + group, -1).astype(np.int32)
+        return streams, codes.shape[1] * groups
+
     @property
     def positions(self) -> int:
         """Output positions per channel, ``H' * W'``."""
@@ -321,7 +334,8 @@ def _conv_rows(layer: LayerPlan) -> tuple[int, int, tuple[int, ...]]:
     lanes, groups = style.lanes, style.groups
     g = style.geometry
     width = style.word_width(layer)
-    streams = np.maximum(layer.streams, 0).astype(np.int64)
+    # the stream number, unless the stream rule finds it from the row (no field)
+    streams = np.maximum(layer.streams, 0).astype(np.int64) * bool(layer.stream_bits)
     words = (streams << (k + 1)) | ((layer.signs < 0).astype(np.int64) << k) | layer.codes
     words = np.where(layer.codes > 0, words, 0)
     columns = list(range(g.n_taps)) + ([g.n_taps] if layer.bias else [])

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..ir import LayerPlan, LayerStyle
 from ..memory import BLOCK_RAM_MIN_BITS
+from ..streams import kept_taps
 from ..structure import EventLayer, Leaf, WeightMemory, layer_fields, neuron_structure
 from ..structure import stream_wires as all_stream_wires
 
@@ -280,9 +281,7 @@ class Event(LayerStyle):
 
 @lru_cache(maxsize=16)
 def _taps(layer: LayerPlan) -> tuple[tuple[int, int], ...]:
-    kept = layer.codes > 0
-    pairs = {(int(j), int(layer.delays[i, j])) for i, j in zip(*np.nonzero(kept), strict=True)}
-    return tuple(sorted(pairs))
+    return kept_taps(layer.codes, layer.delays)
 
 
 def event_words(layer: LayerPlan) -> tuple[int, int, list[int]]:
@@ -308,7 +307,8 @@ def _event_rows(layer: LayerPlan) -> tuple[int, int, tuple[int, ...]]:
     style, k = layer.style, layer.k
     lanes, groups = style.lanes, style.groups(layer)
     width = style.word_width(layer)
-    streams = np.maximum(layer.streams, 0).astype(np.int64)
+    # the stream number, unless the stream rule finds it from the row (no field)
+    streams = np.maximum(layer.streams, 0).astype(np.int64) * bool(layer.stream_bits)
     words = ((streams << (k + 1)) | ((layer.signs < 0).astype(np.int64) << k) | layer.codes).astype(
         object
     )

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..ir import CONSTANT, LayerPlan, LayerStyle
 from ..memory import BLOCK_RAM_MIN_BITS, bits_for
+from ..streams import kept_taps
 from ..structure import (
     FoldedLayer,
     Leaf,
@@ -214,6 +215,7 @@ class Folded(LayerStyle):
             # a neuron's partial sum is at most its widest polarity's synapses, which the
             # count holds: never wider than the count
             part_width=min(self.lanes.bit_length() + 1, layer.count_width),
+            position_streams=_position_streams(layer),
         )
 
     def memory(self, layer: LayerPlan) -> tuple[int, list[int]]:
@@ -289,7 +291,10 @@ def _fold_rows(layer: LayerPlan) -> tuple[int, int, tuple[int, ...]]:
                     continue
                 flat = _lane_index(layer, delay_index[int(layer.delays[i, j])], j)
                 word = (
-                    (((flat << stream_bits) | int(layer.streams[i, j])) << (k + 1))
+                    (
+                        ((flat << stream_bits) | int(layer.streams[i, j]) * bool(stream_bits))
+                        << (k + 1)
+                    )
                     | (int(layer.signs[i, j] < 0) << k)
                     | int(layer.codes[i, j])
                 )
@@ -301,6 +306,15 @@ def _fold_rows(layer: LayerPlan) -> tuple[int, int, tuple[int, ...]]:
         rows.append(row)
     shared = lanes * lane_line_bits(layer) if style.order == "aligned" else 0
     return width, layer.n_out * lanes * width + shared, tuple(rows)
+
+
+def _position_streams(layer: LayerPlan) -> tuple[int, ...]:
+    """Under the ``tap`` rule, the stream of every input position (``h * n_in + j``: line
+    ``j`` at delay ``delay_values[h]``), -1 where no stochastic synapse reads it."""
+    if layer.stream_rule != "tap":
+        return ()
+    index = {tap: e for e, tap in enumerate(kept_taps(layer.codes, layer.delays))}
+    return tuple(index.get((j, d), -1) for d in layer.delay_values for j in range(layer.n_in))
 
 
 def lane_line_bits(layer: LayerPlan) -> int:
