@@ -7,7 +7,8 @@ per-neuron thresholds), random compression options (bits 2..12, magnitude or
 percentile pruning, stochastic pruning, neuron pruning, delay grids) and random
 hardware options (both pipelines, fully parallel or folded with P = 1, 2, 3 or
 a per-layer mix, the three fold orders, the weight port, RAM-ring delay
-buffers, the uncompressed-baseline comparators, decorrelated LFSRs, both emitters).
+buffers, the uncompressed-baseline comparators, decorrelated LFSRs, both stream
+rules, both emitters).
 
 :func:`run_case` then checks what SPEC section 5 promises for that build:
 
@@ -398,6 +399,9 @@ def random_case(seed: int) -> Case:
     ports = np.random.default_rng([SALT, seed, 6])  # the address-event input, drawn last
     if hardware.input_encoder is None and ports.random() < 0.15:
         hardware = dataclasses.replace(hardware, input_encoder="events")
+    rules = np.random.default_rng([SALT, seed, 7])  # the tap stream rule, drawn last
+    if rules.random() < 0.3:
+        hardware = dataclasses.replace(hardware, stream_rule="tap")
     config = _config(rng, bits, layers[0], n_layers, sizes)
     return Case(
         seed=seed,

@@ -73,6 +73,23 @@ def test_cases_are_reproducible_and_varied():
     assert len(events) > 20 and {c.emitter for c in events} == {"jinja", "amaranth"}
     assert any(c.network.layers[0].conv is not None for c in events)
     assert {h.readout for h in hardware} == {None, "argmax", "membrane", "membrane-sum"}
+    # the tap stream rule in every registered style, on both emitters
+    for emitter in ("jinja", "amaranth"):
+        tapped = {
+            "conv" if layer.conv is not None else style_for(p).name
+            for c in cases
+            if c.emitter == emitter and c.hardware.stream_rule == "tap"
+            for layer, p in zip(
+                c.network.layers,
+                c.hardware.parallelism
+                if isinstance(c.hardware.parallelism, tuple)
+                else [c.hardware.parallelism] * len(c.network.layers),
+                strict=True,
+            )
+        }
+        assert tapped == set(STYLES), emitter
+    tap_folded = {c.hardware.fold_order for c in cases if c.hardware.stream_rule == "tap"}
+    assert tap_folded == {"compact", "banked", "aligned"}
     assert any(c.emitter == "amaranth" and c.hardware.readout == "membrane" for c in cases)
     windows = {h.window for h in hardware if h.readout == "argmax"}
     assert 1 in windows and len(windows) > 8

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..hardware.families import family_of
-from ..hardware.memory import BLOCK_RAM_MIN_BITS
+from ..hardware.memory import BLOCK_RAM_MIN_BITS, bits_for
 from ..hardware.neuron import GUARD
 from ..hardware.plan import CONSTANT, LayerPlan, NetworkPlan
 from ..hardware.structure import (
@@ -277,17 +277,21 @@ def _folded_lanes(
     features["leaves"] = int(np.count_nonzero(layer.classes == CONSTANT)) + lanes * n
     streams = max(1, len(structure.streams))
     muxes, lane_kinds = _lane_logic(structure, rows, streams)
+    k = structure.k
+    kinds = {(bits, s, k, rom_logic): count for (bits, s), count in lane_kinds.items()}
     if structure.order == "aligned":
         for inputs in _aligned_line_spans(structure, rows, layer.n_in):
             if inputs > 1:
                 muxes[inputs] += len(structure.groups)
-    k = structure.k
+                if structure.position_streams:  # each lane's line selects its stream too
+                    kind = (0, inputs, structure.random_bits, rom_logic)
+                    kinds[kind] = kinds.get(kind, 0) + len(structure.groups)
     return {
         "features": features,
         "ffs": ffs,
         "memories": memories,
         "muxes": muxes,
-        "lanes": {(bits, s, k, rom_logic): count for (bits, s), count in lane_kinds.items()},
+        "lanes": kinds,
     }
 
 
@@ -335,14 +339,13 @@ def _event_parts(plan: NetworkPlan, layer: LayerPlan, structure: EventLayer) -> 
     muxes: Counter[int] = Counter({2: lanes * cw})
     if structure.chunks > 1:
         muxes[structure.chunks] += structure.chunk
-    streams = max(1, len(structure.streams))
-    kind = (structure.k, streams, structure.random_bits, rom_logic)
+    lane_kinds, tsel = _row_streams(structure, lanes, rom_logic)
     return {
         "features": features,
-        "ffs": ffs,
+        "ffs": ffs + tsel,
         "memories": memories,
         "muxes": muxes,
-        "lanes": {kind: lanes},
+        "lanes": lane_kinds,
     }
 
 
@@ -379,15 +382,31 @@ def _conv_parts(plan: NetworkPlan, layer: LayerPlan, structure: ConvLayer) -> di
     loads = c * h * structure.segments
     if loads > 1:
         muxes[loads] += structure.segment
-    streams = max(1, len(structure.streams))
-    kind = (structure.k, streams, structure.random_bits, False)
+    lane_kinds, tsel = _row_streams(structure, lanes, False)
     return {
         "features": features,
-        "ffs": ffs,
+        "ffs": ffs + tsel,
         "memories": memories,
         "muxes": muxes,
-        "lanes": {kind: lanes},
+        "lanes": lane_kinds,
     }
+
+
+def _row_streams(
+    structure: EventLayer | ConvLayer, lanes: int, rom: bool
+) -> tuple[dict[tuple[int, int, int, bool], int], int]:
+    """The lanes of a row-walking layer as :func:`family_features` counts them, and the
+    flip-flops of its stream number: under the ``code`` rule each lane selects among
+    every stream by its word's number; under the ``tap`` rule the lanes share the row's
+    stream, one register multiplexer and one permutation multiplexer (``2**B`` ways)
+    after a registered stream number."""
+    k, rk, streams = structure.k, structure.random_bits, max(1, len(structure.streams))
+    if structure.stream_rule != "tap" or not structure.streams:
+        return {(k, streams, rk, rom): lanes}, 0
+    registers, block = len(structure.lfsrs), structure.stream_block
+    select = registers + (1 << block) - 1  # ways of both multiplexers, as one
+    number = block + (bits_for(registers) if registers > 1 else 0)
+    return {(k, 1, rk, rom): lanes, (0, select, rk, rom): 1}, number
 
 
 def _weight_memory(
@@ -507,9 +526,11 @@ def _lane_logic(
             if inputs > 1:
                 muxes[inputs] += 1
         code_bits = bin(ones & zeros & ((1 << k) - 1)).count("1")
-        lanes[
-            max(1, code_bits), _spanned(stream_ids, ones, zeros, shift=k + 1, bits=stream_bits)
-        ] += 1
+        if structure.position_streams:  # the tap rule: streams selected like the inputs
+            spanned = _spanned(lines, ones, zeros, shift=k + 1, bits=index_bits) if reach > 1 else 1
+        else:
+            spanned = _spanned(stream_ids, ones, zeros, shift=k + 1, bits=stream_bits)
+        lanes[max(1, code_bits), spanned] += 1
     return muxes, lanes
 
 

@@ -18,9 +18,9 @@ from ..model.fields import option
 from ..model.validate import check_int
 from .ir import PIPELINES
 from .lfsr import TAPS
+from .streams import STREAM_RULES
 from .styles import style_for
 from .styles.event import EVENT_LANES
-from .streams import STREAM_RULES
 from .styles.folded import FOLD_ORDERS
 
 __all__ = [
