@@ -118,12 +118,13 @@ ACTIVITY = 0.15
 class Option:
     """One way to build a layer (one of a style's
     :meth:`~compress.hardware.ir.LayerStyle.fit_choices`): its parallelism, neuron
-    lanes and SPRAM use, and the words for it."""
+    lanes, SPRAM use and stream rule, and the words for it."""
 
     parallelism: int | str
     neuron_lanes: int = 8
     spram: bool = False
     label: str = ""
+    stream_rule: str = "code"
 
     @property
     def style(self) -> type[LayerStyle]:
@@ -146,12 +147,16 @@ class Choice:
 
 
 def _options(part: Part) -> list[Option]:
-    """Every style's choices (:data:`~compress.hardware.styles.STYLES`), in order."""
-    return [
-        Option(**values, label=label)
-        for cls in STYLES.values()
-        for label, values in cls.fit_choices(spram=part.sprams > 0)
-    ]
+    """Every style's choices (:data:`~compress.hardware.styles.STYLES`), in order; a style
+    with a weight memory's again with the ``tap`` stream rule (words without stream
+    numbers: smaller memories, one shared stream multiplexer)."""
+    out = []
+    for cls in STYLES.values():
+        for label, values in cls.fit_choices(spram=part.sprams > 0):
+            out.append(Option(**values, label=label))
+            if cls.has_memory:
+                out.append(Option(**values, label=f"{label}, tap streams", stream_rule="tap"))
+    return out
 
 
 def plan_hardware(hardware: HardwareOptions, options: tuple[Option, ...]) -> HardwareOptions:
@@ -163,6 +168,7 @@ def plan_hardware(hardware: HardwareOptions, options: tuple[Option, ...]) -> Har
         fold_order="aligned",
         neuron_lanes=tuple(o.neuron_lanes for o in options),
         spram=spram,
+        stream_rule=tuple(o.stream_rule for o in options),
         weight_port=any(spram)
         or (hardware.weight_port and any(o.style.has_memory for o in options)),
     )
@@ -217,7 +223,14 @@ def choose(
                 for fits, conv in zip(applies, convs, strict=True)
             ),
         )
-        plan = plan_network(result, top, trial)
+        try:
+            plan = plan_network(result, top, trial)
+        except ValueError:  # too few tap streams for a layer's taps: the option is out
+            if option.stream_rule != "tap":
+                raise
+            per_option.append(None)
+            layer_ok.append([False] * n_layers)
+            continue
         ok = applies
         if option.spram:  # each layer's rows in SPRAM when they fit one bank
             ok = [fits and _spram_fits(layer) for fits, layer in zip(applies, plan.layers)]
@@ -244,7 +257,8 @@ def choose(
     extras = {k: base["total"][k] - sum(la[k] for la in base["layers"]) for k in ("luts", "ffs")}
     memory = [option.style.has_memory for option in options]  # once, not per combination
     expected = [
-        [la.style.expected_clocks(la, activity) for la in plan.layers] for plan, _ in per_option
+        [la.style.expected_clocks(la, activity) for la in entry[0].layers] if entry else []
+        for entry in per_option
     ]
     best, smallest, tried = None, None, 0
     choices = [
@@ -291,9 +305,9 @@ def choose(
         )
         rows = [
             min(
-                math.prod(weight_rows(plan.layers[i]))
-                for (plan, _), ok in zip(per_option, layer_ok, strict=True)
-                if ok[i] and plan.layers[i].style.name in ("event", "conv")
+                math.prod(weight_rows(entry[0].layers[i]))
+                for entry, ok in zip(per_option, layer_ok, strict=True)
+                if entry and ok[i] and entry[0].layers[i].style.name in ("event", "conv")
             )
             for i in range(n_layers)
         ]
@@ -301,8 +315,9 @@ def choose(
         raise ValueError(
             f"design must fit the {part.name} ({part.title}), but nothing does: the smallest "
             f"of {tried} combinations of layer styles ({labels}) needs {misses}; the weights "
-            f"alone need at least {sum(rows):,} bits as event rows (every synapse one word "
-            f"with its stream), the {part.name} holds {holds:,} in block RAM and SPRAM"
+            f"alone need at least {sum(rows):,} bits as event rows (every synapse one word), "
+            f"the {part.name} holds {holds:,} in block RAM and SPRAM"
+            + _spram_refusals(part, per_option, layer_ok, options)
         )
     chosen = tuple(options[o] for o in best[1])
     chosen_hardware = plan_hardware(hardware, chosen)
@@ -327,6 +342,32 @@ def _undominated(indices: list[int], figures, memory: list[bool]) -> list[int]:
         if not beaten:
             kept.append(o)
     return kept
+
+
+def _spram_refusals(part: Part, per_option, layer_ok, options) -> str:
+    """Why SPRAM was no option for the layers it could have held: the narrowest event
+    rows each got, against one bank of blocks (``""`` without SPRAM on the part)."""
+    if not part.sprams:
+        return ""
+    out = []
+    n_layers = len(layer_ok[0])
+    for i in range(n_layers):
+        if any(ok[i] and o.spram for ok, o in zip(layer_ok, options, strict=True)):
+            continue
+        shapes = [
+            weight_rows(entry[0].layers[i])
+            for entry, o in zip(per_option, options, strict=True)
+            if entry and o.spram and entry[0].layers[i].style.name == "event"
+        ]
+        if shapes:
+            # the narrowest rows that are few enough, else the fewest
+            depth, width = min(shapes, key=lambda s: (s[0] > SPRAM_DEPTH, s[1], s[0]))
+            out.append(
+                f"layer {i}'s event rows must be at most {SPRAM_DEPTH:,} rows of "
+                f"{4 * SPRAM_WIDTH} bits for one bank of SB_SPRAM256KA blocks, not {depth:,} "
+                f"rows of {width} bits (its narrowest rows that are few enough)"
+            )
+    return ("; SPRAM was ruled out: " + "; ".join(out)) if out else ""
 
 
 def _spram_fits(layer: LayerPlan) -> bool:

@@ -115,7 +115,7 @@ class HardwareOptions:
         Neurons an event-driven layer (``parallelism="event"``) updates per clock
         (default :data:`EVENT_LANES`; at most the layer's neurons): each weight row
         holds that many neurons' synapses from one input tap.
-    stream_rule : {"code", "tap"}
+    stream_rule : {"code", "tap"} or sequence of them (one per layer)
         How a stochastic synapse's random stream is chosen
         (:mod:`compress.hardware.streams`): ``"code"`` (default) ranks a neuron's
         synapses of one code and stores the stream number in memory words; ``"tap"``
@@ -156,7 +156,7 @@ class HardwareOptions:
         "lane reads the same line: one multiplexer per lane; dropped synapses cost clocks).",
         choices=FOLD_ORDERS,
     )
-    stream_rule: str = option(
+    stream_rule: str | Sequence[str] = option(
         "code",
         "How a synapse's random stream is chosen: code (the n-th synapse of a neuron with a "
         "code reads stream n; memory words store the stream number) or tap (one stream per "
@@ -271,10 +271,15 @@ class HardwareOptions:
             raise ValueError(
                 f"pipeline must be one of {', '.join(PIPELINES)}, not {self.pipeline!r}"
             )
-        if self.stream_rule not in STREAM_RULES:
-            raise ValueError(
-                f"stream_rule must be one of {', '.join(STREAM_RULES)}, not {self.stream_rule!r}"
-            )
+        rules = self.stream_rule
+        for i, rule in enumerate(rules if isinstance(rules, (list, tuple)) else [rules]):
+            if rule not in STREAM_RULES:
+                where = f"layer {i}: " if isinstance(rules, (list, tuple)) else ""
+                raise ValueError(
+                    f"{where}stream_rule must be one of {', '.join(STREAM_RULES)}, not {rule!r}"
+                )
+        if isinstance(rules, (list, tuple)):
+            object.__setattr__(self, "stream_rule", tuple(str(r) for r in rules))
         if self.fold_order not in FOLD_ORDERS:
             raise ValueError(
                 f"fold_order must be one of {', '.join(FOLD_ORDERS)}, not {self.fold_order!r}"

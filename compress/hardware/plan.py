@@ -132,7 +132,8 @@ def _plan_layer(
     width = 2 * k if decorrelated else k
     # A dense layer's streams do not depend on its style: folded or event, it computes
     # the same counts.
-    if hardware.stream_rule == "tap" and stochastic.any():
+    tap = hardware.layer_value("stream_rule", index) == "tap" and bool(stochastic.any())
+    if tap:
         streams, needed = style.tap_streams(codes, delays, stochastic)
         seeds, stream_defs = pool.take_blocks(width, needed, index)
     else:
@@ -154,7 +155,7 @@ def _plan_layer(
         n_in=n_in,
         bias=layer.bias is not None,
         decorrelated=decorrelated,
-        stream_rule="tap" if hardware.stream_rule == "tap" and stochastic.any() else "code",
+        stream_rule="tap" if tap else "code",
         n_out=layer.n_out,
         bits=codes_obj.bits,
         signs=signs,
