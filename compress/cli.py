@@ -872,7 +872,7 @@ def optimize(
     accuracy stays within --max-drop points of the uncompressed network; build the winner."""
     from .progress import Stages
     from .sweep import optimize as search
-    from .sweep import optimize_summary, write_optimize
+    from .sweep import optimize_round_line, optimize_summary, write_optimize
 
     sweep_data = _sweep_data(model, data, values)
     if output.exists() and (not output.is_dir() or any(output.iterdir())) and not force:
@@ -893,6 +893,9 @@ def optimize(
                 progress=update,
                 decorrelate=decorrelate,
                 float_accuracy=float_accuracy,
+                on_round=None
+                if quiet
+                else lambda entry: click.echo(optimize_round_line(entry, family), err=True),
             )
         build_folder(sweep_data.network, output, best.config, best.hardware, force=True)
         write_optimize(output, best, figures, history, max_drop=max_drop, family=family)

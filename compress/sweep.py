@@ -32,6 +32,7 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -435,6 +436,7 @@ def optimize(
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     float_accuracy: float | None = None,
+    on_round: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[Point, dict[str, Any], list[dict[str, Any]]]:
     """The point with the fewest estimated LUTs on ``family`` within ``max_drop`` points.
 
@@ -450,6 +452,10 @@ def optimize(
     accuracy at least ``reference - max_drop / 100``; it stops when none does.
     Spending the budget slowly, in small steps (percentiles every 5 points),
     beat taking the biggest saving first on digits (README).
+
+    ``on_round`` gets every round's history entry as it ends (round 0: the
+    reference), with ``"points"`` (tried that round) and ``"seconds"`` added, and a
+    last entry with ``"stop": True`` when no change qualifies: a log line per round.
 
     Returns
     -------
@@ -483,7 +489,10 @@ def optimize(
     )
     best, best_row = start, reference
     history = [{"round": 0, "label": start.label(), **_figures(reference, family)}]
+    if on_round:
+        on_round({**history[0], "points": 1, "seconds": 0.0})
     for round_ in itertools.count(1):
+        began = time.perf_counter()
         candidates = []
         for index in range(n_layers):
             for name, choices in axes:
@@ -510,15 +519,33 @@ def optimize(
             if saved > 0:  # LUTs saved per accuracy point lost (a gain counts as a tiny loss)
                 lost = max(100 * (current_accuracy - row["accuracy"]), MIN_LOSS)
                 scored.append((saved / lost, saved, n))
+        seconds = round(time.perf_counter() - began, 1)
         if not scored:
+            if on_round:
+                on_round({"round": round_, "stop": True, "points": len(rows), "seconds": seconds})
             break
         _, _, n = max(scored)
         settings, best, best_row = candidates[n][0], candidates[n][1], rows[n]
         history.append({"round": round_, "label": best.label(), **_figures(best_row, family)})
+        if on_round:
+            on_round({**history[-1], "points": len(rows), "seconds": seconds})
     figures = {**best_row, "reference_accuracy": reference["accuracy"]}
     if float_accuracy is not None:
         figures["float_accuracy"] = float_accuracy
     return best, figures, history
+
+
+def optimize_round_line(entry: dict[str, Any], family: str) -> str:
+    """One log line for an ``optimize`` round (its ``on_round`` entry)."""
+    took = f"{entry['points']} point{'s' if entry['points'] != 1 else ''}, {entry['seconds']:.0f} s"
+    if entry.get("stop"):
+        return (
+            f"optimize round {entry['round']}: no change saves LUTs within the bound ({took}): done"
+        )
+    return (
+        f"optimize round {entry['round']}: {entry['label']}: accuracy "
+        f"{100 * entry['accuracy']:.2f}%, {entry['luts']:,} estimated {family} LUTs ({took})"
+    )
 
 
 def _point(bits: int, settings: dict[int, dict[str, Any]], hardware: HardwareOptions) -> Point:

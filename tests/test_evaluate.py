@@ -184,3 +184,27 @@ def test_event_data_is_fed_as_it_is(tmp_path):
     np.savez(tmp_path / "both.npz", spikes=spikes, x=np.zeros((5, 16)))
     with pytest.raises(ValueError, match=r"^data file must hold x .* or spikes, not both"):
         load_data(tmp_path / "both.npz")
+
+
+def test_a_reference_that_cannot_be_planned_never_blocks_the_evaluation(tmp_path):
+    """Nothing pruned, ~85 equal codes per neuron need more streams than 3-bit LFSRs have
+    (42): the reference falls back to LFSRs twice as wide; the pruned build itself is
+    evaluated."""
+    rng = np.random.default_rng(3)
+    weights = rng.uniform(0.05, 1, (6, 600)) * rng.choice([-1, 1], (6, 600))
+    net = Network((Layer(weights, threshold=2.0),))
+    config = CompressionConfig(bits=4, prune_percentile=92)
+    hardware = HardwareOptions(decorrelate=0)
+    from compress.analysis.evaluate import compare, reference_of, subject_of, summary
+
+    with pytest.raises(ValueError, match="random streams must number at least"):
+        plan_of(net, config.uncompressed(), hardware)
+    plan, note = reference_of(net, config, hardware)
+    assert plan is not None and plan.layers[0].decorrelated
+    assert note.startswith("uncompressed reference on decorrelated LFSRs (layer 0: random")
+    build(net, tmp_path / "b", config, hardware)
+    subject = subject_of(tmp_path / "b", config)
+    x = rng.random((20, 600))
+    _, figures = compare(subject, x, rng.integers(0, 6, 20), steps=32, encoder=RateEncoder(600))
+    assert figures["uncompressed_accuracy"] is not None
+    assert note in summary(figures)

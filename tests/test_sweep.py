@@ -12,7 +12,15 @@ from click.testing import CliRunner
 from compress import example_network, save_network
 from compress.cli import main
 from compress.model.convert import convert_mlp
-from compress.sweep import Point, SweepData, grid, optimize, pareto, run_points
+from compress.sweep import (
+    Point,
+    SweepData,
+    grid,
+    optimize,
+    optimize_round_line,
+    pareto,
+    run_points,
+)
 
 
 def _task(tmp_path=None):
@@ -75,6 +83,7 @@ def test_points_run_on_a_dask_cluster(tmp_path):
 
 def test_optimize_stays_within_the_drop(tmp_path):
     data = _task()
+    rounds = []
     best, figures, history = optimize(
         data,
         tmp_path / "cache",
@@ -83,7 +92,14 @@ def test_optimize_stays_within_the_drop(tmp_path):
         bits_choices=(4, 6, 8),
         percentile_choices=(0.0, 50.0, 80.0),
         jobs=2,
+        on_round=rounds.append,
     )
+    # a log line per round as it ends (a log file sees progress), then the stop
+    assert [r["round"] for r in rounds] == list(range(len(history) + 1))
+    assert rounds[-1]["stop"] and all(r["points"] >= 1 for r in rounds)
+    lines = [optimize_round_line(r, "xilinx") for r in rounds]
+    assert lines[0].startswith("optimize round 0: ") and "estimated xilinx LUTs" in lines[0]
+    assert lines[-1].endswith(": done") and "no change saves LUTs" in lines[-1]
     assert figures["accuracy"] >= figures["reference_accuracy"] - 0.03
     assert history[-1]["luts"] < history[0]["luts"]  # it found something cheaper
     assert [h["luts"] for h in history] == sorted((h["luts"] for h in history), reverse=True)
