@@ -65,6 +65,7 @@ HARDWARE = (
     "neuron_lanes",
     "layer:parallelism",
     "fold_order",
+    "stream_rule",
     "delay_ram_bits",
     "decorrelate",
     "weight_port",
@@ -313,9 +314,10 @@ def example(output: Path, name: str) -> None:
     "fit_part",
     type=click.Choice(sorted(PARTS)),
     default=None,
-    help="Choose every layer's style and lanes (full, folded, event; SPRAM on the up5k) "
-    "so the design fits this part by the estimate, fastest first; says by how much when "
-    "nothing fits. Replaces --parallelism, --fold-order and --neuron-lanes.",
+    help="Choose every layer's style and lanes (full, folded, event; SPRAM on the up5k; "
+    "either stream rule for layers with memories) so the design fits this part by the "
+    "estimate, fastest first; says by how much when nothing fits. Replaces --parallelism, "
+    "--fold-order, --neuron-lanes and --stream-rule.",
 )
 @options(CompressionConfig, COMPRESSION)
 @_rates_options
@@ -368,8 +370,11 @@ def build(
         raise click.ClickException(f"{model}: {exc}") from exc
     except OSError as exc:
         raise _os_error(exc, f"output folder {str(output)!r}") from exc
-    click.echo((output / "report.md").read_text(), nl=False)
-    click.echo(f"\nwrote {len(result.files)} files to {output}")
+    from .report.data import read_report
+    from .report.summary import build_summary
+
+    click.echo(build_summary(result.plan, read_report(output), output))
+    click.echo(f"wrote {len(result.files)} files to {output}")
 
 
 def _build_folder_data(out: Path) -> dict[str, Any]:
