@@ -319,6 +319,14 @@ def example(output: Path, name: str) -> None:
     "estimate, fastest first; says by how much when nothing fits. Replaces --parallelism, "
     "--fold-order, --neuron-lanes and --stream-rule.",
 )
+@click.option(
+    "--from-optimize",
+    "from_optimize",
+    type=PATH_IN,
+    default=None,
+    help="Build the winner an optimize.json records (its per-layer bits and pruning and "
+    "its decorrelation) instead of giving compression options; hardware options apply.",
+)
 @options(CompressionConfig, COMPRESSION)
 @_rates_options
 @options(Limits, LIMITS)
@@ -330,6 +338,7 @@ def build(
     emitter: str,
     tb_steps: int,
     fit_part: str | None,
+    from_optimize: Path | None,
     prune_inactive: float | None,
     rates_data: Path | None,
     **values: Any,
@@ -338,6 +347,8 @@ def build(
     config = _config(values)
     limits = Limits(**take(Limits, LIMITS, values))
     hardware = take(HardwareOptions, HARDWARE, values)
+    if from_optimize is not None:
+        config, hardware["decorrelate"] = _winner(from_optimize, config, hardware["decorrelate"])
     parallelism = hardware.pop("parallelism") or "full"
     _lane_value(parallelism, "--parallelism")  # a bad value is a usage error before any I/O
     network = _load(model, limits)
@@ -375,6 +386,23 @@ def build(
 
     click.echo(build_summary(result.plan, read_report(output), output))
     click.echo(f"wrote {len(result.files)} files to {output}")
+
+
+def _winner(path: Path, config: CompressionConfig, decorrelate: int) -> tuple[Any, int]:
+    """``build --from-optimize``: the winner's compression options and decorrelation; a
+    compression option given beside it is a usage error (which one would hold?)."""
+    from .sweep import read_optimize
+
+    if config != CompressionConfig() or decorrelate != HardwareOptions().decorrelate:
+        raise click.UsageError(
+            "--from-optimize takes the winner's compression options and --decorrelate: "
+            "give hardware options only, not compression options beside it"
+        )
+    try:
+        winner = read_optimize(path)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--from-optimize'") from exc
+    return winner.config, winner.hardware.decorrelate
 
 
 def _build_folder_data(out: Path) -> dict[str, Any]:

@@ -581,6 +581,27 @@ def write_optimize(
     return path
 
 
+def read_optimize(path: str | os.PathLike[str]) -> Point:
+    """The winner an ``optimize.json`` records (its compression options and hardware
+    options), to build it again: ``sc-compress build MODEL --from-optimize PATH``.
+
+    Raises
+    ------
+    ValueError
+        When the file is not an ``optimize.json`` (named with the field that is wrong).
+    """
+    try:
+        record = json.loads(Path(path).read_text())
+        winner = record["winner"]
+        config = CompressionConfig(**winner["compression"])
+        hardware = HardwareOptions(decorrelate=winner["hardware"]["decorrelate"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # JSON, UTF-8, fields
+        raise ValueError(
+            f"optimize file must be an optimize.json with a winner, not {str(path)!r} ({exc})"
+        ) from exc
+    return Point(config, hardware)
+
+
 def sweep_summary(rows: list[dict[str, Any]], reference: dict[str, Any]) -> str:
     """What ``sc-compress sweep`` prints: the points, the uncompressed accuracy and the ten
     points with the fewest estimated iCE40 LUTs."""

@@ -150,6 +150,29 @@ def test_cli_sweep_and_optimize(tmp_path):
     found = json.loads((tmp_path / "o" / "optimize.json").read_text())
     assert found["figures"]["accuracy"] >= found["figures"]["reference_accuracy"] - 0.05
     assert (tmp_path / "o" / "rtl" / "sc_network.v").exists() and "winner:" in res.output
+    # the winner builds again from its optimize.json, byte for byte
+    again = ["build", str(tmp_path / "net.npz"), "-o", str(tmp_path / "again")]
+    res = runner.invoke(main, [*again, "--from-optimize", str(tmp_path / "o" / "optimize.json")])
+    assert res.exit_code == 0, res.output
+    for folder in ("rtl", "mem"):
+        for path in sorted((tmp_path / "o" / folder).iterdir()):
+            assert (tmp_path / "again" / folder / path.name).read_bytes() == path.read_bytes()
+    res = runner.invoke(
+        main,
+        [
+            *again[:3],
+            str(tmp_path / "x"),
+            "--from-optimize",
+            str(tmp_path / "o" / "optimize.json"),
+            "--bits",
+            "6",
+        ],
+    )
+    assert res.exit_code == 2 and "give hardware options only" in res.output
+    res = runner.invoke(
+        main, [*again[:3], str(tmp_path / "y"), "--from-optimize", str(tmp_path / "data.npz")]
+    )
+    assert res.exit_code == 2 and "optimize file must be an optimize.json" in res.output
     res = runner.invoke(
         main,
         ["sweep", str(tmp_path / "net.npz"), "-o", str(tmp_path / "t"), "--bits", "4,x", *args],
