@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .ir import Stream
-from .lfsr import block_bits, permutations, stream_table
+from .lfsr import block_bits, line_seed, permutations, stream_table
 
 __all__ = ["STREAM_RULES", "StreamPool", "assign_streams", "kept_taps", "tap_streams"]
 
@@ -65,11 +65,13 @@ class StreamPool:
         return tuple(seeds), streams
 
     def take_blocks(
-        self, width: int, count: int, layer: int
+        self, width: int, count: int, layer: int, gap: int = 0
     ) -> tuple[tuple[int, ...], list[Stream]]:
         """At least ``count`` fresh streams in whole registers: register ``r`` gives
         streams ``r * 2**B + q`` through the first ``2**B`` permutations
-        (``B = block_bits(width)``), all of them unused so far."""
+        (``B = block_bits(width)``), all of them unused so far.  With ``gap``, the
+        registers are the windows of one LFSR line (:func:`~compress.hardware.lfsr.line_init`):
+        register ``r``'s seed is the state ``r * gap`` steps before register 0's."""
         used = self.used.setdefault(width, set())
         period = (1 << width) - 1
         perms = permutations(width)[: 1 << block_bits(width)]
@@ -77,7 +79,19 @@ class StreamPool:
         seeds: list[int] = []
         streams: list[Stream] = []
         start = (layer * 37) % period
-        for offset in range(period):
+        if gap:  # one line: every window's streams fresh, from one base seed
+            for offset in range(period):
+                base = (start + offset) % period + 1
+                line = [line_seed(width, base, r * gap) for r in range(blocks)]
+                keys = [
+                    stream_table(width, seed, perm).tobytes() for seed in line for perm in perms
+                ]
+                if len(set(keys)) == len(keys) and not used.intersection(keys):
+                    used.update(keys)
+                    seeds = line
+                    streams = [Stream(r, perm) for r in range(blocks) for perm in perms]
+                    break
+        for offset in range(0 if gap else period):
             if len(seeds) == blocks:
                 break
             seed = (start + offset) % period + 1
