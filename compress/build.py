@@ -229,7 +229,7 @@ def _folder_files(
         "top": f"tb_{plan.top}",
         "steps": steps,
         "inputs": (
-            f"seeded random levels 0..{plan.encoder.period} (numpy seed {TB_SEED})"
+            f"seeded random levels 0..{plan.encoder.max_level} (numpy seed {TB_SEED})"
             if plan.encoder
             else f"seeded random spikes (numpy seed {TB_SEED}, probability {TB_RATE})"
         ),

@@ -71,12 +71,13 @@ HARDWARE = (
     "weight_port",
     "input_encoder",
     "input_bits",
+    "input_stream",
     "input_seed",
     "readout",
     "window",
 )
 LIMITS = ("synapses", "delay", "memory_bits")
-EVALUATION = ("steps", "seed", "input_bits", "readout")
+EVALUATION = ("steps", "seed", "input_bits", "input_stream", "readout")
 
 PATH_IN = click.Path(exists=True, dir_okay=False, path_type=Path)
 FOLDER_IN = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -712,7 +713,14 @@ def _sweep_data(model: Path, data: Path, values: dict[str, Any]):  # type: ignor
     if y is None:
         raise click.ClickException(f"{data}: data must hold labels y for a sweep, not only x")
     return SweepData(
-        network, x, y, settings.steps, settings.seed, settings.input_bits, settings.readout
+        network,
+        x,
+        y,
+        settings.steps,
+        settings.seed,
+        settings.input_bits,
+        settings.readout,
+        settings.input_stream,
     )
 
 

@@ -119,6 +119,7 @@ class SweepData:
     seed: int = 0
     input_bits: int = 8
     readout: str = "counts"
+    input_stream: str = "lfsr"
 
     def digest(self) -> str:
         """Hash of the network, the data and the evaluation settings."""
@@ -130,7 +131,10 @@ class SweepData:
             arr = np.ascontiguousarray(array)
             h.update(str((arr.dtype.str, arr.shape)).encode())
             h.update(arr.tobytes())
-        h.update(json.dumps([self.steps, self.seed, self.input_bits, self.readout]).encode())
+        settings = [self.steps, self.seed, self.input_bits, self.readout]
+        if self.input_stream != "lfsr":  # earlier caches stay valid
+            settings.append(self.input_stream)
+        h.update(json.dumps(settings).encode())
         return h.hexdigest()
 
 
@@ -187,7 +191,7 @@ def run_point(
         plan = plan_network(compression, "sc_network", point.hardware)
     except ValueError as exc:
         return {**row, "error": str(exc)}
-    encoder = RateEncoder(plan.n_in, data.input_bits, data.seed)
+    encoder = RateEncoder(plan.n_in, data.input_bits, data.seed, data.input_stream)
     result = evaluate(plan, data.x, data.y, steps=data.steps, encoder=encoder, readout=data.readout)
     classes = [layer.class_counts() for layer in plan.layers]
     structures = [layer_parts(plan, layer) for layer in plan.layers]  # once for all families

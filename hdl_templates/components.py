@@ -1444,6 +1444,19 @@ class Network(wiring.Component):
             return self._event_map(m)
         if encoder is None:
             return self.in_spikes
+        if encoder.kind == "vdc":  # a counter of the accepted steps, bit-reversed
+            counter = Signal(encoder.bits, name="enc_t")
+            with m.If(self.in_valid & self.in_ready):
+                m.d.sync += counter.eq(counter + 1)
+            if self.structure.readout:  # the readout restarts the network per window
+                with m.If(self.clear):
+                    m.d.sync += counter.eq(0)
+            value = Signal(encoder.bits, name="enc_v")
+            m.d.comb += value.eq(Cat(counter[b] for b in reversed(range(encoder.bits))))
+            return Cat(
+                (value ^ mask) < self.in_features.word_select(j, encoder.bits)
+                for j, mask in enumerate(encoder.masks)
+            )
         registers = []
         for lfsr in encoder.lfsrs:
             unit = LFSR(width=lfsr.width, seed=lfsr.seed)

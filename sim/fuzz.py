@@ -402,6 +402,8 @@ def random_case(seed: int) -> Case:
     rules = np.random.default_rng([SALT, seed, 7])  # the tap stream rule, drawn last
     if rules.random() < 0.3:
         hardware = dataclasses.replace(hardware, stream_rule="tap")
+    if hardware.input_encoder == "rate" and rules.random() < 0.5:  # the van der Corput encoder
+        hardware = dataclasses.replace(hardware, input_stream="vdc")
     config = _config(rng, bits, layers[0], n_layers, sizes)
     return Case(
         seed=seed,

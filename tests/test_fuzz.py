@@ -88,6 +88,10 @@ def test_cases_are_reproducible_and_varied():
             )
         }
         assert tapped == set(STYLES), emitter
+    vdc = [c for c in cases if c.hardware.input_stream == "vdc"]
+    assert {c.emitter for c in vdc} == {"jinja", "amaranth"} and any(
+        c.hardware.readout for c in vdc
+    )
     tap_folded = {c.hardware.fold_order for c in cases if c.hardware.stream_rule == "tap"}
     assert tap_folded == {"compact", "banked", "aligned"}
     assert any(c.emitter == "amaranth" and c.hardware.readout == "membrane" for c in cases)

@@ -34,6 +34,28 @@ def test_levels_give_the_evaluation_encoders_spikes_bit_for_bit():
     )
 
 
+@pytest.mark.parametrize("bits", [2, 5, 8])
+def test_the_vdc_stream_is_exact_and_even_in_every_aligned_window(bits):
+    """Any 2**bits consecutive steps hold exactly q spikes; an aligned window of 2**k
+    steps holds q * 2**k / 2**bits spikes rounded down or up (the LFSR's wander more)."""
+    encoder = RateEncoder(40, bits, 5, "vdc")
+    assert encoder.period == 1 << bits and len(set(encoder.masks)) > 1
+    levels = np.arange(40) % (encoder.max_level + 1)
+    spikes = encoder.spikes_of_levels(np.repeat(levels[None, :], 3 * encoder.period, axis=0))
+    for start in range(encoder.period):
+        window = spikes[start : start + encoder.period].sum(axis=0)
+        assert np.array_equal(window, levels)
+    for k in range(bits + 1):
+        size = 1 << k
+        blocks = spikes[: encoder.period].reshape(-1, size, 40).sum(axis=1)
+        share = levels * size / encoder.period
+        assert (np.abs(blocks - share[None, :]) < 1).all()
+    with pytest.raises(ValueError, match="input stream must be one of lfsr, vdc, not 'sobol'"):
+        RateEncoder(4, 8, 0, "sobol")
+    with pytest.raises(ValueError, match="input_stream must be one of lfsr, vdc, not 'x'"):
+        HardwareOptions(input_encoder="rate", input_stream="x")
+
+
 def test_plan_design_and_estimate_carry_the_encoder(tmp_path):
     hardware = HardwareOptions(input_encoder="rate", input_bits=5, input_seed=2)
     result = build(example_network(), tmp_path / "b", hardware=hardware)
@@ -70,8 +92,15 @@ def test_bad_encoder_options():
         (HardwareOptions(input_encoder="rate", input_bits=6), "jinja"),
         (HardwareOptions(input_encoder="rate", input_bits=4, parallelism=2), "jinja"),
         (HardwareOptions(input_encoder="rate", input_bits=5, pipeline="speed"), "amaranth"),
+        (HardwareOptions(input_encoder="rate", input_bits=6, input_stream="vdc"), "jinja"),
+        (
+            HardwareOptions(
+                input_encoder="rate", input_bits=5, input_stream="vdc", readout="argmax", window=7
+            ),
+            "amaranth",
+        ),
     ],
-    ids=["full", "folded", "amaranth-speed"],
+    ids=["full", "folded", "amaranth-speed", "vdc", "vdc-amaranth-readout"],
 )
 def test_encoder_in_hardware_matches_golden(tmp_path, hardware, emitter):
     """cocotb with features from a data file, and the exported testbench, both pass."""
@@ -81,13 +110,17 @@ def test_encoder_in_hardware_matches_golden(tmp_path, hardware, emitter):
         main, ["sim", str(tmp_path / "b"), "--data", str(tmp_path / "x.npz"), "--steps", "30"]
     )
     assert res.exit_code == 0, res.output
-    assert "90 steps" in res.output
+    # 3 samples of 30 steps; with a readout, 3 windows of 7 (a window per sample)
+    assert ("21 steps" if hardware.readout else "90 steps") in res.output
     assert run_testbench(tmp_path / "b").passed
 
 
-def test_amaranth_encoder_in_the_amaranth_simulator():
+@pytest.mark.parametrize("stream", ["lfsr", "vdc"])
+def test_amaranth_encoder_in_the_amaranth_simulator(stream):
     config = CompressionConfig(prune_percentile=30)
-    hardware = HardwareOptions(input_encoder="rate", input_bits=6, parallelism=3)
+    hardware = HardwareOptions(
+        input_encoder="rate", input_bits=6, parallelism=3, input_stream=stream
+    )
     plan = plan_network(compress_network(example_network(), config), hardware=hardware)
     levels = np.random.default_rng(2).integers(0, 64, (40, 16))
     trace = simulate(plan, plan.input_spikes(levels))

@@ -690,7 +690,7 @@ def encoder_cost(plan: NetworkPlan, family: str) -> dict[str, int]:
     )
     return {
         "luts": luts,
-        "ffs": len(structure.lfsrs) * structure.bits,
+        "ffs": (len(structure.lfsrs) or int(structure.kind == "vdc")) * structure.bits,
         "brams": 0,
         "carries": carries,
     }

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..hardware.design import load_plan, read_design
-from ..hardware.encoder import RateEncoder
+from ..hardware.encoder import INPUT_STREAMS, RateEncoder
 from ..hardware.golden import simulate
 from ..hardware.plan import HardwareOptions, NetworkPlan, plan_network
 from ..model.fields import option
@@ -66,6 +66,11 @@ class EvaluationSettings:
     input_bits: int = option(
         8, "Rate encoder width: features become levels 0..2**B-1.", low=2, high=15
     )
+    input_stream: str = option(
+        "lfsr",
+        "Rate encoder random values: lfsr, or vdc (low discrepancy; build --input-stream).",
+        choices=INPUT_STREAMS,
+    )
     readout: str = option(
         "counts",
         "Class = argmax of the last layer's summed counts or spikes, its membranes at the last "
@@ -75,7 +80,7 @@ class EvaluationSettings:
 
     def encoder(self, n_in: int) -> RateEncoder:
         """The rate encoder of ``n_in`` inputs these settings describe."""
-        return RateEncoder(n_in, self.input_bits, self.seed)
+        return RateEncoder(n_in, self.input_bits, self.seed, self.input_stream)
 
 
 @dataclass(frozen=True, eq=False)

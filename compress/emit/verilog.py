@@ -962,12 +962,26 @@ def _encoder_context(structure: NetworkStructure) -> dict[str, Any] | None:
                 "{" + ", ".join(f"{register}[{wire.bits[b]}]" for b in reversed(range(bits))) + "}"
             )
         streams.append({"name": wire.name, "expr": expr})
+    if encoder.kind == "vdc":
+        compares = [
+            f"((enc_v ^ {bits}'d{mask}) < in_features[{j * bits + bits - 1}:{j * bits}])"
+            for j, mask in reversed(list(enumerate(encoder.masks)))
+        ]
+        return {
+            "bits": bits,
+            "vdc": True,
+            "reversed": "{" + ", ".join(f"enc_t[{b}]" for b in range(bits)) + "}",
+            "registers": [],
+            "streams": [],
+            "spikes_expr": "{" + ", ".join(compares) + "}" if len(compares) > 1 else compares[0],
+        }
     compares = [
         f"(enc_r{j} <= in_features[{j * bits + bits - 1}:{j * bits}])"
         for j in reversed(range(structure.n_in))
     ]
     return {
         "bits": bits,
+        "vdc": False,
         "registers": [_lfsr(lfsr) for lfsr in encoder.lfsrs],
         "streams": streams,
         "spikes_expr": "{" + ", ".join(compares) + "}" if len(compares) > 1 else compares[0],

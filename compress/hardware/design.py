@@ -161,12 +161,23 @@ def _input_ports(plan: NetworkPlan) -> dict[str, int]:
 
 
 def _encoder_dict(encoder: RateEncoder) -> dict[str, Any]:
+    packing = f"input j's level in in_features[j*{encoder.bits} +: {encoder.bits}], unsigned"
+    common = {"kind": "rate", "bits": encoder.bits, "seed": encoder.seed}
+    if encoder.kind == "vdc":
+        return {
+            **common,
+            "stream": "vdc",
+            "period": encoder.period,
+            "packing": packing,
+            "rule": "input j spikes at an accepted step t when (bitreverse(t mod 2**bits) XOR "
+            "mask_j) < its level; t counts the accepted steps since reset",
+            "masks": list(encoder.masks),
+        }
     return {
-        "kind": "rate",
-        "bits": encoder.bits,
-        "seed": encoder.seed,
+        **common,
+        "stream": "lfsr",
         "period": encoder.period,
-        "packing": f"input j's level in in_features[j*{encoder.bits} +: {encoder.bits}], unsigned",
+        "packing": packing,
         "rule": "input j spikes at an accepted step t when r_j(t) <= its level; the LFSRs "
         "start at their seeds at reset and advance once per accepted step",
         "taps": list(TAPS[encoder.bits]),
@@ -392,7 +403,8 @@ def plan_from_dict(design: dict[str, Any], arrays: dict[str, np.ndarray]) -> Net
     encoder = None
     if "encoder" in design:
         n_in = design["layers"][0]["n_in"]
-        encoder = RateEncoder(n_in, design["encoder"]["bits"], design["encoder"]["seed"])
+        found = design["encoder"]
+        encoder = RateEncoder(n_in, found["bits"], found["seed"], found.get("stream", "lfsr"))
     window = design["readout"]["window"] if "readout" in design else None
     kind = design["readout"].get("kind", "argmax") if "readout" in design else "argmax"
     events = tuple(design["events"]["shape"]) if "events" in design else None

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..model.fields import option
 from ..model.validate import check_int
+from .encoder import INPUT_STREAMS
 from .ir import PIPELINES
 from .lfsr import TAPS
 from .streams import STREAM_RULES
@@ -101,6 +102,9 @@ class HardwareOptions:
         ``None`` (default): the top takes ``in_spikes``.
     input_bits, input_seed : int
         The rate encoder's level width (2..15) and stream seed.
+    input_stream : {"lfsr", "vdc"}
+        The rate encoder's random values (:class:`~compress.hardware.encoder.RateEncoder`'s
+        ``kind``): LFSR streams, or the low-discrepancy van der Corput sequence.
     readout : {None, "argmax", "membrane", "membrane-sum"}
         ``"argmax"``: the top sums the last layer's counts over ``window`` steps
         and presents ``out_class`` (lowest index on ties), ``class_valid`` and
@@ -195,6 +199,13 @@ class HardwareOptions:
         none="none",
     )
     input_bits: int = option(8, "Level width of the hardware rate encoder.", low=2, high=max(TAPS))
+    input_stream: str = option(
+        "lfsr",
+        "Random values of the rate encoder: lfsr (maximal-length LFSR streams) or vdc (a "
+        "bit-reversed step counter XOR a per-input mask: low discrepancy, even short windows "
+        "spike at the level's rate).",
+        choices=INPUT_STREAMS,
+    )
     input_seed: int = option(
         0, "Stream seed of the hardware rate encoder (evaluate's --seed).", low=0
     )
@@ -255,6 +266,10 @@ class HardwareOptions:
             self, "input_bits", check_int(self.input_bits, "input_bits", low=2, high=max(TAPS))
         )
         object.__setattr__(self, "input_seed", check_int(self.input_seed, "input_seed", low=0))
+        if self.input_stream not in INPUT_STREAMS:
+            raise ValueError(
+                f"input_stream must be one of {', '.join(INPUT_STREAMS)}, not {self.input_stream!r}"
+            )
         limit = self.decorrelate
         if isinstance(limit, (bool, np.bool_)):
             limit = 8 if limit else 0

@@ -247,7 +247,7 @@ def plan_network(
     encoder = None
     if hardware.input_encoder == "rate":
         n_in = result.network.layers[0].n_in
-        encoder = RateEncoder(n_in, hardware.input_bits, hardware.input_seed)
+        encoder = RateEncoder(n_in, hardware.input_bits, hardware.input_seed, hardware.input_stream)
     n_layers = len(result.codes)
     for name in ("parallelism", "neuron_lanes", "spram"):  # per-layer options: one per layer
         value = getattr(hardware, name)

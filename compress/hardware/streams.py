@@ -102,10 +102,15 @@ class StreamPool:
             streams += [Stream(len(seeds), perm) for perm in perms]
             seeds.append(seed)
         if len(seeds) < blocks:
+            have = (
+                f"the {len(seeds) * len(perms)} left for {width}-bit LFSRs"
+                if not gap
+                else f"the at most {period * len(perms)} one line of {width}-bit LFSR windows "
+                "gives, fewer when earlier layers took some"
+            )
             raise ValueError(
                 f"layer {layer}: random streams must number at least {count} (one per input "
-                f"tap, stream_rule 'tap'), not the {len(seeds) * len(perms)} left for "
-                f"{width}-bit LFSRs; use more weight bits or stream_rule 'code'"
+                f"tap, stream_rule 'tap'), not {have}; use more weight bits or stream_rule 'code'"
             )
         return tuple(seeds), streams
 

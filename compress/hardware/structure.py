@@ -571,11 +571,15 @@ class InputEncoder:
     ``lfsrs`` are the distinct seeds' registers (``enc_lfsr<r>``), advancing once
     per accepted step; ``streams[j]`` (``enc_r<j>``) reads one of them through a
     bit permutation, as :class:`~compress.hardware.encoder.RateEncoder` does.
+    ``kind`` ``"vdc"``: no LFSRs or streams; one ``bits``-bit counter of the accepted
+    steps, input ``j`` spiking when ``bitreverse(counter) XOR masks[j] < its level``.
     """
 
     bits: int
     lfsrs: tuple[Lfsr, ...]
     streams: tuple[StreamWire, ...]
+    kind: str = "lfsr"
+    masks: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -800,6 +804,8 @@ def encoder_structure(plan: NetworkPlan) -> InputEncoder | None:
     if plan.encoder is None:
         return None
     bits, seeds = plan.encoder.bits, []
+    if plan.encoder.kind == "vdc":
+        return InputEncoder(bits, (), (), "vdc", plan.encoder.masks)
     for seed, _ in plan.encoder.streams:
         if seed not in seeds:
             seeds.append(seed)

@@ -48,7 +48,7 @@ def random_stimulus(
     if plan.encoder is None:
         return random_steps(plan.n_in, steps, seed=seed, rate=rate)
     rng = np.random.default_rng(seed)
-    return rng.integers(0, plan.encoder.period + 1, (steps, plan.n_in))
+    return rng.integers(0, plan.encoder.max_level + 1, (steps, plan.n_in))
 
 
 def input_words(plan: NetworkPlan, stimulus: np.ndarray) -> list[int]:

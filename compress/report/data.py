@@ -104,7 +104,11 @@ def build_report(
     live = sum(la["synapses"]["constant"] + la["synapses"]["stochastic"] for la in layers)
     encoder = readout = None
     if plan.encoder:
-        encoder = {"bits": plan.encoder.bits, "seed": plan.encoder.seed}
+        encoder = {
+            "bits": plan.encoder.bits,
+            "seed": plan.encoder.seed,
+            "stream": plan.encoder.kind,
+        }
         encoder["estimate"] = {f: estimates[f]["encoder"] for f in FAMILIES}
     if plan.window:
         readout = {"window": plan.window}

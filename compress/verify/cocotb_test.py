@@ -45,7 +45,7 @@ async def golden_match(dut):
     if os.environ.get("SC_INPUTS"):
         stimulus = np.load(os.environ["SC_INPUTS"])
     elif hardware.encoder is not None:  # levels, held for every step when constant
-        top = hardware.encoder.period
+        top = hardware.encoder.max_level
         rows = 1 if os.environ.get("SC_CONSTANT") == "1" else steps
         stimulus = np.resize(rng.integers(0, top + 1, (rows, plan.n_in)), (steps, plan.n_in))
     elif os.environ.get("SC_CONSTANT") == "1":
