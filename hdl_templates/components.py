@@ -13,10 +13,8 @@ checked against the golden model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import reduce
 from operator import or_, xor
-from typing import Any
 
 from amaranth import Array, C, Cat, Module, Mux, ResetInserter, Signal, signed, unsigned
 from amaranth.lib import memory, wiring
@@ -394,13 +392,6 @@ def _layer_ports(layer: ParallelStructure | FoldedStructure, *, weight_port: boo
     return ports
 
 
-@dataclass(frozen=True)
-class _Window:
-    """An LFSR register that is a window of a line: its ``state`` bits."""
-
-    state: Any
-
-
 def _lane_compare(layer: FoldedStructure | EventStructure, word, streams):
     """``(stream <= level, sign)`` of a lane's weight word ``{..., stream, sign, code}``:
     the word's stream (the first one without a stream field), its code scaled when
@@ -422,17 +413,6 @@ class _LayerBase(wiring.Component):
         super().__init__(_layer_ports(structure, weight_port=weight_port))
 
     def _lfsrs(self, m: Module, en) -> list[LFSR]:
-        """The layer's LFSR registers (their ``state``): units, or the windows of one
-        line (``stream_gap``; ``macros.j2``'s ``lfsr_registers``)."""
-        layer = self.structure
-        if layer.stream_gap:
-            width, gap = layer.random_bits, layer.stream_gap
-            line = Signal(layer.line_length, name="tline", init=layer.line_init)
-            taps = TAPS[width]
-            feedback = reduce(xor, (line[t - 1] for t in taps))
-            with m.If(en):
-                m.d.sync += line.eq(Cat(feedback, line[:-1]))
-            return [_Window(line[r * gap : r * gap + width]) for r in range(len(layer.lfsrs))]
         out = []
         for lfsr in self.structure.lfsrs:
             unit = LFSR(width=lfsr.width, seed=lfsr.seed)

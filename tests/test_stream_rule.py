@@ -172,39 +172,3 @@ def test_tap_streams_on_a_convolution(tmp_path, emitter):
     build(net, tmp_path / "b", CompressionConfig(bits=5), hardware, emitter=emitter)
     tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", steps=24, seed=5, rate=0.3)
     assert (tests, failures) == (1, 0)
-
-
-def test_the_registers_are_windows_of_one_line():
-    """Register r is seeded r * gap steps behind register 0, so an event or folded layer
-    builds all of them as one shift register: bits [r * gap, r * gap + width) of a line
-    reset to line_init step for step as register r would (and so do the streams)."""
-    from compress.hardware.lfsr import TAPS, line_init, line_seed, next_state
-
-    for parallelism in ("event", 2):
-        layer = _plan(parallelism, bits=8, **TAP).layers[0]
-        width, gap, seeds = layer.lfsr_width, layer.stream_gap, layer.seeds
-        assert gap == 3 and len(seeds) > 1
-        assert layer.line_length == width + (len(seeds) - 1) * gap
-        assert seeds == tuple(line_seed(width, seeds[0], r * gap) for r in range(len(seeds)))
-        line, states = line_init(width, seeds[0], layer.line_length), list(seeds)
-        for _ in range(2 * layer.period):
-            for r, state in enumerate(states):
-                assert (line >> (r * gap)) & ((1 << width) - 1) == state
-            feedback = 0
-            for tap in TAPS[width]:
-                feedback ^= (line >> (tap - 1)) & 1
-            line = ((line << 1) | feedback) & ((1 << layer.line_length) - 1)
-            states = [next_state(s, width) for s in states]
-    full = _plan("full", bits=8, **TAP).layers[0]
-    assert full.stream_gap == 3 and full.line_length == 0  # the same seeds, own registers
-
-
-def test_the_line_saves_flip_flops():
-    figures = {}
-    for rule in STREAM_RULES:
-        plan = _plan("event", bits=8, neuron_lanes=4, stream_rule=rule)
-        layer = plan.layers[0]
-        figures[rule] = layer_parts(plan, layer)["ffs"]
-    tap = _plan("event", bits=8, neuron_lanes=4, **TAP).layers[0]
-    assert tap.line_length < len(tap.seeds) * tap.lfsr_width
-    assert figures["tap"] - figures["code"] < len(tap.seeds) * tap.lfsr_width

@@ -215,7 +215,7 @@ def _neurons_and_delays(
     of their LFSRs, output valid, neurons and delay buffers."""
     n, vw = layer.n_out, layer.v_width
     # LFSRs, the output valid, membranes, currents and spikes
-    ffs = _lfsr_ffs(structure) + 1 + (vw + 1 + layer.neuron.i_width) * n
+    ffs = len(structure.lfsrs) * structure.random_bits + 1 + (vw + 1 + layer.neuron.i_width) * n
     delay_ffs, memories = _delay_parts(structure)
     features = dict.fromkeys(FEATURES, 0)
     features["neuron_bits"] = vw * n
@@ -321,7 +321,7 @@ def _event_parts(plan: NetworkPlan, layer: LayerPlan, structure: EventLayer) -> 
     bench (``bench/bench_event.py``) prints its error on them."""
     cw, vw, slots, lanes = layer.count_width, layer.v_width, structure.slot_neurons, structure.lanes
     delay_ffs, memories = _delay_parts(structure)
-    ffs = _lfsr_ffs(structure) + delay_ffs
+    ffs = len(structure.lfsrs) * structure.random_bits + delay_ffs
     ffs += sum(width for _, width in structure.control)
     ffs += sum(1 for depth in layer.line_depths if depth)  # x_q: lines into delay buffers
     ffs += 2 * lanes + slots * (cw + vw + 1 + layer.neuron.i_width)  # lane bits; the banks
@@ -365,7 +365,7 @@ def _conv_parts(plan: NetworkPlan, layer: LayerPlan, structure: ConvLayer) -> di
             bits = rows * lanes * width
             block = bits >= BLOCK_RAM_MIN_BITS
             memories.append(Memory(lanes * width, rows, 1, block, True, lanes * width))
-    ffs = _lfsr_ffs(structure) + sum(w for _, w in structure.control)
+    ffs = len(structure.lfsrs) * structure.random_bits + sum(w for _, w in structure.control)
     ffs += 2 * lanes + lanes * cw  # lane bits, the forwarded count row
     ffs += layer.n_out * (1 + (cw if last else 0) + (vw if structure.membranes else 0))
     features = dict.fromkeys(FEATURES, 0)
@@ -390,11 +390,6 @@ def _conv_parts(plan: NetworkPlan, layer: LayerPlan, structure: ConvLayer) -> di
         "muxes": muxes,
         "lanes": lane_kinds,
     }
-
-
-def _lfsr_ffs(structure) -> int:
-    """Flip-flops of the layer's LFSRs: every register's, or the line's."""
-    return structure.line_length or len(structure.lfsrs) * structure.random_bits
 
 
 def _row_streams(

@@ -231,18 +231,6 @@ def _lfsr(lfsr: Lfsr) -> dict[str, Any]:
     }
 
 
-def _line(layer) -> dict[str, Any] | None:
-    """The LFSR line whose windows are the layer's registers (``stream_gap > 0``)."""
-    if not layer.stream_gap:
-        return None
-    return {
-        "length": layer.line_length,
-        "gap": layer.stream_gap,
-        "init": f"{layer.line_init:x}",
-        "taps": _lfsr(layer.lfsrs[0])["taps"],
-    }
-
-
 def term_text(term: Term) -> str:
     """The Verilog expression of a comparator term."""
     return f"stream{term.stream}[{term.msb}:{term.lsb}] {term.op} {term.width}'d{term.const}"
@@ -371,7 +359,6 @@ def _common(top: str, layer: ParallelLayer | FoldedLayer) -> dict[str, Any]:
         "latency": layer.latency,
         "tree_stages": layer.tree_stages,
         "registers": [_lfsr(lfsr) for lfsr in layer.lfsrs],
-        "line": _line(layer),
     }
 
 

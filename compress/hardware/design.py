@@ -217,21 +217,6 @@ def layer_dict(layer: LayerPlan) -> dict[str, Any]:
             "seeds": list(layer.seeds),
             "streams": [{"register": s.register, "perm": list(s.perm)} for s in layer.stream_defs],
             "stream_rule": layer.stream_rule,
-            **(
-                {
-                    "line": {
-                        "gap": layer.stream_gap,
-                        "length": layer.line_length,
-                        "is": "register r's seed is the state r * gap steps before register "
-                        "0's; the layer builds them as windows of one LFSR line that shifts "
-                        "left, bit 0 fed back from bits 0..width-1 by the taps, register r "
-                        "its bits [r * gap, r * gap + width) (length 0: a fully parallel "
-                        "layer builds them as registers of their own)",
-                    }
-                }
-                if layer.stream_gap
-                else {}
-            ),
             "stream_rule_is": (
                 "each input tap (a line and a delay; a convolution's kernel row) has a stream of "
                 "its own, stream s = register s >> B through permutation s % 2**B, B = "
@@ -370,7 +355,6 @@ def layer_from_dict(d: dict[str, Any], arrays: dict[str, np.ndarray]) -> LayerPl
         bias=d.get("bias", False),
         decorrelated=d.get("decorrelated", False),
         stream_rule=lfsr.get("stream_rule", "code"),
-        stream_gap=lfsr.get("line", {}).get("gap", 0),
         n_out=d["n_out"],
         bits=d["bits"],
         signs=arrays[f"signs_{index}"],

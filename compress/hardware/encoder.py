@@ -16,8 +16,9 @@ step count, digitally shifted by a per-input mask), and input ``j`` spikes when
 steps as evenly as it can be: a short window's spike count is within one of
 ``q_j * 2**k / 2**bits``, where the LFSR's wanders by its square root.  On digits this
 takes 64 steps to within 0.6 points of the float network (LFSR: 2.4 points).
-``mask_j`` is the top ``bits`` bits of ``(j + 1) * 2654435761 + seed * 40503`` modulo
-``2**32`` (multiplicative hashing: well-spread masks, fixed by ``(bits, seed)``).
+``mask_j`` is the top ``bits`` bits of a 32-bit integer hash of ``(j, seed)``
+(:func:`_mix`, the finalizer of MurmurHash3: well-spread masks, fixed by ``(bits,
+seed)``).
 A hardware encoder of that kind is one ``bits``-bit step counter and a comparator
 per input.  :attr:`RateEncoder.tables` holds ``r_j(t) + 1``, so both kinds spike
 when the table value is at most the level.
@@ -94,10 +95,7 @@ class RateEncoder:
     @cached_property
     def masks(self) -> tuple[int, ...]:
         """The ``vdc`` kind's per-input masks (see the module docstring)."""
-        return tuple(
-            (((j + 1) * 2654435761 + self.seed * 40503) % (1 << 32)) >> (32 - self.bits)
-            for j in range(self.n_in)
-        )
+        return tuple(_mix(j, self.seed) >> (32 - self.bits) for j in range(self.n_in))
 
     @cached_property
     def streams(self) -> tuple[tuple[int, tuple[int, ...]], ...]:
@@ -171,3 +169,16 @@ class RateEncoder:
         phases = (start + np.arange(steps)) % self.period
         r = self.tables[:, phases].T  # (steps, n_in)
         return r[None, :, :] <= q[..., None, :] if q.ndim == 2 else r <= q[None, :]
+
+
+def _mix(j: int, seed: int) -> int:
+    """A 32-bit hash of ``(j, seed)``: ``h = (j + 1) * 0x9E3779B9 + seed * 0x85EBCA6B``
+    modulo ``2**32``, then MurmurHash3's finalizer (``h ^= h >> 16; h *= 0x85EBCA6B;
+    h ^= h >> 13; h *= 0xC2B2AE35; h ^= h >> 16``)."""
+    mask = 0xFFFFFFFF
+    h = ((j + 1) * 0x9E3779B9 + seed * 0x85EBCA6B) & mask
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & mask
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & mask
+    return h ^ (h >> 16)

@@ -268,13 +268,6 @@ class LayerPlan:
         which the hardware derives from the tap's position, so memory words hold only
         sign and code; stream ``s`` is then register ``s >> stream_block`` through
         permutation ``s % 2**stream_block`` (:data:`~compress.hardware.lfsr.permutations`).
-    stream_gap : int
-        0: the LFSR registers' seeds are the pool's.  ``g > 0`` (the ``tap`` rule): the
-        registers are the windows of one LFSR line of ``lfsr_width + (registers - 1) * g``
-        bits, register ``r`` the bits ``[r * g, r * g + lfsr_width)``, seeded ``r * g``
-        steps behind register 0 (:func:`~compress.hardware.lfsr.line_init`); a style with
-        a weight memory builds the line (about ``g`` flip-flops a register instead of
-        ``lfsr_width``), a fully parallel layer the same registers on their own.
     """
 
     index: int
@@ -305,7 +298,6 @@ class LayerPlan:
     neuron: NeuronPlan = INTEGER_NEURON
     recurrent: int = 0
     stream_rule: str = "code"
-    stream_gap: int = 0
 
     @property
     def conv(self) -> Any:
@@ -352,14 +344,6 @@ class LayerPlan:
         if self.stream_rule == "tap":
             return 0
         return (len(self.stream_defs) - 1).bit_length()
-
-    @property
-    def line_length(self) -> int:
-        """Bits of the LFSR line the layer builds (``stream_gap > 0`` in a style with a
-        weight memory), else 0."""
-        if not self.stream_gap or not self.style.has_memory:
-            return 0
-        return self.lfsr_width + (len(self.seeds) - 1) * self.stream_gap
 
     @property
     def stream_block(self) -> int:

@@ -21,17 +21,7 @@ from functools import cache
 
 import numpy as np
 
-__all__ = [
-    "TAPS",
-    "block_bits",
-    "lfsr_sequence",
-    "line_gap",
-    "line_init",
-    "line_seed",
-    "next_state",
-    "permutations",
-    "stream_table",
-]
+__all__ = ["TAPS", "block_bits", "lfsr_sequence", "next_state", "permutations", "stream_table"]
 
 #: 1-based feedback taps of a maximal-length Fibonacci LFSR, by width.
 TAPS: dict[int, tuple[int, ...]] = {
@@ -94,31 +84,6 @@ def permutations(width: int) -> list[tuple[int, ...]]:
         if perm not in seen:
             seen.append(perm)
     return seen
-
-
-def line_gap(width: int) -> int:
-    """Steps between the windows of an LFSR line (:func:`line_init`): 3, or 4 where 3
-    divides the period (``2**width - 1`` is odd, so 4 never does), so ``period`` windows
-    are all different shifts.  Windows 3 steps apart decorrelate a neuron's streams
-    about as well as separate registers (``bench/bench_streams.py``)."""
-    return 3 if ((1 << width) - 1) % 3 else 4
-
-
-def line_init(width: int, seed: int, length: int) -> int:
-    """The reset value of an LFSR *line*: a ``length``-bit shift register that shifts
-    left, its bit 0 fed back from bits ``0..width-1`` as the ``width``-bit register's, so
-    its bits ``[d, d + width)`` are the register's state ``d`` steps ago.  Bit ``i`` is
-    bit 0 of the state ``i`` steps before ``seed``; window ``d`` starts from the seed
-    :func:`line_seed` gives."""
-    sequence = lfsr_sequence(width, seed)
-    period = len(sequence)
-    return sum((int(sequence[-i % period]) & 1) << i for i in range(length))
-
-
-def line_seed(width: int, seed: int, offset: int) -> int:
-    """The state ``offset`` steps before ``seed``: window ``offset``'s seed in a line."""
-    sequence = lfsr_sequence(width, seed)
-    return int(sequence[-offset % len(sequence)])
 
 
 @cache

@@ -33,7 +33,7 @@ from .ir import (
     Stream,
     registered_levels,
 )
-from .lfsr import TAPS, line_gap
+from .lfsr import TAPS
 from .options import (
     DECORRELATE_BITS,
     DELAY_RAM_MIN_BITS,
@@ -133,12 +133,9 @@ def _plan_layer(
     # A dense layer's streams do not depend on its style: folded or event, it computes
     # the same counts.
     tap = hardware.layer_value("stream_rule", index) == "tap" and bool(stochastic.any())
-    # the tap rule's registers are windows of one LFSR line (a fully parallel layer, whose
-    # speed pipeline reads every register's next2, builds the same registers on their own)
-    gap = line_gap(width) if tap and width > 1 else 0
     if tap:
         streams, needed = style.tap_streams(codes, delays, stochastic)
-        seeds, stream_defs = pool.take_blocks(width, needed, index, gap)
+        seeds, stream_defs = pool.take_blocks(width, needed, index)
     else:
         streams, needed = assign_streams(codes, stochastic)
         seeds, stream_defs = pool.take(width, needed, index) if needed else ((), [])
@@ -159,7 +156,6 @@ def _plan_layer(
         bias=layer.bias is not None,
         decorrelated=decorrelated,
         stream_rule="tap" if tap else "code",
-        stream_gap=gap,
         n_out=layer.n_out,
         bits=codes_obj.bits,
         signs=signs,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .ir import Stream
-from .lfsr import block_bits, line_seed, permutations, stream_table
+from .lfsr import block_bits, permutations, stream_table
 
 __all__ = ["STREAM_RULES", "StreamPool", "assign_streams", "kept_taps", "tap_streams"]
 
@@ -65,13 +65,11 @@ class StreamPool:
         return tuple(seeds), streams
 
     def take_blocks(
-        self, width: int, count: int, layer: int, gap: int = 0
+        self, width: int, count: int, layer: int
     ) -> tuple[tuple[int, ...], list[Stream]]:
         """At least ``count`` fresh streams in whole registers: register ``r`` gives
         streams ``r * 2**B + q`` through the first ``2**B`` permutations
-        (``B = block_bits(width)``), all of them unused so far.  With ``gap``, the
-        registers are the windows of one LFSR line (:func:`~compress.hardware.lfsr.line_init`):
-        register ``r``'s seed is the state ``r * gap`` steps before register 0's."""
+        (``B = block_bits(width)``), all of them unused so far."""
         used = self.used.setdefault(width, set())
         period = (1 << width) - 1
         perms = permutations(width)[: 1 << block_bits(width)]
@@ -79,19 +77,7 @@ class StreamPool:
         seeds: list[int] = []
         streams: list[Stream] = []
         start = (layer * 37) % period
-        if gap:  # one line: every window's streams fresh, from one base seed
-            for offset in range(period):
-                base = (start + offset) % period + 1
-                line = [line_seed(width, base, r * gap) for r in range(blocks)]
-                keys = [
-                    stream_table(width, seed, perm).tobytes() for seed in line for perm in perms
-                ]
-                if len(set(keys)) == len(keys) and not used.intersection(keys):
-                    used.update(keys)
-                    seeds = line
-                    streams = [Stream(r, perm) for r in range(blocks) for perm in perms]
-                    break
-        for offset in range(0 if gap else period):
+        for offset in range(period):
             if len(seeds) == blocks:
                 break
             seed = (start + offset) % period + 1
@@ -102,15 +88,10 @@ class StreamPool:
             streams += [Stream(len(seeds), perm) for perm in perms]
             seeds.append(seed)
         if len(seeds) < blocks:
-            have = (
-                f"the {len(seeds) * len(perms)} left for {width}-bit LFSRs"
-                if not gap
-                else f"the at most {period * len(perms)} one line of {width}-bit LFSR windows "
-                "gives, fewer when earlier layers took some"
-            )
             raise ValueError(
                 f"layer {layer}: random streams must number at least {count} (one per input "
-                f"tap, stream_rule 'tap'), not {have}; use more weight bits or stream_rule 'code'"
+                f"tap, stream_rule 'tap'), not the {len(seeds) * len(perms)} left for "
+                f"{width}-bit LFSRs; use more weight bits or stream_rule 'code'"
             )
         return tuple(seeds), streams
 

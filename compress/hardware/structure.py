@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .ir import LayerPlan, NetworkPlan
-from .lfsr import TAPS, line_init
+from .lfsr import TAPS
 from .memory import bits_for, weight_port_widths
 from .neuron import INTEGER_NEURON, NeuronPlan
 
@@ -298,12 +298,6 @@ class _Layer:
     # s % 2**stream_block (compress.hardware.streams), found from the row read
     stream_rule: str = field(default="code", kw_only=True)
     stream_block: int = field(default=0, kw_only=True)
-    # stream_gap > 0: the lfsrs are windows of one line (compress.hardware.lfsr.line_init):
-    # lfsr r is bits [r * gap, r * gap + width) of a line_length-bit register reset to
-    # line_init
-    stream_gap: int = field(default=0, kw_only=True)
-    line_length: int = field(default=0, kw_only=True)
-    line_init: int = field(default=0, kw_only=True)
 
     @property
     def decorrelated(self) -> bool:
@@ -785,9 +779,6 @@ def layer_fields(top: str, layer: LayerPlan) -> dict:
         "taps": taps,
         "stream_rule": layer.stream_rule,
         "stream_block": layer.stream_block,
-        "stream_gap": layer.stream_gap if layer.line_length else 0,
-        "line_length": layer.line_length,
-        "line_init": line_init(k, layer.seeds[0], layer.line_length) if layer.line_length else 0,
     }
 
 
