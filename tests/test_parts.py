@@ -1,5 +1,6 @@
 """FPGA parts: fit() of a plan's estimate, choose() of layer styles, build --fit, report."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -189,3 +190,16 @@ def test_wide_wrapper_expands_a_shift_register_and_drives_the_weight_port(tmp_pa
             text=True,
         )
         assert proc.returncode == 0, proc.stderr
+
+
+def test_fit_takes_the_tap_stream_rule_when_stream_numbers_do_not_fit():
+    """200-64-10 at 8 bits on an hx8k: every synapse an event word; with stream numbers
+    the words outgrow its 128 kbit of block RAM, without them (the tap rule) they fit."""
+    result = compress_network(_network((200, 64, 10)), CompressionConfig(bits=8))
+    choice = choose(result, "hx8k")
+    assert choice.fit["fits"] and any(o.stream_rule == "tap" for o in choice.options)
+    tapped = [layer for layer in choice.plan.layers if layer.stream_rule == "tap"]
+    assert tapped and all(layer.stream_bits == 0 for layer in tapped)
+    # the same styles with stored stream numbers need more block RAM than the part has
+    code = plan_network(result, hardware=dataclasses.replace(choice.hardware, stream_rule="code"))
+    assert fit(code, "hx8k")["bram_bits"]["need"] > PARTS["hx8k"].memory_bits
