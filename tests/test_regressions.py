@@ -207,7 +207,8 @@ def test_percentile_zero_report_says_what_it_pruned(tmp_path):
         ["build", str(tmp_path / "n.npz"), "-o", str(tmp_path / "o"), "--prune-percentile", "0"],
     )
     assert res.exit_code == 0, res.output
-    assert "| prune_weights | 2 | 0 | 0 | 0 | 22.5% |" in res.output  # each layer's smallest
+    report = (tmp_path / "o" / "report.md").read_text()
+    assert "| prune_weights | 2 | 0 | 0 | 0 | 22.5% |" in report  # each layer's smallest
 
 
 # Defect 10: progress on a terminal, nothing otherwise.

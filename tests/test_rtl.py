@@ -70,7 +70,8 @@ def test_cli_build(tmp_path):
     )
     assert res.exit_code == 0, res.output
     assert (tmp_path / "o" / "rtl" / "my_net.v").exists()
-    assert "| 0 | 16x12 | 6 |" in res.output
+    assert "| 0 | 16x12 | 6 |" in (tmp_path / "o" / "report.md").read_text()
+    assert res.output.startswith("my_net: 2 layers, 16-12-4\nlayer 0: 16x12, 6 bits, full; ")
 
 
 def test_design_json_ports(tmp_path):

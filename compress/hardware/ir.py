@@ -30,7 +30,9 @@ __all__ = [
     "LayerStyle",
     "NetworkPlan",
     "Stream",
+    "kept_taps",
     "registered_levels",
+    "tap_streams",
 ]
 
 DROPPED, CONSTANT, STOCHASTIC = 0, 1, 2
@@ -134,9 +136,7 @@ class LayerStyle:
         self, codes: np.ndarray, delays: np.ndarray, stochastic: np.ndarray
     ) -> tuple[np.ndarray, int]:
         """The ``tap`` stream rule's streams and their number: one stream per input tap
-        (:func:`~compress.hardware.streams.tap_streams`), whatever the style."""
-        from .streams import tap_streams
-
+        (:func:`tap_streams`), whatever the style."""
         return tap_streams(codes, delays, stochastic)
 
     def latency(self, layer: LayerPlan, *, tree_stages: int, pipeline: str) -> int:
@@ -613,3 +613,23 @@ def registered_levels(levels: int, pipeline: str) -> tuple[int, ...]:
     if pipeline == "speed" and levels and levels % every:
         out.append(levels)
     return tuple(out)
+
+
+def kept_taps(codes: np.ndarray, delays: np.ndarray) -> tuple[tuple[int, int], ...]:
+    """The (line, delay) pairs some kept synapse reads, ascending: a layer's input taps."""
+    pairs = {(int(j), int(delays[i, j])) for i, j in zip(*np.nonzero(codes > 0), strict=True)}
+    return tuple(sorted(pairs))
+
+
+def tap_streams(
+    codes: np.ndarray, delays: np.ndarray, stochastic: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """The ``tap`` rule of a fully connected layer: a stochastic synapse reads stream
+    ``e``, the index of its (line, delay) in :func:`kept_taps`.  Returns the streams
+    (-1 where not stochastic) and how many there are (one per tap)."""
+    taps = kept_taps(codes, delays)
+    index = {tap: e for e, tap in enumerate(taps)}
+    streams = np.full(codes.shape, -1, dtype=np.int32)
+    for i, j in zip(*np.nonzero(stochastic), strict=True):
+        streams[i, j] = index[(int(j), int(delays[i, j]))]
+    return streams, len(taps)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .ir import Stream
+from .ir import Stream, kept_taps, tap_streams
 from .lfsr import block_bits, permutations, stream_table
 
 __all__ = ["STREAM_RULES", "StreamPool", "assign_streams", "kept_taps", "tap_streams"]
@@ -112,23 +112,3 @@ def assign_streams(codes: np.ndarray, stochastic: np.ndarray) -> tuple[np.ndarra
         streams[i, cols[order]] = rank
         needed = max(needed, int(rank.max()) + 1)
     return streams, needed
-
-
-def kept_taps(codes: np.ndarray, delays: np.ndarray) -> tuple[tuple[int, int], ...]:
-    """The (line, delay) pairs some kept synapse reads, ascending: a layer's input taps."""
-    pairs = {(int(j), int(delays[i, j])) for i, j in zip(*np.nonzero(codes > 0), strict=True)}
-    return tuple(sorted(pairs))
-
-
-def tap_streams(
-    codes: np.ndarray, delays: np.ndarray, stochastic: np.ndarray
-) -> tuple[np.ndarray, int]:
-    """The ``tap`` rule of a fully connected layer: a stochastic synapse reads stream
-    ``e``, the index of its (line, delay) in :func:`kept_taps`.  Returns the streams
-    (-1 where not stochastic) and how many there are (one per tap)."""
-    taps = kept_taps(codes, delays)
-    index = {tap: e for e, tap in enumerate(taps)}
-    streams = np.full(codes.shape, -1, dtype=np.int32)
-    for i, j in zip(*np.nonzero(stochastic), strict=True):
-        streams[i, j] = index[(int(j), int(delays[i, j]))]
-    return streams, len(taps)
