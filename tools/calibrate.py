@@ -8,7 +8,9 @@ the per-family LUT coefficients of :mod:`compress.analysis.estimate` and writes
 ``compress/data/lut_model.json``.  ``--fit-only`` refits from the stored JSON.
 ``--holdout`` synthesizes the missing :data:`compress.analysis.calibration.HOLDOUT`
 designs and never refits: run it once the model is final, so the held-out
-figures stay unseen by the fit.  Commit both files.
+figures stay unseen by the fit; ``--unfitted`` does the same for
+:data:`compress.analysis.calibration.UNFITTED`.  ``--errors`` only prints the
+estimate's LUT, FF and block-RAM error on every stored design.  Commit both files.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from compress.analysis.calibration import CALIBRATION, HOLDOUT
+from compress.analysis.calibration import CALIBRATION, HOLDOUT, UNFITTED
 from compress.build import build
 from compress.hardware.families import FAMILIES
 from compress.measure.cells import resources
@@ -65,7 +67,7 @@ RIDGE = 0.05
 
 def run(args: tuple[int, str]) -> tuple[str, str, dict]:
     index, family = args
-    design = (CALIBRATION + HOLDOUT)[index]
+    design = (CALIBRATION + HOLDOUT + UNFITTED)[index]
     WORK.mkdir(parents=True, exist_ok=True)
     folder = WORK / f"{design.name}_{family}"
     build(design.build_network(), folder, design.config, design.hardware, force=True)
@@ -134,14 +136,45 @@ def fit(figures: dict[str, dict[str, dict]]) -> dict[str, dict[str, dict[str, fl
     return model
 
 
+def errors(figures: dict[str, dict[str, dict]]) -> None:
+    """Print the estimate's error against every stored design's figures."""
+    from compress.analysis.estimate import estimate
+    from compress.hardware.plan import plan_network
+    from compress.model.passes import compress_network
+
+    print("| design | set | family | LUT | FF | block RAM (estimate / Yosys) |")
+    print("|---|---|---|---|---|---|")
+    for group, designs in (("fit", CALIBRATION), ("holdout", HOLDOUT), ("unfitted", UNFITTED)):
+        for design in designs:
+            if design.name not in figures:
+                continue
+            plan = plan_network(
+                compress_network(design.build_network(), design.config),
+                "sc_network",
+                design.hardware,
+            )
+            for family, measured in sorted(figures[design.name].items()):
+                total = estimate(plan, family)["total"]
+                lut = (total["luts"] - measured["luts"]) / measured["luts"]
+                ff = (total["ffs"] - measured["ffs"]) / max(1, measured["ffs"])
+                print(
+                    f"| {design.name} | {group} | {family} | {lut:+.0%} | {ff:+.0%} | "
+                    f"{total['brams']} / {measured['brams']} |"
+                )
+
+
 def main() -> None:
     figures: dict[str, dict[str, dict]] = {} if "--all" in sys.argv else json.loads(OUT.read_text())
+    if "--errors" in sys.argv:
+        errors(figures)
+        return
     if "--fit-only" not in sys.argv:
-        holdout = "--holdout" in sys.argv
-        wanted = {d.name for d in (HOLDOUT if holdout else CALIBRATION)}
+        holdout = "--holdout" in sys.argv or "--unfitted" in sys.argv
+        chosen = UNFITTED if "--unfitted" in sys.argv else HOLDOUT if holdout else CALIBRATION
+        wanted = {d.name for d in chosen}
         jobs = [
             (i, f)
-            for i, design in enumerate(CALIBRATION + HOLDOUT)
+            for i, design in enumerate(CALIBRATION + HOLDOUT + UNFITTED)
             for f in sorted(FAMILIES)
             if design.name in wanted and f not in figures.get(design.name, {})
         ]
