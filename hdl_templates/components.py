@@ -436,8 +436,11 @@ class _LayerBase(wiring.Component):
             tsel = Signal(max(1, block + reg_bits), name="tsel", reset_less=True)
             with m.If(enable):
                 m.d.sync += tsel.eq(sel)
-            registers = Cat(lfsr.state for lfsr in lfsrs)
-            treg = registers.word_select(tsel[block:], rk) if reg_bits else registers[:rk]
+            # an Array (a case), not a word_select at tsel * k (a barrel shifter in Yosys),
+            # padded to a power of two so that every case is covered
+            states = [lfsr.state for lfsr in lfsrs]
+            states += [states[0]] * ((1 << reg_bits) - len(states))
+            treg = Array(states)[tsel[block:]] if reg_bits else states[0]
             perms = [Cat(treg[b] for b in layer.streams[q].bits) for q in range(1 << block)]
             if block:
                 with m.Switch(tsel[:block]):

@@ -387,11 +387,8 @@ def _tap_stream(layer: FoldedLayer | EventLayer | ConvLayer, sel: str, width: in
         "sel_all": sel,
         "sel_width": width,
         "sel": tsel,
-        "regs_width": len(registers) * rk,
-        "regs_expr": "{" + ", ".join(reversed(registers)) + "}"
-        if len(registers) > 1
-        else registers[0],
-        "treg": f"tregs[tsel[{sw - 1}:{block}]*{rk} +: {rk}]" if reg_bits else "tregs",
+        "registers": registers,
+        "register_sel": f"tsel[{sw - 1}:{block}]" if reg_bits else "",
         "case_sel": f"tsel[{block - 1}:0]" if block else None,
         "cases": [{"q": q, "bits": block, "expr": e} for q, e in enumerate(perms)],
         "register_bits": reg_bits,
