@@ -16,7 +16,7 @@ module tb_sc_network;
     localparam integer N_OUT = 10;
     localparam integer CW = 6;
     localparam integer OUT_W = N_OUT + N_OUT * CW;
-    localparam integer TIMEOUT = 21355;  // clocks: every step at its latency, and margin
+    localparam integer TIMEOUT = 21550;  // clocks: every step at its latency, and margin
     parameter TB_DIR = "tb/";
 
     reg clk;
