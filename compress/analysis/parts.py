@@ -362,10 +362,11 @@ def _spram_refusals(part: Part, per_option, layer_ok, options) -> str:
         if shapes:
             # the narrowest rows that are few enough, else the fewest
             depth, width = min(shapes, key=lambda s: (s[0] > SPRAM_DEPTH, s[1], s[0]))
+            which = "narrowest rows that are few enough" if depth <= SPRAM_DEPTH else "fewest rows"
             out.append(
                 f"layer {i}'s event rows must be at most {SPRAM_DEPTH:,} rows of "
                 f"{4 * SPRAM_WIDTH} bits for one bank of SB_SPRAM256KA blocks, not {depth:,} "
-                f"rows of {width} bits (its narrowest rows that are few enough)"
+                f"rows of {width} bits (its {which})"
             )
     return ("; SPRAM was ruled out: " + "; ".join(out)) if out else ""
 

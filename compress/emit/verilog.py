@@ -368,7 +368,7 @@ def _tap_stream(layer: FoldedLayer | EventLayer | ConvLayer, sel: str, width: in
     under the ``code`` rule or without streams."""
     if layer.stream_rule != "tap" or not layer.streams:
         return None
-    rk, block = layer.random_bits, layer.stream_block
+    block = layer.stream_block
     registers = [lfsr.name for lfsr in layer.lfsrs]
     reg_bits = bits_for(len(registers)) if len(registers) > 1 else 0
     sw = block + reg_bits

@@ -15,6 +15,8 @@ the layer's style: a folded or event layer computes the same counts.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from .ir import Stream, kept_taps, tap_streams
@@ -37,12 +39,9 @@ class StreamPool:
         """``count`` fresh streams of ``width``-bit LFSRs for layer ``layer``: the seeds of
         the registers they use and the streams (register index, bit permutation)."""
         used = self.used.setdefault(width, set())
-        period = (1 << width) - 1
         seeds: list[int] = []
         streams: list[Stream] = []
-        start = (layer * 37) % period  # decorrelate layers: different seeds first
-        for offset in range(period):
-            seed = (start + offset) % period + 1
+        for seed in _seeds(width, layer):
             if len(streams) == count:
                 break
             fresh = []
@@ -71,16 +70,13 @@ class StreamPool:
         streams ``r * 2**B + q`` through the first ``2**B`` permutations
         (``B = block_bits(width)``), all of them unused so far."""
         used = self.used.setdefault(width, set())
-        period = (1 << width) - 1
         perms = permutations(width)[: 1 << block_bits(width)]
         blocks = -(-count // len(perms))
         seeds: list[int] = []
         streams: list[Stream] = []
-        start = (layer * 37) % period
-        for offset in range(period):
+        for seed in _seeds(width, layer):
             if len(seeds) == blocks:
                 break
-            seed = (start + offset) % period + 1
             keys = [stream_table(width, seed, perm).tobytes() for perm in perms]
             if len(set(keys)) < len(keys) or used.intersection(keys):
                 continue
@@ -94,6 +90,15 @@ class StreamPool:
                 f"{width}-bit LFSRs; use more weight bits or stream_rule 'code'"
             )
         return tuple(seeds), streams
+
+
+def _seeds(width: int, layer: int) -> Iterator[int]:
+    """Every seed of a ``width``-bit LFSR once, from ``1 + (37 * layer) mod period`` on:
+    different layers try different seeds first."""
+    period = (1 << width) - 1
+    start = (layer * 37) % period
+    for offset in range(period):
+        yield (start + offset) % period + 1
 
 
 def assign_streams(codes: np.ndarray, stochastic: np.ndarray) -> tuple[np.ndarray, int]:

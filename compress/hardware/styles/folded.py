@@ -19,7 +19,6 @@ import numpy as np
 
 from ..ir import CONSTANT, LayerPlan, LayerStyle
 from ..memory import BLOCK_RAM_MIN_BITS, bits_for
-from ..streams import kept_taps
 from ..structure import (
     FoldedLayer,
     Leaf,
@@ -310,11 +309,15 @@ def _fold_rows(layer: LayerPlan) -> tuple[int, int, tuple[int, ...]]:
 
 def _position_streams(layer: LayerPlan) -> tuple[int, ...]:
     """Under the ``tap`` rule, the stream of every input position (``h * n_in + j``: line
-    ``j`` at delay ``delay_values[h]``), -1 where no stochastic synapse reads it."""
+    ``j`` at delay ``delay_values[h]``), read from the plan's streams (every synapse of a
+    tap reads the same one), -1 where no stochastic synapse reads it."""
     if layer.stream_rule != "tap":
         return ()
-    index = {tap: e for e, tap in enumerate(kept_taps(layer.codes, layer.delays))}
-    return tuple(index.get((j, d), -1) for d in layer.delay_values for j in range(layer.n_in))
+    group = {d: h for h, d in enumerate(layer.delay_values)}
+    out = [-1] * (len(group) * layer.n_in)
+    for i, j in zip(*np.nonzero(layer.streams >= 0), strict=True):
+        out[group[int(layer.delays[i, j])] * layer.n_in + j] = int(layer.streams[i, j])
+    return tuple(out)
 
 
 def lane_line_bits(layer: LayerPlan) -> int:
