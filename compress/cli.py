@@ -325,8 +325,9 @@ def example(output: Path, name: str) -> None:
     "from_optimize",
     type=PATH_IN,
     default=None,
-    help="Build the winner an optimize.json records (its per-layer bits and pruning and "
-    "its decorrelation) instead of giving compression options; hardware options apply.",
+    help="Build the winner an optimize.json records (its per-layer bits and pruning, its "
+    "decorrelation, and the part of optimize --fit unless --fit is given) instead of giving "
+    "compression options; hardware options apply.",
 )
 @options(CompressionConfig, COMPRESSION)
 @_rates_options
@@ -349,7 +350,10 @@ def build(
     limits = Limits(**take(Limits, LIMITS, values))
     hardware = take(HardwareOptions, HARDWARE, values)
     if from_optimize is not None:
-        config, hardware["decorrelate"] = _winner(from_optimize, config, hardware["decorrelate"])
+        config, hardware["decorrelate"], part = _winner(
+            from_optimize, config, hardware["decorrelate"]
+        )
+        fit_part = fit_part or part
     parallelism = hardware.pop("parallelism") or "full"
     _lane_value(parallelism, "--parallelism")  # a bad value is a usage error before any I/O
     network = _load(model, limits)
@@ -389,9 +393,12 @@ def build(
     click.echo(f"wrote {len(result.files)} files to {output}")
 
 
-def _winner(path: Path, config: CompressionConfig, decorrelate: int) -> tuple[Any, int]:
-    """``build --from-optimize``: the winner's compression options and decorrelation; a
-    compression option given beside it is a usage error (which one would hold?)."""
+def _winner(
+    path: Path, config: CompressionConfig, decorrelate: int
+) -> tuple[CompressionConfig, int, str | None]:
+    """``build --from-optimize``: the winner's compression options, decorrelation and
+    part (or None); a compression option given beside it is a usage error (which one
+    would hold?)."""
     from .sweep import read_optimize
 
     if config != CompressionConfig() or decorrelate != HardwareOptions().decorrelate:
@@ -400,10 +407,10 @@ def _winner(path: Path, config: CompressionConfig, decorrelate: int) -> tuple[An
             "give hardware options only, not compression options beside it"
         )
     try:
-        winner = read_optimize(path)
+        winner, part = read_optimize(path)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="'--from-optimize'") from exc
-    return winner.config, winner.hardware.decorrelate
+    return winner.config, winner.hardware.decorrelate, part
 
 
 def _build_folder_data(out: Path) -> dict[str, Any]:
@@ -874,8 +881,16 @@ def sweep(
 @click.option(
     "--family",
     type=click.Choice(list(FAMILIES)),
-    required=True,
-    help="Family whose estimated LUTs are minimised.",
+    default=None,
+    help="Family whose estimated LUTs are minimised (or --fit).",
+)
+@click.option(
+    "--fit",
+    "fit_part",
+    type=click.Choice(sorted(PARTS)),
+    default=None,
+    help="Search for the fastest design that fits this part instead (layer styles and lanes "
+    "as build --fit chooses them, for every point); builds the winner with --fit.",
 )
 @click.option(
     "--bits",
@@ -898,7 +913,8 @@ def optimize(
     model: Path,
     output: Path,
     max_drop: float,
-    family: str,
+    family: str | None,
+    fit_part: str | None,
     bits: int,
     float_accuracy: float | None,
     force: bool,
@@ -909,12 +925,22 @@ def optimize(
     decorrelate: int,
     **values: Any,
 ) -> None:
-    """Search per-layer bits and pruning for the fewest estimated LUTs on FAMILY whose
-    accuracy stays within --max-drop points of the uncompressed network; build the winner."""
+    """Search per-layer bits and pruning for the fewest estimated LUTs on FAMILY (or the
+    fastest design that fits the --fit part) whose accuracy stays within --max-drop points
+    of the uncompressed network; build the winner."""
     from .progress import Stages
     from .sweep import optimize as search
     from .sweep import optimize_round_line, optimize_summary, write_optimize
 
+    if fit_part is not None:
+        part_family = PARTS[fit_part].family
+        if family not in (None, part_family):
+            raise click.UsageError(
+                f"--family must be the {fit_part}'s {part_family} or left out, not {family}"
+            )
+        family = part_family
+    if family is None:
+        raise click.UsageError("optimize needs --family FAMILY or --fit PART")
     sweep_data = _sweep_data(model, data, values)
     if output.exists() and (not output.is_dir() or any(output.iterdir())) and not force:
         raise click.ClickException(
@@ -928,6 +954,7 @@ def optimize(
                 cache,
                 max_drop=max_drop,
                 family=family,
+                part=fit_part,
                 bits=bits,
                 jobs=jobs,
                 scheduler=scheduler,
@@ -936,9 +963,11 @@ def optimize(
                 float_accuracy=float_accuracy,
                 on_round=None
                 if quiet
-                else lambda entry: click.echo(optimize_round_line(entry, family), err=True),
+                else lambda entry: click.echo(optimize_round_line(entry, str(family)), err=True),
             )
-        build_folder(sweep_data.network, output, best.config, best.hardware, force=True)
+        build_folder(
+            sweep_data.network, output, best.config, best.hardware, force=True, part=fit_part
+        )
         write_optimize(output, best, figures, history, max_drop=max_drop, family=family)
     except ValueError as exc:
         raise click.ClickException(f"{model}: {exc}") from exc

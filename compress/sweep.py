@@ -15,7 +15,9 @@ so a rerun or an interrupted sweep resumes where it stopped.
 setting changes per round: the change with the most estimated LUTs saved per
 accuracy point lost wins, while the accuracy stays within ``max_drop`` points of
 the uncompressed network)
-for the fewest estimated LUTs on one family.
+for the fewest estimated LUTs on one family, or with a part for the fastest design
+that fits it (every point then also ranked against the part as ``build --fit``
+builds it).
 """
 
 from __future__ import annotations
@@ -53,10 +55,13 @@ from .model.passes import CompressionConfig, LayerCompression, compress_network
 __all__ = [
     "Point",
     "SweepData",
+    "fit_words",
     "grid",
     "optimize",
+    "optimize_round_line",
     "optimize_summary",
     "pareto",
+    "read_optimize",
     "run_point",
     "run_points",
     "sweep_summary",
@@ -177,13 +182,19 @@ def grid(
 
 
 def run_point(
-    data: SweepData, point: Point, synth: str | None = None, work: str | None = None
+    data: SweepData,
+    point: Point,
+    synth: str | None = None,
+    work: str | None = None,
+    part: str | None = None,
 ) -> dict[str, Any]:
     """Compress, plan, estimate (every family), optionally synthesize, and evaluate ``point``.
 
     Returns a JSON-ready dict: the point, ``accuracy``, the synapse classes,
-    ``estimate`` per family, ``synth`` (Yosys figures of ``synth``'s family) and
-    ``error`` when the point cannot be built (then no figures).
+    ``estimate`` per family, ``synth`` (Yosys figures of ``synth``'s family), ``fit``
+    (with ``part``: how the fastest layer styles fit it,
+    :func:`compress.analysis.parts.rank`) and ``error`` when the point cannot be
+    built (then no figures).
     """
     row: dict[str, Any] = {"point": point.to_dict(), "label": point.label()}
     try:
@@ -203,6 +214,10 @@ def run_point(
             family: estimate_structures(plan, structures, family)["total"] for family in FAMILIES
         },
     )
+    if part:
+        from .analysis.parts import rank
+
+        row["fit"] = rank(compression, part, point.hardware)
     if synth:
         row["synth"] = _synthesize(data, point, synth, work)
     return row
@@ -221,12 +236,13 @@ def _synthesize(data: SweepData, point: Point, family: str, work: str | None) ->
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _key(digest: str, point: Point, synth: str | None) -> str:
-    text = json.dumps([CACHE_VERSION, digest, point.to_dict(), synth], sort_keys=True)
+def _key(digest: str, point: Point, synth: str | None, part: str | None = None) -> str:
+    fields = [CACHE_VERSION, digest, point.to_dict(), synth] + ([part] if part else [])
+    text = json.dumps(fields, sort_keys=True)  # keys without a part are those of before
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def _run_one(args: tuple[SweepData, Point, str | None, str | None]) -> dict[str, Any]:
+def _run_one(args: tuple[SweepData, Point, str | None, str | None, str | None]) -> dict[str, Any]:
     return run_point(*args)
 
 
@@ -283,6 +299,7 @@ def run_points(
     scheduler: str | None = None,
     synth: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    part: str | None = None,
 ) -> list[dict[str, Any]]:
     """Run every point (cached ones are read back), in order.
 
@@ -300,12 +317,14 @@ def run_points(
         Also synthesize every point with Yosys for this family.
     progress : callable, optional
         Called with ``(done, total)`` as points finish.
+    part : str, optional
+        Also rank every point against this part (:func:`run_point`'s ``fit``).
     """
     points = list(points)
     cache = Path(cache)
     cache.mkdir(parents=True, exist_ok=True)
     digest = data.digest()
-    keys = [_key(digest, p, synth) for p in points]
+    keys = [_key(digest, p, synth, part) for p in points]
     results: dict[int, dict[str, Any]] = {}
     todo = []
     for n, key in enumerate(keys):
@@ -336,7 +355,7 @@ def run_points(
         with Client(scheduler) as client:
             shared = client.scatter(data, broadcast=True)
             futures = {
-                client.submit(run_point, shared, points[n], synth, None, pure=False): n
+                client.submit(run_point, shared, points[n], synth, None, part, pure=False): n
                 for n in todo
             }
             for future in as_completed(futures):
@@ -347,12 +366,12 @@ def run_points(
             _exit_on_sigterm(),
             multiprocessing.get_context("spawn").Pool(jobs, initializer=_worker_signals) as pool,
         ):  # leaving the block (done, Ctrl-C, SIGTERM, an error) terminates the workers
-            args = [(data, points[n], synth, work) for n in todo]
+            args = [(data, points[n], synth, work, part) for n in todo]
             for n, row in zip(todo, pool.imap(_run_one, args), strict=True):
                 finish(n, row)
     else:
         for n in todo:
-            finish(n, run_point(data, points[n], synth, work))
+            finish(n, run_point(data, points[n], synth, work, part))
     return [results[n] for n in range(len(points))]
 
 
@@ -430,7 +449,8 @@ def optimize(
     cache: str | os.PathLike[str],
     *,
     max_drop: float,
-    family: str,
+    family: str | None = None,
+    part: str | None = None,
     bits: int = 8,
     bits_choices: Sequence[int] = OPTIMIZE_BITS,
     percentile_choices: Sequence[float] = OPTIMIZE_PERCENTILES,
@@ -442,7 +462,8 @@ def optimize(
     float_accuracy: float | None = None,
     on_round: Callable[[dict[str, Any]], None] | None = None,
 ) -> tuple[Point, dict[str, Any], list[dict[str, Any]]]:
-    """The point with the fewest estimated LUTs on ``family`` within ``max_drop`` points.
+    """The point with the fewest estimated LUTs on ``family`` within ``max_drop`` points,
+    or with ``part`` the fastest design that fits the part.
 
     The drop is counted from the uncompressed SNN's accuracy, or with ``float_accuracy``
     (the float network's accuracy on the same data, a fraction) from that: a bound on
@@ -457,6 +478,16 @@ def optimize(
     Spending the budget slowly, in small steps (percentiles every 5 points),
     beat taking the biggest saving first on digits (README).
 
+    With ``part`` (a name of :data:`compress.analysis.parts.PARTS`; ``family`` is
+    then its family) every point is also ranked against the part as ``build --fit``
+    would build it (:func:`compress.analysis.parts.rank`: every layer style and lane
+    count, fastest first), and a round's change is scored differently: while nothing
+    fits, by how much it shrinks the smallest combination's share of the part; once
+    the design fits, only changes that still fit count, by the share of expected
+    clocks per step they save, and when none saves clocks by the LUTs of the chosen
+    combination they save, both per accuracy point lost.  Compression then buys a
+    faster layer style (more lanes, or fully parallel) or makes room for one.
+
     ``on_round`` gets every round's history entry as it ends (round 0: the
     reference), with ``"points"`` (tried that round) and ``"seconds"`` added, and a
     last entry with ``"stop": True`` when no change qualifies: a log line per round.
@@ -465,13 +496,27 @@ def optimize(
     -------
     (Point, dict, list of dict)
         The winner, its figures, and every round's figures (the search history).
+
+    Raises
+    ------
+    ValueError
+        With ``part``, when no point the search reaches within the bound fits it.
     """
+    if part is not None:
+        from .analysis.parts import part_of
+
+        part_family = part_of(part).family  # names the parts when ``part`` is unknown
+        if family not in (None, part_family):
+            raise ValueError(
+                f"family must be the {part} part's {part_family!r} or left out, not {family!r}"
+            )
+        family = part_family
     if family not in FAMILIES:
         raise ValueError(f"family must be one of {', '.join(FAMILIES)}, not {family!r}")
     n_layers = len(data.network.layers)
     hardware = HardwareOptions(decorrelate=decorrelate)
     start = Point(CompressionConfig(bits=bits), hardware)  # nothing pruned
-    (reference,) = run_points(data, [start], cache, jobs=1)
+    (reference,) = run_points(data, [start], cache, jobs=1, part=part)
     if float_accuracy is not None and not 0 <= float_accuracy <= 1:
         raise ValueError(f"float_accuracy must be a fraction in [0, 1], not {float_accuracy!r}")
     bound = reference["accuracy"] if float_accuracy is None else float_accuracy
@@ -513,43 +558,86 @@ def optimize(
             jobs=jobs,
             scheduler=scheduler,
             progress=progress,
+            part=part,
         )
-        current_luts, current_accuracy = best_row["estimate"][family]["luts"], best_row["accuracy"]
         scored = []
         for n, row in enumerate(rows):
             if "error" in row or row["accuracy"] < floor:
                 continue
-            saved = current_luts - row["estimate"][family]["luts"]
-            if saved > 0:  # LUTs saved per accuracy point lost (a gain counts as a tiny loss)
-                lost = max(100 * (current_accuracy - row["accuracy"]), MIN_LOSS)
-                scored.append((saved / lost, saved, n))
+            gain = _gain(best_row, row, family) if part is None else _fit_gain(best_row, row)
+            if gain is not None:  # saved per accuracy point lost (a gain counts as a tiny loss)
+                lost = max(100 * (best_row["accuracy"] - row["accuracy"]), MIN_LOSS)
+                scored.append((gain[0], gain[1] / lost, gain[1], n))
         seconds = round(time.perf_counter() - began, 1)
         if not scored:
             if on_round:
-                on_round({"round": round_, "stop": True, "points": len(rows), "seconds": seconds})
+                stop = {"round": round_, "stop": True, "points": len(rows), "seconds": seconds}
+                on_round({**stop, **({"part": part} if part else {})})
             break
-        _, _, n = max(scored)
+        *_, n = max(scored)
         settings, best, best_row = candidates[n][0], candidates[n][1], rows[n]
         history.append({"round": round_, "label": best.label(), **_figures(best_row, family)})
         if on_round:
             on_round({**history[-1], "points": len(rows), "seconds": seconds})
+    if part is not None and not best_row["fit"]["fits"]:
+        fit = best_row["fit"]
+        raise ValueError(
+            f"design must fit the {part} within {max_drop:g} points, but no point the search "
+            f"reached does: the smallest, {best.label()} (accuracy "
+            f"{100 * best_row['accuracy']:.2f}%), needs {100 * fit['size']:.0f}% of the "
+            f"part's budget as {', '.join(fit['styles'])} (allow more drop, or a larger part)"
+        )
     figures = {**best_row, "reference_accuracy": reference["accuracy"]}
     if float_accuracy is not None:
         figures["float_accuracy"] = float_accuracy
+    if part is not None:
+        figures["part"] = part
     return best, figures, history
+
+
+def _gain(current: dict[str, Any], row: dict[str, Any], family: str) -> tuple[int, float] | None:
+    """``optimize``'s score of a change without a part: the estimated LUTs it saves."""
+    saved = current["estimate"][family]["luts"] - row["estimate"][family]["luts"]
+    return (0, saved) if saved > 0 else None
+
+
+def _fit_gain(current: dict[str, Any], row: dict[str, Any]) -> tuple[int, float] | None:
+    """``optimize``'s score of a change with a part, ``(priority, gain)``: while the
+    design does not fit, the share of the part it frees; once it fits, the share of
+    clocks per step it saves (priority 1), else the share of LUTs (same clocks)."""
+    now, then = current["fit"], row["fit"]
+    if not now["fits"]:
+        freed = now["size"] - then["size"]
+        return (0, freed) if freed > 0 else None
+    if not then["fits"]:
+        return None
+    clocks = (now["clocks_per_step"] - then["clocks_per_step"]) / now["clocks_per_step"]
+    if clocks > 1e-9:
+        return (1, clocks)
+    luts = (now["luts"] - then["luts"]) / max(now["luts"], 1)
+    return (0, luts) if clocks > -1e-9 and luts > 0 else None
 
 
 def optimize_round_line(entry: dict[str, Any], family: str) -> str:
     """One log line for an ``optimize`` round (its ``on_round`` entry)."""
     took = f"{entry['points']} point{'s' if entry['points'] != 1 else ''}, {entry['seconds']:.0f} s"
     if entry.get("stop"):
-        return (
-            f"optimize round {entry['round']}: no change saves LUTs within the bound ({took}): done"
-        )
+        saves = f"helps on the {entry['part']}" if "part" in entry else "saves LUTs"
+        return f"optimize round {entry['round']}: no change {saves} within the bound ({took}): done"
     return (
         f"optimize round {entry['round']}: {entry['label']}: accuracy "
-        f"{100 * entry['accuracy']:.2f}%, {entry['luts']:,} estimated {family} LUTs ({took})"
+        f"{100 * entry['accuracy']:.2f}%, {entry['luts']:,} estimated {family} LUTs"
+        + (f"; {fit_words(entry['fit'])}" if "fit" in entry else "")
+        + f" ({took})"
     )
+
+
+def fit_words(fit: dict[str, Any]) -> str:
+    """A point's :func:`~compress.analysis.parts.rank` in words."""
+    styles = " + ".join(fit["styles"])
+    if fit["fits"]:
+        return f"fits as {styles}, {fit['clocks_per_step']:,.1f} clocks per step"
+    return f"does not fit: the smallest, {styles}, needs {100 * fit['size']:.0f}% of the part"
 
 
 def _point(bits: int, settings: dict[int, dict[str, Any]], hardware: HardwareOptions) -> Point:
@@ -558,7 +646,8 @@ def _point(bits: int, settings: dict[int, dict[str, Any]], hardware: HardwareOpt
 
 
 def _figures(row: dict[str, Any], family: str) -> dict[str, Any]:
-    return {"accuracy": row["accuracy"], **row["estimate"][family]}
+    fit = {"fit": row["fit"]} if "fit" in row else {}
+    return {"accuracy": row["accuracy"], **row["estimate"][family], **fit}
 
 
 def write_optimize(
@@ -570,8 +659,8 @@ def write_optimize(
     max_drop: float,
     family: str,
 ) -> Path:
-    """Write ``optimize.json`` (the winner, its figures and the search history) into the
-    winner's build folder ``folder``; return its path."""
+    """Write ``optimize.json`` (the winner, its figures, the search history and the part
+    it was fitted to, or null) into the winner's build folder ``folder``; return its path."""
     path = Path(folder) / "optimize.json"
     record = {
         "winner": best.to_dict(),
@@ -580,14 +669,16 @@ def write_optimize(
         "history": history,
         "max_drop": max_drop,
         "family": family,
+        "part": figures.get("part"),
     }
     path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
     return path
 
 
-def read_optimize(path: str | os.PathLike[str]) -> Point:
-    """The winner an ``optimize.json`` records (its compression options and hardware
-    options), to build it again: ``sc-compress build MODEL --from-optimize PATH``.
+def read_optimize(path: str | os.PathLike[str]) -> tuple[Point, str | None]:
+    """The winner an ``optimize.json`` records (its compression options and
+    decorrelation) and the part it was fitted to (``optimize --fit``; None without),
+    to build it again: ``sc-compress build MODEL --from-optimize PATH``.
 
     Raises
     ------
@@ -599,11 +690,14 @@ def read_optimize(path: str | os.PathLike[str]) -> Point:
         winner = record["winner"]
         config = CompressionConfig(**winner["compression"])
         hardware = HardwareOptions(decorrelate=winner["hardware"]["decorrelate"])
+        part = record.get("part")
+        if part is not None and not isinstance(part, str):
+            raise TypeError(f"part must be a part's name, not {part!r}")
     except (OSError, ValueError, KeyError, TypeError) as exc:  # JSON, UTF-8, fields
         raise ValueError(
             f"optimize file must be an optimize.json with a winner, not {str(path)!r} ({exc})"
         ) from exc
-    return Point(config, hardware)
+    return Point(config, hardware), part
 
 
 def sweep_summary(rows: list[dict[str, Any]], reference: dict[str, Any]) -> str:
@@ -630,8 +724,18 @@ def optimize_summary(
         if "float_accuracy" in figures
         else ""
     )
-    return against + (
-        f"uncompressed ({bits} bits): accuracy {100 * ref:.2f}%, {first} estimated {family} "
-        f"LUTs\nwinner: {best.label()}: accuracy {100 * acc:.2f}% ({100 * (acc - ref):+.2f} "
-        f"points), {luts} LUTs ({100 * (1 - luts / first):.1f}% fewer)"
+    fitted = (
+        f"\non the {figures['part']}: uncompressed {fit_words(history[0]['fit'])}; winner "
+        f"{fit_words(figures['fit'])}"
+        if "part" in figures
+        else ""
+    )
+    return (
+        against
+        + (
+            f"uncompressed ({bits} bits): accuracy {100 * ref:.2f}%, {first} estimated {family} "
+            f"LUTs\nwinner: {best.label()}: accuracy {100 * acc:.2f}% ({100 * (acc - ref):+.2f} "
+            f"points), {luts} LUTs ({100 * (1 - luts / first):.1f}% fewer)"
+        )
+        + fitted
     )

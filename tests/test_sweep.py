@@ -254,3 +254,156 @@ def test_optimize_can_bound_the_drop_against_the_float_network(tmp_path):
         r"which reaches 98\.00%, not 1 points below the float network's 100\.00%",
     ):
         optimize(data, tmp_path / "c", max_drop=1.0, float_accuracy=1.0, bits=3, **options)
+
+
+def _wide_task():
+    """A 48-48-4 network: too big for the UP5K fully parallel, so its styles matter."""
+    rng = np.random.default_rng(0)
+    w1, b1 = rng.normal(0, 0.5, (48, 48)), rng.normal(0, 0.1, 48)
+    w2, b2 = rng.normal(0, 0.5, (4, 48)), rng.normal(0, 0.1, 4)
+    x = rng.random((160, 48))
+    y = (np.maximum(x @ w1.T + b1, 0) @ w2.T + b2).argmax(axis=1)
+    net = convert_mlp([w1, w2], [b1, b2], x[:60]).network
+    return SweepData(net, x[60:], y[60:], steps=63)
+
+
+def test_optimize_fit_buys_a_faster_design_with_compression(tmp_path):
+    """With a part every round ranks its points against it: the winner fits and runs in
+    fewer expected clocks per step than the uncompressed network's fastest fitting
+    styles; the clocks never go up from round to round."""
+    rounds = []
+    _best, figures, history = optimize(
+        _wide_task(),
+        tmp_path / "c",
+        max_drop=5.0,
+        part="up5k",
+        bits_choices=(4, 8),
+        percentile_choices=(0.0, 50.0, 80.0),
+        popcount_choices=(0.0, 2.0),
+        jobs=2,
+        on_round=rounds.append,
+    )
+    assert figures["part"] == "up5k" and history[0]["fit"]["fits"] and figures["fit"]["fits"]
+    clocks = [h["fit"]["clocks_per_step"] for h in history]
+    assert clocks == sorted(clocks, reverse=True) and clocks[-1] < clocks[0]
+    assert figures["accuracy"] >= figures["reference_accuracy"] - 0.05
+    lines = [optimize_round_line(r, "ice40") for r in rounds]
+    assert all("; fits as event" in line for line in lines[:-1])
+    assert lines[-1].endswith(": done") and "no change helps on the up5k" in lines[-1]
+
+
+def test_cli_optimize_fit_builds_the_winner_with_fit(tmp_path):
+    """``optimize --fit PART``: the family is the part's, the winner is built with
+    --fit and again from its optimize.json, byte for byte."""
+    _task(tmp_path)
+    runner = CliRunner()
+    args = ["--data", str(tmp_path / "data.npz"), "--steps", "63", "--jobs", "2", "-q"]
+    res = runner.invoke(
+        main,
+        [
+            "optimize",
+            str(tmp_path / "net.npz"),
+            "-o",
+            str(tmp_path / "o"),
+            "--fit",
+            "up5k",
+            "--max-drop",
+            "0",
+            *args,
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    found = json.loads((tmp_path / "o" / "optimize.json").read_text())
+    assert found["part"] == "up5k" and found["family"] == "ice40"
+    assert "on the up5k: uncompressed fits as full + full, 1.0 clocks per step" in res.output
+    report = json.loads((tmp_path / "o" / "report.json").read_text())
+    assert report["part"] == "up5k"
+    again = tmp_path / "again"
+    res = runner.invoke(
+        main,
+        [
+            "build",
+            str(tmp_path / "net.npz"),
+            "-o",
+            str(again),
+            "--from-optimize",
+            str(tmp_path / "o" / "optimize.json"),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    for folder in ("rtl", "mem"):
+        for path in sorted((tmp_path / "o" / folder).iterdir()):
+            assert (again / folder / path.name).read_bytes() == path.read_bytes()
+    assert json.loads((again / "report.json").read_text())["part"] == "up5k"
+    res = runner.invoke(
+        main,
+        [
+            "optimize",
+            str(tmp_path / "net.npz"),
+            "-o",
+            str(tmp_path / "x"),
+            "--fit",
+            "up5k",
+            "--family",
+            "xilinx",
+            "--max-drop",
+            "1",
+            *args,
+        ],
+    )
+    assert res.exit_code == 2 and "--family must be the up5k's ice40 or left out" in res.output
+    res = runner.invoke(
+        main,
+        [
+            "optimize",
+            str(tmp_path / "net.npz"),
+            "-o",
+            str(tmp_path / "x"),
+            "--max-drop",
+            "1",
+            *args,
+        ],
+    )
+    assert res.exit_code == 2 and "optimize needs --family FAMILY or --fit PART" in res.output
+
+
+def test_optimize_fit_refuses_when_nothing_within_the_bound_fits(tmp_path, monkeypatch):
+    """No point the search reaches fits: a one-line error naming the smallest."""
+    import compress.analysis.parts as parts
+
+    def never(result, part, hardware=None, *args, **kwargs):  # fewer bits, smaller
+        bits = dict(result.config.layers)
+        size = 1 + sum(bits[i].bits if i in bits else 8 for i in range(len(result.codes))) / 100
+        return {"fits": False, "size": size, "styles": ["full"]}
+
+    monkeypatch.setattr(parts, "rank", never)
+    with pytest.raises(
+        ValueError,
+        match=r"^design must fit the up5k within 50 points, but no point the search reached "
+        r"does: the smallest, 8b L0\(bits=3,.*L1\(bits=3,.*needs 106% of the part's budget as full",
+    ):
+        optimize(
+            _task(),
+            tmp_path / "c",
+            max_drop=50.0,
+            part="up5k",
+            bits_choices=(3, 8),
+            percentile_choices=(0.0,),
+            popcount_choices=(0.0,),
+        )
+    with pytest.raises(ValueError, match=r"^family must be the up5k part's 'ice40' or left out"):
+        optimize(_task(), tmp_path / "c", max_drop=1.0, part="up5k", family="xilinx")
+
+
+def test_fit_gain_prefers_fitting_then_clocks_then_luts():
+    from compress.sweep import _fit_gain
+
+    def row(fits, size, clocks=None, luts=None):
+        return {"fit": {"fits": fits, "size": size, "clocks_per_step": clocks, "luts": luts}}
+
+    assert _fit_gain(row(False, 1.4), row(False, 1.1)) == (0, pytest.approx(0.3))
+    assert _fit_gain(row(False, 1.4), row(False, 1.5)) is None
+    assert _fit_gain(row(True, 0.5, 20, 900), row(False, 1.2)) is None  # must still fit
+    assert _fit_gain(row(True, 0.5, 20, 900), row(True, 0.4, 10, 1000)) == (1, 0.5)
+    assert _fit_gain(row(True, 0.5, 20, 900), row(True, 0.4, 20, 450)) == (0, 0.5)
+    assert _fit_gain(row(True, 0.5, 20, 900), row(True, 0.4, 25, 450)) is None  # slower

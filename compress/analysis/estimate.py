@@ -156,7 +156,10 @@ def _rom_columns(rows: list[int], width: int) -> tuple[int, int]:
         bitorder="little",
     )[:, :width]
     changing = bits[:, bits.min(axis=0) != bits.max(axis=0)]
-    distinct = np.unique(changing, axis=1).shape[1] if changing.size else 0
+    distinct = 0
+    if changing.size:  # one byte string per column: unique over bytes, not over bit rows
+        columns = np.ascontiguousarray(np.packbits(changing, axis=0).T)
+        distinct = len(np.unique(columns.view(np.dtype((np.void, columns.shape[1])))))
     return changing.shape[1], distinct
 
 

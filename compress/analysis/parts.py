@@ -44,6 +44,7 @@ __all__ = [
     "fit",
     "part_of",
     "plan_hardware",
+    "rank",
 ]
 
 
@@ -205,6 +206,68 @@ def choose(
     """
     part = part_of(part) if isinstance(part, str) else part
     hardware = hardware or HardwareOptions()
+    found = _search(result, part, hardware, top, activity, max_combinations)
+    options, per_option, layer_ok = found.options, found.per_option, found.layer_ok
+    best, smallest, tried, budget = found.best, found.smallest, found.tried, found.budget
+    n_layers = len(result.codes)
+    if best is None:
+        chosen = tuple(options[o] for o in smallest[1])
+        plan = plan_network(result, top, plan_hardware(hardware, chosen))
+        report = fit(plan, part)
+        labels = ", ".join(o.label for o in chosen)
+        misses = "; ".join(report["over"]) or (
+            f"logic cells: {report['luts']['need']:,} estimated, more than "
+            f"{budget['luts'] / part.luts:.0%} of the {part.name}'s {part.luts:,}"
+        )
+        rows = [
+            min(
+                math.prod(weight_rows(entry[0].layers[i]))
+                for entry, ok in zip(per_option, layer_ok, strict=True)
+                if entry and ok[i] and entry[0].layers[i].style.name in ("event", "conv")
+            )
+            for i in range(n_layers)
+        ]
+        holds = part.memory_bits + part.sprams * SPRAM_DEPTH * SPRAM_WIDTH
+        raise ValueError(
+            f"design must fit the {part.name} ({part.title}), but nothing does: the smallest "
+            f"of {tried} combinations of layer styles ({labels}) needs {misses}; the weights "
+            f"alone need at least {sum(rows):,} bits as event rows (every synapse one word), "
+            f"the {part.name} holds {holds:,} in block RAM and SPRAM"
+            + _spram_refusals(part, per_option, layer_ok, options)
+        )
+    chosen = tuple(options[o] for o in best[1])
+    chosen_hardware = plan_hardware(hardware, chosen)
+    plan = plan_network(result, top, chosen_hardware)
+    return Choice(chosen_hardware, plan, fit(plan, part), chosen, best[2], tried)
+
+
+@dataclass(frozen=True)
+class _Search:
+    """What :func:`_search` found: the options, each option's plan and estimate, where
+    each may go, the part's budget, the best fitting combination ``(key, combo, clocks,
+    need, size)`` (None when nothing fits), the smallest ``(size, combo)`` and the count
+    of combinations tried."""
+
+    part: Part
+    options: list[Option]
+    per_option: list[tuple[NetworkPlan, dict[str, Any]] | None]
+    layer_ok: list[list[bool]]
+    budget: dict[str, float]
+    best: tuple[Any, ...] | None
+    smallest: tuple[float, tuple[int, ...]]
+    tried: int
+
+
+def _search(
+    result: CompressionResult,
+    part: Part,
+    hardware: HardwareOptions,
+    top: str,
+    activity: float,
+    max_combinations: int,
+) -> _Search:
+    """:func:`choose`'s search: every option planned and estimated, every undominated
+    combination of them tried against the part's budget."""
     n_layers = len(result.codes)
     options = _options(part)
     per_option: list[tuple[NetworkPlan, dict[str, Any]] | None] = []
@@ -293,36 +356,43 @@ def choose(
         if all(need[k] <= budget[k] for k in need):
             key = (clocks, need["luts"])
             if best is None or key < best[0]:
-                best = (key, combo, clocks)
-    if best is None:
-        chosen = tuple(options[o] for o in smallest[1])
-        plan = plan_network(result, top, plan_hardware(hardware, chosen))
-        report = fit(plan, part)
-        labels = ", ".join(o.label for o in chosen)
-        misses = "; ".join(report["over"]) or (
-            f"logic cells: {report['luts']['need']:,} estimated, more than "
-            f"{budget['luts'] / part.luts:.0%} of the {part.name}'s {part.luts:,}"
-        )
-        rows = [
-            min(
-                math.prod(weight_rows(entry[0].layers[i]))
-                for entry, ok in zip(per_option, layer_ok, strict=True)
-                if entry and ok[i] and entry[0].layers[i].style.name in ("event", "conv")
-            )
-            for i in range(n_layers)
-        ]
-        holds = part.memory_bits + part.sprams * SPRAM_DEPTH * SPRAM_WIDTH
-        raise ValueError(
-            f"design must fit the {part.name} ({part.title}), but nothing does: the smallest "
-            f"of {tried} combinations of layer styles ({labels}) needs {misses}; the weights "
-            f"alone need at least {sum(rows):,} bits as event rows (every synapse one word), "
-            f"the {part.name} holds {holds:,} in block RAM and SPRAM"
-            + _spram_refusals(part, per_option, layer_ok, options)
-        )
-    chosen = tuple(options[o] for o in best[1])
-    chosen_hardware = plan_hardware(hardware, chosen)
-    plan = plan_network(result, top, chosen_hardware)
-    return Choice(chosen_hardware, plan, fit(plan, part), chosen, best[2], tried)
+                best = (key, combo, clocks, need, size)
+    return _Search(part, options, per_option, layer_ok, budget, best, smallest, tried)
+
+
+def rank(
+    result: CompressionResult,
+    part: Part | str,
+    hardware: HardwareOptions | None = None,
+    top: str = "sc_network",
+    *,
+    activity: float = ACTIVITY,
+    max_combinations: int = 500_000,
+) -> dict[str, Any]:
+    """How well a compressed network fits ``part``: :func:`choose`'s search, as figures.
+
+    Returns
+    -------
+    dict
+        JSON-ready: ``fits``; ``size``, the smallest combination's largest share of
+        the part's budget (its LUT headroom, flip-flops, block RAM and SPRAM: above 1
+        nothing fits); ``styles``, the labels of the fastest fitting combination or,
+        when nothing fits, the smallest; and when it fits ``clocks_per_step`` (at
+        ``activity``), ``luts``, ``ffs``, ``bram_bits`` and ``sprams`` of the chosen one.
+    """
+    part = part_of(part) if isinstance(part, str) else part
+    found = _search(result, part, hardware or HardwareOptions(), top, activity, max_combinations)
+    size, combo = found.smallest
+    out: dict[str, Any] = {"fits": found.best is not None, "size": round(size, 6)}
+    if found.best is None:
+        return {**out, "styles": [found.options[o].label for o in combo]}
+    _, combo, clocks, need, _ = found.best
+    return {
+        **out,
+        "styles": [found.options[o].label for o in combo],
+        "clocks_per_step": round(clocks, 6),
+        **{k: int(v) for k, v in need.items()},
+    }
 
 
 def _undominated(indices: list[int], figures, memory: list[bool]) -> list[int]:

@@ -617,8 +617,12 @@ def registered_levels(levels: int, pipeline: str) -> tuple[int, ...]:
 
 def kept_taps(codes: np.ndarray, delays: np.ndarray) -> tuple[tuple[int, int], ...]:
     """The (line, delay) pairs some kept synapse reads, ascending: a layer's input taps."""
-    pairs = {(int(j), int(delays[i, j])) for i, j in zip(*np.nonzero(codes > 0), strict=True)}
-    return tuple(sorted(pairs))
+    i, j = np.nonzero(codes > 0)
+    if not len(i):
+        return ()
+    span = int(delays.max()) + 1
+    keys = np.unique(j.astype(np.int64) * span + delays[i, j])  # sorted by line, then delay
+    return tuple(zip((keys // span).tolist(), (keys % span).tolist(), strict=True))
 
 
 def tap_streams(
@@ -628,8 +632,10 @@ def tap_streams(
     ``e``, the index of its (line, delay) in :func:`kept_taps`.  Returns the streams
     (-1 where not stochastic) and how many there are (one per tap)."""
     taps = kept_taps(codes, delays)
-    index = {tap: e for e, tap in enumerate(taps)}
     streams = np.full(codes.shape, -1, dtype=np.int32)
-    for i, j in zip(*np.nonzero(stochastic), strict=True):
-        streams[i, j] = index[(int(j), int(delays[i, j]))]
+    i, j = np.nonzero(stochastic)
+    if len(i):  # a stochastic synapse is kept: its (line, delay) is among the sorted taps
+        span = int(delays.max()) + 1
+        keys = np.array([line * span + delay for line, delay in taps], dtype=np.int64)
+        streams[i, j] = np.searchsorted(keys, j.astype(np.int64) * span + delays[i, j])
     return streams, len(taps)

@@ -10,6 +10,8 @@ testbenches read them through :func:`mem_words` and :func:`weight_rows`.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .ir import LayerPlan, NetworkPlan
 
 __all__ = [
@@ -18,6 +20,7 @@ __all__ = [
     "hex_text",
     "mem_words",
     "memory_bits",
+    "pack_rows",
     "weight_port_widths",
     "weight_rows",
 ]
@@ -30,6 +33,38 @@ BLOCK_RAM_MIN_BITS = 4096
 def bits_for(n: int) -> int:
     """Bits of an index into ``n`` things (0 for a single thing)."""
     return (n - 1).bit_length()
+
+
+def pack_rows(words: np.ndarray, width: int) -> tuple[int, ...]:
+    """Rows of fields: row ``r`` is the sum of ``words[r, p] << (p * width)``.
+
+    Parameters
+    ----------
+    words : ndarray of int, shape (rows, fields)
+        Non-negative fields, each below ``2**width`` (``width`` at most 64).
+    width : int
+        Bits per field.
+
+    Returns
+    -------
+    tuple of int
+        One (arbitrarily wide) integer per row.
+
+    Examples
+    --------
+    >>> pack_rows(np.array([[1, 2], [3, 0]]), 4)
+    (33, 3)
+    """
+    words = np.ascontiguousarray(words, dtype="<u8")
+    n_rows, n_fields = words.shape
+    if n_rows == 0:
+        return ()
+    if n_fields == 0 or width == 0:
+        return (0,) * n_rows
+    octets = words.view(np.uint8).reshape(n_rows, n_fields, 8)
+    bits = np.unpackbits(octets, axis=2, bitorder="little")
+    packed = np.packbits(bits[:, :, :width].reshape(n_rows, -1), axis=1, bitorder="little")
+    return tuple(int.from_bytes(row.tobytes(), "little") for row in packed)
 
 
 def mem_words(layer: LayerPlan) -> tuple[int, list[int]]:

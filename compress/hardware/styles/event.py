@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import LayerPlan, LayerStyle
-from ..memory import BLOCK_RAM_MIN_BITS
+from ..memory import BLOCK_RAM_MIN_BITS, pack_rows
 from ..streams import kept_taps
 from ..structure import EventLayer, Leaf, WeightMemory, layer_fields, neuron_structure
 from ..structure import stream_wires as all_stream_wires
@@ -309,19 +309,13 @@ def _event_rows(layer: LayerPlan) -> tuple[int, int, tuple[int, ...]]:
     width = style.word_width(layer)
     # the stream number, unless the stream rule finds it from the row (no field)
     streams = np.maximum(layer.streams, 0).astype(np.int64) * bool(layer.stream_bits)
-    words = ((streams << (k + 1)) | ((layer.signs < 0).astype(np.int64) << k) | layer.codes).astype(
-        object
-    )
-    rows = []
-    for j, d in style.taps(layer):
-        on = (layer.codes[:, j] > 0) & (layer.delays[:, j] == d)
-        for g in range(groups):
-            row = 0
-            for p in range(lanes):
-                i = g * lanes + p
-                if i < layer.n_out and on[i]:
-                    row |= int(words[i, j]) << (p * width)
-            rows.append(row)
-    if not rows:  # every synapse dropped: one group of empty rows keeps the memory real
-        rows = [0] * groups
-    return width, lanes * width, tuple(rows)
+    words = (streams << (k + 1)) | ((layer.signs < 0).astype(np.int64) << k) | layer.codes
+    taps = style.taps(layer)
+    if not taps:  # every synapse dropped: one group of empty rows keeps the memory real
+        return width, lanes * width, (0,) * groups
+    j, d = np.array(taps).T
+    on = (layer.codes[:, j] > 0) & (layer.delays[:, j] == d)
+    lane_words = np.zeros((groups * lanes, len(taps)), dtype=np.int64)  # neurons past n_out: 0
+    lane_words[: layer.n_out] = np.where(on, words[:, j], 0)
+    rows = lane_words.reshape(groups, lanes, len(taps)).transpose(2, 0, 1).reshape(-1, lanes)
+    return width, lanes * width, pack_rows(rows, width)

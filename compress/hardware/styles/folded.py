@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..ir import CONSTANT, LayerPlan, LayerStyle
-from ..memory import BLOCK_RAM_MIN_BITS, bits_for
+from ..memory import BLOCK_RAM_MIN_BITS, bits_for, pack_rows
 from ..structure import (
     FoldedLayer,
     Leaf,
@@ -276,35 +276,38 @@ def fold_words(layer: LayerPlan) -> tuple[int, int, list[int]]:
 @lru_cache(maxsize=8)  # read by the RTL, the memory file, the ports and the estimate
 def _fold_rows(layer: LayerPlan) -> tuple[int, int, tuple[int, ...]]:
     style, k = layer.style, layer.k
-    lanes, schedule = style.lanes, style.schedule
-    delay_index = {d: n for n, d in enumerate(layer.delay_values)}
+    lanes, schedule = style.lanes, np.asarray(style.schedule)
     index_bits, stream_bits = fold_fields(layer)
     width = index_bits + stream_bits + 1 + k
-    rows = []
-    for s in range(style.slots):
-        row = 0
-        for i in range(layer.n_out):
-            for p in range(lanes):
-                j = int(schedule[i, s, p])
-                if j < 0:
-                    continue
-                flat = _lane_index(layer, delay_index[int(layer.delays[i, j])], j)
-                word = (
-                    (
-                        ((flat << stream_bits) | int(layer.streams[i, j]) * bool(stream_bits))
-                        << (k + 1)
-                    )
-                    | (int(layer.signs[i, j] < 0) << k)
-                    | int(layer.codes[i, j])
-                )
-                row |= word << ((i * lanes + p) * width)
-        if style.order == "aligned":
-            base, line_bits = layer.n_out * lanes * width, lane_line_bits(layer)
-            for p in range(lanes):
-                row |= max(0, int(schedule[:, s, p].max())) << (base + p * line_bits)
-        rows.append(row)
-    shared = lanes * lane_line_bits(layer) if style.order == "aligned" else 0
-    return width, layer.n_out * lanes * width + shared, tuple(rows)
+    n_out, slots = layer.n_out, style.slots
+    valid = schedule >= 0  # (neuron, slot, lane): the synapse's input line, -1 for none
+    j = np.where(valid, schedule, 0)
+    i = np.arange(n_out)[:, None, None]
+    values = np.array(layer.delay_values, dtype=np.int64)
+    group = np.argmax(layer.delays[i, j][..., None] == values, axis=-1).astype(np.int64)
+    size = bank_size(layer)
+    if style.order == "banked":
+        flat = group * size + j // lanes
+    elif style.order == "aligned":
+        flat = group * size
+    else:
+        flat = group * size + j
+    streams = layer.streams[i, j].astype(np.int64) * bool(stream_bits)
+    words = (
+        (((flat << stream_bits) | streams) << (k + 1))
+        | ((layer.signs[i, j] < 0).astype(np.int64) << k)
+        | layer.codes[i, j].astype(np.int64)
+    )
+    words = np.where(valid, words, 0)
+    rows = pack_rows(words.transpose(1, 0, 2).reshape(slots, n_out * lanes), width)
+    shared = 0
+    if style.order == "aligned":  # each lane's line, shared by all neurons, above the words
+        base, line_bits = n_out * lanes * width, lane_line_bits(layer)
+        lines = np.maximum(schedule.max(axis=0), 0)
+        above = pack_rows(lines, line_bits)
+        rows = tuple(r | (s << base) for r, s in zip(rows, above, strict=True))
+        shared = lanes * line_bits
+    return width, n_out * lanes * width + shared, rows
 
 
 def _position_streams(layer: LayerPlan) -> tuple[int, ...]:
@@ -332,13 +335,6 @@ def bank_size(layer: LayerPlan) -> int:
     if layer.style.order == "aligned":
         return 1
     return layer.n_in
-
-
-def _lane_index(layer: LayerPlan, group: int, j: int) -> int:
-    """A word's input field: delay group and line, within the lane's reach."""
-    if layer.style.order == "banked":
-        return group * bank_size(layer) + j // layer.style.lanes
-    return group * bank_size(layer) + (0 if layer.style.order == "aligned" else j)
 
 
 def fold_fields(layer: LayerPlan) -> tuple[int, int]:
