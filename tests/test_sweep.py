@@ -411,3 +411,5 @@ def test_fit_gain_prefers_fitting_then_clocks_then_luts():
     # LUTs alone are not bought with accuracy; clocks are
     assert _fit_gain(row(True, 0.5, 20, 900), row(True, 0.4, 20, 450, accuracy=0.89)) is None
     assert _fit_gain(row(True, 0.5, 20, 900), row(True, 0.4, 10, 900, accuracy=0.89)) == (1, 0.5)
+    # a clock saving too small for the accuracy it costs (0.5% of the clocks for 2 points)
+    assert _fit_gain(row(True, 0.5, 200, 900), row(True, 0.4, 199, 900, accuracy=0.88)) is None

@@ -41,7 +41,7 @@ EVENT_CHUNK = 16
 #: Default of :attr:`HardwareOptions.neuron_lanes`: neurons an event layer updates per clock.
 EVENT_LANES = 8
 #: Neuron lanes ``--fit`` tries.
-FIT_LANES = (64, 32, 16, 8, 4, 2, 1)
+FIT_LANES = (128, 64, 32, 16, 8, 4, 2, 1)
 #: One SB_SPRAM256KA (iCE40 UltraPlus): 16384 words of 16 bits.
 SPRAM_DEPTH, SPRAM_WIDTH = 16384, 16
 
