@@ -421,21 +421,30 @@ class _LayerBase(wiring.Component):
             out.append(unit)
         return out
 
-    def _streams(self, m: Module, lfsrs: list[LFSR], *, sel=None, enable=None) -> Signal:
+    def _streams(
+        self, m: Module, lfsrs: list[LFSR], *, sel=None, enable=None, registered=False
+    ) -> Signal:
         """Every stream of the layer, stream ``s`` in bits ``[s*k +: k]`` (folded, event and
         convolution lanes select theirs by number; all ones when there is none: it fires
         code M, never code 0).  Under the ``tap`` rule with a row's stream number ``sel``
         (registered on ``enable``, as the row is): that one stream, register ``sel >> B``
-        through permutation ``sel % 2**B`` (``macros.j2``'s ``tap_stream``)."""
+        through permutation ``sel % 2**B`` (``macros.j2``'s ``tap_stream``); with
+        ``registered`` the selected value is registered on ``enable`` instead of the
+        number (the multiplexers run in the read's clock; the LFSRs must not advance
+        on a clock with ``enable``)."""
         layer = self.structure
         rk = layer.random_bits
         if sel is not None and layer.stream_rule == "tap" and layer.streams:
             block = layer.stream_block
             reg_bits = bits_for(len(lfsrs)) if len(lfsrs) > 1 else 0
-            stream = Signal(rk, name="tstream")
+            registered = registered and block + reg_bits > 0
+            stream = Signal(rk, name="tstream_d" if registered else "tstream")
             tsel = Signal(max(1, block + reg_bits), name="tsel", reset_less=True)
-            with m.If(enable):
-                m.d.sync += tsel.eq(sel)
+            if registered:
+                m.d.comb += tsel.eq(sel)
+            else:
+                with m.If(enable):
+                    m.d.sync += tsel.eq(sel)
             # an Array (a case), not a word_select at tsel * k (a barrel shifter in Yosys),
             # padded to a power of two so that every case is covered
             states = [lfsr.state for lfsr in lfsrs]
@@ -449,6 +458,11 @@ class _LayerBase(wiring.Component):
                             m.d.comb += stream.eq(perm)
             else:
                 m.d.comb += stream.eq(perms[0])
+            if registered:
+                value = Signal(rk, name="tstream", reset_less=True)
+                with m.If(enable):
+                    m.d.sync += value.eq(stream)
+                return value
             return stream
         streams = Signal(max(1, len(layer.streams)) * rk, name="streams")
         if layer.streams:
@@ -995,7 +1009,7 @@ class EventLayer(_LayerBase):
         rd_valid, b_valid = Signal(name="rd_valid"), Signal(name="b_valid")
         m.d.sync += [rd_valid.eq(issue), b_valid.eq(rd_valid)]
         lfsrs = self._lfsrs(m, done)
-        streams = self._streams(m, lfsrs, sel=self.tap, enable=issue)
+        streams = self._streams(m, lfsrs, sel=self.tap, enable=issue, registered=True)
         lanes = self._lanes(m, rdata, streams)
         done_q, lif_run, valid_q = (
             Signal(name="done_q"),
