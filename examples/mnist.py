@@ -180,15 +180,11 @@ def _fit_part(
             on_round=on_round,
         )
     except ValueError as exc:  # nothing within the bound fits the part
-        print(f"{part}: {exc}")
+        print(f"{part}: {_speed(rounds, start, jobs)}\n{part}: {exc}")
         return {"error": str(exc)}
     seconds = time.perf_counter() - start
     points = sum(r["points"] for r in rounds)
-    searched = sum(r["seconds"] for r in rounds)
-    print(
-        f"{part}: optimize tried {points} points in {seconds:.0f} s "
-        f"({points / max(searched, 1e-9):.2f} points per second on {jobs} workers)"
-    )
+    print(f"{part}: {_speed(rounds, start, jobs)}")
     folder = out / part
     build(network, folder, best.config, best.hardware, force=True, part=part)
     choice = choose(compress_network(network, best.config), part, best.hardware)
@@ -226,6 +222,18 @@ def _fit_part(
         else:
             print(f"  nextpnr: {measured.get('pnr_error')}")
     return result
+
+
+def _speed(rounds: list[dict], start: float, jobs: int) -> str:
+    """The search's points and points per second (rounds whose points all came from the
+    cache take no time)."""
+    points = sum(r["points"] for r in rounds)
+    searched = sum(r["seconds"] for r in rounds)
+    rate = f"{points / searched:.2f} points per second" if searched else "all from the cache"
+    return (
+        f"optimize tried {points} points in {time.perf_counter() - start:.0f} s "
+        f"({rate} on {jobs} workers)"
+    )
 
 
 def main() -> None:
