@@ -40,6 +40,7 @@ from compress.hardware.structure import (
     NetworkStructure,
     Neuron,
     Tree,
+    chunk_registers,
 )
 from compress.hardware.structure import (
     ParallelLayer as ParallelStructure,
@@ -422,7 +423,14 @@ class _LayerBase(wiring.Component):
         return out
 
     def _streams(
-        self, m: Module, lfsrs: list[LFSR], *, sel=None, enable=None, registered=False
+        self,
+        m: Module,
+        lfsrs: list[LFSR],
+        *,
+        sel=None,
+        enable=None,
+        registered=False,
+        chunk_load=None,
     ) -> Signal:
         """Every stream of the layer, stream ``s`` in bits ``[s*k +: k]`` (folded, event and
         convolution lanes select theirs by number; all ones when there is none: it fires
@@ -431,7 +439,10 @@ class _LayerBase(wiring.Component):
         through permutation ``sel % 2**B`` (``macros.j2``'s ``tap_stream``); with
         ``registered`` the selected value is registered on ``enable`` instead of the
         number (the multiplexers run in the read's clock; the LFSRs must not advance
-        on a clock with ``enable``)."""
+        on a clock with ``enable``), and with ``chunk_load = (load, chunk, low_i)`` (an
+        event layer's walk) the chunk's registers are chosen while it loads
+        (:func:`~compress.hardware.structure.chunk_registers`), the row picking one by
+        ``low_i``'s bits above ``B``."""
         layer = self.structure
         rk = layer.random_bits
         if sel is not None and layer.stream_rule == "tap" and layer.streams:
@@ -448,8 +459,11 @@ class _LayerBase(wiring.Component):
             # an Array (a case), not a word_select at tsel * k (a barrel shifter in Yosys),
             # padded to a power of two so that every case is covered
             states = [lfsr.state for lfsr in lfsrs]
-            states += [states[0]] * ((1 << reg_bits) - len(states))
-            treg = Array(states)[tsel[block:]] if reg_bits else states[0]
+            if registered and chunk_load is not None and reg_bits:
+                treg = self._chunk_registers(m, states, block, chunk_load)
+            else:
+                states += [states[0]] * ((1 << reg_bits) - len(states))
+                treg = Array(states)[tsel[block:]] if reg_bits else states[0]
             perms = [Cat(treg[b] for b in layer.streams[q].bits) for q in range(1 << block)]
             if block:
                 with m.Switch(tsel[:block]):
@@ -472,6 +486,28 @@ class _LayerBase(wiring.Component):
         else:
             m.d.comb += streams.eq((1 << rk) - 1)
         return streams
+
+    def _chunk_registers(self, m: Module, states: list, block: int, chunk_load) -> Signal:
+        """``macros.j2``'s chunk candidates: register ``{chunk, v, B'd0} >> B`` of the chunk
+        being loaded in ``tcand<v>``; the row's register is ``tcand[low_i >> B]``."""
+        load, chunk, low_i = chunk_load
+        rk, low_bits = self.structure.random_bits, len(low_i)
+        cands = []
+        for v in range(chunk_registers(self.structure.chunk, block)):
+            cand = Signal(rk, name=f"tcand{v}", reset_less=True)
+            with m.If(load):
+                with m.Switch(chunk):
+                    for c in range(self.structure.chunks):
+                        r = ((c << low_bits) | (v << block)) >> block
+                        if r < len(states):
+                            with m.Case(c):
+                                m.d.sync += cand.eq(states[r])
+                    with m.Default():
+                        m.d.sync += cand.eq(states[0])
+            cands.append(cand)
+        if len(cands) == 1:
+            return cands[0]
+        return Array(cands)[low_i[block:]]
 
     def _delays(self, m: Module, source) -> dict:
         """Delay lines or the ring, fed from ``source`` on ``in_valid``: the taps by name."""
@@ -917,6 +953,7 @@ class EventLayer(_LayerBase):
         addr = Signal(layer.slot_bits, name="addr")
         m.d.comb += addr.eq(Cat(low_i, base) * layer.groups + grp)
         self.tap = Cat(low_i, base)  # the row's tap: its stream under the tap rule
+        self.chunk_load = (pend == 0, chunk, low_i)  # the chunk's registers are chosen ahead
         return issue, done, addr
 
     def _lanes(self, m: Module, rdata, streams) -> tuple[Signal, Signal]:
@@ -1009,7 +1046,9 @@ class EventLayer(_LayerBase):
         rd_valid, b_valid = Signal(name="rd_valid"), Signal(name="b_valid")
         m.d.sync += [rd_valid.eq(issue), b_valid.eq(rd_valid)]
         lfsrs = self._lfsrs(m, done)
-        streams = self._streams(m, lfsrs, sel=self.tap, enable=issue, registered=True)
+        streams = self._streams(
+            m, lfsrs, sel=self.tap, enable=issue, registered=True, chunk_load=self.chunk_load
+        )
         lanes = self._lanes(m, rdata, streams)
         done_q, lif_run, valid_q = (
             Signal(name="done_q"),

@@ -40,6 +40,7 @@ from ..hardware.structure import (
     FoldedLayer,
     Neuron,
     ParallelLayer,
+    chunk_registers,
     encoder_structure,
     layer_structure,
 )
@@ -403,15 +404,16 @@ def _row_streams(
     every stream by its word's number; under the ``tap`` rule the lanes share the row's
     stream, one register multiplexer and one permutation multiplexer (``2**B`` ways)
     after a registered stream number, or with ``registered`` (event layers) before a
-    register of the selected stream's value."""
+    register of the selected stream's value, the chunk's registers chosen ahead into
+    registers of their own (:func:`~compress.hardware.structure.chunk_registers`)."""
     k, rk, streams = structure.k, structure.random_bits, max(1, len(structure.streams))
     if structure.stream_rule != "tap" or not structure.streams:
         return {(k, streams, rk, rom): lanes}, 0
     registers, block = len(structure.lfsrs), structure.stream_block
     select = registers + (1 << block) - 1  # ways of both multiplexers, as one
     number = block + (bits_for(registers) if registers > 1 else 0)
-    if registered and number:
-        number = rk
+    if registered and number:  # the value, and the chunk's registers chosen ahead
+        number = rk * (1 + (chunk_registers(structure.chunk, block) if registers > 1 else 0))
     return {(k, 1, rk, rom): lanes, (0, select, rk, rom): 1}, number
 
 

@@ -27,6 +27,7 @@ from ..hardware.structure import (
     ParallelLayer,
     Term,
     Tree,
+    chunk_registers,
     network_structure,
 )
 from ..hardware.styles import STYLES
@@ -396,6 +397,33 @@ def _tap_stream(layer: FoldedLayer | EventLayer | ConvLayer, sel: str, width: in
     }
 
 
+def _chunk_registers(tap: dict | None, layer: EventLayer, low_bits: int) -> dict | None:
+    """An event layer's ``tap`` selection with the chunk's registers chosen ahead
+    (:func:`compress.hardware.structure.chunk_registers`): candidate ``v`` is register
+    ``{chunk, v, B'd0} >> B`` of the chunk being loaded, and the row picks
+    ``low_i[C-1:B]``'s (a 2**(C-B)-way choice instead of one among every register)."""
+    if tap is None or len(tap["registers"]) < 2:
+        return tap
+    block, count = tap["block"], chunk_registers(layer.chunk, tap["block"])
+    cands = []
+    for v in range(count):
+        cases = []
+        for c in range(layer.chunks):
+            r = ((c << low_bits) | (v << block)) >> block
+            if r < len(tap["registers"]):
+                cases.append({"chunk": c, "name": tap["registers"][r]})
+        cands.append(cases)
+    pick = f"low_i[{low_bits - 1}:{block}]" if count > 1 else ""
+    return {
+        **tap,
+        "cands": cands,
+        "cand_pick": pick,
+        "cand_pick_bits": low_bits - block,
+        "pend_width": layer.chunk,
+        "chunk_bits": layer.chunk_bits,
+    }
+
+
 def _stream_expr(layer: ParallelLayer | FoldedLayer, wire: Any, suffix: str = "") -> str:
     if wire.bits == tuple(range(layer.random_bits)):  # the identity order: the register itself
         return f"lfsr{wire.register}{suffix}"
@@ -655,7 +683,9 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
         ),
         "addr_full": addr_full,
         "addr_expr": addr,
-        "tap_stream": _tap_stream(layer, "{base, low_i}", tap_width),
+        "tap_stream": _chunk_registers(
+            _tap_stream(layer, "{base, low_i}", tap_width), layer, low_bits
+        ),
         "fixed": EVENT_FIXED,
         "depth": layer.memory.depth,
         "streams_width": max(1, len(layer.streams)) * rk,

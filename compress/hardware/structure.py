@@ -47,6 +47,7 @@ __all__ = [
     "Term",
     "Tree",
     "WeightMemory",
+    "chunk_registers",
     "encoder_structure",
     "layer_fields",
     "layer_structure",
@@ -783,6 +784,20 @@ def layer_fields(top: str, layer: LayerPlan) -> dict:
 
 
 @lru_cache(maxsize=16)  # the build renders a layer, then estimates and reports it
+def chunk_registers(chunk: int, block: int) -> int:
+    """LFSR registers an event layer's chunk of ``chunk`` taps can read under the ``tap``
+    rule, chosen while the chunk loads: tap ``e = {base, low_i}`` (``C = max(1,
+    bits_for(chunk))`` low bits) reads register ``e >> block``, so ``2**(C - block)``
+    of them (one when ``C <= block``).
+
+    Examples
+    --------
+    >>> chunk_registers(16, 3), chunk_registers(16, 4), chunk_registers(4, 3)
+    (2, 1, 1)
+    """
+    return 1 << max(0, max(1, bits_for(chunk)) - block)
+
+
 def layer_structure(
     top: str, layer: LayerPlan, weight_port: bool = False
 ) -> ParallelLayer | FoldedLayer | EventLayer:
