@@ -36,6 +36,13 @@ def _task(tmp_path=None):
     return SweepData(net, x[60:], y[60:], steps=127)
 
 
+def _same_design(a: Path, b: Path) -> None:
+    """The two build folders hold the same RTL and memories, byte for byte."""
+    for folder in ("rtl", "mem"):
+        for path in sorted((a / folder).iterdir()):
+            assert (b / folder / path.name).read_bytes() == path.read_bytes()
+
+
 def test_grid_crosses_every_setting():
     points = grid([4, 8], [None, 50.0], [None], ["full", 2], layer_options={1: {"bits": [3, 5]}})
     assert len(points) == 16
@@ -154,9 +161,7 @@ def test_cli_sweep_and_optimize(tmp_path):
     again = ["build", str(tmp_path / "net.npz"), "-o", str(tmp_path / "again")]
     res = runner.invoke(main, [*again, "--from-optimize", str(tmp_path / "o" / "optimize.json")])
     assert res.exit_code == 0, res.output
-    for folder in ("rtl", "mem"):
-        for path in sorted((tmp_path / "o" / folder).iterdir()):
-            assert (tmp_path / "again" / folder / path.name).read_bytes() == path.read_bytes()
+    _same_design(tmp_path / "o", tmp_path / "again")
     res = runner.invoke(
         main,
         [
@@ -331,9 +336,7 @@ def test_cli_optimize_fit_builds_the_winner_with_fit(tmp_path):
         ],
     )
     assert res.exit_code == 0, res.output
-    for folder in ("rtl", "mem"):
-        for path in sorted((tmp_path / "o" / folder).iterdir()):
-            assert (again / folder / path.name).read_bytes() == path.read_bytes()
+    _same_design(tmp_path / "o", again)
     assert json.loads((again / "report.json").read_text())["part"] == "up5k"
     res = runner.invoke(
         main,
