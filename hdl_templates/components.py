@@ -466,8 +466,11 @@ class _LayerBase(wiring.Component):
                 treg = Array(states)[tsel[block:]] if reg_bits else states[0]
             perms = [Cat(treg[b] for b in layer.streams[q].bits) for q in range(1 << block)]
             if block:
-                with m.Switch(tsel[:block]):
-                    for q, perm in enumerate(perms):
+                # a combinational number narrower than B reaches only its first
+                # permutations (Amaranth folds constant select bits into the case)
+                reach = min(block, len(sel)) if registered else block
+                with m.Switch(tsel[:reach]):
+                    for q, perm in enumerate(perms[: 1 << reach]):
                         with m.Case(q):
                             m.d.comb += stream.eq(perm)
             else:
@@ -1272,7 +1275,7 @@ class ConvLayer(_LayerBase):
         step_end = Signal(name="step_end")
         m.d.comb += step_end.eq(s2_lif & s2_last)
         lfsrs = self._lfsrs(m, step_end)
-        streams = self._streams(m, lfsrs, sel=raddr, enable=hit | lif_run)
+        streams = self._streams(m, lfsrs, sel=raddr, enable=hit | lif_run, registered=True)
         use_row = s1_hit | s1_lif if bias else s1_hit
         pos_q = Signal(lanes, name="pos_q", reset_less=True)
         neg_q = Signal(lanes, name="neg_q", reset_less=True)

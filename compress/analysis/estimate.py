@@ -343,7 +343,8 @@ def _event_parts(plan: NetworkPlan, layer: LayerPlan, structure: EventLayer) -> 
     muxes: Counter[int] = Counter({2: lanes * cw})
     if structure.chunks > 1:
         muxes[structure.chunks] += structure.chunk
-    lane_kinds, tsel = _row_streams(structure, lanes, rom_logic, registered=True)
+    ahead = chunk_registers(structure.chunk, structure.stream_block)
+    lane_kinds, tsel = _row_streams(structure, lanes, rom_logic, ahead)
     return {
         "features": features,
         "ffs": ffs + tsel,
@@ -386,7 +387,7 @@ def _conv_parts(plan: NetworkPlan, layer: LayerPlan, structure: ConvLayer) -> di
     loads = c * h * structure.segments
     if loads > 1:
         muxes[loads] += structure.segment
-    lane_kinds, tsel = _row_streams(structure, lanes, False)
+    lane_kinds, tsel = _row_streams(structure, lanes, False, 0)
     return {
         "features": features,
         "ffs": ffs + tsel,
@@ -397,23 +398,23 @@ def _conv_parts(plan: NetworkPlan, layer: LayerPlan, structure: ConvLayer) -> di
 
 
 def _row_streams(
-    structure: EventLayer | ConvLayer, lanes: int, rom: bool, registered: bool = False
+    structure: EventLayer | ConvLayer, lanes: int, rom: bool, ahead: int = -1
 ) -> tuple[dict[tuple[int, int, int, bool], int], int]:
     """The lanes of a row-walking layer as :func:`family_features` counts them, and the
     flip-flops of its stream number: under the ``code`` rule each lane selects among
     every stream by its word's number; under the ``tap`` rule the lanes share the row's
     stream, one register multiplexer and one permutation multiplexer (``2**B`` ways)
-    after a registered stream number, or with ``registered`` (event layers) before a
-    register of the selected stream's value, the chunk's registers chosen ahead into
-    registers of their own (:func:`~compress.hardware.structure.chunk_registers`)."""
+    after a registered stream number, or with ``ahead >= 0`` before a register of the
+    selected stream's value and ``ahead`` registers chosen ahead (an event layer's
+    chunk's, :func:`~compress.hardware.structure.chunk_registers`; 0 for a convolution)."""
     k, rk, streams = structure.k, structure.random_bits, max(1, len(structure.streams))
     if structure.stream_rule != "tap" or not structure.streams:
         return {(k, streams, rk, rom): lanes}, 0
     registers, block = len(structure.lfsrs), structure.stream_block
     select = registers + (1 << block) - 1  # ways of both multiplexers, as one
     number = block + (bits_for(registers) if registers > 1 else 0)
-    if registered and number:  # the value, and the chunk's registers chosen ahead
-        number = rk * (1 + (chunk_registers(structure.chunk, block) if registers > 1 else 0))
+    if ahead >= 0 and number:  # the value, and the registers chosen ahead
+        number = rk * (1 + (ahead if registers > 1 else 0))
     return {(k, 1, rk, rom): lanes, (0, select, rk, rom): 1}, number
 
 
