@@ -578,9 +578,10 @@ def optimize(
         for n, row in enumerate(rows):
             if "error" in row or row["accuracy"] < floor:
                 continue
-            gain = _gain(best_row, row, family) if part is None else _fit_gain(best_row, row)
-            if gain is not None:  # saved per accuracy point lost (a gain counts as a tiny loss)
-                lost = max(100 * (best_row["accuracy"] - row["accuracy"]), MIN_LOSS)
+            # accuracy points lost (a gain counts as a tiny loss)
+            lost = max(100 * (best_row["accuracy"] - row["accuracy"]), MIN_LOSS)
+            gain = _gain(best_row, row, family) if part is None else _fit_gain(best_row, row, lost)
+            if gain is not None:  # saved per point lost
                 scored.append((gain[0], gain[1] / lost, gain[1], n))
         seconds = round(time.perf_counter() - began, 1)
         if not scored:
@@ -615,11 +616,13 @@ def _gain(current: dict[str, Any], row: dict[str, Any], family: str) -> tuple[in
     return (0, saved) if saved > 0 else None
 
 
-def _fit_gain(current: dict[str, Any], row: dict[str, Any]) -> tuple[int, float] | None:
-    """``optimize``'s score of a change with a part, ``(priority, gain)``: while the
-    design does not fit, the share of the part it frees; once it fits, the share of
-    clocks per step it saves (priority 1), else the share of LUTs it saves at the same
-    clocks and no loss of accuracy."""
+def _fit_gain(
+    current: dict[str, Any], row: dict[str, Any], lost: float
+) -> tuple[int, float] | None:
+    """``optimize``'s score of a change with a part that costs ``lost`` accuracy points,
+    ``(priority, gain)``: while the design does not fit, the share of the part it frees;
+    once it fits, the share of clocks per step it saves (priority 1), else the share of
+    LUTs it saves at the same clocks and no loss of accuracy."""
     now, then = current["fit"], row["fit"]
     if not now["fits"]:
         freed = now["size"] - then["size"]
@@ -628,7 +631,6 @@ def _fit_gain(current: dict[str, Any], row: dict[str, Any]) -> tuple[int, float]
         return None
     clocks = (now["clocks_per_step"] - then["clocks_per_step"]) / now["clocks_per_step"]
     if clocks > 1e-9:  # worth it only at MIN_CLOCK_GAIN of the clocks per point lost
-        lost = max(100 * (current["accuracy"] - row["accuracy"]), MIN_LOSS)
         return (1, clocks) if clocks / lost >= MIN_CLOCK_GAIN else None
     luts = (now["luts"] - then["luts"]) / max(now["luts"], 1)
     if clocks < -1e-9 or luts <= 0 or row["accuracy"] < current["accuracy"]:

@@ -38,11 +38,10 @@ from sklearn.neural_network import MLPClassifier
 
 from compress import CompressionConfig, HardwareOptions, save_network
 from compress.analysis.evaluate import evaluate, plan_of
-from compress.analysis.parts import choose, part_of
+from compress.analysis.parts import part_of
 from compress.build import build
 from compress.hardware.encoder import RateEncoder
 from compress.model.convert import convert_mlp
-from compress.model.passes import compress_network
 from compress.sweep import SweepData, fit_words, optimize, optimize_round_line
 
 #: The search's choices for each layer: fewer than optimize's defaults (percentiles every
@@ -186,9 +185,8 @@ def _fit_part(
     points = sum(r["points"] for r in rounds)
     print(f"{part}: {_speed(rounds, start, jobs)}")
     folder = out / part
-    build(network, folder, best.config, best.hardware, force=True, part=part)
-    choice = choose(compress_network(network, best.config), part, best.hardware)
-    test = accuracy(choice.plan, x_test, y_test)
+    built = build(network, folder, best.config, best.hardware, force=True, part=part)
+    test = accuracy(built.plan, x_test, y_test)
     result = {
         "winner": best.label(),
         "styles": found["fit"]["styles"],

@@ -40,7 +40,7 @@ from compress.hardware.structure import (
     NetworkStructure,
     Neuron,
     Tree,
-    chunk_registers,
+    chunk_register_table,
 )
 from compress.hardware.structure import (
     ParallelLayer as ParallelStructure,
@@ -441,7 +441,7 @@ class _LayerBase(wiring.Component):
         number (the multiplexers run in the read's clock; the LFSRs must not advance
         on a clock with ``enable``), and with ``chunk_load = (load, chunk, low_i)`` (an
         event layer's walk) the chunk's registers are chosen while it loads
-        (:func:`~compress.hardware.structure.chunk_registers`), the row picking one by
+        (:func:`~compress.hardware.structure.chunk_register_table`), the row picking one by
         ``low_i``'s bits above ``B``."""
         layer = self.structure
         rk = layer.random_bits
@@ -494,15 +494,15 @@ class _LayerBase(wiring.Component):
         """``macros.j2``'s chunk candidates: register ``{chunk, v, B'd0} >> B`` of the chunk
         being loaded in ``tcand<v>``; the row's register is ``tcand[low_i >> B]``."""
         load, chunk, low_i = chunk_load
-        rk, low_bits = self.structure.random_bits, len(low_i)
+        layer = self.structure
+        table = chunk_register_table(layer.chunk, layer.chunks, block, len(states))
         cands = []
-        for v in range(chunk_registers(self.structure.chunk, block)):
-            cand = Signal(rk, name=f"tcand{v}", reset_less=True)
+        for v, regs in enumerate(table):
+            cand = Signal(layer.random_bits, name=f"tcand{v}", reset_less=True)
             with m.If(load):
                 with m.Switch(chunk):
-                    for c in range(self.structure.chunks):
-                        r = ((c << low_bits) | (v << block)) >> block
-                        if r < len(states):
+                    for c, r in enumerate(regs):
+                        if r is not None:
                             with m.Case(c):
                                 m.d.sync += cand.eq(states[r])
                     with m.Default():

@@ -401,18 +401,21 @@ def test_optimize_fit_refuses_when_nothing_within_the_bound_fits(tmp_path, monke
 def test_fit_gain_prefers_fitting_then_clocks_then_luts():
     from compress.sweep import _fit_gain
 
+    def gain(current, row):  # with the accuracy points lost as optimize counts them
+        return _fit_gain(current, row, max(100 * (current["accuracy"] - row["accuracy"]), 0.1))
+
     def row(fits, size, clocks=None, luts=None, accuracy=0.9):
         fit = {"fits": fits, "size": size, "clocks_per_step": clocks, "luts": luts}
         return {"fit": fit, "accuracy": accuracy}
 
-    assert _fit_gain(row(False, 1.4), row(False, 1.1)) == (0, pytest.approx(0.3))
-    assert _fit_gain(row(False, 1.4), row(False, 1.5)) is None
-    assert _fit_gain(row(True, 0.5, 20, 900), row(False, 1.2)) is None  # must still fit
-    assert _fit_gain(row(True, 0.5, 20, 900), row(True, 0.4, 10, 1000)) == (1, 0.5)
-    assert _fit_gain(row(True, 0.5, 20, 900), row(True, 0.4, 20, 450)) == (0, 0.5)
-    assert _fit_gain(row(True, 0.5, 20, 900), row(True, 0.4, 25, 450)) is None  # slower
+    assert gain(row(False, 1.4), row(False, 1.1)) == (0, pytest.approx(0.3))
+    assert gain(row(False, 1.4), row(False, 1.5)) is None
+    assert gain(row(True, 0.5, 20, 900), row(False, 1.2)) is None  # must still fit
+    assert gain(row(True, 0.5, 20, 900), row(True, 0.4, 10, 1000)) == (1, 0.5)
+    assert gain(row(True, 0.5, 20, 900), row(True, 0.4, 20, 450)) == (0, 0.5)
+    assert gain(row(True, 0.5, 20, 900), row(True, 0.4, 25, 450)) is None  # slower
     # LUTs alone are not bought with accuracy; clocks are
-    assert _fit_gain(row(True, 0.5, 20, 900), row(True, 0.4, 20, 450, accuracy=0.89)) is None
-    assert _fit_gain(row(True, 0.5, 20, 900), row(True, 0.4, 10, 900, accuracy=0.89)) == (1, 0.5)
+    assert gain(row(True, 0.5, 20, 900), row(True, 0.4, 20, 450, accuracy=0.89)) is None
+    assert gain(row(True, 0.5, 20, 900), row(True, 0.4, 10, 900, accuracy=0.89)) == (1, 0.5)
     # a clock saving too small for the accuracy it costs (0.5% of the clocks for 2 points)
-    assert _fit_gain(row(True, 0.5, 200, 900), row(True, 0.4, 199, 900, accuracy=0.88)) is None
+    assert gain(row(True, 0.5, 200, 900), row(True, 0.4, 199, 900, accuracy=0.88)) is None

@@ -27,7 +27,7 @@ from ..hardware.structure import (
     ParallelLayer,
     Term,
     Tree,
-    chunk_registers,
+    chunk_register_table,
     network_structure,
 )
 from ..hardware.styles import STYLES
@@ -399,25 +399,20 @@ def _tap_stream(layer: FoldedLayer | EventLayer | ConvLayer, sel: str, width: in
 
 def _chunk_registers(tap: dict | None, layer: EventLayer, low_bits: int) -> dict | None:
     """An event layer's ``tap`` selection with the chunk's registers chosen ahead
-    (:func:`compress.hardware.structure.chunk_registers`): candidate ``v`` is register
-    ``{chunk, v, B'd0} >> B`` of the chunk being loaded, and the row picks
+    (:func:`compress.hardware.structure.chunk_register_table`): the row picks
     ``low_i[C-1:B]``'s (a 2**(C-B)-way choice instead of one among every register)."""
     if tap is None or len(tap["registers"]) < 2:
         return tap
-    block, count = tap["block"], chunk_registers(layer.chunk, tap["block"])
-    cands = []
-    for v in range(count):
-        cases = []
-        for c in range(layer.chunks):
-            r = ((c << low_bits) | (v << block)) >> block
-            if r < len(tap["registers"]):
-                cases.append({"chunk": c, "name": tap["registers"][r]})
-        cands.append(cases)
-    pick = f"low_i[{low_bits - 1}:{block}]" if count > 1 else ""
+    block, names = tap["block"], tap["registers"]
+    table = chunk_register_table(layer.chunk, layer.chunks, block, len(names))
+    cands = [
+        [{"chunk": c, "name": names[r]} for c, r in enumerate(regs) if r is not None]
+        for regs in table
+    ]
     return {
         **tap,
         "cands": cands,
-        "cand_pick": pick,
+        "cand_pick": f"low_i[{low_bits - 1}:{block}]" if len(cands) > 1 else "",
         "cand_pick_bits": low_bits - block,
         "pend_width": layer.chunk,
         "chunk_bits": layer.chunk_bits,

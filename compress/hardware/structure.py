@@ -47,6 +47,7 @@ __all__ = [
     "Term",
     "Tree",
     "WeightMemory",
+    "chunk_register_table",
     "chunk_registers",
     "encoder_structure",
     "layer_fields",
@@ -796,6 +797,26 @@ def chunk_registers(chunk: int, block: int) -> int:
     (2, 1, 1)
     """
     return 1 << max(0, max(1, bits_for(chunk)) - block)
+
+
+def chunk_register_table(
+    chunk: int, chunks: int, block: int, registers: int
+) -> tuple[tuple[int | None, ...], ...]:
+    """For each of the :func:`chunk_registers` candidates ``v``, the register it holds
+    while chunk ``c`` is walked: ``{c, v, B'd0} >> B`` (``B = block``), None past the
+    last register.  Both emitters build their candidate registers from it.
+
+    Examples
+    --------
+    >>> chunk_register_table(16, 2, 3, 3)
+    ((0, 2), (1, None))
+    """
+    low_bits = max(1, bits_for(chunk))
+    table = []
+    for v in range(chunk_registers(chunk, block)):
+        regs = [((c << low_bits) | (v << block)) >> block for c in range(chunks)]
+        table.append(tuple(r if r < registers else None for r in regs))
+    return tuple(table)
 
 
 def layer_structure(
