@@ -6,9 +6,9 @@ and the NIR paper's CNN on small parts.
 
 1. Four single-convolution networks (random kernels, the layer the last one, so its
    counts are used as in any design): the estimate's LUT/FF/BRAM against Yosys
-   (``synth_<family> -flatten``) per family, with the relative error.  The estimate
-   of convolution layers is not in the LUT model's calibration set: this says how
-   far it is.
+   (``synth_<family> -flatten``) per family, with the relative error: designs
+   beside the two convolutions of the LUT model's calibration set and the one held
+   out.
 2. With ``--cnn`` (needs ``../shared/nir-paper/cnn_sinabs.nir``): the paper's N-MNIST
    network (2x34x34 -> conv 5x5/2 -> conv 3x3 -> sum pool + conv 3x3 -> 256 -> 10):
    ``--fit`` on the UP5K and the ECP5-25k (or by how much it misses), the estimate

@@ -8,8 +8,7 @@ the per-family LUT coefficients of :mod:`compress.analysis.estimate` and writes
 ``compress/data/lut_model.json``.  ``--fit-only`` refits from the stored JSON.
 ``--holdout`` synthesizes the missing :data:`compress.analysis.calibration.HOLDOUT`
 designs and never refits: run it once the model is final, so the held-out
-figures stay unseen by the fit; ``--unfitted`` does the same for
-:data:`compress.analysis.calibration.UNFITTED`.  ``--errors`` only prints the
+figures stay unseen by the fit.  ``--errors`` only prints the
 estimate's LUT, FF and block-RAM error on every stored design.  Commit both files.
 """
 
@@ -20,7 +19,7 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from compress.analysis.calibration import CALIBRATION, HOLDOUT, UNFITTED
+from compress.analysis.calibration import CALIBRATION, HOLDOUT
 from compress.build import build
 from compress.hardware.families import FAMILIES
 from compress.measure.cells import resources
@@ -44,6 +43,9 @@ PRIORS = {
         "stream_muxes": 0.9,
         "lane_compares": 1.5,
         "rom_lane_compares": 1.5,
+        "walk_taps": 3.0,
+        "encoder_bits": 1.0,
+        "readout_bits": 1.0,
         "intercept": 0.0,
     },
     "lut6": {
@@ -58,16 +60,21 @@ PRIORS = {
         "stream_muxes": 0.5,
         "lane_compares": 1.0,
         "rom_lane_compares": 1.0,
+        "walk_taps": 2.0,
+        "encoder_bits": 0.8,
+        "readout_bits": 0.8,
         "intercept": 0.0,
     },
 }
 #: Weight of the pull towards the priors against the relative fit error.
 RIDGE = 0.05
+#: Reweighting rounds of :func:`_solve` (0: plain least squares).
+MINIMAX_ROUNDS = 100
 
 
 def run(args: tuple[int, str]) -> tuple[str, str, dict]:
     index, family = args
-    design = (CALIBRATION + HOLDOUT + UNFITTED)[index]
+    design = (CALIBRATION + HOLDOUT)[index]
     WORK.mkdir(parents=True, exist_ok=True)
     folder = WORK / f"{design.name}_{family}"
     build(design.build_network(), folder, design.config, design.hardware, force=True)
@@ -84,19 +91,32 @@ def _carry_prior(family: str) -> dict[str, float]:
         ("neuron_bits", 2.0),
         ("lane_compares", 1.0),
         ("rom_lane_compares", 1.0),
+        ("encoder_bits", 1.0),
+        ("readout_bits", 0.5),
     ):
         prior[name] = bits * per_bit
     return prior
 
 
 def _solve(rows: list, measured: list[float], prior: dict[str, float], names: list[str]) -> dict:
-    """Relative least squares (each design weighs alike), pulled towards ``prior``."""
+    """Relative least squares pulled towards ``prior``, reweighted towards the worst
+    designs (Lawson's iteration, :data:`MINIMAX_ROUNDS` rounds): the fit bounds the
+    largest relative error rather than the mean one."""
     import numpy as np
 
     scale = np.array([max(prior[n], 0.1) for n in names])
-    a = np.vstack([np.array(rows) / np.array(measured)[:, None], RIDGE * np.diag(1 / scale)])
-    b = np.concatenate([np.ones(len(rows)), RIDGE * np.array([prior[n] for n in names]) / scale])
-    coefficients, *_ = np.linalg.lstsq(a, b, rcond=None)
+    a = np.array(rows) / np.array(measured)[:, None]
+    weights = np.full(len(rows), 1.0 / len(rows))
+    ridge = RIDGE * np.diag(1 / scale)
+    target = RIDGE * np.array([prior[n] for n in names]) / scale
+    for _ in range(MINIMAX_ROUNDS + 1):
+        root = np.sqrt(weights * len(rows))[:, None]
+        coefficients, *_ = np.linalg.lstsq(
+            np.vstack([a * root, ridge]), np.concatenate([root[:, 0], target]), rcond=None
+        )
+        residual = np.abs(a @ coefficients - 1)
+        weights = weights * (residual + 1e-9)
+        weights /= weights.sum()
     return {n: round(float(c), 4) for n, c in zip(names, coefficients, strict=True)}
 
 
@@ -104,7 +124,7 @@ def fit(figures: dict[str, dict[str, dict]]) -> dict[str, dict[str, dict[str, fl
     """Per-family LUT and carry coefficients (see :func:`_solve`)."""
     import numpy as np
 
-    from compress.analysis.estimate import FEATURES, family_features, layer_parts
+    from compress.analysis.estimate import FEATURES, family_features, layer_parts, top_features
     from compress.hardware.plan import plan_network
     from compress.model.passes import compress_network
 
@@ -126,6 +146,8 @@ def fit(figures: dict[str, dict[str, dict]]) -> dict[str, dict[str, dict[str, fl
                 features = family_features(layer_parts(plan, layer), family)
                 x[: len(FEATURES)] += [features[f] for f in FEATURES]
                 x[-1] += 1
+            top = top_features(plan)
+            x[: len(FEATURES)] += [top[f] for f in FEATURES]
             rows.append(x)
             luts.append(measured["luts"])
             carries.append(measured["carries"])
@@ -144,7 +166,7 @@ def errors(figures: dict[str, dict[str, dict]]) -> None:
 
     print("| design | set | family | LUT | FF | block RAM (estimate / Yosys) |")
     print("|---|---|---|---|---|---|")
-    for group, designs in (("fit", CALIBRATION), ("holdout", HOLDOUT), ("unfitted", UNFITTED)):
+    for group, designs in (("fit", CALIBRATION), ("holdout", HOLDOUT)):
         for design in designs:
             if design.name not in figures:
                 continue
@@ -169,12 +191,12 @@ def main() -> None:
         errors(figures)
         return
     if "--fit-only" not in sys.argv:
-        holdout = "--holdout" in sys.argv or "--unfitted" in sys.argv
-        chosen = UNFITTED if "--unfitted" in sys.argv else HOLDOUT if holdout else CALIBRATION
+        holdout = "--holdout" in sys.argv
+        chosen = HOLDOUT if holdout else CALIBRATION
         wanted = {d.name for d in chosen}
         jobs = [
             (i, f)
-            for i, design in enumerate(CALIBRATION + HOLDOUT + UNFITTED)
+            for i, design in enumerate(CALIBRATION + HOLDOUT)
             for f in sorted(FAMILIES)
             if design.name in wanted and f not in figures.get(design.name, {})
         ]
