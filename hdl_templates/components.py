@@ -1047,19 +1047,31 @@ class EventLayer(_LayerBase):
         issue, done, addr = self._walk(m, tapvec)
         rdata = self._weight_memory(m, enable=issue, addr=addr)
         rd_valid, b_valid = Signal(name="rd_valid"), Signal(name="b_valid")
-        m.d.sync += [rd_valid.eq(issue), b_valid.eq(rd_valid)]
-        lfsrs = self._lfsrs(m, done)
+        m.d.sync += rd_valid.eq(issue)
+        if layer.row_register:  # the speed pipeline: the row registered once more
+            row = Signal(len(rdata), name="row", reset_less=True)
+            row_valid, walk_end = Signal(name="row_valid"), Signal(name="walk_end")
+            m.d.sync += [row.eq(rdata), row_valid.eq(rd_valid), walk_end.eq(done)]
+        else:
+            row, row_valid, walk_end = rdata, rd_valid, done
+        m.d.sync += b_valid.eq(row_valid)
+        lfsrs = self._lfsrs(m, walk_end)
         streams = self._streams(
             m, lfsrs, sel=self.tap, enable=issue, registered=True, chunk_load=self.chunk_load
         )
-        lanes = self._lanes(m, rdata, streams)
+        if layer.row_register and streams.name == "tstream" and streams.reset_less:
+            # the tap rule's registered stream value, registered with the row
+            value = Signal(len(streams), name="tstream_q", reset_less=True)
+            m.d.sync += value.eq(streams)
+            streams = value
+        lanes = self._lanes(m, row, streams)
         done_q, lif_run, valid_q = (
             Signal(name="done_q"),
             Signal(name="lif_run"),
             Signal(name="valid_q"),
         )
         lgrp = Signal(layer.group_bits, name="lgrp")
-        m.d.sync += done_q.eq(done)
+        m.d.sync += done_q.eq(walk_end)
         with m.If(done_q):
             m.d.sync += [lif_run.eq(1), lgrp.eq(0)]
         with m.Elif(lif_run):

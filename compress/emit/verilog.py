@@ -128,6 +128,7 @@ _LEGEND = {
     ),
     "rows": ("pos_q, neg_q", "lane bits of a row (stream <= code), by sign"),
     "walk": ("chunk, pend, grp", "the walk: next chunk, its taps still to read, the row's group"),
+    "row": ("row, walk_end", "the row read, registered once more; the walk's end, a clock later"),
     "bank": ("acc, vbank, spk", "every neuron's count, membrane and spike, group 0 at the head"),
     "conv_walk": (
         "pend, sa, sb, grp",
@@ -151,7 +152,8 @@ def _layer_legend(layer: ParallelLayer | FoldedLayer | EventLayer) -> list[str]:
     if isinstance(layer, ConvLayer):
         return _legend([*keys, "conv_walk", "rows", "conv_rows", "conv_rec"])
     if isinstance(layer, EventLayer):
-        keys += ["taps", "walk"] + ["dl"] * bool(layer.lines) + ["dr"] * bool(layer.ring)
+        keys += ["taps", "walk"] + ["row"] * layer.row_register
+        keys += ["dl"] * bool(layer.lines) + ["dr"] * bool(layer.ring)
         return _legend([*keys, "rows", "bank"])
     if isinstance(layer, FoldedLayer):
         keys += ["x_q"]
@@ -681,7 +683,8 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
         "tap_stream": _chunk_registers(
             _tap_stream(layer, "{base, low_i}", tap_width), layer, low_bits
         ),
-        "fixed": EVENT_FIXED,
+        "fixed": EVENT_FIXED + int(layer.row_register),
+        "row_register": layer.row_register,
         "depth": layer.memory.depth,
         "streams_width": max(1, len(layer.streams)) * rk,
         "streams_expr": "{" + ", ".join(streams) + "}" if len(streams) > 1 else streams[0],

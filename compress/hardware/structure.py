@@ -408,7 +408,10 @@ class EventLayer(_Layer):
     the lane adders always meet the row's group.  Then ``groups`` clocks of
     neuron updates (the membranes rotate the same way), ``lanes`` at a time.
     ``streams`` are every stream of the layer (all ones when there is none: it
-    fires code M, never code 0).
+    fires code M, never code 0).  With ``row_register`` (the ``speed`` pipeline) the
+    row read from the memory is registered once more before the lanes compare it
+    (and the tap rule's stream value with it), and the walk's end waits a clock
+    for it: one more clock per step, a block RAM's clock-to-out off the lanes' path.
     """
 
     lanes: int
@@ -421,6 +424,7 @@ class EventLayer(_Layer):
     word_width: int
     stream_bits: int
     v_width: int
+    row_register: bool = False
 
     @property
     def slot_bits(self) -> int:

@@ -151,11 +151,16 @@ class Event(LayerStyle):
         """Bits of a row's word: ``{stream, sign, code}``."""
         return layer.stream_bits + 1 + layer.k
 
+    def fixed(self, layer: LayerPlan) -> int:
+        """A step's fixed clocks: :data:`EVENT_FIXED`, one more under the ``speed``
+        pipeline (the registered row, :attr:`~compress.hardware.structure.EventLayer.row_register`)."""
+        return EVENT_FIXED + int(layer.pipeline == "speed")
+
     def step_clocks(self, layer: LayerPlan, active: np.ndarray | int) -> np.ndarray | int:
         """Clocks of a step with ``active`` spiking taps:
-        ``EVENT_FIXED + chunks + groups * (active + 1)`` (one clock per chunk scanned,
-        ``groups`` rows per spiking tap, ``groups`` neuron updates)."""
-        return EVENT_FIXED + self.chunks(layer) + self.groups(layer) * (active + 1)
+        ``fixed + chunks + groups * (active + 1)`` (:meth:`fixed`; one clock per chunk
+        scanned, ``groups`` rows per spiking tap, ``groups`` neuron updates)."""
+        return self.fixed(layer) + self.chunks(layer) + self.groups(layer) * (active + 1)
 
     def active_taps(self, layer: LayerPlan, inputs: np.ndarray) -> np.ndarray:
         """Spiking taps per step for input spikes ``(..., steps, lines)`` (the bias tap
@@ -215,6 +220,7 @@ class Event(LayerStyle):
             word_width=word_width,
             stream_bits=layer.stream_bits,
             v_width=layer.v_width,
+            row_register=layer.pipeline == "speed",
         )
 
     def memory(self, layer: LayerPlan) -> tuple[int, list[int]]:
@@ -234,7 +240,7 @@ class Event(LayerStyle):
                 "taps": [[j, d] for j, d in self.taps(layer)],
                 "chunk": EVENT_CHUNK,
                 "chunks": chunks,
-                "clocks": f"{EVENT_FIXED} + {chunks} + {groups} * (spiking taps + 1)",
+                "clocks": f"{self.fixed(layer)} + {chunks} + {groups} * (spiking taps + 1)",
                 "clocks_rule": "a tap (line j, delay d) spikes at step t when x_j(t - d) = 1 "
                 "(the bias tap always); the walk scans the taps in chunks (one clock each), "
                 "reads every spiking tap's rows (one per group and clock), then updates the "
