@@ -153,7 +153,8 @@ class Event(LayerStyle):
 
     def fixed(self, layer: LayerPlan) -> int:
         """A step's fixed clocks: :data:`EVENT_FIXED`, one more under the ``speed``
-        pipeline (the registered row, :attr:`~compress.hardware.structure.EventLayer.row_register`)."""
+        pipeline (the registered row,
+        :attr:`~compress.hardware.structure.EventLayer.row_register`)."""
         return EVENT_FIXED + int(layer.pipeline == "speed")
 
     def step_clocks(self, layer: LayerPlan, active: np.ndarray | int) -> np.ndarray | int:
