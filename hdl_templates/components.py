@@ -1045,13 +1045,25 @@ class EventLayer(_LayerBase):
             lines = self._lines()
             m.d.comb += tapvec.eq(Cat(self._x(leaf, lines, taps) for leaf in layer.events))
         issue, done, addr = self._walk(m, tapvec)
-        rdata = self._weight_memory(m, enable=issue, addr=addr)
+        if layer.row_register:  # the speed pipeline: the row's address registered
+            raddr = Signal(len(addr), name="raddr", reset_less=True)
+            rissue = Signal(name="rissue")
+            m.d.sync += [raddr.eq(addr), rissue.eq(issue)]
+        else:
+            raddr, rissue = addr, issue
+        rdata = self._weight_memory(m, enable=rissue, addr=raddr)
         rd_valid, b_valid = Signal(name="rd_valid"), Signal(name="b_valid")
-        m.d.sync += rd_valid.eq(issue)
-        if layer.row_register:  # the speed pipeline: the row registered once more
+        m.d.sync += rd_valid.eq(rissue)
+        if layer.row_register:  # ... and the row read, once more; the walk's end waits
             row = Signal(len(rdata), name="row", reset_less=True)
-            row_valid, walk_end = Signal(name="row_valid"), Signal(name="walk_end")
-            m.d.sync += [row.eq(rdata), row_valid.eq(rd_valid), walk_end.eq(done)]
+            row_valid, walk_end1 = Signal(name="row_valid"), Signal(name="walk_end1")
+            walk_end = Signal(name="walk_end")
+            m.d.sync += [
+                row.eq(rdata),
+                row_valid.eq(rd_valid),
+                walk_end1.eq(done),
+                walk_end.eq(walk_end1),
+            ]
         else:
             row, row_valid, walk_end = rdata, rd_valid, done
         m.d.sync += b_valid.eq(row_valid)
@@ -1060,9 +1072,10 @@ class EventLayer(_LayerBase):
             m, lfsrs, sel=self.tap, enable=issue, registered=True, chunk_load=self.chunk_load
         )
         if layer.row_register and streams.name == "tstream" and streams.reset_less:
-            # the tap rule's registered stream value, registered with the row
+            # the tap rule's registered stream value, as the row's address and data are
+            ahead = Signal(len(streams), name="tstream_a", reset_less=True)
             value = Signal(len(streams), name="tstream_q", reset_less=True)
-            m.d.sync += value.eq(streams)
+            m.d.sync += [ahead.eq(streams), value.eq(ahead)]
             streams = value
         lanes = self._lanes(m, row, streams)
         done_q, lif_run, valid_q = (

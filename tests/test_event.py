@@ -104,11 +104,11 @@ def test_event_clocks_follow_the_spiking_taps():
     clocks = plan.step_clocks([x])
     assert clocks.tolist() == [1 + EVENT_FIXED + 3 + 3 * (a + 1) for a in active]
     assert plan.latency == 1 + EVENT_FIXED + 3 + 3 * 41 and plan.variable
-    # the speed pipeline registers the row once more: one more clock per step
+    # the speed pipeline registers the row's address and the row: two more clocks a step
     hardware = HardwareOptions("speed", parallelism="event", neuron_lanes=2)
     speed = plan_network(result, hardware=hardware)
-    assert speed.layers[0].style.fixed(speed.layers[0]) == EVENT_FIXED + 1
-    assert (speed.step_clocks([x]) - clocks).tolist() == [1] * 5
+    assert speed.layers[0].style.fixed(speed.layers[0]) == EVENT_FIXED + 2
+    assert (speed.step_clocks([x]) - clocks).tolist() == [2] * 5
 
 
 def test_design_json_states_the_clock_rule_and_reloads(tmp_path):
@@ -168,19 +168,20 @@ def test_event_rtl_matches_parallel_rtl(tmp_path, neuron_lanes, emitter):
     ("stream_rule", "emitter"), [("tap", "jinja"), ("tap", "amaranth"), ("code", "amaranth")]
 )
 def test_event_speed_pipeline_registers_the_row(tmp_path, stream_rule, emitter):
-    """The speed pipeline's event layer: the row (and the tap rule's stream value) is
-    registered once more, the counts stay the fully parallel RTL's step for step, and
-    every step's out_valid comes the one clock later the plan predicts."""
+    """The speed pipeline's event layer: the row's address and the row (and the tap
+    rule's stream value with them) are registered, the counts stay the fully parallel
+    RTL's step for step, and every step's out_valid comes the two clocks later the plan
+    predicts."""
     hardware = HardwareOptions(
         "speed", parallelism="event", neuron_lanes=3, stream_rule=stream_rule
     )
     result = build(example_network(), tmp_path / "b", hardware=hardware, emitter=emitter)
     layer = result.plan.layers[0]
-    assert layer.style.fixed(layer) == EVENT_FIXED + 1
+    assert layer.style.fixed(layer) == EVENT_FIXED + 2
     module = "sc_network_layer0" if emitter == "jinja" else "sc_network__layer0"
     text = (tmp_path / "b" / "rtl" / f"{module}.v").read_text()
     assert "walk_end" in text and "row_valid" in text
-    assert ("reg [6:0] tstream_q;" in text) == (stream_rule == "tap")
+    assert ("tstream_q" in text) == ("tstream_a" in text) == (stream_rule == "tap")
     steps = 30
     tests, failures, counts = run_sim(tmp_path / "b", tmp_path / "w", steps=steps, gaps=0.3)
     assert (tests, failures) == (1, 0)

@@ -361,8 +361,8 @@ def _event_parts(plan: NetworkPlan, layer: LayerPlan, structure: EventLayer) -> 
         muxes[structure.chunks] += structure.chunk
     ahead = chunk_registers(structure.chunk, structure.stream_block)
     lane_kinds, tsel = _row_streams(structure, lanes, rom_logic, ahead)
-    if structure.row_register:  # the row again, its valid, the walk's end, the stream value
-        ffs += read_ffs + 2 + (structure.random_bits if tsel else 0)
+    if structure.row_register:  # address and row again, valids, the walk's end, stream values
+        ffs += structure.slot_bits + read_ffs + 4 + (2 * structure.random_bits if tsel else 0)
     return {
         "features": features,
         "ffs": ffs + tsel,

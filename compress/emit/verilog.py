@@ -128,7 +128,7 @@ _LEGEND = {
     ),
     "rows": ("pos_q, neg_q", "lane bits of a row (stream <= code), by sign"),
     "walk": ("chunk, pend, grp", "the walk: next chunk, its taps still to read, the row's group"),
-    "row": ("row, walk_end", "the row read, registered once more; the walk's end, a clock later"),
+    "row": ("raddr, row, walk_end", "the row's address and data, registered; the walk's end"),
     "bank": ("acc, vbank, spk", "every neuron's count, membrane and spike, group 0 at the head"),
     "conv_walk": (
         "pend, sa, sb, grp",
@@ -683,7 +683,7 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
         "tap_stream": _chunk_registers(
             _tap_stream(layer, "{base, low_i}", tap_width), layer, low_bits
         ),
-        "fixed": EVENT_FIXED + int(layer.row_register),
+        "fixed": EVENT_FIXED + 2 * int(layer.row_register),
         "row_register": layer.row_register,
         "depth": layer.memory.depth,
         "streams_width": max(1, len(layer.streams)) * rk,

@@ -409,9 +409,10 @@ class EventLayer(_Layer):
     neuron updates (the membranes rotate the same way), ``lanes`` at a time.
     ``streams`` are every stream of the layer (all ones when there is none: it
     fires code M, never code 0).  With ``row_register`` (the ``speed`` pipeline) the
-    row read from the memory is registered once more before the lanes compare it
-    (and the tap rule's stream value with it), and the walk's end waits a clock
-    for it: one more clock per step, a block RAM's clock-to-out off the lanes' path.
+    row's address is registered before the read and the row read from the memory
+    once more before the lanes compare it (the tap rule's stream value follows), and
+    the walk's end waits two clocks for them: two more clocks per step, the walk's
+    arithmetic off the memory's address and its clock-to-out off the lanes' path.
     """
 
     lanes: int
