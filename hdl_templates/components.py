@@ -60,6 +60,9 @@ __all__ = [
     "PopcountTree",
     "add_delay_line",
     "add_popcount",
+    "neuron_fire",
+    "neuron_next",
+    "neuron_sum",
 ]
 
 _OPS = {"<=": "__le__", "==": "__eq__", "<": "__lt__"}
@@ -265,9 +268,9 @@ def _decay(m: Module, x, decay: Decay | None, name: str):
     return out
 
 
-def neuron_next(m: Module, neuron: Neuron, *, v, i, count, theta, drive, vreset, name: str = ""):
-    """One step of the fixed-point neuron (SPEC section 4, ``{top}_neuron``):
-    ``(v_next, i_next, fire)`` of membrane ``v``, current ``i`` and ``count``."""
+def neuron_sum(m: Module, neuron: Neuron, *, v, i, count, drive, name: str = ""):
+    """The first half of :func:`neuron_next`: ``(sat, i_next)``, the saturated sum of the
+    decayed membrane, the drive and the count (or the new current)."""
     model, vw = neuron.model, neuron.v_width
     u = Signal(signed(len(count) + model.frac_bits), name=f"{name}cu")
     m.d.comb += u.eq(count << model.frac_bits)
@@ -289,13 +292,27 @@ def neuron_next(m: Module, neuron: Neuron, *, v, i, count, theta, drive, vreset,
     sat = Signal(signed(vw), name=f"{name}sat")
     ceiling = Cat(Mux(total[vw + 1], 0, (1 << (vw - 1)) - 1)[: vw - 1], total[vw + 1])
     m.d.comb += sat.eq(Mux(inside, total[:vw], ceiling))
+    return sat, i_next
+
+
+def neuron_fire(m: Module, neuron: Neuron, *, sat, theta, vreset, name: str = ""):
+    """The second half of :func:`neuron_next`: ``(v_next, fire)`` of the saturated sum."""
+    vw = neuron.v_width
     diff = Signal(signed(vw + 1), name=f"{name}diff")
     m.d.comb += diff.eq(sat - theta)
     fire = Signal(name=f"{name}fire")
-    m.d.comb += fire.eq(~diff[vw] if model.spiking else 0)
+    m.d.comb += fire.eq(~diff[vw] if neuron.model.spiking else 0)
     after = diff[:vw] if neuron.reset_sub else vreset
     v_next = Signal(signed(vw), name=f"{name}v_next")
     m.d.comb += v_next.eq(Mux(fire, after, sat))
+    return v_next, fire
+
+
+def neuron_next(m: Module, neuron: Neuron, *, v, i, count, theta, drive, vreset, name: str = ""):
+    """One step of the fixed-point neuron (SPEC section 4, ``{top}_neuron``):
+    ``(v_next, i_next, fire)`` of membrane ``v``, current ``i`` and ``count``."""
+    sat, i_next = neuron_sum(m, neuron, v=v, i=i, count=count, drive=drive, name=name)
+    v_next, fire = neuron_fire(m, neuron, sat=sat, theta=theta, vreset=vreset, name=name)
     return v_next, i_next, fire
 
 
@@ -996,22 +1013,56 @@ class EventLayer(_LayerBase):
         drive_bank = bank([nr.drive for nr in layer.neurons] + [0] * pad, vw)
         reset_bank = bank([nr.v_reset for nr in layer.neurons] + [0] * pad, vw)
         pos_q, neg_q = lanes
+        staged = layer.row_register  # the speed pipeline: two-stage neuron updates
+        if staged and layer.groups > 1:  # stage 1 runs on the next group to update
+            ngrp = Signal(layer.group_bits, name="ngrp")
+            last = lgrp == layer.groups - 1
+            m.d.comb += ngrp.eq(Mux(~lif_run | last, 0, lgrp + 1))
+            ahead = Mux(lif_run, 1, 0)  # the bank position stage 1 reads
+        else:  # one group: stage 1 always reads it (lgrp is stale before the updates)
+            ngrp, ahead = 0, 0
         for g in range(n):
             count = acc[g * cw : (g + 1) * cw].as_signed()
             step = Mux(neg_q[g], -1, Mux(pos_q[g], 1, 0))
             m.d.comb += acc_next[g * cw : (g + 1) * cw].eq(count + step)
             at = lgrp * n + g
-            v_lane, i_lane, fire_lane = neuron_next(
-                m,
-                neuron,
-                v=vbank[g * vw : (g + 1) * vw].as_signed(),
-                i=ibank[g * iw : (g + 1) * iw].as_signed(),
-                count=count,
-                theta=theta_bank.word_select(at, vw + 1),
-                drive=drive_bank.word_select(at, vw).as_signed(),
-                vreset=reset_bank.word_select(at, vw).as_signed(),
-                name=f"lane{g}_",
-            )
+            if not staged:
+                v_lane, i_lane, fire_lane = neuron_next(
+                    m,
+                    neuron,
+                    v=vbank[g * vw : (g + 1) * vw].as_signed(),
+                    i=ibank[g * iw : (g + 1) * iw].as_signed(),
+                    count=count,
+                    theta=theta_bank.word_select(at, vw + 1),
+                    drive=drive_bank.word_select(at, vw).as_signed(),
+                    vreset=reset_bank.word_select(at, vw).as_signed(),
+                    name=f"lane{g}_",
+                )
+            else:
+                src = (ahead * n + g) if layer.groups > 1 else g  # a bank slot
+                sat, i_sum = neuron_sum(
+                    m,
+                    neuron,
+                    v=vbank.word_select(src, vw).as_signed(),
+                    i=ibank.word_select(src, iw).as_signed(),
+                    count=acc.word_select(src, cw).as_signed(),
+                    drive=drive_bank.word_select(ngrp * n + g, vw).as_signed(),
+                    name=f"lane{g}_",
+                )
+                sat_q = Signal(signed(vw), name=f"lane{g}_sat_q", reset_less=True)
+                m.d.sync += sat_q.eq(sat)
+                i_lane = None
+                if i_sum is not None:
+                    i_lane = Signal(signed(iw), name=f"lane{g}_i_q", reset_less=True)
+                    m.d.sync += i_lane.eq(i_sum)
+                v_lane, fire_lane = neuron_fire(
+                    m,
+                    neuron,
+                    sat=sat_q,
+                    theta=theta_bank.word_select(at, vw + 1),
+                    vreset=reset_bank.word_select(at, vw).as_signed(),
+                    name=f"lane{g}_",
+                )
             m.d.comb += [v_next[g * vw : (g + 1) * vw].eq(v_lane), fire[g].eq(fire_lane)]
             if i_lane is not None:
                 m.d.comb += i_next[g * iw : (g + 1) * iw].eq(i_lane)
@@ -1085,7 +1136,11 @@ class EventLayer(_LayerBase):
         )
         lgrp = Signal(layer.group_bits, name="lgrp")
         m.d.sync += done_q.eq(walk_end)
-        with m.If(done_q):
+        start = done_q
+        if layer.row_register:  # the neuron update's first stage runs a clock ahead
+            start = Signal(name="pre_lif")
+            m.d.sync += start.eq(done_q)
+        with m.If(start):
             m.d.sync += [lif_run.eq(1), lgrp.eq(0)]
         with m.Elif(lif_run):
             m.d.sync += [lif_run.eq(lgrp != layer.groups - 1), lgrp.eq(lgrp + 1)]

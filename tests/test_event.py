@@ -107,8 +107,8 @@ def test_event_clocks_follow_the_spiking_taps():
     # the speed pipeline registers the row's address and the row: two more clocks a step
     hardware = HardwareOptions("speed", parallelism="event", neuron_lanes=2)
     speed = plan_network(result, hardware=hardware)
-    assert speed.layers[0].style.fixed(speed.layers[0]) == EVENT_FIXED + 2
-    assert (speed.step_clocks([x]) - clocks).tolist() == [2] * 5
+    assert speed.layers[0].style.fixed(speed.layers[0]) == EVENT_FIXED + 3
+    assert (speed.step_clocks([x]) - clocks).tolist() == [3] * 5
 
 
 def test_design_json_states_the_clock_rule_and_reloads(tmp_path):
@@ -177,7 +177,7 @@ def test_event_speed_pipeline_registers_the_row(tmp_path, stream_rule, emitter):
     )
     result = build(example_network(), tmp_path / "b", hardware=hardware, emitter=emitter)
     layer = result.plan.layers[0]
-    assert layer.style.fixed(layer) == EVENT_FIXED + 2
+    assert layer.style.fixed(layer) == EVENT_FIXED + 3
     module = "sc_network_layer0" if emitter == "jinja" else "sc_network__layer0"
     text = (tmp_path / "b" / "rtl" / f"{module}.v").read_text()
     assert "walk_end" in text and "row_valid" in text

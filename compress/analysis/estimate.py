@@ -363,6 +363,11 @@ def _event_parts(plan: NetworkPlan, layer: LayerPlan, structure: EventLayer) -> 
     lane_kinds, tsel = _row_streams(structure, lanes, rom_logic, ahead)
     if structure.row_register:  # address and row again, valids, the walk's end, stream values
         ffs += structure.slot_bits + read_ffs + 4 + (2 * structure.random_bits if tsel else 0)
+        # the neuron update's first stage: its sums (and currents) and the clock ahead;
+        # it reads the head or the next group
+        ffs += lanes * (vw + layer.neuron.i_width) + 1
+        if structure.groups > 1:
+            muxes[2] += lanes * (cw + vw + layer.neuron.i_width)
     return {
         "features": features,
         "ffs": ffs + tsel,

@@ -648,15 +648,28 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
     iw = max(1, model.i_width)
     pad = slots - layer.n_out
     roms = [_event_rom("theta", [n.theta for n in layer.neurons] + [1] * pad, vw + 1, lanes)]
-    if model.drives:
-        roms.append(_event_rom("drive", [n.drive for n in layer.neurons] + [0] * pad, vw, lanes))
+    if model.drives:  # read by the neuron update's first stage: a group ahead when staged
+        index = "lgrp"  # staged, a group ahead (group 0 on the clock before the updates)
+        if layer.row_register:
+            index = "ngrp" if groups > 1 else f"{layer.group_bits}'d0"
+        drives = [n.drive for n in layer.neurons] + [0] * pad
+        roms.append(_event_rom("drive", drives, vw, lanes, index))
     if model.v_resets and not neuron.reset_sub:
         resets = [n.v_reset for n in layer.neurons] + [0] * pad
         roms.append(_event_rom("vreset", resets, vw, lanes))
     names = {rom["name"] for rom in roms}
+    staged = layer.row_register  # the speed pipeline: two-stage neuron updates
     return {
         **_common(top, layer),
         **_delay_context(layer, "x_q"),
+        "neuron_stage": staged,
+        "drive_ahead": staged and groups > 1 and bool(model.drives),
+        "sum_params": neuron_parameters(neuron).replace(".SPIKING(1)", ".SPIKING(0)"),
+        "fire_params": (
+            f".CW(1), .VW({vw}), .IW(1), .F(0), .LEAK(0), .L(0), .LPOS(32'h0), .LNEG(32'h0), "
+            ".SYN(0), .SYN_LEAK(0), .SL(0), .SPOS(32'h0), .SNEG(32'h0), "
+            f".SPIKING({int(model.spiking)}), .RESET_SUB({int(neuron.reset_sub)})"
+        ),
         "weight_port": weight_port,
         "ports": _layer_ports(layer, weight_port),
         "groups_phrase": _plural(groups, "group"),
@@ -683,7 +696,7 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
         "tap_stream": _chunk_registers(
             _tap_stream(layer, "{base, low_i}", tap_width), layer, low_bits
         ),
-        "fixed": EVENT_FIXED + 2 * int(layer.row_register),
+        "fixed": EVENT_FIXED + 3 * int(layer.row_register),
         "row_register": layer.row_register,
         "depth": layer.memory.depth,
         "streams_width": max(1, len(layer.streams)) * rk,

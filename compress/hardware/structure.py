@@ -411,8 +411,10 @@ class EventLayer(_Layer):
     fires code M, never code 0).  With ``row_register`` (the ``speed`` pipeline) the
     row's address is registered before the read and the row read from the memory
     once more before the lanes compare it (the tap rule's stream value follows), and
-    the walk's end waits two clocks for them: two more clocks per step, the walk's
-    arithmetic off the memory's address and its clock-to-out off the lanes' path.
+    the walk's end waits two clocks for them; a neuron update takes two stages, the
+    first (decay, sum, saturation) a clock ahead on the next group: three more clocks
+    per step, the walk's arithmetic off the memory's address, its clock-to-out off the
+    lanes' path, and the threshold off the sum's.
     """
 
     lanes: int

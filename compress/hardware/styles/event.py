@@ -152,10 +152,10 @@ class Event(LayerStyle):
         return layer.stream_bits + 1 + layer.k
 
     def fixed(self, layer: LayerPlan) -> int:
-        """A step's fixed clocks: :data:`EVENT_FIXED`, two more under the ``speed``
-        pipeline (the registered address and row,
+        """A step's fixed clocks: :data:`EVENT_FIXED`, three more under the ``speed``
+        pipeline (the registered address and row and the neuron update's first stage,
         :attr:`~compress.hardware.structure.EventLayer.row_register`)."""
-        return EVENT_FIXED + 2 * int(layer.pipeline == "speed")
+        return EVENT_FIXED + 3 * int(layer.pipeline == "speed")
 
     def step_clocks(self, layer: LayerPlan, active: np.ndarray | int) -> np.ndarray | int:
         """Clocks of a step with ``active`` spiking taps:
