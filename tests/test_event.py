@@ -193,6 +193,23 @@ def test_event_speed_pipeline_registers_the_row(tmp_path, stream_rule, emitter):
 
 
 @needs_iverilog
+@pytest.mark.parametrize("emitter", ["jinja", "amaranth"])
+def test_event_speed_pipeline_staged_neurons_with_drive_and_current(tmp_path, emitter):
+    """The two-stage neuron updates of the speed pipeline on NIR's neuron models: a
+    drive and a leak with one group (its first stage reads group 0 on the clock before
+    the updates), a current with two groups; every count, spike and step latency
+    equals the golden model's."""
+    rng = np.random.default_rng(7)
+    hidden = Layer(rng.uniform(-1, 1, (16, 32)), threshold=2.0, leak=0.04, drive=0.05, strict=True)
+    out = Layer(rng.uniform(-1, 1, (8, 16)), threshold=1.5, leak=0.1, syn_leak=0.2)
+    hardware = HardwareOptions("speed", parallelism="event", neuron_lanes=(16, 4))
+    result = build(Network((hidden, out)), tmp_path / "b", hardware=hardware, emitter=emitter)
+    assert [layer.style.groups(layer) for layer in result.plan.layers] == [1, 2]
+    tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", steps=40, gaps=0.3)
+    assert (tests, failures) == (1, 0)
+
+
+@needs_iverilog
 @pytest.mark.parametrize("delay_ram_bits", [1, 1024])
 def test_event_layers_mixed_with_folded_and_parallel(tmp_path, delay_ram_bits):
     """Event -> full -> folded with delays (shift lines or a RAM ring), a bias and leak."""
