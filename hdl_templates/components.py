@@ -1119,14 +1119,21 @@ class EventLayer(_LayerBase):
             row, row_valid, walk_end = rdata, rd_valid, done
         m.d.sync += b_valid.eq(row_valid)
         lfsrs = self._lfsrs(m, walk_end)
+        tap, chunk_load = self.tap, self.chunk_load
+        number = layer.stream_block + (bits_for(len(lfsrs)) if len(lfsrs) > 1 else 0)
+        if layer.row_register and layer.stream_rule == "tap" and layer.streams and number:
+            # the row's stream selected from its tap, registered with its address
+            tap = Signal(len(self.tap), name="tap_r", reset_less=True)
+            m.d.sync += tap.eq(self.tap)
+            load, chunk, low_i = chunk_load
+            chunk_load = (load, chunk, tap[: len(low_i)])
         streams = self._streams(
-            m, lfsrs, sel=self.tap, enable=issue, registered=True, chunk_load=self.chunk_load
+            m, lfsrs, sel=tap, enable=rissue, registered=True, chunk_load=chunk_load
         )
         if layer.row_register and streams.name == "tstream" and streams.reset_less:
-            # the tap rule's registered stream value, as the row's address and data are
-            ahead = Signal(len(streams), name="tstream_a", reset_less=True)
+            # the tap rule's registered stream value, registered with the row
             value = Signal(len(streams), name="tstream_q", reset_less=True)
-            m.d.sync += [ahead.eq(streams), value.eq(ahead)]
+            m.d.sync += value.eq(streams)
             streams = value
         lanes = self._lanes(m, row, streams)
         done_q, lif_run, valid_q = (

@@ -362,7 +362,8 @@ def _event_parts(plan: NetworkPlan, layer: LayerPlan, structure: EventLayer) -> 
     ahead = chunk_registers(structure.chunk, structure.stream_block)
     lane_kinds, tsel = _row_streams(structure, lanes, rom_logic, ahead)
     if structure.row_register:  # address and row again, valids, the walk's end, stream values
-        ffs += structure.slot_bits + read_ffs + 4 + (2 * structure.random_bits if tsel else 0)
+        ffs += structure.slot_bits + read_ffs + 4 + (structure.random_bits if tsel else 0)
+        ffs += (structure.chunk_bits + max(1, bits_for(structure.chunk))) if tsel else 0  # tap_r
         # the neuron update's first stage: its sums (and currents) and the clock ahead;
         # it reads the head or the next group
         ffs += lanes * (vw + layer.neuron.i_width) + 1

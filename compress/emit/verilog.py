@@ -399,7 +399,9 @@ def _tap_stream(layer: FoldedLayer | EventLayer | ConvLayer, sel: str, width: in
     }
 
 
-def _chunk_registers(tap: dict | None, layer: EventLayer, low_bits: int) -> dict | None:
+def _chunk_registers(
+    tap: dict | None, layer: EventLayer, low_bits: int, low: str = "low_i"
+) -> dict | None:
     """An event layer's ``tap`` selection with the chunk's registers chosen ahead
     (:func:`compress.hardware.structure.chunk_register_table`): the row picks
     ``low_i[C-1:B]``'s (a 2**(C-B)-way choice instead of one among every register)."""
@@ -414,7 +416,7 @@ def _chunk_registers(tap: dict | None, layer: EventLayer, low_bits: int) -> dict
     return {
         **tap,
         "cands": cands,
-        "cand_pick": f"low_i[{low_bits - 1}:{block}]" if len(cands) > 1 else "",
+        "cand_pick": f"{low}[{low_bits - 1}:{block}]" if len(cands) > 1 else "",
         "cand_pick_bits": low_bits - block,
         "pend_width": layer.chunk,
         "chunk_bits": layer.chunk_bits,
@@ -693,9 +695,15 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
         ),
         "addr_full": addr_full,
         "addr_expr": addr,
+        # staged, the row's stream is selected from its tap registered with its address
         "tap_stream": _chunk_registers(
-            _tap_stream(layer, "{base, low_i}", tap_width), layer, low_bits
+            _tap_stream(layer, "tap_r" if staged else "{base, low_i}", tap_width),
+            layer,
+            low_bits,
+            "tap_r" if staged else "low_i",
         ),
+        "tap_enable": "rissue" if staged else "issue",
+        "tap_width": tap_width,
         "fixed": EVENT_FIXED + 3 * int(layer.row_register),
         "row_register": layer.row_register,
         "depth": layer.memory.depth,
