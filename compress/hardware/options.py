@@ -64,7 +64,9 @@ class HardwareOptions:
         fewest flip-flops.  ``speed``: trees registered every 2 levels, the
         comparators registered ahead of time from the LFSRs' next states, and
         a count stage before the neurons (one more clock per layer); for slow
-        LUT4 parts.  Results are identical; only the latency differs.
+        LUT4 parts.  In an event layer: the row's address, the row and its tap
+        registered, and two-stage neuron updates (three more clocks per step).
+        Results are identical; only the latency differs.
     parallelism : int, "full", None, or a sequence of them (one per layer)
         Synapse lanes per neuron: ``None`` or ``"full"`` for a fully parallel
         layer (one step per clock), an integer ``P >= 1`` for a folded one
@@ -137,7 +139,9 @@ class HardwareOptions:
     pipeline: str = option(
         "area",
         "area: fewest flip-flops; speed: registered comparators and counts, adder trees "
-        "registered every 2 levels (one more clock per layer), for slow LUT4 parts like the UP5K.",
+        "registered every 2 levels (one more clock per layer), for slow LUT4 parts like the UP5K; "
+        "event layers register the row's address and data and update neurons in two stages "
+        "(three more clocks per step).",
         choices=tuple(PIPELINES),
     )
     parallelism: int | str | Sequence[int | str | None] | None = option(
