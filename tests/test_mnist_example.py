@@ -46,3 +46,23 @@ def test_mnist_example_fits_every_part_or_says_why(tmp_path, capsys):
     # the up5k cannot hold the network fully parallel; the hx8k can once pruned
     assert any("event" in s for s in figures["parts"]["up5k"]["styles"])
     assert figures["parts"]["hx8k"]["clocks_per_step"] == 1.0
+    # the same winner built with the speed pipeline (the search from its cache): the same
+    # test accuracy, more clocks per step
+    speed = _example().run(
+        digits.data / 16.0,
+        digits.target,
+        tmp_path,
+        hidden=32,
+        test_size=300,
+        validation_size=300,
+        steps=64,
+        max_drop=6.0,
+        parts=("up5k",),
+        pipeline="speed",
+        choices=((4, 8), (0.0, 50.0), (0.0, 2.0)),
+    )["parts"]["up5k"]
+    area = figures["parts"]["up5k"]
+    assert speed["pipeline"] == "speed" and speed["winner"] == area["winner"]
+    assert "error" not in speed, speed
+    assert speed["test"] == area["test"]
+    assert speed["clocks_per_step"] > area["clocks_per_step"]
