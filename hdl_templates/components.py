@@ -1120,8 +1120,10 @@ class EventLayer(_LayerBase):
         m.d.sync += b_valid.eq(row_valid)
         lfsrs = self._lfsrs(m, walk_end)
         tap, chunk_load = self.tap, self.chunk_load
+        # the tap rule with a stream number: _streams registers the selected value
         number = layer.stream_block + (bits_for(len(lfsrs)) if len(lfsrs) > 1 else 0)
-        if layer.row_register and layer.stream_rule == "tap" and layer.streams and number:
+        tap_value = layer.stream_rule == "tap" and bool(layer.streams) and number > 0
+        if layer.row_register and tap_value:
             # the row's stream selected from its tap, registered with its address
             tap = Signal(len(self.tap), name="tap_r", reset_less=True)
             m.d.sync += tap.eq(self.tap)
@@ -1130,8 +1132,7 @@ class EventLayer(_LayerBase):
         streams = self._streams(
             m, lfsrs, sel=tap, enable=rissue, registered=True, chunk_load=chunk_load
         )
-        if layer.row_register and streams.name == "tstream" and streams.reset_less:
-            # the tap rule's registered stream value, registered with the row
+        if layer.row_register and tap_value:  # the stream value, registered with the row
             value = Signal(len(streams), name="tstream_q", reset_less=True)
             m.d.sync += value.eq(streams)
             streams = value

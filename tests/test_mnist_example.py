@@ -18,20 +18,25 @@ def _example():
     return module
 
 
-def test_mnist_example_fits_every_part_or_says_why(tmp_path, capsys):
+def _run_digits(out, **options) -> dict:
+    """The example's ``run`` on the 8x8 digits, a small network and search."""
     digits = load_digits()
-    figures = _example().run(
+    return _example().run(
         digits.data / 16.0,
         digits.target,
-        tmp_path,
+        out,
         hidden=32,
         test_size=300,
         validation_size=300,
         steps=64,
         max_drop=6.0,
-        parts=("up5k", "hx8k"),
         choices=((4, 8), (0.0, 50.0), (0.0, 2.0)),
+        **options,
     )
+
+
+def test_mnist_example_fits_every_part_or_says_why(tmp_path, capsys):
+    figures = _run_digits(tmp_path, parts=("up5k", "hx8k"))
     printed = capsys.readouterr().out
     assert json.loads((tmp_path / "figures.json").read_text()) == figures
     assert figures["split"] == {"fit": 1197, "validation": 300, "test": 300}
@@ -48,19 +53,7 @@ def test_mnist_example_fits_every_part_or_says_why(tmp_path, capsys):
     assert figures["parts"]["hx8k"]["clocks_per_step"] == 1.0
     # the same winner built with the speed pipeline (the search from its cache): the same
     # test accuracy, more clocks per step
-    speed = _example().run(
-        digits.data / 16.0,
-        digits.target,
-        tmp_path,
-        hidden=32,
-        test_size=300,
-        validation_size=300,
-        steps=64,
-        max_drop=6.0,
-        parts=("up5k",),
-        pipeline="speed",
-        choices=((4, 8), (0.0, 50.0), (0.0, 2.0)),
-    )["parts"]["up5k"]
+    speed = _run_digits(tmp_path, parts=("up5k",), pipeline="speed")["parts"]["up5k"]
     area = figures["parts"]["up5k"]
     assert speed["pipeline"] == "speed" and speed["winner"] == area["winner"]
     assert "error" not in speed, speed

@@ -38,6 +38,7 @@ from ..hardware.structure import (
     ConvLayer,
     EventLayer,
     FoldedLayer,
+    InputEncoder,
     Neuron,
     ParallelLayer,
     chunk_registers,
@@ -691,19 +692,28 @@ def top_features(plan: NetworkPlan) -> dict[str, int]:
     which holds the membranes only) and the argmax chain's comparisons and two-input
     multiplexers of sum and index per class after the first."""
     features = dict.fromkeys(FEATURES, 0)
-    structure = encoder_structure(plan)
-    if structure is not None:
-        features["encoder_bits"] = plan.n_in * structure.bits
-    if plan.window:
-        n, sw, cb = plan.n_out, plan.sum_width, plan.class_width
-        sums = plan.readout != "membrane"
-        features["readout_bits"] = n * sw * sums + (n - 1) * sw + (n - 1) * (sw + cb)
+    features["encoder_bits"] = _encoder_bits(plan, encoder_structure(plan))
+    features["readout_bits"] = _readout_bits(plan)
     return features
 
 
-def _top_cost(plan: NetworkPlan, family: str, feature: str) -> tuple[int, int]:
+def _encoder_bits(plan: NetworkPlan, structure: InputEncoder | None) -> int:
+    """:func:`top_features`' ``encoder_bits`` (0 without an encoder)."""
+    return 0 if structure is None else plan.n_in * structure.bits
+
+
+def _readout_bits(plan: NetworkPlan) -> int:
+    """:func:`top_features`' ``readout_bits`` (0 without a readout)."""
+    if not plan.window:
+        return 0
+    n, sw, cb = plan.n_out, plan.sum_width, plan.class_width
+    sums = plan.readout != "membrane"
+    return n * sw * sums + (n - 1) * sw + (n - 1) * (sw + cb)
+
+
+def _top_cost(family: str, feature: str, value: int) -> tuple[int, int]:
+    """(LUTs, carry cells) of ``value`` units of a top feature on ``family``."""
     model = _coefficients()[family]
-    value = top_features(plan)[feature]
     return tuple(max(0, round(model[kind][feature] * value)) for kind in ("luts", "carries"))
 
 
@@ -715,7 +725,7 @@ def readout_cost(plan: NetworkPlan, family: str) -> dict[str, int]:
     the first), the window counters and flags (:func:`top_features`)."""
     if not plan.window:
         return {"luts": 0, "ffs": 0, "brams": 0, "carries": 0}
-    luts, carries = _top_cost(plan, family, "readout_bits")
+    luts, carries = _top_cost(family, "readout_bits", _readout_bits(plan))
     n, sw, cb = plan.n_out, plan.sum_width, plan.class_width
     sums = plan.readout != "membrane"
     ffs = (1 + sums) * n * sw + cb + 2 * plan.window.bit_length() + 2
@@ -729,7 +739,7 @@ def encoder_cost(plan: NetworkPlan, family: str) -> dict[str, int]:
     structure = encoder_structure(plan)
     if structure is None:
         return {"luts": 0, "ffs": 0, "brams": 0, "carries": 0}
-    luts, carries = _top_cost(plan, family, "encoder_bits")
+    luts, carries = _top_cost(family, "encoder_bits", _encoder_bits(plan, structure))
     return {
         "luts": luts,
         "ffs": (len(structure.lfsrs) or int(structure.kind == "vdc")) * structure.bits,

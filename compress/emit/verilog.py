@@ -13,7 +13,7 @@ from typing import Any
 
 from ..hardware.memory import bits_for
 from ..hardware.neuron import GUARD, Decay
-from ..hardware.plan import EVENT_FIXED, NetworkPlan
+from ..hardware.plan import NetworkPlan
 from ..hardware.structure import (
     Comparator,
     ConvLayer,
@@ -32,6 +32,7 @@ from ..hardware.structure import (
 )
 from ..hardware.styles import STYLES
 from ..hardware.styles.conv import CONV_FIXED
+from ..hardware.styles.event import event_fixed
 from .render import render
 
 __all__ = ["comparator_text", "render_rtl", "term_text"]
@@ -660,11 +661,10 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
         resets = [n.v_reset for n in layer.neurons] + [0] * pad
         roms.append(_event_rom("vreset", resets, vw, lanes))
     names = {rom["name"] for rom in roms}
-    staged = layer.row_register  # the speed pipeline: two-stage neuron updates
+    staged = layer.row_register  # the speed pipeline: registered rows, two-stage neurons
     return {
         **_common(top, layer),
         **_delay_context(layer, "x_q"),
-        "neuron_stage": staged,
         "drive_ahead": staged and groups > 1 and bool(model.drives),
         "sum_params": neuron_parameters(neuron).replace(".SPIKING(1)", ".SPIKING(0)"),
         "fire_params": (
@@ -704,7 +704,7 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
         ),
         "tap_enable": "rissue" if staged else "issue",
         "tap_width": tap_width,
-        "fixed": EVENT_FIXED + 3 * int(layer.row_register),
+        "fixed": event_fixed(layer.row_register),
         "row_register": layer.row_register,
         "depth": layer.memory.depth,
         "streams_width": max(1, len(layer.streams)) * rk,

@@ -29,6 +29,7 @@ __all__ = [
     "SPRAM_DEPTH",
     "SPRAM_WIDTH",
     "Event",
+    "event_fixed",
     "event_words",
 ]
 
@@ -36,6 +37,15 @@ __all__ = [
 #: (latch, done, then the neuron updates start a clock later and out_valid a clock
 #: after them; see ``hdl_templates/event.v.j2``).
 EVENT_FIXED = 3
+
+
+def event_fixed(speed: bool) -> int:
+    """A step's fixed clocks: :data:`EVENT_FIXED`, three more under the ``speed``
+    pipeline (the registered address and row and the neuron update's first stage,
+    :attr:`~compress.hardware.structure.EventLayer.row_register`)."""
+    return EVENT_FIXED + 3 * int(speed)
+
+
 #: Event layers look for spiking input taps this many at a time (one clock per chunk).
 EVENT_CHUNK = 16
 #: Default of :attr:`HardwareOptions.neuron_lanes`: neurons an event layer updates per clock.
@@ -152,10 +162,8 @@ class Event(LayerStyle):
         return layer.stream_bits + 1 + layer.k
 
     def fixed(self, layer: LayerPlan) -> int:
-        """A step's fixed clocks: :data:`EVENT_FIXED`, three more under the ``speed``
-        pipeline (the registered address and row and the neuron update's first stage,
-        :attr:`~compress.hardware.structure.EventLayer.row_register`)."""
-        return EVENT_FIXED + 3 * int(layer.pipeline == "speed")
+        """A step's fixed clocks (:func:`event_fixed`)."""
+        return event_fixed(layer.pipeline == "speed")
 
     def step_clocks(self, layer: LayerPlan, active: np.ndarray | int) -> np.ndarray | int:
         """Clocks of a step with ``active`` spiking taps:
