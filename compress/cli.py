@@ -62,6 +62,7 @@ HARDWARE = (
     "pipeline",
     "parallelism",
     "spram",
+    "neuron_ram",
     "neuron_lanes",
     "layer:parallelism",
     "fold_order",

@@ -71,6 +71,9 @@ __all__ = [
 
 #: Bumped when a point's figures change meaning: cached points of other versions are redone.
 CACHE_VERSION = 1
+#: Bumped when ``--fit``'s choices change (a part's point: its fit and clocks): cached
+#: points of a part are redone, the others kept.  2: event layers with neuron RAM.
+FIT_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -243,7 +246,7 @@ def _synthesize(
 
 
 def _key(digest: str, point: Point, synth: str | None, part: str | None = None) -> str:
-    fields = [CACHE_VERSION, digest, point.to_dict(), synth] + ([part] if part else [])
+    fields = [CACHE_VERSION, digest, point.to_dict(), synth] + ([part, FIT_VERSION] if part else [])
     text = json.dumps(fields, sort_keys=True)  # keys without a part are those of before
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 

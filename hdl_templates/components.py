@@ -972,6 +972,7 @@ class EventLayer(_LayerBase):
                 m.d.sync += grp.eq(grp + 1)
         addr = Signal(layer.slot_bits, name="addr")
         m.d.comb += addr.eq(Cat(low_i, base) * layer.groups + grp)
+        self.grp = grp  # the row's group on the clock it is issued
         self.tap = Cat(low_i, base)  # the row's tap: its stream under the tap rule
         self.chunk_load = (pend == 0, chunk, low_i)  # the chunk's registers are chosen ahead
         return issue, done, addr
@@ -987,13 +988,78 @@ class EventLayer(_LayerBase):
             m.d.sync += [pos_q[g].eq(bit & ~sign), neg_q[g].eq(bit & sign)]
         return pos_q, neg_q
 
-    def _banks(self, m: Module, *, b_valid, lanes, lif_run, lgrp) -> None:
+    def _neuron_ram(self, m: Module, *, b_valid, row_valid, lif_run, lgrp, pre_lif):
+        """Neuron RAM (``event.v.j2``'s ``neuron_ram``): count, membrane and current rows,
+        read a clock ahead (counts at the weight row's group as it arrives, the updates'
+        at the group updated next) and masked to 0 where not yet written; returns the
+        read rows ``(crow, vrow, irow)`` and a function that adds the write-backs."""
+        layer = self.structure
+        n, cw, vw, groups = layer.lanes, layer.count_width, layer.v_width, layer.groups
+        iw = max(1, layer.neurons[0].model.i_width)
+        gb = layer.group_bits
+        pipe = [self.grp]
+        for k in range(3 if layer.row_register else 1):  # the group follows the row
+            stage = Signal(gb, name=f"gp{k + 1}", reset_less=True)
+            m.d.sync += stage.eq(pipe[-1])
+            pipe.append(stage)
+        row_grp, bgrp = pipe[-1], Signal(gb, name="bgrp", reset_less=True)
+        m.d.sync += bgrp.eq(row_grp)
+        uaddr, last = Signal(gb, name="uaddr"), groups - 1
+        if not layer.row_register:
+            m.d.comb += uaddr.eq(Mux(lif_run & (lgrp != last), lgrp + 1, 0))
+        else:
+            ahead = Mux(lif_run & (lgrp < last - 1), lgrp + 2, 0) if last > 1 else 0
+            m.d.comb += uaddr.eq(Mux(pre_lif, 1, ahead))
+        caddr = Signal(gb, name="caddr")
+        m.d.comb += caddr.eq(Mux(row_valid, row_grp, uaddr))
+        cfresh = Signal(groups, name="cfresh", init=(1 << groups) - 1)
+        vfresh, cz = Signal(name="vfresh", init=1), Signal(name="cz", reset_less=True)
+        m.d.sync += [
+            cz.eq(cfresh.bit_select(caddr, 1)),
+            vfresh.eq(vfresh & ~(lif_run & (lgrp == last))),
+        ]
+        with m.If(self.in_valid):
+            m.d.sync += cfresh.eq((1 << groups) - 1)
+        with m.Elif(b_valid):
+            m.d.sync += cfresh.bit_select(bgrp, 1).eq(0)
+        rows, writes = [], []
+        widths = {"c": cw, "v": vw, "i": iw if layer.neurons[0].model.syn_current else 0}
+        for name, width in widths.items():
+            if not width:
+                rows.append(None)
+                continue
+            ram = memory.Memory(shape=unsigned(n * width), depth=groups, init=[0] * groups)
+            m.submodules[f"{name}mem"] = ram
+            read, write = ram.read_port(domain="sync"), ram.write_port()
+            data = Signal(n * width, name=f"{name}row")
+            fresh = cz if name == "c" else vfresh
+            m.d.comb += [
+                read.addr.eq(caddr if name == "c" else uaddr),
+                data.eq(Mux(fresh, 0, read.data)),
+            ]
+            rows.append(data)
+            writes.append((name, write))
+
+        def write_back(acc_next, v_next, i_next) -> None:
+            for name, write in writes:
+                m.d.comb += [
+                    write.en.eq(b_valid if name == "c" else lif_run),
+                    write.addr.eq(bgrp if name == "c" else lgrp),
+                    write.data.eq({"c": acc_next, "v": v_next, "i": i_next}[name]),
+                ]
+
+        return (*rows, write_back)
+
+    def _banks(self, m: Module, *, b_valid, lanes, lif_run, lgrp, row_valid, pre_lif) -> None:
         """Counts, membranes and spikes of every neuron, group 0 at the head; a row result
-        or a neuron update changes the head and rotates the banks by one group."""
+        or a neuron update changes the head and rotates the banks by one group.  With
+        neuron RAM the rows come from :meth:`_neuron_ram` and the step's spikes, counts
+        and membranes shift into records."""
         layer = self.structure
         n, cw, vw, slots = layer.lanes, layer.count_width, layer.v_width, layer.slot_neurons
-        acc = Signal(slots * cw, name="acc")
-        vbank = Signal(slots * vw, name="vbank")
+        ram = layer.neuron_ram
+        acc = Signal(slots * cw, name="cnt_rec" if ram else "acc")
+        vbank = Signal(slots * vw, name="v_rec" if ram else "vbank")
         spk = Signal(slots, name="spk")
         acc_next = Signal(n * cw, name="acc_next")
         v_next = Signal(n * vw, name="v_next")
@@ -1014,15 +1080,23 @@ class EventLayer(_LayerBase):
         reset_bank = bank([nr.v_reset for nr in layer.neurons] + [0] * pad, vw)
         pos_q, neg_q = lanes
         staged = layer.row_register  # the speed pipeline: two-stage neuron updates
+        if ram:
+            crow, vrow, irow, write_back = self._neuron_ram(
+                m, b_valid=b_valid, row_valid=row_valid, lif_run=lif_run, lgrp=lgrp, pre_lif=pre_lif
+            )
+            irow = irow if irow is not None else C(0, n * iw)
+        else:  # the head group of the banks
+            crow, vrow, irow = acc[: n * cw], vbank[: n * vw], ibank[: n * iw]
         if staged and layer.groups > 1:  # stage 1 runs on the next group to update
             ngrp = Signal(layer.group_bits, name="ngrp")
             last = lgrp == layer.groups - 1
             m.d.comb += ngrp.eq(Mux(~lif_run | last, 0, lgrp + 1))
-            ahead = Mux(lif_run, 1, 0)  # the bank position stage 1 reads
+            # the bank position stage 1 reads (neuron RAM: the row read ahead)
+            ahead = 0 if ram else Mux(lif_run, 1, 0)
         else:  # one group: stage 1 always reads it (lgrp is stale before the updates)
             ngrp, ahead = 0, 0
         for g in range(n):
-            count = acc[g * cw : (g + 1) * cw].as_signed()
+            count = crow[g * cw : (g + 1) * cw].as_signed()
             step = Mux(neg_q[g], -1, Mux(pos_q[g], 1, 0))
             m.d.comb += acc_next[g * cw : (g + 1) * cw].eq(count + step)
             at = lgrp * n + g
@@ -1030,8 +1104,8 @@ class EventLayer(_LayerBase):
                 v_lane, i_lane, fire_lane = neuron_next(
                     m,
                     neuron,
-                    v=vbank[g * vw : (g + 1) * vw].as_signed(),
-                    i=ibank[g * iw : (g + 1) * iw].as_signed(),
+                    v=vrow[g * vw : (g + 1) * vw].as_signed(),
+                    i=irow[g * iw : (g + 1) * iw].as_signed(),
                     count=count,
                     theta=theta_bank.word_select(at, vw + 1),
                     drive=drive_bank.word_select(at, vw).as_signed(),
@@ -1039,13 +1113,14 @@ class EventLayer(_LayerBase):
                     name=f"lane{g}_",
                 )
             else:
-                src = (ahead * n + g) if layer.groups > 1 else g  # a bank slot
+                src = (ahead * n + g) if layer.groups > 1 and not ram else g  # a bank slot
+                banks = (vrow, irow, crow) if ram else (vbank, ibank, acc)
                 sat, i_sum = neuron_sum(
                     m,
                     neuron,
-                    v=vbank.word_select(src, vw).as_signed(),
-                    i=ibank.word_select(src, iw).as_signed(),
-                    count=acc.word_select(src, cw).as_signed(),
+                    v=banks[0].word_select(src, vw).as_signed(),
+                    i=banks[1].word_select(src, iw).as_signed(),
+                    count=banks[2].word_select(src, cw).as_signed(),
                     drive=drive_bank.word_select(ngrp * n + g, vw).as_signed(),
                     name=f"lane{g}_",
                 )
@@ -1066,23 +1141,38 @@ class EventLayer(_LayerBase):
             m.d.comb += [v_next[g * vw : (g + 1) * vw].eq(v_lane), fire[g].eq(fire_lane)]
             if i_lane is not None:
                 m.d.comb += i_next[g * iw : (g + 1) * iw].eq(i_lane)
-        with m.If(self.in_valid):
-            m.d.sync += acc.eq(0)
-        with m.Elif(b_valid):
-            m.d.sync += acc.eq(Cat(acc[n * cw :], acc_next))
-        with m.Elif(lif_run):
-            m.d.sync += [
-                acc.eq(Cat(acc[n * cw :], acc[: n * cw])),
-                vbank.eq(Cat(vbank[n * vw :], v_next)),
-                spk.eq(Cat(spk[n:], fire)),
-            ]
+        if ram:
+            write_back(acc_next, v_next, i_next)
+            s1_run = lif_run
+            if staged:  # stage 1 reads a group's counts on the clock before its update
+                s1_run = pre_lif | (lif_run & (lgrp != layer.groups - 1))
+            with m.If(lif_run):
+                m.d.sync += [vbank.eq(Cat(vbank[n * vw :], v_next)), spk.eq(Cat(spk[n:], fire))]
+            with m.If(s1_run):
+                m.d.sync += acc.eq(Cat(acc[n * cw :], crow))
+        else:
+            rotating = [(vbank, v_next), (spk, fire)]
             if model.syn_current:
-                m.d.sync += ibank.eq(Cat(ibank[n * iw :], i_next))
+                rotating.append((ibank, i_next))
+            self._rotate(m, b_valid, lif_run, acc, acc_next, rotating)
         m.d.comb += [
             self.out_counts.eq(acc[: layer.n_out * cw]),
             *([self.out_v.eq(vbank[: layer.n_out * vw])] if layer.membranes else []),
             self.out_spikes.eq(spk[: layer.n_out]),
         ]
+
+    def _rotate(self, m: Module, b_valid, lif_run, acc, acc_next, rotating) -> None:
+        """The banks' rotation: cleared counts at a step's start, the head's counts
+        with a row's lane bits, or a neuron update's (each ``(bank, head's next)`` of
+        ``rotating``: membranes, spikes, currents)."""
+        width = len(acc_next)
+        with m.If(self.in_valid):
+            m.d.sync += acc.eq(0)
+        with m.Elif(b_valid):
+            m.d.sync += acc.eq(Cat(acc[width:], acc_next))
+        with m.Elif(lif_run):
+            m.d.sync += acc.eq(Cat(acc[width:], acc[:width]))
+            m.d.sync += [bank.eq(Cat(bank[len(head) :], head)) for bank, head in rotating]
 
     def elaborate(self, platform):
         m = Module()
@@ -1153,7 +1243,15 @@ class EventLayer(_LayerBase):
         with m.Elif(lif_run):
             m.d.sync += [lif_run.eq(lgrp != layer.groups - 1), lgrp.eq(lgrp + 1)]
         m.d.sync += valid_q.eq(lif_run & (lgrp == layer.groups - 1))
-        self._banks(m, b_valid=b_valid, lanes=lanes, lif_run=lif_run, lgrp=lgrp)
+        self._banks(
+            m,
+            b_valid=b_valid,
+            lanes=lanes,
+            lif_run=lif_run,
+            lgrp=lgrp,
+            row_valid=row_valid,
+            pre_lif=start if layer.row_register else None,
+        )
         m.d.comb += self.out_valid.eq(valid_q)
         return m
 

@@ -283,6 +283,19 @@ def _with_events(rng: np.random.Generator, hardware: HardwareOptions, n_layers: 
     )
 
 
+def _with_neuron_ram(
+    rng: np.random.Generator, hardware: HardwareOptions, layers
+) -> HardwareOptions:
+    """``hardware`` with some event layers of two or more neuron groups keeping their
+    counts and membranes in RAM."""
+    ram = []
+    for i, layer in enumerate(layers):
+        event = hardware.layer_value("parallelism", i) == "event"
+        groups = -(-layer.n_out // min(hardware.layer_value("neuron_lanes", i), layer.n_out))
+        ram.append(bool(event and groups > 1 and rng.random() < 0.7))
+    return dataclasses.replace(hardware, neuron_ram=tuple(ram)) if any(ram) else hardware
+
+
 def _conv_geometry(rng: np.random.Generator, shape: tuple[int, int, int]):
     """A random convolution of the input ``shape``: kernel 1..3 (cropping the input), stride
     1..2, padding up to the kernel, dilation 1 or 2, 1..4 output channels."""
@@ -404,6 +417,9 @@ def random_case(seed: int) -> Case:
         hardware = dataclasses.replace(hardware, stream_rule="tap")
     if hardware.input_encoder == "rate" and rules.random() < 0.5:  # the van der Corput encoder
         hardware = dataclasses.replace(hardware, input_stream="vdc")
+    rams = np.random.default_rng([SALT, seed, 8])  # event neuron RAM, drawn last
+    if rams.random() < 0.5:
+        hardware = _with_neuron_ram(rams, hardware, layers)
     config = _config(rng, bits, layers[0], n_layers, sizes)
     return Case(
         seed=seed,

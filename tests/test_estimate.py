@@ -14,6 +14,7 @@ from compress.analysis.estimate import (
     FF_TOLERANCE,
     HOLDOUT_LUT_TOLERANCE,
     LUT_TOLERANCE,
+    NEURON_RAM_LUT_TOLERANCE,
     _count_bits,
     _rom_columns,
     estimate,
@@ -51,9 +52,12 @@ BRAM_MISMATCHES = {
 )
 def test_estimate_matches_yosys(design):
     """FF within 5% (15% with a convolution layer), BRAM exact but for the pinned
-    mismatches, LUT within 12% (15% held out), carry cells within 25%."""
+    mismatches, LUT within 12% (15% held out; 30% with neuron RAM), carry cells within
+    25%."""
     plan = _plan(design)
     tolerance = HOLDOUT_LUT_TOLERANCE if design in HOLDOUT else LUT_TOLERANCE
+    if any(getattr(layer.style, "neuron_ram", False) for layer in plan.layers):
+        tolerance = NEURON_RAM_LUT_TOLERANCE
     conv = any(layer.style.name == "conv" for layer in plan.layers)
     ff_tolerance = CONV_FF_TOLERANCE if conv else FF_TOLERANCE
     for family in FAMILIES:

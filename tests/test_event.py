@@ -276,3 +276,93 @@ def test_event_layer_without_a_kept_synapse(tmp_path, emitter):
     )
     tests, failures, counts = run_sim(tmp_path / "b", tmp_path / "w", steps=12)
     assert (tests, failures) == (1, 0) and not counts.any()
+
+
+def _nir_models() -> Network:
+    """A drive and a leak, then a synaptic current: NIR's neuron models."""
+    rng = np.random.default_rng(7)
+    hidden = Layer(rng.uniform(-1, 1, (16, 32)), threshold=2.0, leak=0.04, drive=0.05, strict=True)
+    out = Layer(rng.uniform(-1, 1, (8, 16)), threshold=1.5, leak=0.1, syn_leak=0.2)
+    return Network((hidden, out))
+
+
+@needs_iverilog
+@pytest.mark.parametrize(
+    ("pipeline", "emitter"),
+    [("area", "jinja"), ("speed", "jinja"), ("area", "amaranth"), ("speed", "amaranth")],
+)
+def test_event_neuron_ram_matches_the_banks(tmp_path, pipeline, emitter):
+    """Neuron RAM: counts, membranes and currents in memories of one row per group, read
+    ahead and written back. On NIR's models (a drive and a leak, a current; two groups
+    each, so a group's row is read on the clock after the other's is written) every
+    count, spike and step latency equals the golden model's, and the counts equal the
+    flip-flop banks' step for step."""
+    network = _nir_models()
+    ram = HardwareOptions(pipeline, parallelism="event", neuron_lanes=(8, 4), neuron_ram=True)
+    result = build(network, tmp_path / "ram", hardware=ram, emitter=emitter)
+    assert [layer.style.groups(layer) for layer in result.plan.layers] == [2, 2]
+    assert [layer.style.describe() for layer in result.plan.layers] == [
+        "event 8 lanes, neuron RAM",
+        "event 4 lanes, neuron RAM",
+    ]
+    module = "sc_network_layer1" if emitter == "jinja" else "sc_network__layer1"
+    text = (tmp_path / "ram" / "rtl" / f"{module}.v").read_text()
+    assert "cmem" in text and "imem" in text and "vbank" not in text
+    steps = 40
+    tests, failures, counts = run_sim(tmp_path / "ram", tmp_path / "w", steps=steps, gaps=0.3)
+    assert (tests, failures) == (1, 0)
+    banks = HardwareOptions(pipeline, parallelism="event", neuron_lanes=(8, 4))
+    build(network, tmp_path / "banks", hardware=banks, emitter=emitter)
+    _, _, reference = run_sim(tmp_path / "banks", tmp_path / "wb", steps=steps, gaps=0.0)
+    assert np.array_equal(counts, reference)
+
+
+@needs_iverilog
+def test_event_neuron_ram_with_delays_bias_and_many_groups(tmp_path):
+    """Neuron RAM under delays, a bias tap and subtractive reset (six groups of two
+    lanes; three of one), beside a fully parallel layer: the golden model's counts and
+    latencies."""
+    hardware = HardwareOptions(
+        parallelism=("event", "full", "event"),
+        neuron_lanes=(2, 1, 1),
+        neuron_ram=(True, False, True),
+    )
+    result = build(_mixed_network(), tmp_path / "b", hardware=hardware)
+    assert [layer.style.describe() for layer in result.plan.layers] == [
+        "event 2 lanes, neuron RAM",
+        "full",
+        "event 1 lanes, neuron RAM",
+    ]
+    tests, failures, _ = run_sim(tmp_path / "b", tmp_path / "w", steps=40, gaps=0.3)
+    assert (tests, failures) == (1, 0)
+
+
+def test_event_neuron_ram_is_refused_without_two_groups(tmp_path):
+    """One group (lanes >= neurons) or no event layer: a one-line error, nothing built."""
+    hardware = HardwareOptions(parallelism="event", neuron_lanes=(3, 8), neuron_ram=True)
+    with pytest.raises(
+        ValueError, match=r"layer 1: neuron_ram needs at least 2 neuron groups, not 1 \(4 neurons"
+    ):
+        build(example_network(), tmp_path / "b", hardware=hardware)
+    with pytest.raises(ValueError, match="neuron_ram needs an event layer"):
+        build(example_network(), tmp_path / "b", hardware=HardwareOptions(neuron_ram=True))
+    with pytest.raises(ValueError, match="layer 1: neuron_ram must be True or False, not 'yes'"):
+        HardwareOptions(neuron_ram=(True, "yes"))
+    assert not (tmp_path / "b").exists()
+
+
+def test_event_neuron_ram_trades_flip_flops_for_block_ram():
+    """The estimate: neuron RAM keeps a few flip-flops per neuron (spikes, the last
+    layer's counts) instead of whole banks, and spends block RAM on the rows."""
+    from compress.analysis.estimate import estimate
+
+    network = example_network("random_64_32_10")
+    config = CompressionConfig(bits=8, prune_percentile=50)
+    figures = {}
+    for ram in (False, True):
+        hardware = HardwareOptions(parallelism="event", neuron_lanes=8, neuron_ram=ram)
+        figures[ram] = estimate(
+            plan_network(compress_network(network, config), "t", hardware), "ice40"
+        )
+    assert figures[True]["total"]["ffs"] < figures[False]["total"]["ffs"] / 3
+    assert figures[True]["total"]["brams"] > figures[False]["total"]["brams"]

@@ -203,3 +203,19 @@ def test_fit_takes_the_tap_stream_rule_when_stream_numbers_do_not_fit():
     # the same styles with stored stream numbers need more block RAM than the part has
     code = plan_network(result, hardware=dataclasses.replace(choice.hardware, stream_rule="code"))
     assert fit(code, "hx8k")["bram_bits"]["need"] > PARTS["hx8k"].memory_bits
+
+
+def test_choose_keeps_neurons_in_block_ram_when_their_flip_flops_do_not_fit():
+    """256-192-10 on the UP5K: its 192 hidden neurons' counts and membranes in flip-flops
+    would take more logic cells than the part has, so ``--fit`` keeps them in block
+    RAM (an option only on iCE40, whose logic cells hold the flip-flops)."""
+    result = compress_network(_network((256, 192, 10)), CONFIG)
+    choice = choose(result, "up5k")
+    first = choice.plan.layers[0]
+    assert first.style.name == "event" and first.style.neuron_ram and choice.fit["fits"]
+    assert "neuron RAM" in choice.options[0].label
+    banks = dataclasses.replace(
+        choice.hardware, neuron_ram=tuple(False for _ in choice.plan.layers)
+    )
+    assert not fit(plan_network(result, "sc_network", banks), "up5k")["fits"]
+    assert not any("neuron RAM" in o.label for o in choose(result, "ecp5-25k").options)

@@ -8,7 +8,9 @@ the per-family LUT coefficients of :mod:`compress.analysis.estimate` and writes
 ``compress/data/lut_model.json``.  ``--fit-only`` refits from the stored JSON.
 ``--holdout`` synthesizes the missing :data:`compress.analysis.calibration.HOLDOUT`
 designs and never refits: run it once the model is final, so the held-out
-figures stay unseen by the fit.  ``--errors`` only prints the
+figures stay unseen by the fit; ``--no-fit`` synthesizes the missing calibration
+designs without refitting, and ``--fit-feature NAME`` then fits only NAME's LUT
+coefficient (on the designs that have it, the others kept).  ``--errors`` only prints the
 estimate's LUT, FF and block-RAM error on every stored design.  Commit both files.
 """
 
@@ -46,6 +48,7 @@ PRIORS = {
         "walk_taps": 3.0,
         "encoder_bits": 1.0,
         "readout_bits": 1.0,
+        "ram_row_bits": 1.3,
         "intercept": 0.0,
     },
     "lut6": {
@@ -63,6 +66,7 @@ PRIORS = {
         "walk_taps": 2.0,
         "encoder_bits": 0.8,
         "readout_bits": 0.8,
+        "ram_row_bits": 1.2,
         "intercept": 0.0,
     },
 }
@@ -120,37 +124,68 @@ def _solve(rows: list, measured: list[float], prior: dict[str, float], names: li
     return {n: round(float(c), 4) for n, c in zip(names, coefficients, strict=True)}
 
 
-def fit(figures: dict[str, dict[str, dict]]) -> dict[str, dict[str, dict[str, float]]]:
-    """Per-family LUT and carry coefficients (see :func:`_solve`)."""
+def _rows(figures: dict[str, dict[str, dict]], family: str) -> tuple[list, list, list]:
+    """Every stored calibration design's model inputs on ``family`` (its features and
+    layer count), measured LUTs and measured carry cells."""
     import numpy as np
 
     from compress.analysis.estimate import FEATURES, family_features, layer_parts, top_features
     from compress.hardware.plan import plan_network
     from compress.model.passes import compress_network
 
+    rows, luts, carries = [], [], []
+    for design in CALIBRATION:
+        measured = figures.get(design.name, {}).get(family)
+        if measured is None:
+            continue
+        plan = plan_network(
+            compress_network(design.build_network(), design.config),
+            "sc_network",
+            design.hardware,
+        )
+        x = np.zeros(len(FEATURES) + 1)
+        for layer in plan.layers:
+            features = family_features(layer_parts(plan, layer), family)
+            x[: len(FEATURES)] += [features[f] for f in FEATURES]
+            x[-1] += 1
+        top = top_features(plan)
+        x[: len(FEATURES)] += [top[f] for f in FEATURES]
+        rows.append(x)
+        luts.append(measured["luts"])
+        carries.append(measured["carries"])
+    return rows, luts, carries
+
+
+def fit_feature(figures: dict[str, dict[str, dict]], feature: str) -> dict:
+    """The stored model with only ``feature``'s LUT coefficient refitted, per family:
+    relative least squares on the designs that have the feature, every other
+    coefficient kept (a feature added after the last full fit)."""
+    import numpy as np
+
+    from compress.analysis.estimate import FEATURES
+
+    names = [*FEATURES, "intercept"]
+    model = json.loads(MODEL.read_text())
+    at = names.index(feature)
+    for family in sorted(FAMILIES):
+        rows, luts, _ = _rows(figures, family)
+        coefficients = np.array([model[family]["luts"][n] for n in names])
+        coefficients[at] = 0.0
+        x = np.array([row for row in rows if row[at]])
+        m = np.array([lut for row, lut in zip(rows, luts, strict=True) if row[at]], dtype=float)
+        u = x[:, at] / m
+        model[family]["luts"][feature] = round(float(u @ (1 - x @ coefficients / m) / (u @ u)), 4)
+    return model
+
+
+def fit(figures: dict[str, dict[str, dict]]) -> dict[str, dict[str, dict[str, float]]]:
+    """Per-family LUT and carry coefficients (see :func:`_solve`)."""
+    from compress.analysis.estimate import FEATURES
+
     names = [*FEATURES, "intercept"]
     model = {}
     for family in sorted(FAMILIES):
-        rows, luts, carries = [], [], []
-        for design in CALIBRATION:
-            measured = figures.get(design.name, {}).get(family)
-            if measured is None:
-                continue
-            plan = plan_network(
-                compress_network(design.build_network(), design.config),
-                "sc_network",
-                design.hardware,
-            )
-            x = np.zeros(len(names))
-            for layer in plan.layers:
-                features = family_features(layer_parts(plan, layer), family)
-                x[: len(FEATURES)] += [features[f] for f in FEATURES]
-                x[-1] += 1
-            top = top_features(plan)
-            x[: len(FEATURES)] += [top[f] for f in FEATURES]
-            rows.append(x)
-            luts.append(measured["luts"])
-            carries.append(measured["carries"])
+        rows, luts, carries = _rows(figures, family)
         model[family] = {
             "luts": _solve(rows, luts, PRIORS["lut6" if family == "xilinx" else "lut4"], names),
             "carries": _solve(rows, carries, _carry_prior(family), names),
@@ -190,6 +225,10 @@ def main() -> None:
     if "--errors" in sys.argv:
         errors(figures)
         return
+    if "--fit-feature" in sys.argv:  # one new feature, the rest of the model kept
+        feature = sys.argv[sys.argv.index("--fit-feature") + 1]
+        MODEL.write_text(json.dumps(fit_feature(figures, feature), indent=2, sort_keys=True) + "\n")
+        return
     if "--fit-only" not in sys.argv:
         holdout = "--holdout" in sys.argv
         chosen = HOLDOUT if holdout else CALIBRATION
@@ -205,7 +244,7 @@ def main() -> None:
                 figures.setdefault(name, {})[family] = res
                 print(name, family, res, flush=True, file=sys.stderr)
                 OUT.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
-        if holdout:
+        if holdout or "--no-fit" in sys.argv:
             return
     MODEL.write_text(json.dumps(fit(figures), indent=2, sort_keys=True) + "\n")
 

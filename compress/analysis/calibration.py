@@ -298,6 +298,19 @@ CALIBRATION = (
         "random_64_32_10",
         hardware=HardwareOptions(parallelism=2, readout="argmax", window=64),
     ),
+    # event layers with neuron RAM (their ram_row_bits fitted alone: see tools/calibrate.py)
+    CalibrationDesign(
+        "event_64_32_10_lanes8_neuron_ram",
+        "random_64_32_10",
+        CompressionConfig(prune_percentile=50),
+        HardwareOptions(parallelism="event", neuron_lanes=8, neuron_ram=True),
+    ),
+    CalibrationDesign(
+        "event_128_32_lanes16_neuron_ram_speed",
+        "random:143:128-32",
+        CompressionConfig(prune_percentile=60),
+        HardwareOptions("speed", parallelism="event", neuron_lanes=16, neuron_ram=True),
+    ),
 )
 
 #: Designs measured like the calibration set but never used to fit the LUT model:
@@ -366,5 +379,20 @@ HOLDOUT = (
         "unseen4_readout_membrane_sum_32_16_8",
         "random:135:32-16-8",
         hardware=HardwareOptions(parallelism=2, readout="membrane-sum", window=32),
+    ),
+    # held out: event layers with neuron RAM (after the refit above, no refit since)
+    CalibrationDesign(
+        "unseen5_event_96_48_10_lanes8_neuron_ram",
+        "random:141:96-48-10",
+        CompressionConfig(prune_percentile=50),
+        HardwareOptions(parallelism="event", neuron_lanes=8, neuron_ram=True),
+    ),
+    CalibrationDesign(
+        "unseen5_event_64_40_lanes4_neuron_ram_speed_tap",
+        "random:142:64-40",
+        CompressionConfig(bits=6),
+        HardwareOptions(
+            "speed", parallelism="event", neuron_lanes=4, neuron_ram=True, stream_rule="tap"
+        ),
     ),
 )

@@ -28,7 +28,7 @@ from ..hardware.plan import (
     NetworkPlan,
     plan_network,
 )
-from ..hardware.styles import STYLES, Convolution, style_for
+from ..hardware.styles import STYLES, Convolution, Event, style_for
 from ..model.passes import CompressionResult
 from .estimate import NO_PARTS, estimate, estimate_structures, layer_parts
 
@@ -119,13 +119,14 @@ ACTIVITY = 0.15
 class Option:
     """One way to build a layer (one of a style's
     :meth:`~compress.hardware.ir.LayerStyle.fit_choices`): its parallelism, neuron
-    lanes, SPRAM use and stream rule, and the words for it."""
+    lanes, SPRAM use, stream rule and neuron RAM, and the words for it."""
 
     parallelism: int | str
     neuron_lanes: int = 8
     spram: bool = False
     label: str = ""
     stream_rule: str = "code"
+    neuron_ram: bool = False
 
     @property
     def style(self) -> type[LayerStyle]:
@@ -150,13 +151,20 @@ class Choice:
 def _options(part: Part) -> list[Option]:
     """Every style's choices (:data:`~compress.hardware.styles.STYLES`), in order; a style
     with a weight memory's again with the ``tap`` stream rule (words without stream
-    numbers: smaller memories, one shared stream multiplexer)."""
+    numbers: smaller memories, one shared stream multiplexer); on a family whose
+    flip-flops take logic cells (iCE40), every event choice again with neuron RAM."""
     out = []
     for cls in STYLES.values():
         for label, values in cls.fit_choices(spram=part.sprams > 0):
             out.append(Option(**values, label=label))
             if cls.has_memory:
                 out.append(Option(**values, label=f"{label}, tap streams", stream_rule="tap"))
+    if family_of(part.family).ff_in_logic_cell:  # flip-flops cost logic cells: neuron RAM
+        out += [
+            dataclasses.replace(o, neuron_ram=True, label=f"{o.label}, neuron RAM")
+            for o in out
+            if o.style is Event
+        ]
     return out
 
 
@@ -169,6 +177,7 @@ def plan_hardware(hardware: HardwareOptions, options: tuple[Option, ...]) -> Har
         fold_order="aligned",
         neuron_lanes=tuple(o.neuron_lanes for o in options),
         spram=spram,
+        neuron_ram=tuple(o.neuron_ram for o in options),
         stream_rule=tuple(o.stream_rule for o in options),
         weight_port=any(spram)
         or (hardware.weight_port and any(o.style.has_memory for o in options)),
@@ -282,7 +291,9 @@ def _search(
         trial = plan_hardware(
             hardware,
             tuple(
-                dataclasses.replace(option, spram=False) if fits else stand_in[conv]
+                dataclasses.replace(option, spram=False, neuron_ram=False)
+                if fits
+                else stand_in[conv]
                 for fits, conv in zip(applies, convs, strict=True)
             ),
         )
@@ -295,8 +306,17 @@ def _search(
             layer_ok.append([False] * n_layers)
             continue
         ok = applies
+        if option.neuron_ram:  # each layer of two or more neuron groups
+            ok = [fits and la.style.groups(la) > 1 for fits, la in zip(applies, plan.layers)]
+            layers = tuple(
+                dataclasses.replace(la, style=dataclasses.replace(la.style, neuron_ram=True))
+                if fits
+                else la
+                for la, fits in zip(plan.layers, ok, strict=True)
+            )
+            plan = dataclasses.replace(plan, layers=layers)
         if option.spram:  # each layer's rows in SPRAM when they fit one bank
-            ok = [fits and _spram_fits(layer) for fits, layer in zip(applies, plan.layers)]
+            ok = [fits and _spram_fits(layer) for fits, layer in zip(ok, plan.layers)]
             layers = tuple(
                 dataclasses.replace(la, style=dataclasses.replace(la.style, spram=True))
                 if fits

@@ -131,6 +131,8 @@ _LEGEND = {
     "walk": ("chunk, pend, grp", "the walk: next chunk, its taps still to read, the row's group"),
     "row": ("raddr, row, walk_end", "the row's address and data, registered; the walk's end"),
     "bank": ("acc, vbank, spk", "every neuron's count, membrane and spike, group 0 at the head"),
+    "nram": ("cmem, vmem", "neuron RAM: counts and membranes, one row per group"),
+    "nrec": ("spk, cnt_rec", "the step's spikes and counts by group, wired to out_*"),
     "conv_walk": (
         "pend, sa, sb, grp",
         "the walk: a segment's spikes still to visit, the row and column slot, the group",
@@ -155,7 +157,7 @@ def _layer_legend(layer: ParallelLayer | FoldedLayer | EventLayer) -> list[str]:
     if isinstance(layer, EventLayer):
         keys += ["taps", "walk"] + ["row"] * layer.row_register
         keys += ["dl"] * bool(layer.lines) + ["dr"] * bool(layer.ring)
-        return _legend([*keys, "rows", "bank"])
+        return _legend([*keys, "rows", *(("nram", "nrec") if layer.neuron_ram else ("bank",))])
     if isinstance(layer, FoldedLayer):
         keys += ["x_q"]
     else:
@@ -721,7 +723,13 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
         "roms": roms,
         "syn": model.syn_current,
         "iw": iw,
-        "i_in": f"ibank[g*{iw} +: {iw}]" if model.syn_current else f"{iw}'sd0",
+        "i_in": (
+            f"{'irow' if layer.neuron_ram else 'ibank'}[g*{iw} +: {iw}]"
+            if model.syn_current
+            else f"{iw}'sd0"
+        ),
+        "neuron_ram": layer.neuron_ram,
+        "uaddr_expr": _update_address(layer),
         "theta_in": "thetas[g*(VW+1) +: VW+1]",
         "drive_in": "drives[g*VW +: VW]" if "drive" in names else f"{vw}'sd0",
         "vreset_in": "vresets[g*VW +: VW]" if "vreset" in names else f"{vw}'sd0",
@@ -732,6 +740,17 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
         "rotate_v": _rotate("vbank", "v_next", slots * vw, lanes * vw),
         "rotate_spk": _rotate("spk", "fire", slots, lanes),
     }
+
+
+def _update_address(layer: EventLayer) -> str:
+    """The row a neuron-RAM event layer's updates read: the group updated next, one
+    ahead of ``lgrp`` (two under the speed pipeline, whose first stage runs a clock
+    ahead: group 0 on the clock before it, group 1 on ``pre_lif``); 0 otherwise."""
+    gb, last = layer.group_bits, layer.groups - 1
+    if not layer.row_register:
+        return f"(lif_run & (lgrp != {gb}'d{last})) ? lgrp + {gb}'d1 : {gb}'d0"
+    ahead = f"(lif_run & (lgrp < {gb}'d{last - 1})) ? lgrp + {gb}'d2 : " if last > 1 else ""
+    return f"pre_lif ? {gb}'d1 : {ahead}{gb}'d0"
 
 
 def _select(name: str, index: str, slots: int, width: int) -> str:

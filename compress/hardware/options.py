@@ -134,6 +134,12 @@ class HardwareOptions:
         weights are written after configuration (simulation models start from
         the ``.hex`` files).  A layer's rows must fit one bank: at most
         :data:`SPRAM_DEPTH` rows of at most ``4 * SPRAM_WIDTH`` bits.
+    neuron_ram : bool or sequence of bool (one per layer)
+        Event layers keep their neurons' counts, membranes and currents in block
+        RAM, one row per neuron group (``neuron_lanes`` wide), instead of rotating
+        flip-flop banks: the same clocks and counts for a fraction of the
+        flip-flops (a part short of logic cells, the iCE40's).  Needs at least two
+        neuron groups (``neuron_lanes`` below the layer's neurons).
     """
 
     pipeline: str = option(
@@ -235,6 +241,11 @@ class HardwareOptions:
         "--weight-port: the bitstream cannot initialise SPRAM, the weights are written after "
         "configuration).",
     )
+    neuron_ram: bool | Sequence[bool] = option(
+        False,
+        "Event layers' counts, membranes and currents in block RAM, one row per neuron "
+        "group, instead of flip-flops (needs neuron_lanes below the layer's neurons).",
+    )
 
     def layer_value(self, name: str, index: int) -> Any:
         """Option ``name`` of layer ``index`` (a per-layer option given once: the same
@@ -243,11 +254,13 @@ class HardwareOptions:
         return value[index] if isinstance(value, tuple) else value
 
     def __post_init__(self) -> None:
-        if isinstance(self.spram, (list, tuple)):
-            for i, v in enumerate(self.spram):
-                if not isinstance(v, (bool, np.bool_)):
-                    raise ValueError(f"layer {i}: spram must be True or False, not {v!r}")
-            object.__setattr__(self, "spram", tuple(bool(v) for v in self.spram))
+        for name in ("spram", "neuron_ram"):
+            values = getattr(self, name)
+            if isinstance(values, (list, tuple)):
+                for i, v in enumerate(values):
+                    if not isinstance(v, (bool, np.bool_)):
+                        raise ValueError(f"layer {i}: {name} must be True or False, not {v!r}")
+                object.__setattr__(self, name, tuple(bool(v) for v in values))
         lanes = self.neuron_lanes
         if isinstance(lanes, (list, tuple)):
             object.__setattr__(
@@ -280,7 +293,12 @@ class HardwareOptions:
         if not isinstance(limit, numbers.Integral) or not 0 <= limit <= 16:
             raise ValueError(f"decorrelate must be weight bits in 0..16 or a bool, not {limit!r}")
         object.__setattr__(self, "decorrelate", int(limit))
-        flags = ("weight_port", "constants") + (() if isinstance(self.spram, tuple) else ("spram",))
+        per_layer = ("spram", "neuron_ram")  # a tuple was checked above
+        flags = (
+            "weight_port",
+            "constants",
+            *(n for n in per_layer if not isinstance(getattr(self, n), tuple)),
+        )
         for name in flags:
             value = getattr(self, name)
             if not isinstance(value, (bool, np.bool_)):

@@ -245,7 +245,8 @@ def plan_network(
         n_in = result.network.layers[0].n_in
         encoder = RateEncoder(n_in, hardware.input_bits, hardware.input_seed, hardware.input_stream)
     n_layers = len(result.codes)
-    for name in ("parallelism", "neuron_lanes", "spram"):  # per-layer options: one per layer
+    # per-layer options: one per layer
+    for name in ("parallelism", "neuron_lanes", "spram", "neuron_ram"):
         value = getattr(hardware, name)
         if isinstance(value, tuple) and len(value) != n_layers:
             raise ValueError(f"{name} must list {n_layers} layers, not {len(value)}")

@@ -414,7 +414,11 @@ class EventLayer(_Layer):
     the walk's end waits two clocks for them; a neuron update takes two stages, the
     first (decay, sum, saturation) a clock ahead on the next group: three more clocks
     per step, the walk's arithmetic off the memory's address, its clock-to-out off the
-    lanes' path, and the threshold off the sum's.
+    lanes' path, and the threshold off the sum's.  With ``neuron_ram`` the counts,
+    membranes and currents are memories of ``groups`` rows instead of banks: a row's
+    counts are read as the row arrives and written with its lane bits, a neuron
+    update's read a clock ahead; the step's spikes (and counts and membranes) shift
+    into records for the outputs.
     """
 
     lanes: int
@@ -428,6 +432,7 @@ class EventLayer(_Layer):
     stream_bits: int
     v_width: int
     row_register: bool = False
+    neuron_ram: bool = False
 
     @property
     def slot_bits(self) -> int:

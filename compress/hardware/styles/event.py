@@ -69,10 +69,16 @@ class Event(LayerStyle):
         The weight memory is SB_SPRAM256KA blocks (iCE40 UltraPlus), which the
         bitstream cannot initialise: the weights are written through the weight
         port after configuration.
+    neuron_ram : bool
+        The counts, membranes and currents are block RAMs of one row per neuron
+        group, read a clock ahead and written back, rather than rotating flip-flop
+        banks (at least two groups: a group's row is written before it is read
+        again).  The clocks and counts are the same.
     """
 
     lanes: int
     spram: bool = False
+    neuron_ram: bool = False
 
     name = "event"
     has_memory = True
@@ -102,8 +108,14 @@ class Event(LayerStyle):
         hardware: Any,
         geometry: Any = None,
     ) -> Event:
-        lanes = hardware.layer_value("neuron_lanes", index)
-        return cls(min(lanes, n_out), hardware.layer_value("spram", index))
+        lanes = min(hardware.layer_value("neuron_lanes", index), n_out)
+        neuron_ram = hardware.layer_value("neuron_ram", index)
+        if neuron_ram and lanes >= n_out:
+            raise ValueError(
+                f"layer {index}: neuron_ram needs at least 2 neuron groups, not 1 "
+                f"({n_out} neurons in neuron_lanes {lanes}); use fewer lanes"
+            )
+        return cls(lanes, hardware.layer_value("spram", index), neuron_ram)
 
     @classmethod
     def fit_choices(cls, spram: bool) -> list[tuple[str, dict[str, Any]]]:
@@ -121,7 +133,8 @@ class Event(LayerStyle):
 
     @classmethod
     def from_fields(cls, fields: dict[str, Any], arrays: dict[str, np.ndarray]) -> Event:
-        return cls(fields["event"]["lanes"], fields["event"].get("spram", False))
+        event = fields["event"]
+        return cls(event["lanes"], event.get("spram", False), event.get("neuron_ram", False))
 
     @classmethod
     def tag(cls, value: Any) -> str:
@@ -135,7 +148,11 @@ class Event(LayerStyle):
             )
 
     def describe(self) -> str:
-        return f"event {self.lanes} lanes" + (" in SPRAM" if self.spram else "")
+        return (
+            f"event {self.lanes} lanes"
+            + (" in SPRAM" if self.spram else "")
+            + (", neuron RAM" if self.neuron_ram else "")
+        )
 
     def tree_mask(self, codes: np.ndarray, max_code: int, constants: bool) -> np.ndarray:
         """None: a constant's code ``M`` always passes its comparator, so constants
@@ -230,6 +247,7 @@ class Event(LayerStyle):
             stream_bits=layer.stream_bits,
             v_width=layer.v_width,
             row_register=layer.pipeline == "speed",
+            neuron_ram=self.neuron_ram,
         )
 
     def memory(self, layer: LayerPlan) -> tuple[int, list[int]]:
@@ -256,13 +274,22 @@ class Event(LayerStyle):
                 "neurons (one group per clock)",
                 "worst_clocks": layer.latency,
                 "spram": self.spram,
+                "neuron_ram": self.neuron_ram,
             }
         }
 
     @classmethod
     def check(cls, layers: tuple[LayerPlan, ...], hardware: Any) -> None:
-        """SPRAM weight memories: written through the weight port, one bank of blocks
-        each, at most four blocks in all (an UltraPlus has four)."""
+        """Neuron RAM needs an event layer; SPRAM weight memories: written through the
+        weight port, one bank of blocks each, at most four blocks in all (an UltraPlus
+        has four)."""
+        rams = (
+            hardware.neuron_ram
+            if isinstance(hardware.neuron_ram, tuple)
+            else (hardware.neuron_ram,)
+        )
+        if any(rams) and not any(isinstance(layer.style, cls) for layer in layers):
+            raise ValueError("neuron_ram needs an event layer (parallelism 'event'), not none")
         sprams = hardware.spram if isinstance(hardware.spram, tuple) else (hardware.spram,)
         if not any(sprams):
             return
