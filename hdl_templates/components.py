@@ -1021,7 +1021,7 @@ class EventLayer(_LayerBase):
         with m.If(self.in_valid):
             m.d.sync += cfresh.eq((1 << groups) - 1)
         with m.Elif(b_valid):
-            m.d.sync += cfresh.bit_select(bgrp, 1).eq(0)
+            m.d.sync += cfresh.eq(cfresh & ~(C(1, groups) << bgrp)[:groups])
         rows, writes = [], []
         widths = {"c": cw, "v": vw, "i": iw if layer.neurons[0].model.syn_current else 0}
         for name, width in widths.items():
