@@ -53,6 +53,11 @@ STYLES = (
     ("event 4 lanes", HardwareOptions(parallelism="event", neuron_lanes=4), None),
     ("event 8 lanes", HardwareOptions(parallelism="event", neuron_lanes=8), None),
     ("event 16 lanes", HardwareOptions(parallelism="event", neuron_lanes=16), None),
+    (
+        "event 8 lanes, neuron RAM",
+        HardwareOptions(parallelism="event", neuron_lanes=8, neuron_ram=True),
+        None,
+    ),
     ("--fit up5k", None, "up5k"),
     ("--fit ecp5-25k", None, "ecp5-25k"),
 )

@@ -7,6 +7,7 @@ simulated with cocotb on Icarus against the golden model.
 
 import shutil
 
+import numpy as np
 import pytest
 from fuzz import ACCEPTED_REFUSALS, random_case, run_case, verilator_path
 
@@ -84,6 +85,11 @@ def test_cases_are_reproducible_and_varied():
     assert {c.emitter for c in vdc} == {"jinja", "amaranth"} and any(
         c.hardware.readout for c in vdc
     )
+    # neuron RAM on both emitters and both pipelines
+    rams = [c for c in cases if any(np.atleast_1d(c.hardware.neuron_ram))]
+    assert {(c.emitter, c.hardware.pipeline) for c in rams} == {
+        (e, p) for e in ("jinja", "amaranth") for p in ("area", "speed")
+    }
     tap_folded = {c.hardware.fold_order for c in cases if c.hardware.stream_rule == "tap"}
     assert tap_folded == {"compact", "banked", "aligned"}
     assert any(c.emitter == "amaranth" and c.hardware.readout == "membrane" for c in cases)
