@@ -34,7 +34,7 @@ from .hardware.styles import style_for
 from .model.examples import EXAMPLES, example_path
 from .model.fields import cli_of
 from .model.limits import Limits
-from .model.network import Network, load_network, save_network
+from .model.network import Network, load_network, read_npz, save_network
 from .model.passes import CompressionConfig, compress_network
 from .options_cli import options, take
 from .report.data import compression_dict
@@ -641,6 +641,118 @@ def sim(
     )
     if waves:
         click.echo(f"waves in {work}")
+
+
+@main.command()
+@click.argument("build", type=FOLDER_IN)
+@click.option(
+    "--board",
+    "board_name",
+    required=True,
+    help="icebreaker, orangecrab-25f, ulx3s-85f, or a board of --board-file.",
+)
+@click.option(
+    "--board-file",
+    type=PATH_IN,
+    default=None,
+    help="A JSON file of boards, each entry shaped like compress/data/boards.json's.",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder [default: BUILD/board_<board>].",
+)
+@click.option("--baud", type=click.IntRange(1200, 12_000_000), default=115_200, show_default=True)
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+def board(
+    build: Path, board_name: str, board_file: Path | None, out: Path | None, baud: int, quiet: bool
+) -> None:
+    """Make BUILD's bitstream for a board: a board top around the network (PLL, reset,
+    UART link, LEDs), Yosys, nextpnr at the fastest PLL clock the design meets, and the
+    packer. BUILD needs --input-encoder rate and a --readout."""
+    from .board.boards import board_of
+    from .board.flow import make_board, summary
+    from .progress import Stages
+
+    try:
+        chosen = board_of(board_name, board_file)
+        result = make_board(build, chosen, out, baud=baud, stages=Stages(quiet=quiet))
+    except (FileNotFoundError, RuntimeError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{result.folder}: {summary(result)}")
+
+
+@main.command(name="run")
+@click.argument("build", type=FOLDER_IN)
+@click.option("--port", required=True, help="The board's serial port (or a pyserial URL).")
+@click.option(
+    "--data",
+    type=PATH_IN,
+    required=True,
+    help="An .npz with x (samples x inputs in [0, 1]) and, for the accuracy, y.",
+)
+@click.option("--baud", type=click.IntRange(1200, 12_000_000), default=115_200, show_default=True)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.01),
+    default=5.0,
+    show_default=True,
+    help="Seconds to wait for an answer.",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None, help="At most this many samples."
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Also compare every class with the golden model's (sc-compress evaluate's).",
+)
+def run_board(
+    build: Path,
+    port: str,
+    data: Path,
+    baud: int,
+    timeout: float,
+    limit: int | None,
+    check: bool,
+) -> None:
+    """Classify DATA on a board running BUILD's bitstream (sc-compress board): check the
+    board's hello, send every sample, print the accuracy and the measured throughput."""
+    from .board.host import run
+
+    arrays = read_npz(data)
+    if "x" not in arrays:
+        raise click.ClickException(f"{data}: data must hold x, not {sorted(arrays)}")
+    x = np.atleast_2d(arrays["x"])[:limit]
+    y = arrays["y"][: len(x)] if "y" in arrays else None
+    try:
+        result = run(build, port, x, y, baud=baud, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    hello = result.hello
+    line = (
+        f"board at {port}: design {hello.design_id:08x} ({hello.n_in} inputs, {hello.n_out} "
+        f"classes, {hello.window} steps); {len(x)} samples in {result.seconds:.2f} s: "
+        f"{result.samples_per_second:.1f} samples/s"
+    )
+    if result.accuracy is not None:
+        line += f"; accuracy {100 * result.accuracy:.2f}%"
+    click.echo(line)
+    if check:
+        from .analysis.evaluate import evaluate as golden
+        from .hardware.design import load_plan
+
+        plan = load_plan(build)
+        readout = {"argmax": "counts"}.get(plan.readout, plan.readout)
+        expected = golden(
+            plan, x, steps=plan.window, encoder=plan.encoder, readout=readout
+        ).predictions
+        same = int(np.sum(expected == result.classes))
+        click.echo(f"golden model: {same} of {len(x)} classes equal")
+        if same != len(x):
+            raise click.ClickException(f"{len(x) - same} classes differ from the golden model")
 
 
 @main.command(name="import")

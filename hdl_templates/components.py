@@ -40,6 +40,7 @@ from compress.hardware.structure import (
     NetworkStructure,
     Neuron,
     Tree,
+    argmax_tree,
     chunk_register_table,
 )
 from compress.hardware.structure import (
@@ -1732,7 +1733,8 @@ class Network(wiring.Component):
         if readout:
             taken = Signal(range(readout.window + 1), name="taken")
             ready = Signal(name="open_")  # the window still takes steps
-            m.d.comb += ready.eq((taken != readout.window) & ~self.clear)
+            self.arg_busy = Signal(name="arg_busy")  # the last window's argmax still runs
+            m.d.comb += ready.eq((taken != readout.window) & ~self.clear & ~self.arg_busy)
         if self.structure.locked:
             busy = Signal(name="busy")
             m.d.comb += self.in_ready.eq((~busy | self.out_valid) & ready)
@@ -1786,8 +1788,9 @@ class Network(wiring.Component):
         return m
 
     def _readout(self, m: Module, taken: Signal, values) -> None:
-        """Window sums of the last layer's counts, their argmax (a later neuron wins only
-        with a larger sum), class_valid, and the restart one clock after the last result."""
+        """Window sums of the last layer's counts, their argmax (a registered tournament:
+        later neurons win only with a larger sum), class_valid after it, and the restart
+        one clock after the last result."""
         readout, n_out = self.structure.readout, self.structure.n_out
         sw = readout.sum_width
         cw = self.structure.count_width if readout.kind == "argmax" else readout.v_width
@@ -1808,13 +1811,6 @@ class Network(wiring.Component):
                 with m.Elif(self.out_valid):
                     m.d.sync += acc.eq(total)
             sums.append(total)
-        best_v, best_i = sums[0], C(0, readout.class_width)
-        for i in range(1, n_out):  # named stages: the chain stays linear, not a tree
-            wins = sums[i] > best_v
-            value = Signal(signed(sw), name=f"best_v{i}")
-            index = Signal(readout.class_width, name=f"best_i{i}")
-            m.d.comb += [value.eq(Mux(wins, sums[i], best_v)), index.eq(Mux(wins, i, best_i))]
-            best_v, best_i = value, index
         with m.If(self.clear):
             m.d.sync += [taken.eq(0), seen.eq(0)]
         with m.Else():
@@ -1822,9 +1818,31 @@ class Network(wiring.Component):
                 m.d.sync += taken.eq(taken + 1)
             with m.If(self.out_valid):
                 m.d.sync += seen.eq(seen + 1)
-        out_class = Signal(readout.class_width, name="out_class_q", reset_less=True)
         out_sums = Signal(n_out * sw, name="out_sums_q", reset_less=True)
         with m.If(last):
-            m.d.sync += [out_class.eq(best_i), out_sums.eq(Cat(sums))]
-        m.d.sync += [self.clear.eq(last), self.class_valid.eq(last)]
-        m.d.comb += [self.out_class.eq(out_class), self.out_sums.eq(out_sums)]
+            m.d.sync += out_sums.eq(Cat(sums))
+        m.d.sync += self.clear.eq(last)
+        # the argmax, a registered tournament after the window's last result (as top.v.j2)
+        tree = argmax_tree(n_out)
+        argv = Signal(len(tree) + 1, name="argv")
+        m.d.sync += argv.eq(Cat(last, argv[:-1]))
+        m.d.comb += self.arg_busy.eq(argv[:-1].any() if tree else 0)
+        entries = [
+            (out_sums[i * sw : (i + 1) * sw].as_signed(), C(i, readout.class_width))
+            for i in range(n_out)
+        ]
+        for k, pairs in enumerate(tree, start=1):
+            winners = []
+            for j, (a, b) in enumerate(pairs):
+                value = Signal(signed(sw), name=f"t{k}_v{j}", reset_less=True)
+                index = Signal(readout.class_width, name=f"t{k}_i{j}", reset_less=True)
+                (av, ai), (bv, bi) = entries[a], entries[b] if b is not None else entries[a]
+                wins = bv > av if b is not None else C(0, 1)
+                m.d.sync += [value.eq(Mux(wins, bv, av)), index.eq(Mux(wins, bi, ai))]
+                winners.append((value, index))
+            entries = winners
+        m.d.comb += [
+            self.class_valid.eq(argv[-1]),
+            self.out_class.eq(entries[0][1]),
+            self.out_sums.eq(out_sums),
+        ]

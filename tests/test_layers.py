@@ -33,6 +33,7 @@ RANKS = {
     "emit": 2,
     "measure": 3,
     "verify": 3,
+    "board": 3.5,  # the board top, bitstream flow and host runtime: uses measure's tools
     "report": 4,
     "top": 5,  # compress.build, cli, flows, sweep
 }

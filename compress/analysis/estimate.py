@@ -41,6 +41,7 @@ from ..hardware.structure import (
     InputEncoder,
     Neuron,
     ParallelLayer,
+    argmax_tree,
     chunk_registers,
     encoder_structure,
     layer_structure,
@@ -742,13 +743,18 @@ def readout_cost(plan: NetworkPlan, family: str) -> dict[str, int]:
     without one): a window sum per class (an adder and a register, and the held
     ``out_sums``; the ``"membrane"`` readout holds the membranes only), the argmax
     chain (a comparison and a two-input multiplexer of sum and index per class after
-    the first), the window counters and flags (:func:`top_features`)."""
+    the first, registered as a tournament), the window counters and flags
+    (:func:`top_features`)."""
     if not plan.window:
         return {"luts": 0, "ffs": 0, "brams": 0, "carries": 0}
     luts, carries = _top_cost(family, "readout_bits", _readout_bits(plan))
     n, sw, cb = plan.n_out, plan.sum_width, plan.class_width
     sums = plan.readout != "membrane"
-    ffs = (1 + sums) * n * sw + cb + 2 * plan.window.bit_length() + 2
+    tree = argmax_tree(n)
+    ffs = (1 + sums) * n * sw + 2 * plan.window.bit_length() + 1 + len(tree) + 1
+    for k, pairs in enumerate(tree, start=1):  # a level's winners: values but the last's,
+        # and the index bits that vary among the 2**k neurons a winner comes from
+        ffs += len(pairs) * ((sw if k < len(tree) else 0) + min(k, cb))
     return {"luts": luts, "ffs": ffs, "brams": 0, "carries": carries}
 
 

@@ -162,6 +162,31 @@ def _pll(folder: Path, board: Board, module: str, target: float) -> tuple[float,
     raise ValueError(f"board {board.name}: no PLL setting at most {target:.2f} MHz")
 
 
+#: The board top's own logic besides the sample's feature bytes (UART, link, reset,
+#: LEDs), measured on the iCEBreaker: about this many LUTs and flip-flops.
+LINK_LUTS, LINK_FFS = 200, 120
+
+
+def _check_fit(build: Path, design: dict[str, Any], board: Board) -> None:
+    """Refuse, before any tool runs, a design the estimate says the board's part cannot
+    hold (the network, the board top's feature bytes and its link)."""
+    from ..analysis.estimate import estimate
+    from ..analysis.parts import fit, part_of
+    from ..hardware.design import load_plan
+
+    part = part_of(board.part)
+    total = dict(estimate(load_plan(build), part.family)["total"])
+    bits = design["build_options"]["hardware"]["input_bits"]
+    total["luts"] += LINK_LUTS
+    total["ffs"] += LINK_FFS + design["n_in"] * 8 * -(-bits // 8)
+    report = fit(load_plan(build), part, total)
+    if not report["fits"]:
+        raise ValueError(
+            f"board {board.name}: the design must fit the {part.name} by the estimate, not need "
+            f"{'; '.join(report['over'])} (build it with --fit {part.name}); nothing written"
+        )
+
+
 def make_board(
     build: str | os.PathLike[str],
     board: Board,
@@ -194,6 +219,7 @@ def make_board(
     build = Path(build)
     design = read_design(build)
     check_build(design)
+    _check_fit(build, design, board)
     out = Path(out) if out is not None else build / f"board_{board.name}"
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)

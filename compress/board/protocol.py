@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["HELLO", "SAMPLE", "VERSION", "Hello", "design_id", "hello_bytes", "sample_bytes"]
+__all__ = ["HELLO", "SAMPLE", "VERSION", "Hello", "design_id", "hello_of", "sample_bytes"]
 
 #: Protocol version, in the hello frame.
 VERSION = 1
@@ -79,7 +79,7 @@ def design_id(build: str | Path) -> int:
     return int.from_bytes(digest.digest()[:4], "little")
 
 
-def hello_bytes(design: dict[str, Any], ident: int) -> Hello:
+def hello_of(design: dict[str, Any], ident: int) -> Hello:
     """The hello a build's board sends (``design``: its ``design.json``)."""
     hardware = design["build_options"]["hardware"]
     return Hello(

@@ -1,5 +1,5 @@
 """The board top simulated: cocotb on Icarus drives its UART as a host would
-(:mod:`compress.verify.cocotb_board`)."""
+(:mod:`compress.board.cocotb_board`)."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def _run(build: Path, work: Path, board: Board, env: dict[str, str]) -> None:
     )
     button = {"SC_BUTTON": str(int(board.reset_active_low) + 1)} if board.reset_pin else {}
     runner.test(
-        test_module="compress.verify.cocotb_board",
+        test_module="compress.board.cocotb_board",
         hdl_toplevel=top,
         build_dir=work,
         test_dir=work,

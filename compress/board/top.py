@@ -14,7 +14,7 @@ from typing import Any
 
 from ..emit.render import render
 from .boards import Board
-from .protocol import VERSION, hello_bytes
+from .protocol import VERSION, hello_of
 
 __all__ = ["BAUD", "board_files", "check_build", "clocks_per_bit"]
 
@@ -112,7 +112,7 @@ def board_files(
         if leds - 1 > width:
             shown.insert(0, f"{leds - 1 - width}'d0")
     name = f"{top}_board"
-    hello = hello_bytes(design, ident).frame()
+    hello = hello_of(design, ident).frame()
     verilog = render(
         "board.v.j2",
         name=name,

@@ -27,6 +27,7 @@ from ..hardware.structure import (
     ParallelLayer,
     Term,
     Tree,
+    argmax_tree,
     chunk_register_table,
     network_structure,
 )
@@ -1098,19 +1099,16 @@ def _readout_context(plan: NetworkPlan) -> dict[str, Any] | None:
         return f"$signed({{{{{sw - cw}{{{last}[{i * cw + cw - 1}]}}}}, {field}}})"
 
     neurons = [{"index": i, "count": extended(i)} for i in range(n_out)]
-    chain = [{"index": 0, "value": "sum0", "which": f"{cb}'d0"}]
-    for i in range(1, n_out):
-        wins = f"(sum{i} > best_v{i - 1})"
-        chain.append(
-            {
-                "index": i,
-                # the last value is never compared again: only its index is kept
-                "value": f"{wins} ? sum{i} : best_v{i - 1}" if i < n_out - 1 else "",
-                "which": f"{wins} ? {cb}'d{i} : best_i{i - 1}",
-            }
-        )
-    if n_out == 1:
-        chain[0]["value"] = ""
+    # the registered argmax tournament: level 0 reads out_sums_q, level k its winners
+    levels = []
+    for k, pairs in enumerate(argmax_tree(n_out), start=1):
+        nodes = []
+        for j, (a, b) in enumerate(pairs):
+            av, ai = _entry(k - 1, a, sw, cb)
+            bv, bi = _entry(k - 1, b, sw, cb) if b is not None else ("", "")
+            nodes.append({"j": j, "av": av, "ai": ai, "bv": bv, "bi": bi})
+        # the final winner's value is never compared again: only its index is kept
+        levels.append({"k": k, "nodes": nodes, "value": k < len(argmax_tree(n_out))})
     return {
         "what": {
             "argmax": "Window sums of the last layer's counts",
@@ -1124,9 +1122,18 @@ def _readout_context(plan: NetworkPlan) -> dict[str, Any] | None:
         "cb": cb,
         "n_out": n_out,
         "neurons": neurons,
-        "chain": chain,
+        "levels": levels,
+        "best": f"t{len(levels)}_i0" if levels else f"{cb}'d0",
         "sums_expr": "{" + ", ".join(f"sum{i}" for i in reversed(range(n_out))) + "}",
     }
+
+
+def _entry(level: int, index: int, sw: int, cb: int) -> tuple[str, str]:
+    """Value and class index of entry ``index`` of the argmax tournament's ``level``
+    (level 0: ``out_sums_q``, neuron ``index``)."""
+    if level == 0:
+        return f"$signed(out_sums_q[{index * sw + sw - 1}:{index * sw}])", f"{cb}'d{index}"
+    return f"t{level}_v{index}", f"t{level}_i{index}"
 
 
 #: Each layer style's template context, by style name (its template is the style's).

@@ -42,6 +42,7 @@ __all__ = [
     "Operand",
     "ParallelLayer",
     "Readout",
+    "argmax_tree",
     "StreamWire",
     "Tap",
     "Term",
@@ -602,6 +603,19 @@ class Readout:
     class_width: int
     kind: str = "argmax"
     v_width: int = 0
+
+
+def argmax_tree(n: int) -> tuple[tuple[tuple[int, int | None], ...], ...]:
+    """The class readout's registered argmax tournament over ``n`` sums: per level, the
+    pairs ``(a, b)`` of the previous level's entries (level 0: the sums in neuron
+    order) that meet, ``b`` None where ``a`` passes alone.  ``b`` (the higher indices)
+    wins only with a larger sum, so ties keep the lowest index, as a linear scan does;
+    ``ceil(log2(n))`` levels, one comparison deep each."""
+    levels, width = [], n
+    while width > 1:
+        levels.append(tuple((a, a + 1 if a + 1 < width else None) for a in range(0, width, 2)))
+        width = (width + 1) // 2
+    return tuple(levels)
 
 
 @dataclass(frozen=True, eq=False)

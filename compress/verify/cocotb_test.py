@@ -22,6 +22,7 @@ from cocotb.triggers import ClockCycles, RisingEdge
 
 from ..hardware.design import load_plan
 from ..hardware.golden import readout, run
+from ..hardware.structure import argmax_tree
 from ..hardware.vectors import input_words
 from .cocotb_bench import (
     Driver,
@@ -80,7 +81,9 @@ async def golden_match(dut):
         await EventDriver(dut, hardware, np.asarray(stimulus, dtype=bool), gaps, rng).run()
     else:
         await Driver(dut, input_words(hardware, stimulus), gaps, rng, port).run()
-    await ClockCycles(dut.clk, plan.latency + 2)
+    # the last window's argmax tournament runs after its last step
+    tail = len(argmax_tree(plan.n_out)) + 2 if plan.window else 0
+    await ClockCycles(dut.clk, plan.latency + 2 + tail)
     await RisingEdge(dut.clk)
     latency = hardware.step_clocks(
         [hardware.input_spikes(stimulus), *trace.spikes[:-1]], trace.spikes

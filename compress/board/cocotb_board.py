@@ -22,7 +22,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, FallingEdge
 from cocotb.utils import get_sim_time
 
-from ..board.protocol import CLASS_LENGTH, HELLO, HELLO_LENGTH, sample_bytes
+from .protocol import CLASS_LENGTH, HELLO, HELLO_LENGTH, sample_bytes
 
 BIT = int(os.environ.get("SC_CLKS_PER_BIT", "8"))
 
