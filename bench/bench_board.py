@@ -5,7 +5,8 @@ which limits a sample, the UART or the network.
 
 It trains scikit-learn's digits MLP (64-32-10, as ``examples/digits.py``), converts it,
 builds it 8 bits, nothing pruned, with the van der Corput rate encoder and the argmax
-readout over 64 steps, and for each board of ``compress/data/boards.json`` runs
+readout over 64 steps, fitted to the UP5K (``--fit up5k``: it then fits every bundled
+board), and for each board of ``compress/data/boards.json`` runs
 ``sc-compress board`` (Yosys, nextpnr at the fastest PLL clock the design meets, the
 packer) and prints Fmax at the board clock, the PLL clock, the cells, block RAMs,
 bitstream bytes and build time.  Then it simulates the board top (cocotb on Icarus,
@@ -52,11 +53,12 @@ def main() -> None:
     network = convert_mlp([w.T for w in mlp.coefs_], mlp.intercepts_, x_train).network
     folder = args.out / "digits"
     hardware = HardwareOptions(input_encoder="rate", input_stream="vdc", readout="argmax")
-    build(network, folder, CompressionConfig(bits=8), hardware, force=True)
+    build(network, folder, CompressionConfig(bits=8), hardware, force=True, part="up5k")
     plan = load_plan(folder)
     golden = evaluate(plan, x_test, y_test, steps=plan.window, encoder=plan.encoder)
+    styles = ", ".join(layer.style.describe() for layer in plan.layers)
     print(
-        f"digits 64-32-10, 8 bits, {plan.window} steps: "
+        f"digits 64-32-10, 8 bits, {plan.window} steps, {styles}: "
         f"float {100 * mlp.score(x_test, y_test):.2f}%, "
         f"evaluate {100 * golden.accuracy:.2f}% on {len(y_test)} test digits, "
         f"{golden.clocks_per_step:.1f} clocks per step"

@@ -114,6 +114,13 @@ def _pnr(folder: Path, board: Board, mhz: float, *, must_meet: bool) -> dict[str
                 f"not {achieved:.2f} MHz (nextpnr); nothing written"
             )
         said = " ".join(errors or proc.stderr.strip().splitlines()[-2:] or ["no message"])
+        cells = re.search(r"of (\d+) (\w+)s", said)
+        if cells:
+            raise ValueError(
+                f"board {board.name}: the design must fit the {board.part}, not need "
+                f"{int(cells.group(1)):,} {cells.group(2)} (nextpnr); build it smaller; "
+                "nothing written"
+            )
         raise RuntimeError(f"nextpnr-{flavour} must place the design, not fail: {said}")
     return json.loads(report_path.read_text())
 
@@ -169,7 +176,8 @@ LINK_LUTS, LINK_FFS = 200, 120
 
 def _check_fit(build: Path, design: dict[str, Any], board: Board) -> None:
     """Refuse, before any tool runs, a design the estimate says the board's part cannot
-    hold (the network, the board top's feature bytes and its link)."""
+    hold (the network, the board top's feature bytes and its link; on iCE40 only when
+    the larger of its LUTs and flip-flops is over, as they may share cells)."""
     from ..analysis.estimate import estimate
     from ..analysis.parts import fit, part_of
     from ..hardware.design import load_plan
@@ -179,7 +187,13 @@ def _check_fit(build: Path, design: dict[str, Any], board: Board) -> None:
     bits = design["build_options"]["hardware"]["input_bits"]
     total["luts"] += LINK_LUTS
     total["ffs"] += LINK_FFS + design["n_in"] * 8 * -(-bits // 8)
-    report = fit(load_plan(build), part, total)
+    plan = load_plan(build)
+    report = fit(plan, part, total)
+    if not report["fits"] and family_of(part.family).ff_in_logic_cell:
+        # LUTs + flip-flops bound an iCE40's cells from above; nextpnr decides unless even
+        # the lower bound, the larger of the two, is over
+        lower = {**total, "luts": max(total["luts"], total["ffs"]) - total["ffs"]}
+        report = {**fit(plan, part, lower), "over": report["over"]}
     if not report["fits"]:
         raise ValueError(
             f"board {board.name}: the design must fit the {part.name} by the estimate, not need "
