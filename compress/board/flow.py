@@ -115,6 +115,11 @@ def _pnr(folder: Path, board: Board, mhz: float, *, must_meet: bool) -> dict[str
             )
         said = " ".join(errors or proc.stderr.strip().splitlines()[-2:] or ["no message"])
         cells = re.search(r"of (\d+) (\w+)s", said)
+        if "utilisation limit" in said:
+            raise ValueError(
+                f"board {board.name}: the design must fit the {board.part}, not exceed what "
+                "nextpnr can place (at its utilisation limit); build it smaller; nothing written"
+            )
         if cells:
             raise ValueError(
                 f"board {board.name}: the design must fit the {board.part}, not need "
