@@ -137,3 +137,23 @@ def test_membrane_readout_classes_equal_evaluate(tmp_path, kind, emitter, parall
     trace = run(plan, plan.input_spikes(np.asarray(inputs)))
     assert not trace.spikes[-1].any()  # an LI never fires: only its membrane carries the class
     assert run_testbench(tmp_path / "b").passed
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 7, 10, 16, 17])
+def test_argmax_tournament_keeps_the_lowest_index_on_ties(n):
+    """The readout's registered tournament (``argmax_tree``): ceil(log2 n) levels, and
+    the winner of any sums, ties included, is numpy's argmax (the lowest index)."""
+    from compress.hardware.structure import argmax_tree
+
+    tree = argmax_tree(n)
+    assert len(tree) == (n - 1).bit_length()
+    rng = np.random.default_rng(n)
+    for _ in range(200):
+        sums = rng.integers(-3, 4, n)
+        entries = list(enumerate(sums))
+        for pairs in tree:
+            entries = [
+                entries[b] if b is not None and entries[b][1] > entries[a][1] else entries[a]
+                for a, b in pairs
+            ]
+        assert entries[0][0] == int(np.argmax(sums)), sums
