@@ -308,22 +308,10 @@ def _search(
         ok = applies
         if option.neuron_ram:  # each layer of two or more neuron groups
             ok = [fits and la.style.groups(la) > 1 for fits, la in zip(applies, plan.layers)]
-            layers = tuple(
-                dataclasses.replace(la, style=dataclasses.replace(la.style, neuron_ram=True))
-                if fits
-                else la
-                for la, fits in zip(plan.layers, ok, strict=True)
-            )
-            plan = dataclasses.replace(plan, layers=layers)
+            plan = _restyled(plan, ok, neuron_ram=True)
         if option.spram:  # each layer's rows in SPRAM when they fit one bank
             ok = [fits and _spram_fits(layer) for fits, layer in zip(ok, plan.layers)]
-            layers = tuple(
-                dataclasses.replace(la, style=dataclasses.replace(la.style, spram=True))
-                if fits
-                else la
-                for la, fits in zip(plan.layers, ok, strict=True)
-            )
-            plan = dataclasses.replace(plan, layers=layers, weight_port=True)
+            plan = dataclasses.replace(_restyled(plan, ok, spram=True), weight_port=True)
         structures = [  # a stand-in layer is never chosen: its parts are not counted
             layer_parts(plan, la) if fits else NO_PARTS
             for la, fits in zip(plan.layers, applies, strict=True)
@@ -464,6 +452,15 @@ def _spram_refusals(part: Part, per_option, layer_ok, options) -> str:
                 f"rows of {width} bits (its {which})"
             )
     return ("; SPRAM was ruled out: " + "; ".join(out)) if out else ""
+
+
+def _restyled(plan: NetworkPlan, ok: list[bool], **fields: Any) -> NetworkPlan:
+    """``plan`` with the styles of the layers ``ok`` marks given ``fields``."""
+    layers = tuple(
+        dataclasses.replace(la, style=dataclasses.replace(la.style, **fields)) if fits else la
+        for la, fits in zip(plan.layers, ok, strict=True)
+    )
+    return dataclasses.replace(plan, layers=layers)
 
 
 def _spram_fits(layer: LayerPlan) -> bool:

@@ -24,7 +24,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..hardware.design import read_design
+from ..analysis.estimate import estimate
+from ..analysis.parts import fit, part_of
+from ..hardware.design import load_plan, read_design
 from ..hardware.families import family_of
 from ..measure.synth import find_tool
 from .boards import Board
@@ -183,10 +185,6 @@ def _check_fit(build: Path, design: dict[str, Any], board: Board) -> None:
     """Refuse, before any tool runs, a design the estimate says the board's part cannot
     hold (the network, the board top's feature bytes and its link; on iCE40 only when
     the larger of its LUTs and flip-flops is over, as they may share cells)."""
-    from ..analysis.estimate import estimate
-    from ..analysis.parts import fit, part_of
-    from ..hardware.design import load_plan
-
     part = part_of(board.part)
     total = dict(estimate(load_plan(build), part.family)["total"])
     bits = design["build_options"]["hardware"]["input_bits"]

@@ -26,10 +26,10 @@ __all__ = ["SIM_CLKS_PER_BIT", "run_board_sim", "simulated_board"]
 SIM_CLKS_PER_BIT = 8
 
 
-def _prepare(build: Path, work: Path, board: Board) -> tuple[dict[str, Any], list[Path], str]:
+def _prepare(build: Path, work: Path, board: Board) -> tuple[list[Path], str]:
     """The board top rendered into ``work`` and the network's memories copied beside it
-    (simulators read them from their working directory); returns the design, the
-    sources and the top module."""
+    (simulators read them from their working directory); returns the sources and the
+    top module."""
     design = read_design(build)
     work.mkdir(parents=True, exist_ok=True)
     files = board_files(design, board, mhz=board.clock_mhz, ident=design_id(build))
@@ -39,13 +39,13 @@ def _prepare(build: Path, work: Path, board: Board) -> tuple[dict[str, Any], lis
         shutil.copytree(build / "mem", work / "mem", dirs_exist_ok=True)
     top = f"{design['top']}_board"
     sources = [build / f for f in design["rtl"]] + [work / f"{top}.v"]
-    return design, sources, top
+    return sources, top
 
 
 def _run(build: Path, work: Path, board: Board, env: dict[str, str]) -> None:
     from cocotb_tools.runner import get_runner
 
-    _, sources, top = _prepare(build, work, board)
+    sources, top = _prepare(build, work, board)
     runner = get_runner("icarus")
     runner.build(
         sources=sources,

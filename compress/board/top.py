@@ -14,7 +14,7 @@ from typing import Any
 
 from ..emit.render import render
 from .boards import Board
-from .protocol import VERSION, hello_of
+from .protocol import CLASS, CLASS_LENGTH, HELLO, SAMPLE, VERSION, hello_of
 
 __all__ = ["BAUD", "board_files", "check_build", "clocks_per_bit"]
 
@@ -104,8 +104,8 @@ def board_files(
     wires = {"in_features": "in_features", "out_class": "out_class"}
     lines = [f".{name}({wires.get(name, name)})" for name in sorted(ports)]
     connections = ",\n".join(f"        {line}" for line in lines) + "\n    "
-    leds = len(board.leds)
-    shown = [f"blink[{blink_bit(mhz)}]"]
+    leds, blink = len(board.leds), blink_bit(mhz)
+    shown = [f"blink[{blink}]"]
     if leds > 1:
         width = min(leds - 1, cb)
         shown.insert(0, f"last_class[{width - 1}:0]")
@@ -143,8 +143,10 @@ def board_files(
         leds=leds,
         leds_active_low=board.leds_active_low,
         leds_expr="{" + ", ".join(shown) + "}" if len(shown) > 1 else shown[0],
-        blink_bit=blink_bit(mhz),
-        blink_hz=f"{mhz * 1e6 / 2 ** (blink_bit(mhz) + 2):.1f}",
+        blink_bit=blink,
+        blink_hz=f"{mhz * 1e6 / 2 ** (blink + 2):.1f}",
+        commands={"hello": HELLO[0], "sample": SAMPLE[0], "class": CLASS[0]},
+        class_length=CLASS_LENGTH,
     )
     pins = [("clk_in", board.clock_pin), ("uart_rx", board.rx), ("uart_tx", board.tx)]
     pins += [("btn", board.reset_pin)] if board.reset_pin else []
@@ -153,11 +155,6 @@ def board_files(
         f"board.{board.constraints}.j2",
         name=name,
         title=board.title,
-        clock_pin=board.clock_pin,
-        rx=board.rx,
-        tx=board.tx,
-        reset_pin=board.reset_pin,
-        leds=board.leds,
         pins=pins,
         io_standard=board.io_standard,
         clock_mhz=_mhz(board.clock_mhz),

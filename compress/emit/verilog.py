@@ -1100,15 +1100,15 @@ def _readout_context(plan: NetworkPlan) -> dict[str, Any] | None:
 
     neurons = [{"index": i, "count": extended(i)} for i in range(n_out)]
     # the registered argmax tournament: level 0 reads out_sums_q, level k its winners
-    levels = []
-    for k, pairs in enumerate(argmax_tree(n_out), start=1):
+    levels, tree = [], argmax_tree(n_out)
+    for k, pairs in enumerate(tree, start=1):
         nodes = []
         for j, (a, b) in enumerate(pairs):
             av, ai = _entry(k - 1, a, sw, cb)
             bv, bi = _entry(k - 1, b, sw, cb) if b is not None else ("", "")
             nodes.append({"j": j, "av": av, "ai": ai, "bv": bv, "bi": bi})
         # the final winner's value is never compared again: only its index is kept
-        levels.append({"k": k, "nodes": nodes, "value": k < len(argmax_tree(n_out))})
+        levels.append({"k": k, "nodes": nodes, "value": k < len(tree)})
     return {
         "what": {
             "argmax": "Window sums of the last layer's counts",
