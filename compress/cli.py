@@ -67,6 +67,7 @@ HARDWARE = (
     "layer:parallelism",
     "fold_order",
     "stream_rule",
+    "popcount",
     "delay_ram_bits",
     "decorrelate",
     "weight_port",

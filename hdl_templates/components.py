@@ -42,6 +42,7 @@ from compress.hardware.structure import (
     Tree,
     argmax_tree,
     chunk_register_table,
+    counter_table,
 )
 from compress.hardware.structure import (
     ParallelLayer as ParallelStructure,
@@ -52,6 +53,7 @@ __all__ = [
     "LFSR",
     "LIF",
     "ConvLayer",
+    "Counter",
     "DelayLine",
     "DelayRing",
     "EventLayer",
@@ -77,20 +79,72 @@ def add_delay_line(m: Module, *, name: str, depth: int, en, x) -> Signal:
     return taps
 
 
-def add_popcount(m: Module, *, tree: Tree, leaves: list):
+def add_popcount(m: Module, *, tree: Tree, leaves: list, inputs: list | None = None):
     """The popcount ``tree`` over ``leaves`` (one-bit values) in ``m``, every node a signal
-    named as in the structure (a register where it says so); returns the sum."""
+    named as in the structure (a register where it says so); returns the sum.
+
+    A counter node is a :class:`Counter` submodule ``u_<node>``; a gated one
+    (``count_and``) takes its synapses' ``(x, g)`` from ``inputs`` (one pair per leaf).
+    """
     nodes: dict[str, Signal] = {}
 
     def value(operand):
-        return leaves[operand.leaf] if operand.node is None else nodes[operand.node]
+        if operand.bits:
+            return Cat(value(o) for o in operand.bits)
+        if operand.leaf is not None:
+            return leaves[operand.leaf]
+        if operand.node is None:
+            return C(0, 1)
+        signal = nodes[operand.node]
+        return signal if operand.bit is None else signal[operand.bit]
 
     for node in tree.nodes:
         signal = Signal(node.width, name=node.name, reset_less=True)
         domain = m.d.sync if node.registered else m.d.comb
-        domain += signal.eq(sum(value(o) for o in node.operands))
+        if node.counter:
+            gated = node.kind == "count_and"
+            unit = Counter(inputs=len(node.operands), gated=gated)
+            m.submodules[f"u_{node.name}"] = unit
+            if gated:
+                pairs = [inputs[o.leaf] for o in node.operands]
+                m.d.comb += [unit.x.eq(Cat(x for x, _ in pairs)), unit.g.eq(Cat(g for _, g in pairs))]
+            else:
+                m.d.comb += unit.x.eq(Cat(value(o) for o in node.operands))
+            domain += signal.eq(unit.y)
+        else:
+            domain += signal.eq(sum(value(o) for o in node.operands))
         nodes[node.name] = signal
     return value(tree.result)
+
+
+class Counter(wiring.Component):
+    """A compressor-tree counter (``<top>_count<m>[_gated]``): ``y`` is the number of
+    ones among ``x`` (``x & g`` when gated), read from the table of every pattern's
+    count (:func:`compress.hardware.structure.counter_table`), so synthesis maps each
+    output bit to one LUT.
+
+    Attributes
+    ----------
+    x : In(inputs)
+    g : In(inputs)
+        Only when ``gated``.
+    y : Out(inputs.bit_length())
+    """
+
+    def __init__(self, *, inputs: int, gated: bool):
+        self.inputs, self.gated = inputs, gated
+        ports = {"x": In(inputs), "y": Out(inputs.bit_length())}
+        if gated:
+            ports["g"] = In(inputs)
+        super().__init__(ports)
+
+    def elaborate(self, platform):
+        m = Module()
+        width = self.inputs.bit_length()
+        table = C(int(counter_table(self.inputs), 2), width << self.inputs)
+        ones = self.x & self.g if self.gated else self.x
+        m.d.comb += self.y.eq(table.word_select(ones, width))
+        return m
 
 
 class LFSR(wiring.Component):
@@ -566,15 +620,17 @@ class _LayerBase(wiring.Component):
         tap = layer.taps[(leaf.line, leaf.delay)]
         return taps[tap.signal][tap.bit]
 
-    def _count(self, m: Module, neuron: Neuron, leaf_value, name: str) -> Signal:
-        """``pos - neg`` of the neuron's popcount trees (0 without synapses), named ``name``."""
+    def _count(self, m: Module, neuron: Neuron, leaf_value, name: str, gate=None) -> Signal:
+        """``pos - neg`` of the neuron's popcount trees (0 without synapses), named ``name``;
+        ``gate(leaf)``: a synapse's ``(x, g)`` for gated counters."""
         terms = []
         for tree in (neuron.pos, neuron.neg):
             if tree.result is None:
                 terms.append(None)
                 continue
             leaves = [leaf_value(leaf) for leaf in tree.leaves]
-            terms.append(add_popcount(m, tree=tree, leaves=leaves))
+            inputs = [gate(leaf) for leaf in tree.leaves] if gate else None
+            terms.append(add_popcount(m, tree=tree, leaves=leaves, inputs=inputs))
         count = Signal(signed(neuron.count_width), name=name)
         pos, neg = terms
         if pos is not None and neg is not None:
@@ -691,6 +747,10 @@ class Layer(_LayerBase):
             x = self._x(leaf, lines, taps)
             return x & comparators[leaf.comparator] if leaf.comparator else x
 
+        def gate(leaf: Leaf):
+            x = self._x(leaf, lines, taps)
+            return x, comparators[leaf.comparator] if leaf.comparator else C(1, 1)
+
         valid = self.in_valid
         for stage in range(1, layer.tree_stages + 1):
             reg = Signal(name=f"tree_valid{stage}")
@@ -703,7 +763,7 @@ class Layer(_LayerBase):
             neuron_valid = valid
         for neuron in layer.neurons:
             i = neuron.index
-            count = self._count(m, neuron, leaf_value, f"count{i}")
+            count = self._count(m, neuron, leaf_value, f"count{i}", gate)
             if layer.speed:  # count and count - theta registered; the count re-timed to the spike
                 count_q = Signal(signed(neuron.count_width), name=f"count{i}_q", reset_less=True)
                 ctheta_q = Signal(

@@ -8,7 +8,7 @@ percentile pruning, stochastic pruning, neuron pruning, delay grids) and random
 hardware options (both pipelines, fully parallel or folded with P = 1, 2, 3 or
 a per-layer mix, the three fold orders, the weight port, RAM-ring delay
 buffers, the uncompressed-baseline comparators, decorrelated LFSRs, both stream
-rules, both emitters).
+rules, compressor-tree popcounts for 4- and 6-input LUTs, both emitters).
 
 :func:`run_case` then checks what SPEC section 5 promises for that build:
 
@@ -420,6 +420,9 @@ def random_case(seed: int) -> Case:
     rams = np.random.default_rng([SALT, seed, 8])  # event neuron RAM, drawn last
     if rams.random() < 0.5:
         hardware = _with_neuron_ram(rams, hardware, layers)
+    counters = np.random.default_rng([SALT, seed, 9])  # compressor-tree popcounts, drawn last
+    if counters.random() < 0.5:
+        hardware = dataclasses.replace(hardware, popcount=str(counters.choice(["lut4", "lut6"])))
     config = _config(rng, bits, layers[0], n_layers, sizes)
     return Case(
         seed=seed,

@@ -23,12 +23,15 @@ from ..hardware.structure import (
     Lfsr,
     NetworkStructure,
     Neuron,
+    Node,
     Operand,
     ParallelLayer,
     Term,
     Tree,
     argmax_tree,
     chunk_register_table,
+    counter_module,
+    counter_table,
     network_structure,
 )
 from ..hardware.styles import STYLES
@@ -202,22 +205,54 @@ def _leaf(layer: ParallelLayer | FoldedLayer, leaf: Leaf, source: str) -> str:
 
 
 def _operand(tree: Tree, operand: Operand, leaves: list[str]) -> str:
-    return leaves[operand.leaf] if operand.node is None else operand.node
+    if operand.bits:
+        bits = [_operand(tree, o, leaves) for o in reversed(operand.bits)]
+        return "{" + ", ".join(bits) + "}" if len(bits) > 1 else bits[0]
+    if operand.leaf is not None:
+        return leaves[operand.leaf]
+    if operand.node is None:
+        return "1'b0"
+    return operand.node if operand.bit is None else f"{operand.node}[{operand.bit}]"
 
 
-def _nodes(layer: ParallelLayer | FoldedLayer, tree: Tree, source: str) -> list[dict[str, Any]]:
+def _vector(items: list[str]) -> str:
+    """``{items[-1], ..., items[0]}`` (one item alone)."""
+    return "{" + ", ".join(reversed(items)) + "}" if len(items) > 1 else items[0]
+
+
+def _counter(
+    top: str, layer: ParallelLayer | FoldedLayer, tree: Tree, node: Node, source: str, out: str
+) -> str:
+    """The instance of counter ``node`` of ``tree``, its count on ``out``: a gated
+    counter takes its synapses' inputs and comparators apart."""
+    module = counter_module(top, node.kind, len(node.operands))
+    if node.kind == "count_and":
+        synapses = [tree.leaves[o.leaf] for o in node.operands]
+        x = _vector([_x(layer, leaf, source) for leaf in synapses])
+        g = _vector([leaf.comparator or "1'b1" for leaf in synapses])
+        return f"{module} u_{node.name} (.x({x}), .g({g}), .y({out}));"
+    leaves = [_leaf(layer, leaf, source) for leaf in tree.leaves]
+    x = _vector([_operand(tree, o, leaves) for o in node.operands])
+    return f"{module} u_{node.name} (.x({x}), .y({out}));"
+
+
+def _nodes(
+    top: str, layer: ParallelLayer | FoldedLayer, tree: Tree, source: str
+) -> list[dict[str, Any]]:
     leaves = [_leaf(layer, leaf, source) for leaf in tree.leaves]
     out = []
     for node in tree.nodes:
-        parts = [_extend(_operand(tree, o, leaves), o.width, node.width) for o in node.operands]
-        out.append(
-            {
-                "name": node.name,
-                "width": node.width,
-                "expr": " + ".join(parts),
-                "reg": node.registered,
-            }
-        )
+        entry = {"name": node.name, "width": node.width, "reg": node.registered, "inst": ""}
+        if node.counter:
+            y = f"{node.name}_y" if node.registered else node.name
+            entry["inst"] = _counter(top, layer, tree, node, source, y)
+            entry["expr"] = y
+        else:
+            parts = [
+                _extend(_operand(tree, o, leaves), o.width, node.width) for o in node.operands
+            ]
+            entry["expr"] = " + ".join(parts)
+        out.append(entry)
     return out
 
 
@@ -452,8 +487,8 @@ def _parallel_context(top: str, layer: ParallelLayer, weight_port: bool) -> dict
     cw = layer.count_width
     source = _source(layer)
     for neuron in layer.neurons:
-        nodes += _nodes(layer, neuron.pos, source)
-        nodes += _nodes(layer, neuron.neg, source)
+        nodes += _nodes(top, layer, neuron.pos, source)
+        nodes += _nodes(top, layer, neuron.neg, source)
         pos = _total(layer, neuron.pos, source, cw)
         neg = _total(layer, neuron.neg, source, cw)
         neurons.append({**_neuron(neuron, speed), "count_expr": _difference(pos, neg, cw)})
@@ -498,15 +533,17 @@ def _banks_expr(layer: FoldedLayer) -> str:
     return "{" + ", ".join(bits) + "}"
 
 
-def _folded_neurons(layer: FoldedLayer) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _folded_neurons(
+    top: str, layer: FoldedLayer
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     cw, lanes, part_width = layer.count_width, layer.lanes, layer.part_width
     nodes: list[dict[str, Any]] = []
     neurons = []
     for neuron in layer.neurons:
         n = _neuron(neuron)
         i = neuron.index
-        nodes += _nodes(layer, neuron.pos, "x_q")
-        nodes += _nodes(layer, neuron.neg, "x_q")
+        nodes += _nodes(top, layer, neuron.pos, "x_q")
+        nodes += _nodes(top, layer, neuron.neg, "x_q")
         pos, neg = (_total(layer, t, "x_q", cw) for t in (neuron.pos, neuron.neg))
         constant = _difference(pos, neg, cw) if pos or neg else ""
         acc = f"acc{i}"
@@ -554,7 +591,7 @@ def _folded_context(top: str, layer: FoldedLayer, weight_port: bool) -> dict[str
         f"{{{rk}{{1'b1}}}}"  # no streams: r = all ones never fires an empty lane (code 0)
     ]
     aligned = layer.order == "aligned"
-    nodes, neurons = _folded_neurons(layer)
+    nodes, neurons = _folded_neurons(top, layer)
     return {
         **_common(top, layer),
         **_delay_context(layer, "x_q"),
@@ -1155,6 +1192,16 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
         f"{top}_neuron.v": render("neuron.v.j2", top=top),
         f"{top}_decay.v": render("decay.v.j2", top=top, guard=GUARD),
     }
+    for kind, inputs in structure.counters:
+        name = counter_module(top, kind, inputs)
+        files[f"{name}.v"] = render(
+            "count.v.j2",
+            name=name,
+            m=inputs,
+            w=inputs.bit_length(),
+            gated=kind == "count_and",
+            table=counter_table(inputs),
+        )
     for layer in structure.layers:
         context = CONTEXTS[layer.style](top, layer, plan.weight_port)
         files[f"{layer.module}.v"] = render(STYLES[layer.style].template, **context)

@@ -69,10 +69,14 @@ class LayerStyle:
         The layer's Amaranth component in :mod:`hdl_templates.components`.
     memory_format : str
         What ``mem/layer<l>.hex`` holds (``design.json``).
+    gated_leaves : bool
+        The popcount's leaves are synapses ``x & [r <= m]`` (a compressor tree folds
+        the gates into its first counters).
     """
 
     name: ClassVar[str]
     has_memory: ClassVar[bool] = False
+    gated_leaves: ClassVar[bool] = False
     variable: ClassVar[bool] = False
     template: ClassVar[str]
     component: ClassVar[str]
@@ -261,6 +265,10 @@ class LayerPlan:
         synapse with constant input contributes exactly ``m (2**k + 1)`` ones,
         the rate ``m / M`` again; short weight streams no longer alias with
         nearly periodic spike trains.  Only for ``k <= 7`` (LFSRs up to 15 bits).
+    popcount : str
+        How the popcount trees add (:data:`~compress.hardware.counters.POPCOUNTS`):
+        ``"adder"``, a pairwise adder tree, or a compressor tree of counters cut for
+        4- or 6-input LUTs (``"lut4"``, ``"lut6"``).
     stream_rule : str
         ``"code"``: the n-th stochastic synapse of a neuron with a given code reads
         stream n, and a memory word stores its stream number.  ``"tap"``: a synapse
@@ -298,6 +306,7 @@ class LayerPlan:
     neuron: NeuronPlan = INTEGER_NEURON
     recurrent: int = 0
     stream_rule: str = "code"
+    popcount: str = "adder"
 
     @property
     def conv(self) -> Any:

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..model.fields import option
 from ..model.validate import check_int
+from .counters import POPCOUNTS
 from .encoder import INPUT_STREAMS
 from .ir import PIPELINES
 from .lfsr import TAPS
@@ -134,6 +135,12 @@ class HardwareOptions:
         weights are written after configuration (simulation models start from
         the ``.hex`` files).  A layer's rows must fit one bank: at most
         :data:`SPRAM_DEPTH` rows of at most ``4 * SPRAM_WIDTH`` bits.
+    popcount : {"adder", "lut4", "lut6"}
+        How the popcount trees of fully parallel layers (and a folded layer's constant
+        synapses) add (:mod:`compress.hardware.counters`): a pairwise adder tree
+        (default), or a compressor tree of counters, one LUT per output bit, cut for
+        4-input (iCE40, ECP5) or 6-input (Xilinx) LUTs, with the synapses' gates folded
+        into the first counters; the same counts, fewer LUTs.
     neuron_ram : bool or sequence of bool (one per layer)
         Event layers keep their neurons' counts, membranes and currents in block
         RAM, one row per neuron group (``neuron_lanes`` wide), instead of rotating
@@ -177,6 +184,13 @@ class HardwareOptions:
         "input tap, found from the row read: memory words hold only sign and code, and no two "
         "synapses of a neuron share a stream).",
         choices=STREAM_RULES,
+    )
+    popcount: str = option(
+        "adder",
+        "How popcount trees add: adder (a pairwise adder tree) or a compressor tree of "
+        "counters, one LUT per output bit, for 4-input (lut4: iCE40, ECP5) or 6-input "
+        "(lut6: Xilinx) LUTs, the synapses' gates folded into the first counters.",
+        choices=POPCOUNTS,
     )
     weight_port: bool = option(
         False,
@@ -317,6 +331,10 @@ class HardwareOptions:
                 )
         if isinstance(rules, (list, tuple)):
             object.__setattr__(self, "stream_rule", tuple(str(r) for r in rules))
+        if self.popcount not in POPCOUNTS:
+            raise ValueError(
+                f"popcount must be one of {', '.join(POPCOUNTS)}, not {self.popcount!r}"
+            )
         if self.fold_order not in FOLD_ORDERS:
             raise ValueError(
                 f"fold_order must be one of {', '.join(FOLD_ORDERS)}, not {self.fold_order!r}"

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..model.passes import CompressionResult
 from ..model.validate import options_of
+from .counters import compressor_levels
 from .encoder import RateEncoder
 from .ir import (
     CONSTANT,
@@ -143,7 +144,11 @@ def _plan_layer(
     neuron, thresholds, v_width = neuron_plan(
         index, layer, codes, codes_obj.full_scale, count_width
     )
-    tree_levels = math.ceil(math.log2(tree_widest)) if tree_widest > 1 else 0
+    popcount = hardware.popcount
+    if popcount == "adder":
+        tree_levels = math.ceil(math.log2(tree_widest)) if tree_widest > 1 else 0
+    else:
+        tree_levels = compressor_levels(tree_widest, popcount, style.gated_leaves)
     tree_stages = len(registered_levels(tree_levels, hardware.pipeline))
     line_depths = tuple(int(d) for d in delays.max(axis=0))
     n_in = codes.shape[1]
@@ -156,6 +161,7 @@ def _plan_layer(
         bias=layer.bias is not None,
         decorrelated=decorrelated,
         stream_rule="tap" if tap else "code",
+        popcount=popcount,
         n_out=layer.n_out,
         bits=codes_obj.bits,
         signs=signs,

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .counters import column_groups, counter_sizes
 from .ir import LayerPlan, NetworkPlan
 from .lfsr import TAPS
 from .memory import bits_for, weight_port_widths
@@ -53,6 +54,10 @@ __all__ = [
     "encoder_structure",
     "layer_fields",
     "layer_structure",
+    "NODE_KINDS",
+    "compressor_tree",
+    "counter_module",
+    "counter_table",
     "network_structure",
     "neuron_structure",
     "popcount_tree",
@@ -187,26 +192,43 @@ class Leaf:
 
 @dataclass(frozen=True)
 class Operand:
-    """An adder input: leaf number ``leaf`` of the tree or the node ``node``, ``width`` bits."""
+    """A node input, ``width`` bits: leaf number ``leaf`` of the tree, the node ``node``
+    (its bit ``bit`` alone when given), the concatenation ``bits`` (least significant
+    first), or, with none of these, a zero bit."""
 
     width: int
     leaf: int | None = None
     node: str | None = None
+    bit: int | None = None
+    bits: tuple[Operand, ...] = ()
+
+
+#: Popcount-tree node kinds: a sum of operands, a counter of one-bit operands, and a
+#: counter of synapse leaves with their ``x & [r <= m]`` gates folded in.
+NODE_KINDS = ("add", "count", "count_and")
 
 
 @dataclass(frozen=True)
 class Node:
-    """A popcount-tree node: the sum of two operands, or one operand re-timed by a register."""
+    """A popcount-tree node: the sum of its operands (one operand: re-timed by a
+    register), or (``kind`` ``count``/``count_and``) a counter of one-bit operands, the
+    number of ones among them, built as a module of its own (one LUT per output bit)."""
 
     name: str
     width: int
     operands: tuple[Operand, ...]
     registered: bool
+    kind: str = "add"
 
     @property
     def adder(self) -> bool:
-        """Whether the node adds (two operands) rather than only re-times one."""
-        return len(self.operands) == 2
+        """Whether the node adds (two or more operands) rather than counts or re-times."""
+        return self.kind == "add" and len(self.operands) >= 2
+
+    @property
+    def counter(self) -> bool:
+        """Whether the node is a counter (its own module, one LUT per output bit)."""
+        return self.kind != "add"
 
 
 @dataclass(frozen=True)
@@ -226,6 +248,20 @@ class Tree:
     def registered_bits(self) -> int:
         """Bits of the tree's pipeline registers."""
         return sum(node.width for node in self.nodes if node.registered)
+
+    @property
+    def counter_bits(self) -> int:
+        """Output bits of the tree's counters (one LUT each)."""
+        return sum(node.width for node in self.nodes if node.counter)
+
+    def counters(self) -> dict[tuple[str, int], int]:
+        """How many counters of each (kind, inputs) the tree has."""
+        out: dict[tuple[str, int], int] = {}
+        for node in self.nodes:
+            if node.counter:
+                key = (node.kind, len(node.operands))
+                out[key] = out.get(key, 0) + 1
+        return out
 
 
 @dataclass(frozen=True)
@@ -635,6 +671,18 @@ class NetworkStructure:
     readout: Readout | None = None
     events: EventInput | None = None
 
+    @property
+    def counters(self) -> tuple[tuple[str, int], ...]:
+        """The (kind, inputs) of every counter module the popcount trees use, sorted."""
+        kinds = {
+            key
+            for layer in self.layers
+            for neuron in layer.neurons
+            for tree in (neuron.pos, neuron.neg)
+            for key in tree.counters()
+        }
+        return tuple(sorted(kinds))
+
 
 @dataclass(frozen=True)
 class EventInput:
@@ -684,6 +732,92 @@ def popcount_tree(
         items = out
     ((result, _),) = items
     return Tree(tuple(leaves), tuple(nodes), result)
+
+
+def compressor_tree(
+    leaves: list[Leaf],
+    levels: int,
+    registered: tuple[int, ...],
+    prefix: str,
+    *,
+    popcount: str,
+    gated: bool,
+) -> Tree:
+    """Compressor tree over one-bit leaves (:mod:`compress.hardware.counters`).
+
+    Levels ``1 .. levels - 1`` cut every column (bits of one weight) into counters
+    (:func:`~compress.hardware.counters.column_groups`); level ``levels`` adds the at
+    most two rows left.  A registered level registers its counters' outputs and, per
+    column, the bits that pass it (``<prefix>_<level>_r<column>``); counters are
+    ``<prefix>_<level>_<n>``, the final adder ``<prefix>_<levels>_0``.  ``gated``: the
+    first level counts the synapses with their gates folded in (``count_and``).
+    """
+    if not leaves:
+        return Tree((), (), None)
+    first, later = counter_sizes(popcount, gated)
+    n = len(leaves)
+    cols: dict[int, list[Operand]] = {0: [Operand(1, leaf=i) for i in range(n)]}
+    nodes: list[Node] = []
+    for level in range(1, levels):
+        is_reg = level in registered
+        out: dict[int, list[Operand]] = {}
+        count = 0
+        for c in sorted(cols):
+            bits, at = cols[c], 0
+            size, fold = (first, gated) if level == 1 else (later, False)
+            for m in column_groups(len(bits), size, first=fold):
+                name = f"{prefix}_{level}_{count}"
+                count += 1
+                width = m.bit_length()
+                kind = "count_and" if fold else "count"
+                nodes.append(Node(name, width, tuple(bits[at : at + m]), is_reg, kind))
+                at += m
+                for b in range(width):
+                    out.setdefault(c + b, []).append(Operand(1, node=name, bit=b))
+            rest = bits[at:]
+            if rest and is_reg:
+                name = f"{prefix}_{level}_r{c}"
+                nodes.append(Node(name, len(rest), (Operand(len(rest), bits=tuple(rest)),), True))
+                rest = [Operand(1, node=name, bit=b) for b in range(len(rest))]
+            out.setdefault(c, []).extend(rest)
+        cols = {c: v for c, v in out.items() if v}
+    width = n.bit_length()
+    height = max(len(v) for v in cols.values())
+    if height > 2:
+        raise ValueError(f"a {levels}-level compressor tree cannot sum {n} bits, not {height}")
+    rows = tuple(
+        Operand(
+            width,
+            bits=tuple(cols[c][r] if r < len(cols.get(c, ())) else Operand(1) for c in range(width)),
+        )
+        for r in range(height)
+    )
+    if len(rows) == 1 and n == 1:
+        rows = (rows[0].bits[0],)
+    if len(rows) == 1 and levels not in registered:
+        return Tree(tuple(leaves), tuple(nodes), rows[0])
+    name = f"{prefix}_{levels}_0"
+    nodes.append(Node(name, width, rows, levels in registered))
+    return Tree(tuple(leaves), tuple(nodes), Operand(width, node=name))
+
+
+def counter_module(top: str, kind: str, inputs: int) -> str:
+    """The module of a ``kind`` counter of ``inputs`` bits: ``<top>_count<inputs>``, with
+    ``_gated`` for ``count_and`` (each input ``x & g``)."""
+    return f"{top}_count{inputs}{'_gated' if kind == 'count_and' else ''}"
+
+
+def counter_table(inputs: int) -> str:
+    """The counts of every ``inputs``-bit pattern, highest pattern first, as binary digits
+    (``(inputs).bit_length()`` each): the ROM a counter's LUTs hold.
+
+    Examples
+    --------
+    >>> counter_table(2)
+    '10010100'
+    """
+    width = inputs.bit_length()
+    return "".join(format(bin(p).count("1"), f"0{width}b") for p in reversed(range(1 << inputs)))
 
 
 def split_comparators(
@@ -764,6 +898,18 @@ def neuron_structure(layer: LayerPlan, i: int, classes: np.ndarray, leaf_of) -> 
     for j in np.flatnonzero(classes):
         polarity[int(layer.signs[i, j])].append(leaf_of(int(j)))
     regs = layer.registered_levels
+    if layer.popcount == "adder":
+
+        def tree(leaves: list[Leaf], prefix: str) -> Tree:
+            return popcount_tree(leaves, layer.tree_levels, regs, prefix)
+    else:
+        gated = layer.style.gated_leaves
+
+        def tree(leaves: list[Leaf], prefix: str) -> Tree:
+            return compressor_tree(
+                leaves, layer.tree_levels, regs, prefix, popcount=layer.popcount, gated=gated
+            )
+
     return Neuron(
         index=i,
         theta=layer.thresholds[i],
@@ -773,8 +919,8 @@ def neuron_structure(layer: LayerPlan, i: int, classes: np.ndarray, leaf_of) -> 
         v_reset=layer.neuron.v_resets[i] if layer.neuron.v_resets else 0,
         count_width=layer.count_width,
         v_width=layer.v_width,
-        pos=popcount_tree(polarity[1], layer.tree_levels, regs, f"p{i}"),
-        neg=popcount_tree(polarity[-1], layer.tree_levels, regs, f"n{i}"),
+        pos=tree(polarity[1], f"p{i}"),
+        neg=tree(polarity[-1], f"n{i}"),
     )
 
 

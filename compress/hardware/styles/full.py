@@ -26,6 +26,7 @@ class Full(LayerStyle):
     """A fully parallel layer (no fields of its own)."""
 
     name = "full"
+    gated_leaves = True
     template = "layer.v.j2"
     component = "Layer"
     choice = "'full'"
