@@ -107,7 +107,10 @@ def add_popcount(m: Module, *, tree: Tree, leaves: list, inputs: list | None = N
             m.submodules[f"u_{node.name}"] = unit
             if gated:
                 pairs = [inputs[o.leaf] for o in node.operands]
-                m.d.comb += [unit.x.eq(Cat(x for x, _ in pairs)), unit.g.eq(Cat(g for _, g in pairs))]
+                m.d.comb += [
+                    unit.x.eq(Cat(x for x, _ in pairs)),
+                    unit.g.eq(Cat(g for _, g in pairs)),
+                ]
             else:
                 m.d.comb += unit.x.eq(Cat(value(o) for o in node.operands))
             domain += signal.eq(unit.y)
@@ -276,7 +279,8 @@ class DelayRing(wiring.Component):
 
 
 class PopcountTree(wiring.Component):
-    """A pipelined pairwise popcount (:class:`compress.hardware.structure.Tree`).
+    """A pipelined popcount, a pairwise adder tree or a compressor tree
+    (:class:`compress.hardware.structure.Tree`; gated counters' gates held open).
 
     Every node of the tree is a named signal, a register where the structure
     says so; the sum appears as many clocks after its leaves as the tree has
@@ -300,7 +304,8 @@ class PopcountTree(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         leaves = [self.leaves[n] for n in range(len(self.tree.leaves))]
-        m.d.comb += self.total.eq(add_popcount(m, tree=self.tree, leaves=leaves))
+        inputs = [(leaf, C(1, 1)) for leaf in leaves]  # a gated counter's gates open
+        m.d.comb += self.total.eq(add_popcount(m, tree=self.tree, leaves=leaves, inputs=inputs))
         return m
 
 

@@ -11,6 +11,8 @@ from compress.analysis.calibration import CALIBRATION, HOLDOUT
 from compress.analysis.estimate import (
     CARRY_TOLERANCE,
     CONV_FF_TOLERANCE,
+    COUNTER_CARRY_TOLERANCE,
+    COUNTER_LUT_TOLERANCE,
     FF_TOLERANCE,
     HOLDOUT_LUT_TOLERANCE,
     LUT_TOLERANCE,
@@ -52,12 +54,16 @@ BRAM_MISMATCHES = {
 )
 def test_estimate_matches_yosys(design):
     """FF within 5% (15% with a convolution layer), BRAM exact but for the pinned
-    mismatches, LUT within 12% (15% held out; 30% with neuron RAM), carry cells within
-    25%."""
+    mismatches, LUT within 12% (15% held out; 30% with neuron RAM, 13% with compressor
+    trees), carry cells within 25% (45% with compressor trees)."""
     plan = _plan(design)
     tolerance = HOLDOUT_LUT_TOLERANCE if design in HOLDOUT else LUT_TOLERANCE
     if any(getattr(layer.style, "neuron_ram", False) for layer in plan.layers):
         tolerance = NEURON_RAM_LUT_TOLERANCE
+    carry_tolerance = CARRY_TOLERANCE
+    if any(layer.popcount != "adder" for layer in plan.layers):
+        tolerance = max(tolerance, COUNTER_LUT_TOLERANCE)
+        carry_tolerance = COUNTER_CARRY_TOLERANCE
     conv = any(layer.style.name == "conv" for layer in plan.layers)
     ff_tolerance = CONV_FF_TOLERANCE if conv else FF_TOLERANCE
     for family in FAMILIES:
@@ -76,7 +82,7 @@ def test_estimate_matches_yosys(design):
         pair = (total["brams"], measured["brams"])
         assert pair == expected if expected else pair[0] == pair[1], (family, total, measured)
         assert (
-            abs(total["carries"] - measured["carries"]) <= CARRY_TOLERANCE * measured["carries"]
+            abs(total["carries"] - measured["carries"]) <= carry_tolerance * measured["carries"]
         ), (family, total, measured)
 
 

@@ -9,8 +9,8 @@ the per-family LUT coefficients of :mod:`compress.analysis.estimate` and writes
 ``--holdout`` synthesizes the missing :data:`compress.analysis.calibration.HOLDOUT`
 designs and never refits: run it once the model is final, so the held-out
 figures stay unseen by the fit; ``--no-fit`` synthesizes the missing calibration
-designs without refitting, and ``--fit-feature NAME`` then fits only NAME's LUT
-coefficient (on the designs that have it, the others kept).  ``--errors`` only prints the
+designs without refitting, and ``--fit-feature NAME`` then fits only NAME's LUT and
+carry coefficients (on the designs that have it, the others kept).  ``--errors`` only prints the
 estimate's LUT, FF and block-RAM error on every stored design.  Commit both files.
 """
 
@@ -49,6 +49,9 @@ PRIORS = {
         "encoder_bits": 1.0,
         "readout_bits": 1.0,
         "ram_row_bits": 1.3,
+        "counter_luts": 1.0,
+        "row_adder_bits": 1.0,
+        "counter_registered_bits": 0.2,
         "intercept": 0.0,
     },
     "lut6": {
@@ -67,6 +70,9 @@ PRIORS = {
         "encoder_bits": 0.8,
         "readout_bits": 0.8,
         "ram_row_bits": 1.2,
+        "counter_luts": 1.0,
+        "row_adder_bits": 1.0,
+        "counter_registered_bits": 0.2,
         "intercept": 0.0,
     },
 }
@@ -157,9 +163,10 @@ def _rows(figures: dict[str, dict[str, dict]], family: str) -> tuple[list, list,
 
 
 def fit_feature(figures: dict[str, dict[str, dict]], feature: str) -> dict:
-    """The stored model with only ``feature``'s LUT coefficient refitted, per family:
-    relative least squares on the designs that have the feature, every other
-    coefficient kept (a feature added after the last full fit)."""
+    """The stored model with only ``feature``'s LUT and carry coefficients refitted, per
+    family: relative least squares on the designs that have the feature, every other
+    coefficient kept (a feature added after the last full fit); never below zero (a
+    feature counts parts, it does not remove any)."""
     import numpy as np
 
     from compress.analysis.estimate import FEATURES
@@ -168,13 +175,15 @@ def fit_feature(figures: dict[str, dict[str, dict]], feature: str) -> dict:
     model = json.loads(MODEL.read_text())
     at = names.index(feature)
     for family in sorted(FAMILIES):
-        rows, luts, _ = _rows(figures, family)
-        coefficients = np.array([model[family]["luts"][n] for n in names])
-        coefficients[at] = 0.0
-        x = np.array([row for row in rows if row[at]])
-        m = np.array([lut for row, lut in zip(rows, luts, strict=True) if row[at]], dtype=float)
-        u = x[:, at] / m
-        model[family]["luts"][feature] = round(float(u @ (1 - x @ coefficients / m) / (u @ u)), 4)
+        rows, luts, carries = _rows(figures, family)
+        for kind, measured in (("luts", luts), ("carries", carries)):
+            coefficients = np.array([model[family][kind].get(n, 0.0) for n in names])
+            coefficients[at] = 0.0
+            x = np.array([row for row in rows if row[at]])
+            m = np.array([v for row, v in zip(rows, measured, strict=True) if row[at]], float)
+            u = x[:, at] / m
+            value = u @ (1 - x @ coefficients / m) / (u @ u)
+            model[family][kind][feature] = round(max(0.0, float(value)), 4)  # no part removes
     return model
 
 

@@ -311,6 +311,25 @@ CALIBRATION = (
         CompressionConfig(prune_percentile=60),
         HardwareOptions("speed", parallelism="event", neuron_lanes=16, neuron_ram=True),
     ),
+    # compressor-tree popcounts (their counter_luts fitted alone: see tools/calibrate.py)
+    CalibrationDesign(
+        "lut6_64_32_10",
+        "random_64_32_10",
+        CompressionConfig(),
+        HardwareOptions(popcount="lut6"),
+    ),
+    CalibrationDesign(
+        "lut4_48_24_speed_pruned30",
+        "random:144:48-24",
+        CompressionConfig(prune_percentile=30),
+        HardwareOptions("speed", popcount="lut4"),
+    ),
+    CalibrationDesign(
+        "lut4_fold2_64_16",
+        "random:145:64-16",
+        CompressionConfig(bits=4),
+        HardwareOptions(parallelism=2, popcount="lut4"),
+    ),
 )
 
 #: Designs measured like the calibration set but never used to fit the LUT model:
@@ -394,5 +413,18 @@ HOLDOUT = (
         HardwareOptions(
             "speed", parallelism="event", neuron_lanes=4, neuron_ram=True, stream_rule="tap"
         ),
+    ),
+    # held out: compressor-tree popcounts (after counter_luts was fitted, no refit since)
+    CalibrationDesign(
+        "unseen6_lut6_40_20_10_pruned40",
+        "random:146:40-20-10",
+        CompressionConfig(prune_percentile=40),
+        HardwareOptions(popcount="lut6"),
+    ),
+    CalibrationDesign(
+        "unseen6_lut4_56_28_bits6",
+        "random:147:56-28",
+        CompressionConfig(bits=6),
+        HardwareOptions(popcount="lut4"),
     ),
 )

@@ -123,6 +123,11 @@ _LEGEND = {
         "p<i>_<l>_<k>, n<i>_<l>_<k>",
         "node k of level l of neuron i's positive, negative popcount tree",
     ),
+    "ctree": (
+        "p<i>_<l>_<k>, n<i>_<l>_<k>",
+        "counter k of level l of neuron i's positive, negative compressor tree (u_: its "
+        "instance; _r<c>: column c's bits re-timed; the last level: the two rows' adder)",
+    ),
     "count": ("count<i>, v<i>", "neuron i's count (positive - negative) and membrane"),
     "x_q": ("x_q, xvec", "the step's latched inputs; x(t - d) for every delay group"),
     "lanes": ("pos_q, neg_q", "lane bits of a slot (input AND stream <= code), by sign"),
@@ -169,7 +174,8 @@ def _layer_legend(layer: ParallelLayer | FoldedLayer | EventLayer) -> list[str]:
         keys += ["cmp"] * bool(layer.comparators)
     keys += ["dl"] * bool(layer.lines) + ["dr"] * bool(layer.ring)
     if any(n.pos.nodes or n.neg.nodes for n in layer.neurons):
-        keys.append("tree")
+        compressor = any(node.counter for n in layer.neurons for node in n.pos.nodes + n.neg.nodes)
+        keys.append("ctree" if compressor else "tree")
     if isinstance(layer, FoldedLayer):
         keys += ["lanes", "acc"]
     return _legend([*keys, "count"])
@@ -248,9 +254,7 @@ def _nodes(
             entry["inst"] = _counter(top, layer, tree, node, source, y)
             entry["expr"] = y
         else:
-            parts = [
-                _extend(_operand(tree, o, leaves), o.width, node.width) for o in node.operands
-            ]
+            parts = [_extend(_operand(tree, o, leaves), o.width, node.width) for o in node.operands]
             entry["expr"] = " + ".join(parts)
         out.append(entry)
     return out
@@ -394,7 +398,10 @@ def _common(top: str, layer: ParallelLayer | FoldedLayer) -> dict[str, Any]:
         "cw": layer.count_width,
         "inputs_phrase": _plural(layer.n_inputs, "input"),
         "neurons_phrase": _plural(layer.n_out, "neuron"),
-        "stages_phrase": _plural(layer.tree_stages, "adder-tree stage"),
+        "stages_phrase": _plural(
+            layer.tree_stages,
+            "compressor-tree stage" if layer.popcount != "adder" else "adder-tree stage",
+        ),
         "legend": _layer_legend(layer),
         "pipeline": layer.pipeline,
         "synapses": layer.synapses,

@@ -101,7 +101,7 @@ def compressor_levels(widest: int, popcount: str, gated: bool) -> int:
 def _levels(bits: int, popcount: str, gated: bool) -> int:
     first, later = counter_sizes(popcount, gated)
     heights, stages = {0: bits}, 0
-    while stages == 0 and gated or max(heights.values()) > 2:
+    while (stages == 0 and gated) or max(heights.values()) > 2:
         heights = _stage(heights, first if stages == 0 else later, gated and stages == 0)
         stages += 1
     return stages + 1

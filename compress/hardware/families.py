@@ -104,6 +104,14 @@ class Family:
     pnr_default : tuple of (str, str) or None
         The device and package Fmax is measured on when none is given.
     parts : tuple of Part
+    counter_luts : dict of str to int
+        LUTs Yosys maps each compressor-tree counter module to (``count<m>``,
+        ``count_and<m>``: :mod:`compress.hardware.counters`), measured on the modules
+        alone (they are kept apart in synthesis, so the figure holds in any design;
+        ``tests/test_synth.py`` measures them again).
+    shift_register_min : int or None
+        Yosys maps a chain of at least this many registers that only copy one another
+        to a LUT shift register (Xilinx SRL16E: no flip-flops); None: never.
     """
 
     name: str
@@ -121,6 +129,8 @@ class Family:
     pnr_cell: str | None
     pnr_default: tuple[str, str] | None
     parts: tuple[Part, ...]
+    counter_luts: dict[str, int]
+    shift_register_min: int | None = None
 
 
 _ICE40 = Family(
@@ -152,6 +162,15 @@ _ICE40 = Family(
         ),
         Part("hx8k", "Lattice iCE40 HX8K", "ice40", 7680, 7680, 32, 4096, ("hx8k", "ct256")),
     ),
+    counter_luts={
+        "count2": 2,
+        "count3": 2,
+        "count4": 3,
+        "count5": 8,
+        "count6": 9,
+        "count_and2": 2,
+        "count_and3": 4,
+    },
 )
 _ECP5 = Family(
     name="ecp5",
@@ -185,6 +204,15 @@ _ECP5 = Family(
             ("85k", 83640, 208, "CABGA381"),
         )
     ),
+    counter_luts={
+        "count2": 2,
+        "count3": 2,
+        "count4": 3,
+        "count5": 6,
+        "count6": 12,
+        "count_and2": 2,
+        "count_and3": 8,
+    },
 )
 _XILINX = Family(
     name="xilinx",
@@ -205,6 +233,16 @@ _XILINX = Family(
     pnr_cell=None,
     pnr_default=None,
     parts=(Part("xc7a35t", "AMD Xilinx Artix-7 XC7A35T", "xilinx", 20800, 41600, 50, 36864, None),),
+    counter_luts={
+        "count2": 2,
+        "count3": 2,
+        "count4": 3,
+        "count5": 3,
+        "count6": 3,
+        "count_and2": 2,
+        "count_and3": 2,
+    },
+    shift_register_min=3,
 )
 
 #: Every family by name (the estimate's, synthesis's and the CLI's order).

@@ -26,6 +26,7 @@ from .memory import bits_for, weight_port_widths
 from .neuron import INTEGER_NEURON, NeuronPlan
 
 __all__ = [
+    "NODE_KINDS",
     "SPLIT_ABOVE",
     "Comparator",
     "ConvLayer",
@@ -51,13 +52,12 @@ __all__ = [
     "argmax_tree",
     "chunk_register_table",
     "chunk_registers",
-    "encoder_structure",
-    "layer_fields",
-    "layer_structure",
-    "NODE_KINDS",
     "compressor_tree",
     "counter_module",
     "counter_table",
+    "encoder_structure",
+    "layer_fields",
+    "layer_structure",
     "network_structure",
     "neuron_structure",
     "popcount_tree",
@@ -254,6 +254,48 @@ class Tree:
         """Output bits of the tree's counters (one LUT each)."""
         return sum(node.width for node in self.nodes if node.counter)
 
+    def copy_chains(self) -> list[int]:
+        """Lengths of the chains of registers that only copy one another (a shift
+        register: a bit re-timed through registered levels, from the register that
+        first holds it), one per chain end; synthesis may map a long one to a LUT shift
+        register (Xilinx SRL16E)."""
+        nodes = {node.name: node for node in self.nodes}
+
+        def copied(node: Node, bit: int) -> Operand | None:
+            """The register bit that bit ``bit`` of registered ``node`` copies, if any."""
+            if node.counter:
+                return None
+            if len(node.operands) == 1:  # a re-time node: its operand's bit
+                operand = node.operands[0]
+                return operand.bits[bit] if operand.bits else operand
+            # an adder's low columns that only one row fills are its bits (no carry yet)
+            rows = [o.bits for o in node.operands]
+            if not all(rows) or any(
+                len([r for r in rows if r[c].leaf is not None or r[c].node]) != 1
+                for c in range(bit + 1)
+            ):
+                return None
+            (source,) = [r[bit] for r in rows if r[bit].leaf is not None or r[bit].node]
+            return source
+
+        def length(node: Node, bit: int) -> int:
+            source = copied(node, bit)
+            if source is None or source.node is None or not nodes[source.node].registered:
+                return 1
+            return 1 + length(nodes[source.node], source.bit or 0)
+
+        sources: set[tuple[str, int]] = set()
+        ends = []
+        for node in self.nodes:
+            if not node.registered:
+                continue
+            for bit in range(node.width):
+                source = copied(node, bit)
+                if source is not None and source.node is not None:
+                    sources.add((source.node, source.bit or 0))
+                ends.append((node, bit))
+        return [length(node, bit) for node, bit in ends if (node.name, bit) not in sources]
+
     def counters(self) -> dict[tuple[str, int], int]:
         """How many counters of each (kind, inputs) the tree has."""
         out: dict[tuple[str, int], int] = {}
@@ -337,6 +379,7 @@ class _Layer:
     # s % 2**stream_block (compress.hardware.streams), found from the row read
     stream_rule: str = field(default="code", kw_only=True)
     stream_block: int = field(default=0, kw_only=True)
+    popcount: str = field(default="adder", kw_only=True)  # compress.hardware.counters.POPCOUNTS
 
     @property
     def decorrelated(self) -> bool:
@@ -788,7 +831,9 @@ def compressor_tree(
     rows = tuple(
         Operand(
             width,
-            bits=tuple(cols[c][r] if r < len(cols.get(c, ())) else Operand(1) for c in range(width)),
+            bits=tuple(
+                cols[c][r] if r < len(cols.get(c, ())) else Operand(1) for c in range(width)
+            ),
         )
         for r in range(height)
     )
@@ -953,6 +998,7 @@ def layer_fields(top: str, layer: LayerPlan) -> dict:
         "taps": taps,
         "stream_rule": layer.stream_rule,
         "stream_block": layer.stream_block,
+        "popcount": layer.popcount,
     }
 
 
