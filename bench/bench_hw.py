@@ -12,7 +12,8 @@ folded), estimated and measured, next to a popcount's physical floor
 dense and 50 % pruned, on an ECP5-25k (fully parallel) and an iCE40 UP5K
 (first layer folded, so that it fits: fully parallel it needs 9185 LUT4 dense
 and 5206 pruned, more than the UP5K's 5280 logic cells once placed)
-(``--fmax-only``).
+(``--fmax-only``); and the 64-32 layer with pairwise adder trees against compressor
+trees for 4- and 6-input LUTs (``--popcount``, about 6 minutes).
 Place and route uses the five-pin wrapper of :func:`compress.measure.synth.io_wrapper`.
 Run: ``make bench-hw`` (about 5 minutes).
 """
@@ -168,8 +169,59 @@ def network_fmax() -> None:
             )
 
 
+#: The popcount kinds compared by ``--popcount`` (compress.hardware.counters.POPCOUNTS).
+POPCOUNTS = ("adder", "lut4", "lut6")
+
+
+def popcounts() -> None:
+    """The 64-32 layer with every popcount kind: LUT and FF per stochastic synapse on the
+    three families (Yosys), Fmax on an ECP5-25k (dense) and an iCE40 UP5K (60 % pruned,
+    speed pipeline, so that it fits)."""
+    print("\n64-32 layer, 8-bit stochastic weights: popcount trees compared")
+    print(
+        f"{'popcount':8s} {'family':7s} {'LUT':>5s} {'FF':>5s} {'LUT/syn':>7s} {'FF/syn':>6s}  "
+        "place and route"
+    )
+    for popcount in POPCOUNTS:
+        folder = WORK / f"popcount_{popcount}"
+        res = build(
+            stochastic_layer(), folder, hardware=HardwareOptions(popcount=popcount), force=True
+        )
+        n = res.plan.layers[0].class_counts()["stochastic"]
+        for family in ("xilinx", "ice40", "ecp5"):
+            luts, ffs = luts_ffs(synthesize(folder, family))
+            line = ""
+            if family == "ecp5":
+                synthesize(folder, family, wrap=True)
+                line = pnr_line(folder, family, "25k", "CABGA256")
+            print(
+                f"{popcount:8s} {family:7s} {luts:5d} {ffs:5d} {luts / n:7.2f} {ffs / n:6.2f}  "
+                f"{line}",
+                flush=True,
+            )
+        pruned = WORK / f"popcount_{popcount}_p60_speed"
+        res = build(
+            stochastic_layer(),
+            pruned,
+            CompressionConfig(prune_percentile=60),
+            HardwareOptions("speed", popcount=popcount),
+            force=True,
+        )
+        n = res.plan.layers[0].class_counts()["stochastic"]
+        luts, ffs = luts_ffs(synthesize(pruned, "ice40"))
+        synthesize(pruned, "ice40", wrap=True)
+        print(
+            f"{popcount:8s} {'ice40':7s} {luts:5d} {ffs:5d} {luts / n:7.2f} {ffs / n:6.2f}  "
+            f"60% pruned, speed: {pnr_line(pruned, 'ice40', 'up5k', 'sg48')}",
+            flush=True,
+        )
+
+
 def main() -> None:
     WORK.mkdir(exist_ok=True)
+    if "--popcount" in sys.argv:
+        popcounts()
+        return
     if "--sweep-only" in sys.argv:
         sweep()
         return

@@ -72,8 +72,9 @@ __all__ = [
 #: Bumped when a point's figures change meaning: cached points of other versions are redone.
 CACHE_VERSION = 1
 #: Bumped when ``--fit``'s choices change (a part's point: its fit and clocks): cached
-#: points of a part are redone, the others kept.  2: event layers with neuron RAM.
-FIT_VERSION = 2
+#: points of a part are redone, the others kept.  2: event layers with neuron RAM;
+#: 3: the family's popcount trees (compressor trees on Xilinx).
+FIT_VERSION = 3
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,9 @@ def test_popcount_changes_the_circuit_not_the_counts():
 
 
 def test_bad_popcount_is_refused():
-    with pytest.raises(ValueError, match="popcount must be one of adder, lut4, lut6, not 'lut5'"):
+    with pytest.raises(
+        ValueError, match="popcount must be one of adder, lut4, lut6 or None, not 'lut5'"
+    ):
         HardwareOptions(popcount="lut5")
 
 
@@ -156,3 +158,16 @@ def test_compressor_popcounts_match_golden_in_amaranth(popcount, pipeline):
     for index in range(len(plan.layers)):
         np.testing.assert_array_equal(got.counts[index], trace.counts[index])
         np.testing.assert_array_equal(got.spikes[index], trace.spikes[index])
+
+
+def test_fit_builds_the_family_popcount_unless_one_is_named():
+    from compress.analysis.parts import choose
+    from compress.hardware.families import FAMILIES
+
+    result = compress_network(_network(), CompressionConfig(bits=6))
+    for part, family in (("xc7a35t", "xilinx"), ("up5k", "ice40"), ("ecp5-25k", "ecp5")):
+        chosen = choose(result, part)
+        assert chosen.hardware.popcount == FAMILIES[family].popcount
+        assert {layer.popcount for layer in chosen.plan.layers} == {FAMILIES[family].popcount}
+    named = choose(result, "xc7a35t", HardwareOptions(popcount="adder"))
+    assert named.plan.layers[0].popcount == "adder"

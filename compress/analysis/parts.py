@@ -205,7 +205,8 @@ def choose(
     flip-flops, block-RAM bits and SPRAM blocks within the part's; among those
     the fewest expected clocks per step wins (every input tap spiking with
     probability ``activity``; then the fewest LUTs).  The other options of
-    ``hardware`` (pipeline, encoder, readout, ...) are kept.
+    ``hardware`` (pipeline, encoder, readout, ...) are kept; an ``auto`` popcount
+    (``None``) becomes the family's (:attr:`~compress.hardware.families.Family.popcount`).
 
     Raises
     ------
@@ -214,7 +215,7 @@ def choose(
         much it misses the part.
     """
     part = part_of(part) if isinstance(part, str) else part
-    hardware = hardware or HardwareOptions()
+    hardware = _family_popcount(hardware or HardwareOptions(), part)
     found = _search(result, part, hardware, top, activity, max_combinations)
     options, per_option, layer_ok = found.options, found.per_option, found.layer_ok
     best, smallest, tried, budget = found.best, found.smallest, found.tried, found.budget
@@ -392,7 +393,7 @@ def rank(
         (:func:`plan_hardware`), as :func:`choose` returns it.
     """
     part = part_of(part) if isinstance(part, str) else part
-    hardware = hardware or HardwareOptions()
+    hardware = _family_popcount(hardware or HardwareOptions(), part)
     found = _search(result, part, hardware, top, activity, max_combinations)
     size, combo = found.smallest
     out: dict[str, Any] = {"fits": found.best is not None, "size": round(size, 6)}
@@ -452,6 +453,13 @@ def _spram_refusals(part: Part, per_option, layer_ok, options) -> str:
                 f"rows of {width} bits (its {which})"
             )
     return ("; SPRAM was ruled out: " + "; ".join(out)) if out else ""
+
+
+def _family_popcount(hardware: HardwareOptions, part: Part) -> HardwareOptions:
+    """``hardware`` with an ``auto`` popcount (None) made the part family's."""
+    if hardware.popcount is not None:
+        return hardware
+    return dataclasses.replace(hardware, popcount=family_of(part.family).popcount)
 
 
 def _restyled(plan: NetworkPlan, ok: list[bool], **fields: Any) -> NetworkPlan:

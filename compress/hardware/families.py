@@ -109,6 +109,10 @@ class Family:
         ``count_and<m>``: :mod:`compress.hardware.counters`), measured on the modules
         alone (they are kept apart in synthesis, so the figure holds in any design;
         ``tests/test_synth.py`` measures them again).
+    popcount : str
+        The popcount trees ``--fit`` builds when ``--popcount`` is ``auto``
+        (:data:`~compress.hardware.counters.POPCOUNTS`): the one measured smallest on
+        the family (``bench/bench_hw.py --popcount``).
     shift_register_min : int or None
         Yosys maps a chain of at least this many registers that only copy one another
         to a LUT shift register (Xilinx SRL16E: no flip-flops); None: never.
@@ -130,6 +134,7 @@ class Family:
     pnr_default: tuple[str, str] | None
     parts: tuple[Part, ...]
     counter_luts: dict[str, int]
+    popcount: str = "adder"
     shift_register_min: int | None = None
 
 
@@ -171,6 +176,7 @@ _ICE40 = Family(
         "count_and2": 2,
         "count_and3": 4,
     },
+    popcount="lut4",
 )
 _ECP5 = Family(
     name="ecp5",
@@ -213,6 +219,7 @@ _ECP5 = Family(
         "count_and2": 2,
         "count_and3": 8,
     },
+    popcount="lut4",
 )
 _XILINX = Family(
     name="xilinx",
@@ -242,6 +249,7 @@ _XILINX = Family(
         "count_and2": 2,
         "count_and3": 2,
     },
+    popcount="lut6",
     shift_register_min=3,
 )
 

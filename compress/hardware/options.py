@@ -135,12 +135,13 @@ class HardwareOptions:
         weights are written after configuration (simulation models start from
         the ``.hex`` files).  A layer's rows must fit one bank: at most
         :data:`SPRAM_DEPTH` rows of at most ``4 * SPRAM_WIDTH`` bits.
-    popcount : {"adder", "lut4", "lut6"}
+    popcount : {None, "adder", "lut4", "lut6"}
         How the popcount trees of fully parallel layers (and a folded layer's constant
-        synapses) add (:mod:`compress.hardware.counters`): a pairwise adder tree
-        (default), or a compressor tree of counters, one LUT per output bit, cut for
-        4-input (iCE40, ECP5) or 6-input (Xilinx) LUTs, with the synapses' gates folded
-        into the first counters; the same counts, fewer LUTs.
+        synapses) add (:mod:`compress.hardware.counters`): a pairwise adder tree, or a
+        compressor tree of counters, one LUT per output bit, cut for 4-input (iCE40,
+        ECP5) or 6-input (Xilinx) LUTs, with the synapses' gates folded into the first
+        counters; the same counts, fewer LUTs.  ``None`` (default): ``"adder"``, or
+        under ``--fit`` the family's :attr:`~compress.hardware.families.Family.popcount`.
     neuron_ram : bool or sequence of bool (one per layer)
         Event layers keep their neurons' counts, membranes and currents in block
         RAM, one row per neuron group (``neuron_lanes`` wide), instead of rotating
@@ -185,12 +186,14 @@ class HardwareOptions:
         "synapses of a neuron share a stream).",
         choices=STREAM_RULES,
     )
-    popcount: str = option(
-        "adder",
+    popcount: str | None = option(
+        None,
         "How popcount trees add: adder (a pairwise adder tree) or a compressor tree of "
         "counters, one LUT per output bit, for 4-input (lut4: iCE40, ECP5) or 6-input "
-        "(lut6: Xilinx) LUTs, the synapses' gates folded into the first counters.",
+        "(lut6: Xilinx) LUTs, the synapses' gates folded into the first counters; auto: "
+        "adder, or with --fit the one measured smallest on the part's family.",
         choices=POPCOUNTS,
+        none="auto",
     )
     weight_port: bool = option(
         False,
@@ -331,9 +334,9 @@ class HardwareOptions:
                 )
         if isinstance(rules, (list, tuple)):
             object.__setattr__(self, "stream_rule", tuple(str(r) for r in rules))
-        if self.popcount not in POPCOUNTS:
+        if self.popcount is not None and self.popcount not in POPCOUNTS:
             raise ValueError(
-                f"popcount must be one of {', '.join(POPCOUNTS)}, not {self.popcount!r}"
+                f"popcount must be one of {', '.join(POPCOUNTS)} or None, not {self.popcount!r}"
             )
         if self.fold_order not in FOLD_ORDERS:
             raise ValueError(

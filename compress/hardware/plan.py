@@ -144,7 +144,7 @@ def _plan_layer(
     neuron, thresholds, v_width = neuron_plan(
         index, layer, codes, codes_obj.full_scale, count_width
     )
-    popcount = hardware.popcount
+    popcount = hardware.popcount or "adder"
     if popcount == "adder":
         tree_levels = math.ceil(math.log2(tree_widest)) if tree_widest > 1 else 0
     else:
