@@ -175,8 +175,8 @@ POPCOUNTS = ("adder", "lut4", "lut6")
 
 def popcounts() -> None:
     """The 64-32 layer with every popcount kind: LUT and FF per stochastic synapse on the
-    three families (Yosys), Fmax on an ECP5-25k (dense) and an iCE40 UP5K (60 % pruned,
-    speed pipeline, so that it fits)."""
+    three families (Yosys), Fmax on an ECP5-25k (dense, both pipelines) and an iCE40
+    UP5K (60 % pruned, speed pipeline, so that it fits)."""
     print("\n64-32 layer, 8-bit stochastic weights: popcount trees compared")
     print(
         f"{'popcount':8s} {'family':7s} {'LUT':>5s} {'FF':>5s} {'LUT/syn':>7s} {'FF/syn':>6s}  "
@@ -199,6 +199,20 @@ def popcounts() -> None:
                 f"{line}",
                 flush=True,
             )
+        fast = WORK / f"popcount_{popcount}_speed"
+        build(
+            stochastic_layer(),
+            fast,
+            hardware=HardwareOptions("speed", popcount=popcount),
+            force=True,
+        )
+        luts, ffs = luts_ffs(synthesize(fast, "ecp5"))
+        synthesize(fast, "ecp5", wrap=True)
+        print(
+            f"{popcount:8s} {'ecp5':7s} {luts:5d} {ffs:5d} {luts / n:7.2f} {ffs / n:6.2f}  "
+            f"speed: {pnr_line(fast, 'ecp5', '25k', 'CABGA256')}",
+            flush=True,
+        )
         pruned = WORK / f"popcount_{popcount}_p60_speed"
         res = build(
             stochastic_layer(),
