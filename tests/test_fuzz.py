@@ -90,6 +90,15 @@ def test_cases_are_reproducible_and_varied():
     assert {(c.emitter, c.hardware.pipeline) for c in rams} == {
         (e, p) for e in ("jinja", "amaranth") for p in ("area", "speed")
     }
+    # compressor-tree popcounts on both emitters, both pipelines, fully parallel and folded
+    counters = [c for c in cases if c.hardware.popcount in ("lut4", "lut6")]
+    assert {(c.emitter, c.hardware.pipeline, c.hardware.popcount) for c in counters} == {
+        (e, p, k)
+        for e in ("jinja", "amaranth")
+        for p in ("area", "speed")
+        for k in ("lut4", "lut6")
+    }
+    assert {"full", "folded"} <= _styles(counters)
     tap_folded = {c.hardware.fold_order for c in cases if c.hardware.stream_rule == "tap"}
     assert tap_folded == {"compact", "banked", "aligned"}
     assert any(c.emitter == "amaranth" and c.hardware.readout == "membrane" for c in cases)
