@@ -57,6 +57,7 @@ SHARED = (
     "threshold_unit",
     "latency",
     "pipeline",
+    "popcount",
 )
 
 

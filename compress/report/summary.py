@@ -20,7 +20,7 @@ def build_summary(plan: NetworkPlan, report: dict[str, Any], out: str | Path) ->
     """The summary of the build in ``out``: its plan and its ``report.json`` (``report``).
 
     One line for the network, one per layer (size, bits, style and lanes, stream rule,
-    synapses by class, clocks), the clocks per step, the estimate on the part the build
+    compressor trees, synapses by class, clocks), the clocks per step, the estimate on the part the build
     was fitted to (else on every family) and where the full report is.
     """
     sizes = "-".join(str(n) for n in [plan.layers[0].n_inputs, *(la.n_out for la in plan.layers)])
@@ -32,6 +32,8 @@ def build_summary(plan: NetworkPlan, report: dict[str, Any], out: str | Path) ->
     for layer in plan.layers:
         counts = layer.class_counts()
         rule = ", tap streams" if layer.stream_rule == "tap" else ""
+        if layer.popcount != "adder" and layer.tree_levels:
+            rule += f", {layer.popcount} compressor trees"
         lines.append(
             f"layer {layer.index}: {layer.n_inputs}x{layer.n_out}, {layer.bits} bits, "
             f"{layer.style.describe()}{rule}; {counts['stochastic']:,} stochastic, "
