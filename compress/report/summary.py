@@ -20,8 +20,8 @@ def build_summary(plan: NetworkPlan, report: dict[str, Any], out: str | Path) ->
     """The summary of the build in ``out``: its plan and its ``report.json`` (``report``).
 
     One line for the network, one per layer (size, bits, style and lanes, stream rule,
-    compressor trees, synapses by class, clocks), the clocks per step, the estimate on the part the build
-    was fitted to (else on every family) and where the full report is.
+    compressor trees, synapses by class, clocks), the clocks per step, the estimate on
+    the part the build was fitted to (else on every family) and where the full report is.
     """
     sizes = "-".join(str(n) for n in [plan.layers[0].n_inputs, *(la.n_out for la in plan.layers)])
     part = report.get("part")
