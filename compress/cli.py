@@ -323,6 +323,15 @@ def example(output: Path, name: str) -> None:
     "--fold-order, --neuron-lanes and --stream-rule.",
 )
 @click.option(
+    "--clock",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="MHZ",
+    help="With --fit (an iCE40 or ECP5 part): the first of the area and speed pipelines "
+    "whose placed design reaches MHZ, measured with Yosys and nextpnr (minutes); says what "
+    "each reached when neither does. Replaces --pipeline.",
+)
+@click.option(
     "--from-optimize",
     "from_optimize",
     type=PATH_IN,
@@ -342,6 +351,7 @@ def build(
     emitter: str,
     tb_steps: int,
     fit_part: str | None,
+    clock: float | None,
     from_optimize: Path | None,
     prune_inactive: float | None,
     rates_data: Path | None,
@@ -371,20 +381,27 @@ def build(
             "--weight-port needs a folded or event layer (--parallelism P or event), "
             "not only fully parallel ones"
         )
+    if clock is not None and fit_part is None:
+        raise click.UsageError("--clock needs --fit PART: the part it is placed on")
+    keywords = {
+        "top": top,
+        "force": force,
+        "emitter": emitter,
+        "limits": limits,
+        "testbench_steps": tb_steps,
+        "part": fit_part,
+    }
     try:
-        result = build_folder(
-            network,
-            output,
-            config,
-            options,
-            top=top,
-            force=force,
-            emitter=emitter,
-            limits=limits,
-            testbench_steps=tb_steps,
-            part=fit_part,
-        )
-    except (ValueError, FileExistsError) as exc:
+        if clock is not None:
+            from .flows import build_for_clock
+            from .progress import Stages
+
+            result, _ = build_for_clock(
+                network, output, config, options, clock=clock, stages=Stages(), **keywords
+            )
+        else:
+            result = build_folder(network, output, config, options, **keywords)
+    except (ValueError, FileExistsError, RuntimeError) as exc:
         raise click.ClickException(f"{model}: {exc}") from exc
     except OSError as exc:
         raise _os_error(exc, f"output folder {str(output)!r}") from exc

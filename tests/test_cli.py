@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -93,3 +94,19 @@ def test_dense_baseline_has_no_constants_and_no_pruning(tmp_path):
         assert theirs.class_counts()["stochastic"] == int((theirs.codes > 0).sum())
     assert savings({"luts": 60}, {"luts": 100}) == {"luts": 40.0}
     assert savings({"brams": 0}, {"brams": 0}) == {"brams": None}
+
+
+def test_clock_needs_a_fitted_part_with_place_and_route(tmp_path):
+    from click.testing import CliRunner
+
+    from compress.cli import main
+
+    model = str(Path(__file__).resolve().parents[1] / "compress" / "data" / "example_16_12_4.npz")
+    runner = CliRunner()
+    alone = runner.invoke(main, ["build", model, "-o", str(tmp_path / "a"), "--clock", "30"])
+    assert alone.exit_code == 2 and "--clock needs --fit PART" in alone.output
+    xilinx = runner.invoke(
+        main, ["build", model, "-o", str(tmp_path / "b"), "--fit", "xc7a35t", "--clock", "30"]
+    )
+    assert xilinx.exit_code == 1 and "no open place and route" in xilinx.output
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

@@ -1,5 +1,7 @@
 """Slow tier: Yosys synthesis of generated designs for the three families."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -181,3 +183,23 @@ def test_compressor_trees_cut_xilinx_luts_and_ffs(tmp_path):
         cells[popcount] = resources(synthesize(tmp_path / popcount, "xilinx"))
     assert cells["lut6"]["luts"] < 0.9 * cells["adder"]["luts"], cells
     assert cells["lut6"]["ffs"] < 0.85 * cells["adder"]["ffs"], cells
+
+
+def test_clock_picks_the_first_pipeline_that_reaches_it(tmp_path):
+    """build --fit up5k --clock: area when it reaches the clock, speed when only it
+    does, refused with both Fmax figures (and nothing written) when neither does."""
+    from compress.flows import build_for_clock
+
+    net = example_network()
+    _, low = build_for_clock(net, tmp_path / "low", part="up5k", clock=5)
+    assert low["pipeline"] == "area" and list(low["fmax_mhz"]) == ["area"]
+    report = json.loads((tmp_path / "low" / "report.json").read_text())
+    assert report["clock"] == low and report["measured"]["fmax_mhz"] == low["fmax_mhz"]["area"]
+    area = low["fmax_mhz"]["area"]
+    with pytest.raises(ValueError, match=r"must reach 1000 MHz on the up5k, but no pipeline"):
+        build_for_clock(net, tmp_path / "none", part="up5k", clock=1000)
+    assert not (tmp_path / "none").exists()
+    # measured: area 26.5 MHz, speed 39.1 MHz (nextpnr is deterministic)
+    result, mid = build_for_clock(net, tmp_path / "mid", part="up5k", clock=30)
+    assert area < 30 <= mid["fmax_mhz"]["speed"]
+    assert mid["pipeline"] == "speed" and result.plan.layers[0].pipeline == "speed"

@@ -186,6 +186,13 @@ def _measured(report: dict[str, Any]) -> Section:
             f"few-pin wrapper; {measured['logic_cells']}/{measured['logic_cells_available']} "
             "logic cells."
         )
+    clock = report.get("clock")
+    if clock:
+        reached = ", ".join(f"{p} {f:.1f} MHz" for p, f in clock["fmax_mhz"].items())
+        notes.append(
+            f"build --clock {clock['target_mhz']:g}: the {clock['pipeline']} pipeline, the "
+            f"first to reach it (placed and routed: {reached})."
+        )
     if dense:
         notes.append(
             "Dense: the source network with compression off (same bits and hardware options, "

@@ -21,7 +21,8 @@ def build_summary(plan: NetworkPlan, report: dict[str, Any], out: str | Path) ->
 
     One line for the network, one per layer (size, bits, style and lanes, stream rule,
     compressor trees, synapses by class, clocks), the clocks per step, the estimate on
-    the part the build was fitted to (else on every family) and where the full report is.
+    the part the build was fitted to (else on every family), the pipeline ``--clock``
+    chose and where the full report is.
     """
     sizes = "-".join(str(n) for n in [plan.layers[0].n_inputs, *(la.n_out for la in plan.layers)])
     part = report.get("part")
@@ -61,6 +62,13 @@ def build_summary(plan: NetworkPlan, report: dict[str, Any], out: str | Path) ->
                 f"{figures['bram_bits']:,} block-RAM bits"
                 for family, figures in report["estimate"].items()
             )
+        )
+    clock = report.get("clock")
+    if clock:
+        reached = ", ".join(f"{p} {f:.1f} MHz" for p, f in clock["fmax_mhz"].items())
+        lines.append(
+            f"clock {clock['target_mhz']:g} MHz: the {clock['pipeline']} pipeline "
+            f"(placed and routed: {reached})"
         )
     out = Path(out)
     lines.append(f"report: {out / 'report.md'} (and report.html, report.json, design.json)")
