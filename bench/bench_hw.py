@@ -253,6 +253,14 @@ def main() -> None:
         f"  synth_xilinx -flatten: {luts} LUT, {ffs} FF -> {luts / n_stoch:.2f} LUT and "
         f"{ffs / n_stoch:.2f} FF per stochastic synapse (targets: <= 3 LUT6, <= 1 FF)"
     )
+    lut6 = WORK / "layer_64_32_lut6"
+    build(stochastic_layer(), lut6, hardware=HardwareOptions(popcount="lut6"), force=True)
+    c_luts, c_ffs = luts_ffs(synthesize(lut6, "xilinx"))
+    print(
+        f"  the same with --popcount lut6 (compressor trees): {c_luts} LUT, {c_ffs} FF -> "
+        f"{c_luts / n_stoch:.2f} LUT and {c_ffs / n_stoch:.2f} FF per stochastic synapse "
+        "(issue 22's goal: <= 1.7 LUT6, <= 0.8 FF)"
+    )
     ice_luts, ice_ffs = luts_ffs(synthesize(WORK / "layer_64_32", "ice40"))
     print(f"  synth_ice40: {ice_luts} LUT4, {ice_ffs} FF (the UP5K has 5280 logic cells)")
     synthesize(WORK / "layer_64_32", "ecp5", wrap=True)
