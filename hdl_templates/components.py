@@ -85,6 +85,8 @@ def add_popcount(m: Module, *, tree: Tree, leaves: list, inputs: list | None = N
 
     A counter node is a :class:`Counter` submodule ``u_<node>``; a gated one
     (``count_and``) takes its synapses' ``(x, g)`` from ``inputs`` (one pair per leaf).
+    Its inputs pass an operation (``^ 0``, which synthesis removes), so Amaranth names
+    the ports after the counter's and every counter of a kind converts to one text.
     """
     nodes: dict[str, Signal] = {}
 
@@ -108,11 +110,11 @@ def add_popcount(m: Module, *, tree: Tree, leaves: list, inputs: list | None = N
             if gated:
                 pairs = [inputs[o.leaf] for o in node.operands]
                 m.d.comb += [
-                    unit.x.eq(Cat(x for x, _ in pairs)),
-                    unit.g.eq(Cat(g for _, g in pairs)),
+                    unit.x.eq(Cat(x for x, _ in pairs) ^ 0),
+                    unit.g.eq(Cat(g for _, g in pairs) ^ 0),
                 ]
             else:
-                m.d.comb += unit.x.eq(Cat(value(o) for o in node.operands))
+                m.d.comb += unit.x.eq(Cat(value(o) for o in node.operands) ^ 0)
             domain += signal.eq(unit.y)
         else:
             domain += signal.eq(sum(value(o) for o in node.operands))
