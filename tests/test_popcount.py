@@ -171,3 +171,9 @@ def test_fit_builds_the_family_popcount_unless_one_is_named():
         assert {layer.popcount for layer in chosen.plan.layers} == {FAMILIES[family].popcount}
     named = choose(result, "xc7a35t", HardwareOptions(popcount="adder"))
     assert named.plan.layers[0].popcount == "adder"
+
+
+def test_too_few_levels_are_refused():
+    leaves = [Leaf(j, 0) for j in range(24)]
+    with pytest.raises(ValueError, match="at most two bits a column for its adder, not 4"):
+        compressor_tree(leaves, 2, (), "p0", popcount="lut6", gated=False)

@@ -827,7 +827,10 @@ def compressor_tree(
     width = n.bit_length()
     height = max(len(v) for v in cols.values())
     if height > 2:
-        raise ValueError(f"a {levels}-level compressor tree cannot sum {n} bits, not {height}")
+        raise ValueError(
+            f"a compressor tree of {levels} levels over {n} bits must leave at most two bits "
+            f"a column for its adder, not {height}"
+        )
     rows = tuple(
         Operand(
             width,
