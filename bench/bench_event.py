@@ -44,10 +44,13 @@ ACTIVITY, WINDOW = 0.15, 64
 CONFIG = CompressionConfig(bits=8, prune_percentile=50)
 LARGE_CONFIG = CompressionConfig(bits=8, prune_percentile=50, min_popcount_bits=2)
 
-#: (label, hardware, part) of every layer style of the 64-32-10 comparison; the last two
-#: are what ``build --fit`` chooses for the UP5K and the ECP5-25k.
+#: (label, hardware, part) of every layer style of the 64-32-10 comparison (fully parallel
+#: with each popcount); the last two are what ``build --fit`` chooses for the UP5K and the
+#: ECP5-25k.
 STYLES = (
     ("full", HardwareOptions(), None),
+    ("full lut4", HardwareOptions(popcount="lut4"), None),
+    ("full lut6", HardwareOptions(popcount="lut6"), None),
     ("folded P=4 compact", HardwareOptions(parallelism=4), None),
     ("folded P=4 aligned", HardwareOptions(parallelism=4, fold_order="aligned"), None),
     ("event 4 lanes", HardwareOptions(parallelism="event", neuron_lanes=4), None),
