@@ -205,8 +205,9 @@ def choose(
     flip-flops, block-RAM bits and SPRAM blocks within the part's; among those
     the fewest expected clocks per step wins (every input tap spiking with
     probability ``activity``; then the fewest LUTs).  The other options of
-    ``hardware`` (pipeline, encoder, readout, ...) are kept; an ``auto`` popcount
-    (``None``) becomes the family's (:attr:`~compress.hardware.families.Family.popcount`).
+    ``hardware`` (pipeline, encoder, readout, ...) are kept; with an ``auto`` popcount
+    (``None``) both adder trees and the family's compressor trees are tried
+    (:func:`_popcount_search`).
 
     Raises
     ------
@@ -215,8 +216,9 @@ def choose(
         much it misses the part.
     """
     part = part_of(part) if isinstance(part, str) else part
-    hardware = _family_popcount(hardware or HardwareOptions(), part)
-    found = _search(result, part, hardware, top, activity, max_combinations)
+    found, hardware = _popcount_search(
+        result, part, hardware or HardwareOptions(), top, activity, max_combinations
+    )
     options, per_option, layer_ok = found.options, found.per_option, found.layer_ok
     best, smallest, tried, budget = found.best, found.smallest, found.tried, found.budget
     n_layers = len(result.codes)
@@ -393,8 +395,9 @@ def rank(
         (:func:`plan_hardware`), as :func:`choose` returns it.
     """
     part = part_of(part) if isinstance(part, str) else part
-    hardware = _family_popcount(hardware or HardwareOptions(), part)
-    found = _search(result, part, hardware, top, activity, max_combinations)
+    found, hardware = _popcount_search(
+        result, part, hardware or HardwareOptions(), top, activity, max_combinations
+    )
     size, combo = found.smallest
     out: dict[str, Any] = {"fits": found.best is not None, "size": round(size, 6)}
     if found.best is None:
@@ -455,11 +458,31 @@ def _spram_refusals(part: Part, per_option, layer_ok, options) -> str:
     return ("; SPRAM was ruled out: " + "; ".join(out)) if out else ""
 
 
-def _family_popcount(hardware: HardwareOptions, part: Part) -> HardwareOptions:
-    """``hardware`` with an ``auto`` popcount (None) made the part family's."""
+def _popcount_search(
+    result: CompressionResult,
+    part: Part,
+    hardware: HardwareOptions,
+    top: str,
+    activity: float,
+    max_combinations: int,
+) -> tuple[_Search, HardwareOptions]:
+    """:func:`_search` with ``hardware``'s popcount, or for an ``auto`` one (None) with
+    adder trees and with the family's compressor trees
+    (:attr:`~compress.hardware.families.Family.popcount`), the better kept: the fastest
+    fitting design, then the fewest estimated LUTs (logic cells on iCE40), adder trees
+    on a tie; when neither fits, the smaller."""
     if hardware.popcount is not None:
-        return hardware
-    return dataclasses.replace(hardware, popcount=family_of(part.family).popcount)
+        return _search(result, part, hardware, top, activity, max_combinations), hardware
+    tries = []
+    for popcount in dict.fromkeys(("adder", family_of(part.family).popcount)):
+        trial = dataclasses.replace(hardware, popcount=popcount)
+        tries.append((_search(result, part, trial, top, activity, max_combinations), trial))
+
+    def rank(entry: tuple[_Search, HardwareOptions]) -> tuple:
+        found = entry[0]
+        return (0, found.best[0]) if found.best is not None else (1, found.smallest[0])
+
+    return min(tries, key=rank)
 
 
 def _restyled(plan: NetworkPlan, ok: list[bool], **fields: Any) -> NetworkPlan:

@@ -110,9 +110,10 @@ class Family:
         alone (they are kept apart in synthesis, so the figure holds in any design;
         ``tests/test_synth.py`` measures them again).
     popcount : str
-        The popcount trees ``--fit`` builds when ``--popcount`` is ``auto``
-        (:data:`~compress.hardware.counters.POPCOUNTS`): the one measured smallest on
-        the family (``bench/bench_hw.py --popcount``).
+        The compressor trees ``--fit`` tries beside adder trees when ``--popcount`` is
+        ``auto`` (:data:`~compress.hardware.counters.POPCOUNTS`), keeping the smaller
+        estimate: the kind measured smaller on the family (``bench/bench_hw.py
+        --popcount``).
     shift_register_min : int or None
         Yosys maps a chain of at least this many registers that only copy one another
         to a LUT shift register (Xilinx SRL16E: no flip-flops); None: never.

@@ -140,8 +140,10 @@ class HardwareOptions:
         synapses) add (:mod:`compress.hardware.counters`): a pairwise adder tree, or a
         compressor tree of counters, one LUT per output bit, cut for 4-input (iCE40,
         ECP5) or 6-input (Xilinx) LUTs, with the synapses' gates folded into the first
-        counters; the same counts, fewer LUTs.  ``None`` (default): ``"adder"``, or
-        under ``--fit`` the family's :attr:`~compress.hardware.families.Family.popcount`.
+        counters; the same counts, fewer LUTs on many layers.  ``None`` (default):
+        ``"adder"``, or under ``--fit`` adder trees or the family's
+        :attr:`~compress.hardware.families.Family.popcount`, whichever the estimate
+        finds smaller.
     neuron_ram : bool or sequence of bool (one per layer)
         Event layers keep their neurons' counts, membranes and currents in block
         RAM, one row per neuron group (``neuron_lanes`` wide), instead of rotating
@@ -191,7 +193,8 @@ class HardwareOptions:
         "How popcount trees add: adder (a pairwise adder tree) or a compressor tree of "
         "counters, one LUT per output bit, for 4-input (lut4: iCE40, ECP5) or 6-input "
         "(lut6: Xilinx) LUTs, the synapses' gates folded into the first counters; auto: "
-        "adder, or with --fit the one measured smallest on the part's family.",
+        "adder, or with --fit adder or the family's compressor trees, whichever the "
+        "estimate finds smaller.",
         choices=POPCOUNTS,
         none="auto",
     )
