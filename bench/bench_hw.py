@@ -171,6 +171,26 @@ def network_fmax() -> None:
 
 #: The popcount kinds compared by ``--popcount`` (compress.hardware.counters.POPCOUNTS).
 POPCOUNTS = ("adder", "lut4", "lut6")
+#: ``--popcount``'s builds of each kind: (folder suffix, compression, pipeline, the
+#: families synthesized with the (device, package) each is placed on or None, the
+#: place-and-route note).
+POPCOUNT_ROWS = (
+    (
+        "",
+        CompressionConfig(),
+        "area",
+        {"xilinx": None, "ice40": None, "ecp5": ("25k", "CABGA256")},
+        "",
+    ),
+    ("_speed", CompressionConfig(), "speed", {"ecp5": ("25k", "CABGA256")}, "speed: "),
+    (
+        "_p60_speed",
+        CompressionConfig(prune_percentile=60),
+        "speed",
+        {"ice40": ("up5k", "sg48")},
+        "60% pruned, speed: ",
+    ),
+)
 
 
 def popcounts() -> None:
@@ -183,52 +203,22 @@ def popcounts() -> None:
         "place and route"
     )
     for popcount in POPCOUNTS:
-        folder = WORK / f"popcount_{popcount}"
-        res = build(
-            stochastic_layer(), folder, hardware=HardwareOptions(popcount=popcount), force=True
-        )
-        n = res.plan.layers[0].class_counts()["stochastic"]
-        for family in ("xilinx", "ice40", "ecp5"):
-            luts, ffs = luts_ffs(synthesize(folder, family))
-            line = ""
-            if family == "ecp5":
-                synthesize(folder, family, wrap=True)
-                line = pnr_line(folder, family, "25k", "CABGA256")
-            print(
-                f"{popcount:8s} {family:7s} {luts:5d} {ffs:5d} {luts / n:7.2f} {ffs / n:6.2f}  "
-                f"{line}",
-                flush=True,
-            )
-        fast = WORK / f"popcount_{popcount}_speed"
-        build(
-            stochastic_layer(),
-            fast,
-            hardware=HardwareOptions("speed", popcount=popcount),
-            force=True,
-        )
-        luts, ffs = luts_ffs(synthesize(fast, "ecp5"))
-        synthesize(fast, "ecp5", wrap=True)
-        print(
-            f"{popcount:8s} {'ecp5':7s} {luts:5d} {ffs:5d} {luts / n:7.2f} {ffs / n:6.2f}  "
-            f"speed: {pnr_line(fast, 'ecp5', '25k', 'CABGA256')}",
-            flush=True,
-        )
-        pruned = WORK / f"popcount_{popcount}_p60_speed"
-        res = build(
-            stochastic_layer(),
-            pruned,
-            CompressionConfig(prune_percentile=60),
-            HardwareOptions("speed", popcount=popcount),
-            force=True,
-        )
-        n = res.plan.layers[0].class_counts()["stochastic"]
-        luts, ffs = luts_ffs(synthesize(pruned, "ice40"))
-        synthesize(pruned, "ice40", wrap=True)
-        print(
-            f"{popcount:8s} {'ice40':7s} {luts:5d} {ffs:5d} {luts / n:7.2f} {ffs / n:6.2f}  "
-            f"60% pruned, speed: {pnr_line(pruned, 'ice40', 'up5k', 'sg48')}",
-            flush=True,
-        )
+        for suffix, config, pipeline, families, note in POPCOUNT_ROWS:
+            folder = WORK / f"popcount_{popcount}{suffix}"
+            hardware = HardwareOptions(pipeline, popcount=popcount)
+            res = build(stochastic_layer(), folder, config, hardware, force=True)
+            n = res.plan.layers[0].class_counts()["stochastic"]
+            for family, place in families.items():
+                luts, ffs = luts_ffs(synthesize(folder, family))
+                line = ""
+                if place:
+                    synthesize(folder, family, wrap=True)
+                    line = note + pnr_line(folder, family, *place)
+                print(
+                    f"{popcount:8s} {family:7s} {luts:5d} {ffs:5d} {luts / n:7.2f} "
+                    f"{ffs / n:6.2f}  {line}",
+                    flush=True,
+                )
 
 
 def main() -> None:

@@ -389,7 +389,6 @@ def build(
         "emitter": emitter,
         "limits": limits,
         "testbench_steps": tb_steps,
-        "part": fit_part,
     }
     try:
         if clock is not None:
@@ -397,10 +396,17 @@ def build(
             from .progress import Stages
 
             result, _ = build_for_clock(
-                network, output, config, options, clock=clock, stages=Stages(), **keywords
+                network,
+                output,
+                config,
+                options,
+                part=fit_part,
+                clock=clock,
+                stages=Stages(),
+                **keywords,
             )
         else:
-            result = build_folder(network, output, config, options, **keywords)
+            result = build_folder(network, output, config, options, part=fit_part, **keywords)
     except (ValueError, FileExistsError, RuntimeError) as exc:
         raise click.ClickException(f"{model}: {exc}") from exc
     except OSError as exc:

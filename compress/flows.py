@@ -155,10 +155,6 @@ def build_for_clock(
     hardware = hardware or HardwareOptions()
     stages = stages or Stages(quiet=True)
     tried: dict[str, float] = {}
-    figures: dict[str, Any] = {}
-    part_option = options.pop("part", part)
-    if part_option != part:
-        raise ValueError(f"part must be the clock's part {part!r}, not {part_option!r}")
     trial_options = {k: v for k, v in options.items() if k != "force"}
     with tempfile.TemporaryDirectory(prefix="sc_clock_") as scratch:
         for pipeline in CLOCK_PIPELINES:

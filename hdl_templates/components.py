@@ -750,13 +750,14 @@ class Layer(_LayerBase):
         taps = self._delays(m, self.in_spikes)
         lines = self._lines()
 
-        def leaf_value(leaf: Leaf):
-            x = self._x(leaf, lines, taps)
-            return x & comparators[leaf.comparator] if leaf.comparator else x
-
         def gate(leaf: Leaf):
+            """A synapse's input and its comparator (1 for a constant synapse)."""
             x = self._x(leaf, lines, taps)
             return x, comparators[leaf.comparator] if leaf.comparator else C(1, 1)
+
+        def leaf_value(leaf: Leaf):
+            x, g = gate(leaf)
+            return x & g if leaf.comparator else x
 
         valid = self.in_valid
         for stage in range(1, layer.tree_stages + 1):

@@ -131,11 +131,9 @@ def test_layer_resources_of_a_folded_design(tmp_path):
 def test_counter_modules_take_the_luts_the_estimate_counts(tmp_path, family):
     """Every counter module maps to the LUTs ``Family.counter_luts`` says (the modules are
     kept apart, so the figure holds in any design)."""
-    import json
     import subprocess
 
-    from compress.emit.render import render
-    from compress.hardware.structure import counter_module, counter_table
+    from compress.emit.verilog import counter_verilog
 
     table = FAMILIES[family].counter_luts
     names, lines, at = {}, ["module top(input [5:0] a, input [5:0] b, output [63:0] y);"], 0
@@ -143,16 +141,8 @@ def test_counter_modules_take_the_luts_the_estimate_counts(tmp_path, family):
         kind, m = (
             ("count_and", int(key[9:])) if key.startswith("count_and") else ("count", int(key[5:]))
         )
-        name = counter_module("t", kind, m)
+        name, text = counter_verilog("t", kind, m)
         names[name] = key
-        text = render(
-            "count.v.j2",
-            name=name,
-            m=m,
-            w=m.bit_length(),
-            gated=kind == "count_and",
-            table=counter_table(m),
-        )
         (tmp_path / f"{name}.v").write_text(text)
         gate = f", .g(b[{m - 1}:0])" if kind == "count_and" else ""
         w = m.bit_length()

@@ -79,11 +79,7 @@ def _shared_counters(files: dict[str, str], structure, header: str) -> dict[str,
     """
     kinds = {
         f"{structure.top}__layer{layer.index}__u_{node.name}": (node.kind, len(node.operands))
-        for layer in structure.layers
-        for neuron in layer.neurons
-        for tree in (neuron.pos, neuron.neg)
-        for node in tree.nodes
-        if node.counter
+        for layer, node in structure.counter_nodes()
     }
     out: dict[str, str] = {}
     renames: dict[str, str] = {}

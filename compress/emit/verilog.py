@@ -39,7 +39,7 @@ from ..hardware.styles.conv import CONV_FIXED
 from ..hardware.styles.event import event_fixed
 from .render import render
 
-__all__ = ["comparator_text", "render_rtl", "term_text"]
+__all__ = ["comparator_text", "counter_verilog", "render_rtl", "term_text"]
 
 
 def _plural(n: int, noun: str) -> str:
@@ -212,8 +212,7 @@ def _leaf(layer: ParallelLayer | FoldedLayer, leaf: Leaf, source: str) -> str:
 
 def _operand(tree: Tree, operand: Operand, leaves: list[str]) -> str:
     if operand.bits:
-        bits = [_operand(tree, o, leaves) for o in reversed(operand.bits)]
-        return "{" + ", ".join(bits) + "}" if len(bits) > 1 else bits[0]
+        return _vector([_operand(tree, o, leaves) for o in operand.bits])
     if operand.leaf is not None:
         return leaves[operand.leaf]
     if operand.node is None:
@@ -227,17 +226,23 @@ def _vector(items: list[str]) -> str:
 
 
 def _counter(
-    top: str, layer: ParallelLayer | FoldedLayer, tree: Tree, node: Node, source: str, out: str
+    top: str,
+    layer: ParallelLayer | FoldedLayer,
+    tree: Tree,
+    node: Node,
+    source: str,
+    leaves: list[str],
+    out: str,
 ) -> str:
-    """The instance of counter ``node`` of ``tree``, its count on ``out``: a gated
-    counter takes its synapses' inputs and comparators apart."""
+    """The instance of counter ``node`` of ``tree`` (``leaves``: its leaves' expressions),
+    its count on ``out``: a gated counter takes its synapses' inputs and comparators
+    apart."""
     module = counter_module(top, node.kind, len(node.operands))
     if node.kind == "count_and":
         synapses = [tree.leaves[o.leaf] for o in node.operands]
         x = _vector([_x(layer, leaf, source) for leaf in synapses])
         g = _vector([leaf.comparator or "1'b1" for leaf in synapses])
         return f"{module} u_{node.name} (.x({x}), .g({g}), .y({out}));"
-    leaves = [_leaf(layer, leaf, source) for leaf in tree.leaves]
     x = _vector([_operand(tree, o, leaves) for o in node.operands])
     return f"{module} u_{node.name} (.x({x}), .y({out}));"
 
@@ -251,7 +256,7 @@ def _nodes(
         entry = {"name": node.name, "width": node.width, "reg": node.registered, "inst": ""}
         if node.counter:
             y = f"{node.name}_y" if node.registered else node.name
-            entry["inst"] = _counter(top, layer, tree, node, source, y)
+            entry["inst"] = _counter(top, layer, tree, node, source, leaves, y)
             entry["expr"] = y
         else:
             parts = [_extend(_operand(tree, o, leaves), o.width, node.width) for o in node.operands]
@@ -1189,6 +1194,21 @@ CONTEXTS: dict[str, Callable[[str, Any, bool], dict[str, Any]]] = {
 }
 
 
+def counter_verilog(top: str, kind: str, inputs: int) -> tuple[str, str]:
+    """``(module name, Verilog)`` of the ``kind`` counter of ``inputs`` bits
+    (:func:`~compress.hardware.structure.counter_module`, ``count.v.j2``)."""
+    name = counter_module(top, kind, inputs)
+    text = render(
+        "count.v.j2",
+        name=name,
+        m=inputs,
+        w=inputs.bit_length(),
+        gated=kind == "count_and",
+        table=counter_table(inputs),
+    )
+    return name, text
+
+
 def render_rtl(plan: NetworkPlan) -> dict[str, str]:
     """Verilog files of ``plan``: ``{file name: text}``, one module per file."""
     structure = network_structure(plan)
@@ -1200,15 +1220,8 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
         f"{top}_decay.v": render("decay.v.j2", top=top, guard=GUARD),
     }
     for kind, inputs in structure.counters:
-        name = counter_module(top, kind, inputs)
-        files[f"{name}.v"] = render(
-            "count.v.j2",
-            name=name,
-            m=inputs,
-            w=inputs.bit_length(),
-            gated=kind == "count_and",
-            table=counter_table(inputs),
-        )
+        name, text = counter_verilog(top, kind, inputs)
+        files[f"{name}.v"] = text
     for layer in structure.layers:
         context = CONTEXTS[layer.style](top, layer, plan.weight_port)
         files[f"{layer.module}.v"] = render(STYLES[layer.style].template, **context)

@@ -13,6 +13,7 @@ structure, so both emitters and every report use the same ones.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -714,17 +715,19 @@ class NetworkStructure:
     readout: Readout | None = None
     events: EventInput | None = None
 
+    def counter_nodes(self) -> Iterator[tuple[Any, Node]]:
+        """Every counter node of the popcount trees, with its layer."""
+        for layer in self.layers:
+            for neuron in layer.neurons:
+                for tree in (neuron.pos, neuron.neg):
+                    for node in tree.nodes:
+                        if node.counter:
+                            yield layer, node
+
     @property
     def counters(self) -> tuple[tuple[str, int], ...]:
         """The (kind, inputs) of every counter module the popcount trees use, sorted."""
-        kinds = {
-            key
-            for layer in self.layers
-            for neuron in layer.neurons
-            for tree in (neuron.pos, neuron.neg)
-            for key in tree.counters()
-        }
-        return tuple(sorted(kinds))
+        return tuple(sorted({(node.kind, len(node.operands)) for _, node in self.counter_nodes()}))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..measure.baseline import savings
-from .data import MEASURED_HEADER, measured_rows, or_dash, shape_label
+from .data import MEASURED_HEADER, clock_reached, measured_rows, or_dash, shape_label
 
 __all__ = ["Section", "Table", "build_sections", "steps_table", "summary_line"]
 
@@ -188,10 +188,9 @@ def _measured(report: dict[str, Any]) -> Section:
         )
     clock = report.get("clock")
     if clock:
-        reached = ", ".join(f"{p} {f:.1f} MHz" for p, f in clock["fmax_mhz"].items())
         notes.append(
             f"build --clock {clock['target_mhz']:g}: the {clock['pipeline']} pipeline, the "
-            f"first to reach it (placed and routed: {reached})."
+            f"first to reach it (placed and routed: {clock_reached(clock)})."
         )
     if dense:
         notes.append(

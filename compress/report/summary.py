@@ -12,6 +12,7 @@ from typing import Any
 
 from ..hardware.families import PARTS
 from ..hardware.plan import NetworkPlan
+from .data import clock_reached
 
 __all__ = ["build_summary"]
 
@@ -65,10 +66,9 @@ def build_summary(plan: NetworkPlan, report: dict[str, Any], out: str | Path) ->
         )
     clock = report.get("clock")
     if clock:
-        reached = ", ".join(f"{p} {f:.1f} MHz" for p, f in clock["fmax_mhz"].items())
         lines.append(
             f"clock {clock['target_mhz']:g} MHz: the {clock['pipeline']} pipeline "
-            f"(placed and routed: {reached})"
+            f"(placed and routed: {clock_reached(clock)})"
         )
     out = Path(out)
     lines.append(f"report: {out / 'report.md'} (and report.html, report.json, design.json)")
