@@ -13,6 +13,7 @@ checked against the golden model.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import reduce
 from operator import or_, xor
 
@@ -43,6 +44,7 @@ from compress.hardware.structure import (
     argmax_tree,
     chunk_register_table,
     counter_table,
+    lfsr_ring,
 )
 from compress.hardware.structure import (
     ParallelLayer as ParallelStructure,
@@ -186,7 +188,7 @@ class LFSR(wiring.Component):
         )
 
     def _advance(self, value):
-        return Cat(reduce(xor, (value[tap - 1] for tap in TAPS[self.width])), value[:-1])
+        return lfsr_advance(value, self.width)
 
     def elaborate(self, platform):
         m = Module()
@@ -197,6 +199,19 @@ class LFSR(wiring.Component):
         with m.If(self.en):
             m.d.sync += self.state.eq(self.next)
         return m
+
+
+def lfsr_advance(value, width: int):
+    """The state after ``value`` of a ``width``-bit :class:`LFSR`."""
+    return Cat(reduce(xor, (value[tap - 1] for tap in TAPS[width])), value[:-1])
+
+
+@dataclass(frozen=True)
+class RingCell:
+    """A position of an event layer's LFSR ring (:meth:`EventLayer._ring`): its register,
+    as an :class:`LFSR`'s ``state``."""
+
+    state: Signal
 
 
 class DelayLine(wiring.Component):
@@ -574,6 +589,9 @@ class _LayerBase(wiring.Component):
         being loaded in ``tcand<v>``; the row's register is ``tcand[low_i >> B]``."""
         load, chunk, low_i = chunk_load
         layer = self.structure
+        ring = lfsr_ring(layer)
+        if ring is not None:  # the ring's first positions hold the chunk's candidates
+            return Array(states[: ring.step])[low_i[block:]] if ring.step > 1 else states[0]
         table = chunk_register_table(layer.chunk, layer.chunks, block, len(states))
         cands = []
         for v, regs in enumerate(table):
@@ -1018,33 +1036,79 @@ class EventLayer(_LayerBase):
         for b in range(low_bits):
             mask = sum(1 << n for n in range(layer.chunk) if n >> b & 1)
             m.d.comb += low_i[b].eq((low & mask).any())
+        # pend == 0, chunk == chunks, grp == groups - 1: registered with what they
+        # compare under the speed pipeline (the walk's control from flip-flops)
+        staged = layer.row_register
+        pz = Signal(name="pz", init=int(staged))
+        lc = Signal(name="lc")
+        gl = Signal(name="gl", init=int(staged and layer.groups == 1))
+        if not staged:
+            m.d.comb += [
+                pz.eq(pend == 0),
+                lc.eq(chunk == layer.chunks),
+                gl.eq(grp == layer.groups - 1),
+            ]
         issue, done = Signal(name="issue"), Signal(name="done")
-        m.d.comb += [
-            issue.eq(walking & (pend != 0)),
-            done.eq(walking & (pend == 0) & (chunk == layer.chunks)),
-        ]
-        if layer.chunks == 1:
+        m.d.comb += [issue.eq(walking & ~pz), done.eq(walking & pz & lc)]
+        if layer.capture:  # the taps taken as the step is accepted, a chunk shifted out per load
+            tq = Signal(len(tapvec), name="tq", reset_less=True)
+            with m.If(self.in_valid):
+                m.d.sync += tq.eq(tapvec)
+            with m.Elif(walking & pz & ~lc):
+                m.d.sync += tq.eq(tq >> layer.chunk)
+            loaded = tq[: layer.chunk]
+        elif layer.chunks == 1:
             loaded = tapvec
         else:
             loaded = tapvec.word_select(chunk[: (layer.chunks - 1).bit_length()], layer.chunk)
-        with m.If(self.in_valid):
+        rest = Signal(layer.chunk, name="rest")  # pend less its lowest tap
+        m.d.comb += rest.eq(pend & (pend - 1))
+        with m.If(self.start):
             m.d.sync += [walking.eq(1), chunk.eq(0), pend.eq(0), grp.eq(0)]
+            if staged:
+                m.d.sync += [pz.eq(1), lc.eq(0), gl.eq(layer.groups == 1)]
         with m.Elif(walking):
-            with m.If(pend == 0):
-                with m.If(chunk == layer.chunks):
+            with m.If(pz):
+                with m.If(lc):
                     m.d.sync += walking.eq(0)
                 with m.Else():
                     m.d.sync += [pend.eq(loaded), base.eq(chunk), chunk.eq(chunk + 1)]
-            with m.Elif(grp == layer.groups - 1):
-                m.d.sync += [grp.eq(0), pend.eq(pend & (pend - 1))]
+                    if staged:
+                        m.d.sync += [pz.eq(loaded == 0), lc.eq(chunk == layer.chunks - 1)]
+            with m.Elif(gl):
+                m.d.sync += [grp.eq(0), pend.eq(rest)]
+                if staged:
+                    m.d.sync += [pz.eq(rest == 0), gl.eq(layer.groups == 1)]
             with m.Else():
                 m.d.sync += grp.eq(grp + 1)
+                if staged:
+                    m.d.sync += gl.eq(grp == layer.groups - 2)
         addr = Signal(layer.slot_bits, name="addr")
         m.d.comb += addr.eq(Cat(low_i, base) * layer.groups + grp)
         self.grp = grp  # the row's group on the clock it is issued
         self.tap = Cat(low_i, base)  # the row's tap: its stream under the tap rule
-        self.chunk_load = (pend == 0, chunk, low_i)  # the chunk's registers are chosen ahead
+        self.chunk_load = (pz, chunk, low_i)  # the chunk's registers are chosen ahead
+        ring = lfsr_ring(layer)
+        self.rotate = C(0, 1)  # the LFSR ring's rotation (event.v.j2's rotate)
+        if ring is not None:
+            self.rotate = walking & pz & (chunk != 0)
         return issue, done, addr
+
+    def _ring(self, m: Module, walk_end) -> list[RingCell]:
+        """``event.v.j2``'s LFSR ring (:func:`compress.hardware.structure.lfsr_ring`): the
+        LFSRs, then zero padding; the LFSRs advance at ``walk_end``, the ring rotates by
+        its step on ``self.rotate``."""
+        layer = self.structure
+        ring, rk = lfsr_ring(layer), layer.random_bits
+        cells = [Signal(rk, name=lfsr.name, init=lfsr.seed) for lfsr in layer.lfsrs]
+        cells += [Signal(rk, name=f"lfsr_pad{p}") for p in range(ring.length - len(cells))]
+        with m.If(walk_end):
+            m.d.sync += [cell.eq(lfsr_advance(cell, rk)) for cell in cells[: len(layer.lfsrs)]]
+        with m.Elif(self.rotate):
+            m.d.sync += [
+                cell.eq(cells[(p + ring.step) % ring.length]) for p, cell in enumerate(cells)
+            ]
+        return [RingCell(cell) for cell in cells]
 
     def _lanes(self, m: Module, rdata, streams) -> tuple[Signal, Signal]:
         """Lane bits, registered: stream <= code, split by sign."""
@@ -1087,7 +1151,7 @@ class EventLayer(_LayerBase):
             cz.eq(cfresh.bit_select(caddr, 1)),
             vfresh.eq(vfresh & ~(lif_run & (lgrp == last))),
         ]
-        with m.If(self.in_valid):
+        with m.If(self.start):
             m.d.sync += cfresh.eq((1 << groups) - 1)
         with m.Elif(b_valid):
             m.d.sync += cfresh.eq(cfresh & ~(C(1, groups) << bgrp)[:groups])
@@ -1235,7 +1299,7 @@ class EventLayer(_LayerBase):
         with a row's lane bits, or a neuron update's (each ``(bank, head's next)`` of
         ``rotating``: membranes, spikes, currents)."""
         width = len(acc_next)
-        with m.If(self.in_valid):
+        with m.If(self.start):
             m.d.sync += acc.eq(0)
         with m.Elif(b_valid):
             m.d.sync += acc.eq(Cat(acc[width:], acc_next))
@@ -1246,6 +1310,10 @@ class EventLayer(_LayerBase):
     def elaborate(self, platform):
         m = Module()
         layer = self.structure
+        self.start = self.in_valid  # the walk's start: a clock after a capture (event.v.j2)
+        if layer.capture:
+            self.start = Signal(name="go")
+            m.d.sync += self.start.eq(self.in_valid)
         x_q = Signal(layer.n_inputs, name="x_q")
         with m.If(self.in_valid):
             m.d.sync += x_q.eq(self.in_spikes)
@@ -1277,7 +1345,10 @@ class EventLayer(_LayerBase):
         else:
             row, row_valid, walk_end = rdata, rd_valid, done
         m.d.sync += b_valid.eq(row_valid)
-        lfsrs = self._lfsrs(m, walk_end)
+        if lfsr_ring(layer) is not None:
+            lfsrs = self._ring(m, walk_end)
+        else:
+            lfsrs = self._lfsrs(m, walk_end)
         tap, chunk_load = self.tap, self.chunk_load
         # the tap rule with a stream number: _streams registers the selected value
         number = layer.stream_block + (bits_for(len(lfsrs)) if len(lfsrs) > 1 else 0)
@@ -1815,15 +1886,19 @@ class Network(wiring.Component):
                     m.d.sync += busy.eq(0)
         else:
             m.d.comb += self.in_ready.eq(ready)
-        valid = Signal(name="l0_in_valid")
-        spikes = Signal(self.structure.n_in, name="l0_in_spikes", reset_less=True)
-        m.d.sync += valid.eq(self.in_valid & self.in_ready)
         source = self._input_spikes(m)  # outside any If: its comb statements are unconditional
-        if self.structure.locked:  # held for the whole step: an event layer reads it while walking
-            with m.If(self.in_valid & self.in_ready):
-                m.d.sync += spikes.eq(source)
+        valid = Signal(name="l0_in_valid")
+        if getattr(self.structure.layers[0], "capture", False):  # layer 0 takes them itself
+            m.d.comb += valid.eq(self.in_valid & self.in_ready)
+            spikes = source
         else:
-            m.d.sync += spikes.eq(source)
+            spikes = Signal(self.structure.n_in, name="l0_in_spikes", reset_less=True)
+            m.d.sync += valid.eq(self.in_valid & self.in_ready)
+            if self.structure.locked:  # held for the step: an event layer reads it walking
+                with m.If(self.in_valid & self.in_ready):
+                    m.d.sync += spikes.eq(source)
+            else:
+                m.d.sync += spikes.eq(source)
         for index, layer in enumerate(self.layers):
             m.submodules[f"layer{index}"] = self._restarted(layer)
             out_valid = Signal(name=f"l{index}_valid")

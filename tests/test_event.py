@@ -366,3 +366,68 @@ def test_event_neuron_ram_trades_flip_flops_for_block_ram():
         )
     assert figures[True]["total"]["ffs"] < figures[False]["total"]["ffs"] / 3
     assert figures[True]["total"]["brams"] > figures[False]["total"]["brams"]
+
+
+def _wide_network() -> Network:
+    """Two layers without delays, 70 inputs (five chunks of taps), some never read."""
+    rng = np.random.default_rng(23)
+    weights = rng.uniform(-1, 1, (20, 70))
+    weights[:, 60:] = 0.0  # inputs no synapse reads: fewer taps than lines
+    return Network(
+        (
+            Layer(weights, threshold=1.2, leak_shift=3, bias=rng.uniform(-0.5, 0.5, 20)),
+            Layer(rng.uniform(-1, 1, (6, 20)), threshold=0.5),
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "stream_rule", "capture", "ring"),
+    [("speed", "tap", True, True), ("speed", "code", True, False), ("area", "tap", False, False)],
+)
+def test_which_event_layers_capture_and_rotate(pipeline, stream_rule, capture, ring):
+    """Only the speed pipeline's first event layer without delays takes its inputs
+    itself, and only under the tap rule are its LFSRs a ring (of a whole turn: one
+    rotation per chunk); a layer with delays (the example) reads registers of earlier
+    steps, so it keeps the top's input register."""
+    from compress.hardware.structure import layer_structure, lfsr_ring
+
+    hardware = HardwareOptions(
+        pipeline, parallelism="event", neuron_lanes=4, stream_rule=stream_rule
+    )
+    result = compress_network(_wide_network(), CompressionConfig(bits=8))
+    plan = plan_network(result, hardware=hardware)
+    first, second = (layer_structure(plan.top, layer) for layer in plan.layers)
+    assert (first.capture, second.capture) == (capture, False)
+    assert (lfsr_ring(first) is not None) == ring
+    if ring:
+        assert lfsr_ring(first).length == first.chunks * lfsr_ring(first).step
+        assert first.chunks == 4 and len(first.events) == 61  # 60 lines and the bias
+    example = plan_network(
+        compress_network(example_network(), CompressionConfig(bits=6)), hardware=hardware
+    )
+    assert not layer_structure(example.top, example.layers[0]).capture
+
+
+@needs_iverilog
+@pytest.mark.parametrize("emitter", ["jinja", "amaranth"])
+def test_speed_event_layer_captures_its_inputs_and_rotates_its_lfsrs(tmp_path, emitter):
+    """The speed pipeline's first event layer takes its input spikes as the top accepts
+    the step (the top keeps no input register, the layer no chunk multiplexer) and
+    rotates its LFSRs instead of choosing each chunk's registers: every count equals
+    the fully parallel RTL's, step for step, and every step's out_valid comes when the
+    plan predicts."""
+    hardware = HardwareOptions("speed", parallelism="event", neuron_lanes=4, stream_rule="tap")
+    config = CompressionConfig(bits=8)
+    build(_wide_network(), tmp_path / "b", config, hardware=hardware, emitter=emitter)
+    rtl = tmp_path / "b" / "rtl"
+    layer = rtl / ("sc_network_layer0.v" if emitter == "jinja" else "sc_network__layer0.v")
+    text = layer.read_text()
+    assert "tq" in text and "lfsr_pad" not in text and "tcand" not in text
+    assert "l0_in_spikes" not in (rtl / "sc_network.v").read_text()
+    steps = 40
+    tests, failures, counts = run_sim(tmp_path / "b", tmp_path / "w", steps=steps, gaps=0.3)
+    assert (tests, failures) == (1, 0)
+    build(_wide_network(), tmp_path / "full", config, hardware=HardwareOptions(stream_rule="tap"))
+    _, _, reference = run_sim(tmp_path / "full", tmp_path / "wf", steps=steps, gaps=0.0)
+    assert np.array_equal(counts, reference)

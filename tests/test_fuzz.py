@@ -155,3 +155,30 @@ def test_cases_draw_every_neuron_model_in_every_layer_style():
     want = {(n, s) for n in features for s in styles if (n, s) != ("recurrent", "conv")}
     assert want <= seen, sorted(want - seen)
     assert any(not c.network.layers[-1].spiking for c in cases)
+
+
+def test_cases_draw_captured_inputs_and_lfsr_rings():
+    """The speed pipeline's first event layers that take their inputs themselves (the
+    top's input register gone), and event layers whose LFSRs are a ring, each on both
+    emitters."""
+    from compress import compress_network
+    from compress.hardware.plan import plan_network
+    from compress.hardware.structure import EventLayer, layer_structure, lfsr_ring
+
+    seen = set()
+    for seed in range(300):
+        case = random_case(seed)
+        if case.hardware.pipeline != "speed":
+            continue
+        try:
+            plan = plan_network(compress_network(case.network, case.config), hardware=case.hardware)
+        except ValueError:  # a refused case
+            continue
+        for layer in plan.layers:
+            structure = layer_structure(plan.top, layer)
+            if isinstance(structure, EventLayer):
+                if structure.capture:
+                    seen.add(("capture", case.emitter))
+                if lfsr_ring(structure) is not None:
+                    seen.add(("ring", case.emitter))
+    assert seen == {(k, e) for k in ("capture", "ring") for e in ("jinja", "amaranth")}

@@ -45,6 +45,7 @@ from ..hardware.structure import (
     chunk_registers,
     encoder_structure,
     layer_structure,
+    lfsr_ring,
 )
 
 __all__ = [
@@ -452,12 +453,20 @@ def _event_parts(plan: NetworkPlan, layer: LayerPlan, structure: EventLayer) -> 
     if structure.neuron_ram:  # the rows masked where not yet written, the fresh flag's pick
         features["ram_row_bits"] = lanes * (cw + vw + iw)
         muxes = Counter({structure.groups: 1})
-    if structure.chunks > 1:
+    ring = lfsr_ring(structure)
+    if ring is not None:  # the LFSR ring: a rotation or an advance per bit, its padding
+        muxes[2] += ring.length * structure.random_bits
+        ffs += (ring.length - len(structure.lfsrs)) * structure.random_bits
+    if structure.capture:  # the tap register: a load or a shift per kept tap, and go
+        ffs += len(structure.events) + 1
+        muxes[2] += len(structure.events)
+    elif structure.chunks > 1:
         muxes[structure.chunks] += structure.chunk
     ahead = chunk_registers(structure.chunk, structure.stream_block)
     lane_kinds, tsel = _row_streams(structure, lanes, rom_logic, ahead)
-    if structure.row_register:  # address and row again, valids, the walk's end, stream values
-        ffs += structure.slot_bits + read_ffs + 4 + (structure.random_bits if tsel else 0)
+    if structure.row_register:  # address and row again, valids, the walk's end, stream
+        # values, the walk's registered comparisons (pz, lc, gl)
+        ffs += structure.slot_bits + read_ffs + 7 + (structure.random_bits if tsel else 0)
         ffs += (structure.chunk_bits + max(1, bits_for(structure.chunk))) if tsel else 0  # tap_r
         # the neuron update's first stage: its sums (and currents) and the clock ahead;
         # it reads the head or the next group
@@ -470,6 +479,7 @@ def _event_parts(plan: NetworkPlan, layer: LayerPlan, structure: EventLayer) -> 
         "memories": memories,
         "muxes": muxes,
         "lanes": lane_kinds,
+        "capture": structure.capture,
     }
 
 
@@ -531,6 +541,9 @@ def _row_streams(
     if structure.stream_rule != "tap" or not structure.streams:
         return {(k, streams, rk, rom): lanes}, 0
     registers, block = len(structure.lfsrs), structure.stream_block
+    ring = lfsr_ring(structure) if isinstance(structure, EventLayer) else None
+    if ring is not None:  # the chunk's candidates are the ring's first: the value alone
+        return {(k, 1, rk, rom): lanes, (0, ring.step + (1 << block) - 1, rk, rom): 1}, rk
     select = registers + (1 << block) - 1  # ways of both multiplexers, as one
     number = block + (bits_for(registers) if registers > 1 else 0)
     if ahead >= 0 and number:  # the value, and the registers chosen ahead
@@ -764,9 +777,12 @@ def estimate_structures(
         inputs = first.n_inputs
     else:
         inputs = int(np.count_nonzero((first.classes != 0).any(axis=0)))
+    held = 1  # the first layer's input valid
+    if structures[0].get("capture"):  # the first layer takes them into its tap register
+        inputs = held = 0
     if plan.events is not None:  # and the address events collect the next step's
         inputs += plan.n_in
-    top_ffs = 1 + inputs + int(plan.locked)
+    top_ffs = held + inputs + int(plan.locked)
     encoder, readout = encoder_cost(plan, family), readout_cost(plan, family)
     total = {
         key: sum(la[key] for la in layers) + encoder[key] + readout[key]

@@ -32,6 +32,7 @@ from ..hardware.structure import (
     chunk_register_table,
     counter_module,
     counter_table,
+    lfsr_ring,
     network_structure,
 )
 from ..hardware.styles import STYLES
@@ -450,6 +451,40 @@ def _tap_stream(layer: FoldedLayer | EventLayer | ConvLayer, sel: str, width: in
     }
 
 
+def _ring_context(layer: EventLayer, rk: int) -> dict | None:
+    """``event.v.j2``'s LFSR ring (:func:`compress.hardware.structure.lfsr_ring`): each
+    position's register (the LFSRs, then zero padding), seed, advance and source."""
+    ring = lfsr_ring(layer)
+    if ring is None:
+        return None
+    lfsrs = [_lfsr(lfsr) for lfsr in layer.lfsrs]
+    names = [r["name"] for r in lfsrs]
+    names += [f"lfsr_pad{p}" for p in range(ring.length - len(lfsrs))]
+    cb = layer.chunk_bits
+    rotate = f"walking & pz & (chunk != {cb}'d0)"
+    for r in lfsrs:
+        r["next"] = (
+            r["name"]
+            if rk == 1
+            else (f"{{{r['name']}[{rk - 2}:0], ^({r['name']} & {rk}'b{r['taps']})}}")
+        )
+    return {
+        "cells": [
+            {
+                "name": name,
+                "seed": lfsrs[p]["seed"] if p < len(lfsrs) else 0,
+                "src": names[(p + ring.step) % ring.length],
+            }
+            for p, name in enumerate(names)
+        ],
+        "lfsrs": lfsrs,
+        "names": names,
+        "rotate": rotate,
+        "step": ring.step,
+        "pads": ring.length - len(lfsrs),
+    }
+
+
 def _chunk_registers(
     tap: dict | None, layer: EventLayer, low_bits: int, low: str = "low_i"
 ) -> dict | None:
@@ -464,12 +499,15 @@ def _chunk_registers(
         [{"chunk": c, "name": names[r]} for c, r in enumerate(regs) if r is not None]
         for regs in table
     ]
+    ring = lfsr_ring(layer)
     return {
         **tap,
         "cands": cands,
+        # the ring's first positions hold the chunk's candidates; else registers of their own
+        "cand_names": [names[v] if ring else f"tcand{v}" for v in range(len(cands))],
+        "ring": ring is not None,
         "cand_pick": f"{low}[{low_bits - 1}:{block}]" if len(cands) > 1 else "",
         "cand_pick_bits": low_bits - block,
-        "pend_width": layer.chunk,
         "chunk_bits": layer.chunk_bits,
     }
 
@@ -741,10 +779,14 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
         "low_masks": masks,
         "taps_expr": "{" + ", ".join(taps) + "}" if len(taps) > 1 else taps[0],
         "chunk_select": (
-            "taps"
+            f"tq[{layer.chunk - 1}:0]"
+            if layer.capture
+            else "taps"
             if layer.chunks == 1
             else f"taps[{{chunk[{bits_for(layer.chunks) - 1}:0], {low_bits}'d0}} +: {layer.chunk}]"
         ),
+        "capture": layer.capture,
+        "ring": _ring_context(layer, rk),
         "addr_full": addr_full,
         "addr_expr": addr,
         # staged, the row's stream is selected from its tap registered with its address
@@ -984,8 +1026,12 @@ def _top_layer(
         "module": layer.module,
         "n_out": layer.n_out,
         "cw": layer.count_width,
-        "in_valid": "l0_in_valid" if index == 0 else f"l{index - 1}_valid",
-        "in_spikes": "l0_in_spikes" if index == 0 else f"l{index - 1}_spikes",
+        "in_valid": _first_input(layer, "in_valid & in_ready", "l0_in_valid")
+        if index == 0
+        else f"l{index - 1}_valid",
+        "in_spikes": _first_input(layer, "in_spikes", "l0_in_spikes")
+        if index == 0
+        else f"l{index - 1}_spikes",
         "last": last,
         "membranes": layer.membranes,
         "vw": layer.neurons[0].v_width,
@@ -994,6 +1040,12 @@ def _top_layer(
         "addr_bits": layer.slot_bits if folded else 0,
         "data_bits": layer.memory.width if folded else 0,
     }
+
+
+def _first_input(layer: ParallelLayer | FoldedLayer | EventLayer, captured: str, held: str) -> str:
+    """The first layer's input: the top's own signal when the layer captures it
+    (:attr:`EventLayer.capture`), else the top's register of it."""
+    return captured if getattr(layer, "capture", False) else held
 
 
 def _top_ports(structure: NetworkStructure, plan: NetworkPlan) -> list[dict[str, Any]]:
@@ -1247,6 +1299,7 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
         n_in=structure.n_in,
         n_out=structure.n_out,
         cw=structure.count_width,
+        capture=getattr(structure.layers[0], "capture", False),
         layers=[
             _top_layer(layer, layer.index == last, structure.weight_port)
             for layer in structure.layers

@@ -499,7 +499,12 @@ class EventLayer(_Layer):
     membranes and currents are memories of ``groups`` rows instead of banks: a row's
     counts are read as the row arrives and written with its lane bits, a neuron
     update's read a clock ahead; the step's spikes (and counts and membranes) shift
-    into records for the outputs.
+    into records for the outputs.  With ``capture`` (the first layer of the ``speed``
+    pipeline, without delays or a recurrent edge) the layer takes its input spikes on
+    the clock the top accepts the step (``in_valid``; the top registers none of them)
+    into a tap register that shifts out a chunk per load, so no chunk multiplexer
+    selects from the taps; the walk starts a clock later (``go``), as it would after
+    the top's input register, so the clocks are the same.
     """
 
     lanes: int
@@ -514,6 +519,7 @@ class EventLayer(_Layer):
     v_width: int
     row_register: bool = False
     neuron_ram: bool = False
+    capture: bool = False
 
     @property
     def slot_bits(self) -> int:
@@ -1041,6 +1047,50 @@ def chunk_register_table(
         regs = [((c << low_bits) | (v << block)) >> block for c in range(chunks)]
         table.append(tuple(r if r < registers else None for r in regs))
     return tuple(table)
+
+
+@dataclass(frozen=True)
+class LfsrRing:
+    """An event layer's LFSRs as a ring (:func:`lfsr_ring`): ``length`` positions (the
+    registers, then zero padding), rotated by ``step`` positions (the chunk's register
+    candidates) at a time."""
+
+    length: int
+    step: int
+
+
+def lfsr_ring(layer: EventLayer) -> LfsrRing | None:
+    """The ``speed`` pipeline's ring of a ``tap``-rule event layer with several LFSRs
+    (None otherwise): rather than choosing the chunk's register candidates from every
+    register as the chunk loads (:func:`chunk_register_table`, a wide multiplexer),
+    the walk rotates the registers as it loads chunks, so that candidate ``v`` of the
+    chunk being walked is always at position ``v``.  It rotates at each load of a chunk
+    ``c > 0`` and once at the walk's end, which brings every register back to its
+    place before the LFSRs advance: ``chunks`` rotations of ``step`` positions are a
+    whole turn of ``length = chunks * step``.  A register that spans chunks (``B``
+    above the chunk's ``C`` bits, which chunks of 16 taps and ``B <= 4`` never have) or
+    one no chunk reads leaves the choice to the multiplexer.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as S
+    >>> layer = S(row_register=True, stream_rule="tap", streams=(0,), lfsrs=(0,) * 98,
+    ...           chunk=16, chunks=49, stream_block=3)
+    >>> lfsr_ring(layer)
+    LfsrRing(length=98, step=2)
+    """
+    if not (
+        layer.row_register
+        and layer.stream_rule == "tap"
+        and layer.streams
+        and len(layer.lfsrs) > 1
+        and layer.stream_block <= max(1, bits_for(layer.chunk))
+    ):
+        return None
+    step = chunk_registers(layer.chunk, layer.stream_block)
+    if len(layer.lfsrs) > layer.chunks * step:
+        return None
+    return LfsrRing(length=layer.chunks * step, step=step)
 
 
 def layer_structure(

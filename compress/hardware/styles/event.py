@@ -29,6 +29,7 @@ __all__ = [
     "SPRAM_DEPTH",
     "SPRAM_WIDTH",
     "Event",
+    "captures",
     "event_fixed",
     "event_words",
 ]
@@ -37,6 +38,20 @@ __all__ = [
 #: (latch, done, then the neuron updates start a clock later and out_valid a clock
 #: after them; see ``hdl_templates/event.v.j2``).
 EVENT_FIXED = 3
+
+
+def captures(layer: LayerPlan, lines: tuple, ring: object) -> bool:
+    """Whether an event layer takes its input spikes as the top accepts a step
+    (:attr:`~compress.hardware.structure.EventLayer.capture`): the first layer of the
+    ``speed`` pipeline, without delay buffers or a recurrent edge (whose taps read
+    registers of earlier steps)."""
+    return (
+        layer.index == 0
+        and layer.pipeline == "speed"
+        and not lines
+        and ring is None
+        and not layer.recurrent
+    )
 
 
 def event_fixed(speed: bool) -> int:
@@ -218,12 +233,12 @@ class Event(LayerStyle):
         return self.step_clocks(layer, self.active_taps(layer, inputs))
 
     def structure(self, top: str, layer: LayerPlan, weight_port: bool) -> EventLayer:
-        common = layer_fields(top, layer)
         none = np.zeros(layer.n_in, dtype=bool)
         neurons = tuple(
             neuron_structure(layer, i, none, lambda j: Leaf(j, 0)) for i in range(layer.n_out)
         )
         word_width, row_width, rows = event_words(layer)
+        common = layer_fields(top, layer)
         memory = WeightMemory(
             file=f"mem/layer{layer.index}.hex",
             width=row_width,
@@ -248,6 +263,7 @@ class Event(LayerStyle):
             v_width=layer.v_width,
             row_register=layer.pipeline == "speed",
             neuron_ram=self.neuron_ram,
+            capture=captures(layer, common["lines"], common["ring"]),
         )
 
     def memory(self, layer: LayerPlan) -> tuple[int, list[int]]:
