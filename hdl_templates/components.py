@@ -487,17 +487,21 @@ def _layer_ports(layer: ParallelStructure | FoldedStructure, *, weight_port: boo
     return ports
 
 
-def _lane_compare(layer: FoldedStructure | EventStructure, word, streams):
+def _lane_compare(layer: FoldedStructure | EventStructure, word, streams, carry=False):
     """``(stream <= level, sign)`` of a lane's weight word ``{..., stream, sign, code}``:
     the word's stream (the first one without a stream field), its code scaled when
-    decorrelated (``{code, code}``)."""
+    decorrelated (``{code, code}``); with ``carry`` as the sign of ``level - stream``
+    (``event.v.j2``'s speed pipeline: a carry chain rather than a tree of LUTs)."""
     k, rk = layer.k, layer.random_bits
     code, sign = word[:k], word[k]
     if layer.stream_bits:
         r = streams.word_select(word[k + 1 : k + 1 + layer.stream_bits], rk)
     else:
         r = streams[:rk]
-    return r <= (Cat(code, code) if layer.decorrelated else code), sign
+    level = Cat(code, code) if layer.decorrelated else code
+    if carry:
+        return ~(level - r)[-1], sign  # unsigned - unsigned: signed, one bit wider
+    return r <= level, sign
 
 
 class _LayerBase(wiring.Component):
@@ -1030,7 +1034,6 @@ class EventLayer(_LayerBase):
         pend = Signal(layer.chunk, name="pend")
         grp = Signal(layer.group_bits, name="grp")
         low = Signal(layer.chunk, name="low")  # the lowest pending tap, one-hot
-        m.d.comb += low.eq(pend & (~pend + 1))
         low_bits = max(1, (layer.chunk - 1).bit_length())
         low_i = Signal(low_bits, name="low_i")
         for b in range(low_bits):
@@ -1061,12 +1064,19 @@ class EventLayer(_LayerBase):
             loaded = tapvec
         else:
             loaded = tapvec.word_select(chunk[: (layer.chunks - 1).bit_length()], layer.chunk)
-        rest = Signal(layer.chunk, name="rest")  # pend less its lowest tap
-        m.d.comb += rest.eq(pend & (pend - 1))
+        rest = Signal(layer.chunk, name="rest")  # pend less its lowest tap (staged: with pend)
+        if staged:
+            m.d.comb += low.eq(pend & ~rest)
+        else:
+            m.d.comb += [rest.eq(pend & (pend - 1)), low.eq(pend & (~pend + 1))]
+        ring = lfsr_ring(layer)
+        c0 = Signal(name="c0", init=1)  # chunk == 0: the LFSR ring turns at the other loads
         with m.If(self.start):
             m.d.sync += [walking.eq(1), chunk.eq(0), pend.eq(0), grp.eq(0)]
             if staged:
-                m.d.sync += [pz.eq(1), lc.eq(0), gl.eq(layer.groups == 1)]
+                m.d.sync += [pz.eq(1), lc.eq(0), gl.eq(layer.groups == 1), rest.eq(0)]
+            if ring is not None:
+                m.d.sync += c0.eq(1)
         with m.Elif(walking):
             with m.If(pz):
                 with m.If(lc):
@@ -1074,11 +1084,18 @@ class EventLayer(_LayerBase):
                 with m.Else():
                     m.d.sync += [pend.eq(loaded), base.eq(chunk), chunk.eq(chunk + 1)]
                     if staged:
-                        m.d.sync += [pz.eq(loaded == 0), lc.eq(chunk == layer.chunks - 1)]
+                        m.d.sync += [
+                            pz.eq(loaded == 0),
+                            rest.eq(loaded & (loaded - 1)),
+                            lc.eq(chunk == layer.chunks - 1),
+                        ]
+                    if ring is not None:
+                        m.d.sync += c0.eq(0)
             with m.Elif(gl):
                 m.d.sync += [grp.eq(0), pend.eq(rest)]
                 if staged:
-                    m.d.sync += [pz.eq(rest == 0), gl.eq(layer.groups == 1)]
+                    m.d.sync += [pz.eq(rest == 0), rest.eq(rest & (rest - 1))]
+                    m.d.sync += gl.eq(layer.groups == 1)
             with m.Else():
                 m.d.sync += grp.eq(grp + 1)
                 if staged:
@@ -1088,10 +1105,15 @@ class EventLayer(_LayerBase):
         self.grp = grp  # the row's group on the clock it is issued
         self.tap = Cat(low_i, base)  # the row's tap: its stream under the tap rule
         self.chunk_load = (pz, chunk, low_i)  # the chunk's registers are chosen ahead
-        ring = lfsr_ring(layer)
+        # no spiking tap has issued all its rows yet this step (neuron RAM's freshness)
+        self.ftap = Signal(name="ftap", init=1)
+        with m.If(self.start):
+            m.d.sync += self.ftap.eq(1)
+        with m.Elif(issue & gl):
+            m.d.sync += self.ftap.eq(0)
         self.rotate = C(0, 1)  # the LFSR ring's rotation (event.v.j2's rotate)
         if ring is not None:
-            self.rotate = walking & pz & (chunk != 0)
+            self.rotate = walking & pz & ~c0
         return issue, done, addr
 
     def _ring(self, m: Module, walk_end) -> list[RingCell]:
@@ -1117,7 +1139,8 @@ class EventLayer(_LayerBase):
         pos_q = Signal(layer.lanes, name="pos_q", reset_less=True)
         neg_q = Signal(layer.lanes, name="neg_q", reset_less=True)
         for g in range(layer.lanes):
-            bit, sign = _lane_compare(layer, rdata[g * width : (g + 1) * width], streams)
+            word = rdata[g * width : (g + 1) * width]
+            bit, sign = _lane_compare(layer, word, streams, carry=layer.row_register)
             m.d.sync += [pos_q[g].eq(bit & ~sign), neg_q[g].eq(bit & sign)]
         return pos_q, neg_q
 
@@ -1130,46 +1153,50 @@ class EventLayer(_LayerBase):
         n, cw, vw, groups = layer.lanes, layer.count_width, layer.v_width, layer.groups
         iw = max(1, layer.neurons[0].model.i_width)
         gb = layer.group_bits
-        pipe = [self.grp]
+        pipe, firsts = [self.grp], [self.ftap]
         for k in range(3 if layer.row_register else 1):  # the group follows the row
             stage = Signal(gb, name=f"gp{k + 1}", reset_less=True)
-            m.d.sync += stage.eq(pipe[-1])
+            first = Signal(name=f"fp{k + 1}", reset_less=True)
+            m.d.sync += [stage.eq(pipe[-1]), first.eq(firsts[-1])]
             pipe.append(stage)
+            firsts.append(first)
         row_grp, bgrp = pipe[-1], Signal(gb, name="bgrp", reset_less=True)
         m.d.sync += bgrp.eq(row_grp)
         uaddr, last = Signal(gb, name="uaddr"), groups - 1
         if not layer.row_register:
             m.d.comb += uaddr.eq(Mux(lif_run & (lgrp != last), lgrp + 1, 0))
-        else:
-            ahead = Mux(lif_run & (lgrp < last - 1), lgrp + 2, 0) if last > 1 else 0
-            m.d.comb += uaddr.eq(Mux(pre_lif, 1, ahead))
+        else:  # two ahead, registered a clock ahead (event.v.j2's uaddr)
+            ahead = Mux(lif_run & (lgrp < last - 2), lgrp + 3, 0) if last > 2 else 0
+            then = Mux(pre_lif, 2 if last > 1 else 0, ahead)
+            m.d.sync += uaddr.eq(Mux(self.done_q, 1, then))
         caddr = Signal(gb, name="caddr")
         m.d.comb += caddr.eq(Mux(row_valid, row_grp, uaddr))
-        cfresh = Signal(groups, name="cfresh", init=(1 << groups) - 1)
-        vfresh, cz = Signal(name="vfresh", init=1), Signal(name="cz", reset_less=True)
-        m.d.sync += [
-            cz.eq(cfresh.bit_select(caddr, 1)),
-            vfresh.eq(vfresh & ~(lif_run & (lgrp == last))),
+        # a row's counts are unwritten when it is of the step's first spiking tap, the
+        # updates' when no tap spiked; such reads (and the membranes' and currents' in the
+        # first step after a reset, vfresh) read row G, never written (event.v.j2's cread)
+        vfresh = Signal(name="vfresh", init=1)
+        m.d.sync += vfresh.eq(vfresh & ~(lif_run & (lgrp == last)))
+        cread, vread = (
+            Signal(range(groups + 1), name="cread"),
+            Signal(range(groups + 1), name="vread"),
+        )
+        m.d.comb += [
+            cread.eq(Mux(Mux(row_valid, firsts[-1], self.ftap), groups, caddr)),
+            vread.eq(Mux(vfresh, groups, uaddr)),
         ]
-        with m.If(self.start):
-            m.d.sync += cfresh.eq((1 << groups) - 1)
-        with m.Elif(b_valid):
-            m.d.sync += cfresh.eq(cfresh & ~(C(1, groups) << bgrp)[:groups])
         rows, writes = [], []
         widths = {"c": cw, "v": vw, "i": iw if layer.neurons[0].model.syn_current else 0}
         for name, width in widths.items():
             if not width:
                 rows.append(None)
                 continue
-            ram = memory.Memory(shape=unsigned(n * width), depth=groups, init=[0] * groups)
+            ram = memory.Memory(
+                shape=unsigned(n * width), depth=groups + 1, init=[0] * (groups + 1)
+            )
             m.submodules[f"{name}mem"] = ram
             read, write = ram.read_port(domain="sync"), ram.write_port()
             data = Signal(n * width, name=f"{name}row")
-            fresh = cz if name == "c" else vfresh
-            m.d.comb += [
-                read.addr.eq(caddr if name == "c" else uaddr),
-                data.eq(Mux(fresh, 0, read.data)),
-            ]
+            m.d.comb += [read.addr.eq(cread if name == "c" else vread), data.eq(read.data)]
             rows.append(data)
             writes.append((name, write))
 
@@ -1310,8 +1337,8 @@ class EventLayer(_LayerBase):
     def elaborate(self, platform):
         m = Module()
         layer = self.structure
-        self.start = self.in_valid  # the walk's start: a clock after a capture (event.v.j2)
-        if layer.capture:
+        self.start = self.in_valid  # the walk's start: a clock after the top's (event.v.j2)
+        if layer.takes_step:
             self.start = Signal(name="go")
             m.d.sync += self.start.eq(self.in_valid)
         x_q = Signal(layer.n_inputs, name="x_q")
@@ -1374,6 +1401,7 @@ class EventLayer(_LayerBase):
         )
         lgrp = Signal(layer.group_bits, name="lgrp")
         m.d.sync += done_q.eq(walk_end)
+        self.done_q = done_q  # the neuron RAM's update address is registered from it
         start = done_q
         if layer.row_register:  # the neuron update's first stage runs a clock ahead
             start = Signal(name="pre_lif")
@@ -1888,7 +1916,7 @@ class Network(wiring.Component):
             m.d.comb += self.in_ready.eq(ready)
         source = self._input_spikes(m)  # outside any If: its comb statements are unconditional
         valid = Signal(name="l0_in_valid")
-        if getattr(self.structure.layers[0], "capture", False):  # layer 0 takes them itself
+        if getattr(self.structure.layers[0], "takes_step", False):  # layer 0 takes them itself
             m.d.comb += valid.eq(self.in_valid & self.in_ready)
             spikes = source
         else:

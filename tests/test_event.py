@@ -318,16 +318,21 @@ def test_event_neuron_ram_matches_the_banks(tmp_path, pipeline, emitter):
 
 
 @needs_iverilog
-def test_event_neuron_ram_with_delays_bias_and_many_groups(tmp_path):
+@pytest.mark.parametrize(
+    ("pipeline", "emitter"), [("area", "jinja"), ("speed", "jinja"), ("speed", "amaranth")]
+)
+def test_event_neuron_ram_with_delays_bias_and_many_groups(tmp_path, pipeline, emitter):
     """Neuron RAM under delays, a bias tap and subtractive reset (six groups of two
     lanes; three of one), beside a fully parallel layer: the golden model's counts and
-    latencies."""
+    latencies (the speed pipeline's update address, registered ahead, runs through
+    every group)."""
     hardware = HardwareOptions(
+        pipeline,
         parallelism=("event", "full", "event"),
         neuron_lanes=(2, 1, 1),
         neuron_ram=(True, False, True),
     )
-    result = build(_mixed_network(), tmp_path / "b", hardware=hardware)
+    result = build(_mixed_network(), tmp_path / "b", hardware=hardware, emitter=emitter)
     assert [layer.style.describe() for layer in result.plan.layers] == [
         "event 2 lanes, neuron RAM",
         "full",
@@ -386,10 +391,11 @@ def _wide_network() -> Network:
     [("speed", "tap", True, True), ("speed", "code", True, False), ("area", "tap", False, False)],
 )
 def test_which_event_layers_capture_and_rotate(pipeline, stream_rule, capture, ring):
-    """Only the speed pipeline's first event layer without delays takes its inputs
-    itself, and only under the tap rule are its LFSRs a ring (of a whole turn: one
+    """Only the speed pipeline's event layers without delays take their taps into a
+    shift register, the first of them the top's inputs (the top keeps no input
+    register), and only under the tap rule are their LFSRs a ring (of a whole turn: one
     rotation per chunk); a layer with delays (the example) reads registers of earlier
-    steps, so it keeps the top's input register."""
+    steps, so it keeps the top's input register and its chunk multiplexer."""
     from compress.hardware.structure import layer_structure, lfsr_ring
 
     hardware = HardwareOptions(
@@ -398,7 +404,8 @@ def test_which_event_layers_capture_and_rotate(pipeline, stream_rule, capture, r
     result = compress_network(_wide_network(), CompressionConfig(bits=8))
     plan = plan_network(result, hardware=hardware)
     first, second = (layer_structure(plan.top, layer) for layer in plan.layers)
-    assert (first.capture, second.capture) == (capture, False)
+    assert (first.capture, second.capture) == (capture, capture)
+    assert (first.takes_step, second.takes_step) == (capture, False)
     assert (lfsr_ring(first) is not None) == ring
     if ring:
         assert lfsr_ring(first).length == first.chunks * lfsr_ring(first).step

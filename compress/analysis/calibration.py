@@ -298,7 +298,7 @@ CALIBRATION = (
         "random_64_32_10",
         hardware=HardwareOptions(parallelism=2, readout="argmax", window=64),
     ),
-    # event layers with neuron RAM (their ram_row_bits fitted alone: see tools/calibrate.py)
+    # event layers with neuron RAM (nothing of theirs fitted: see NEURON_RAM_LUT_TOLERANCE)
     CalibrationDesign(
         "event_64_32_10_lanes8_neuron_ram",
         "random_64_32_10",

@@ -460,8 +460,7 @@ def _ring_context(layer: EventLayer, rk: int) -> dict | None:
     lfsrs = [_lfsr(lfsr) for lfsr in layer.lfsrs]
     names = [r["name"] for r in lfsrs]
     names += [f"lfsr_pad{p}" for p in range(ring.length - len(lfsrs))]
-    cb = layer.chunk_bits
-    rotate = f"walking & pz & (chunk != {cb}'d0)"
+    rotate = "walking & pz & ~c0"
     for r in lfsrs:
         r["next"] = (
             r["name"]
@@ -786,6 +785,7 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
             else f"taps[{{chunk[{bits_for(layer.chunks) - 1}:0], {low_bits}'d0}} +: {layer.chunk}]"
         ),
         "capture": layer.capture,
+        "takes_step": layer.takes_step,
         "ring": _ring_context(layer, rk),
         "addr_full": addr_full,
         "addr_expr": addr,
@@ -821,6 +821,12 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
             else f"{iw}'sd0"
         ),
         "neuron_ram": layer.neuron_ram,
+        # the neuron RAM's reads of unwritten rows read row G, never written (0)
+        "zero_bits": bits_for(groups + 1),
+        "caddr_wide": _widen("caddr", layer.group_bits, bits_for(groups + 1)),
+        "uaddr_wide": _widen("uaddr", layer.group_bits, bits_for(groups + 1)),
+        "bgrp_wide": _widen("bgrp", layer.group_bits, bits_for(groups + 1)),
+        "lgrp_wide": _widen("lgrp", layer.group_bits, bits_for(groups + 1)),
         "uaddr_expr": _update_address(layer),
         "theta_in": "thetas[g*(VW+1) +: VW+1]",
         "drive_in": "drives[g*VW +: VW]" if "drive" in names else f"{vw}'sd0",
@@ -834,15 +840,22 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
     }
 
 
+def _widen(name: str, width: int, wide: int) -> str:
+    """``name`` (``width`` bits) zero-extended to ``wide`` bits."""
+    return name if wide == width else f"{{{wide - width}'d0, {name}}}"
+
+
 def _update_address(layer: EventLayer) -> str:
     """The row a neuron-RAM event layer's updates read: the group updated next, one
-    ahead of ``lgrp`` (two under the speed pipeline, whose first stage runs a clock
-    ahead: group 0 on the clock before it, group 1 on ``pre_lif``); 0 otherwise."""
+    ahead of ``lgrp``; 0 otherwise.  Under the speed pipeline, whose first stage runs a
+    clock ahead, two ahead (group 1 on ``pre_lif``), and the expression is that
+    address's next value, for a register: 1 after ``done_q``, 2 after ``pre_lif``,
+    ``lgrp + 3`` during the updates."""
     gb, last = layer.group_bits, layer.groups - 1
     if not layer.row_register:
         return f"(lif_run & (lgrp != {gb}'d{last})) ? lgrp + {gb}'d1 : {gb}'d0"
-    ahead = f"(lif_run & (lgrp < {gb}'d{last - 1})) ? lgrp + {gb}'d2 : " if last > 1 else ""
-    return f"pre_lif ? {gb}'d1 : {ahead}{gb}'d0"
+    ahead = f"(lif_run & (lgrp < {gb}'d{last - 2})) ? lgrp + {gb}'d3 : " if last > 2 else ""
+    return f"done_q ? {gb}'d1 : pre_lif ? {gb}'d{2 if last > 1 else 0} : {ahead}{gb}'d0"
 
 
 def _select(name: str, index: str, slots: int, width: int) -> str:
@@ -1044,8 +1057,8 @@ def _top_layer(
 
 def _first_input(layer: ParallelLayer | FoldedLayer | EventLayer, captured: str, held: str) -> str:
     """The first layer's input: the top's own signal when the layer captures it
-    (:attr:`EventLayer.capture`), else the top's register of it."""
-    return captured if getattr(layer, "capture", False) else held
+    (:attr:`EventLayer.takes_step`), else the top's register of it."""
+    return captured if getattr(layer, "takes_step", False) else held
 
 
 def _top_ports(structure: NetworkStructure, plan: NetworkPlan) -> list[dict[str, Any]]:
@@ -1299,7 +1312,7 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
         n_in=structure.n_in,
         n_out=structure.n_out,
         cw=structure.count_width,
-        capture=getattr(structure.layers[0], "capture", False),
+        capture=getattr(structure.layers[0], "takes_step", False),
         layers=[
             _top_layer(layer, layer.index == last, structure.weight_port)
             for layer in structure.layers

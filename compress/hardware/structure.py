@@ -499,12 +499,12 @@ class EventLayer(_Layer):
     membranes and currents are memories of ``groups`` rows instead of banks: a row's
     counts are read as the row arrives and written with its lane bits, a neuron
     update's read a clock ahead; the step's spikes (and counts and membranes) shift
-    into records for the outputs.  With ``capture`` (the first layer of the ``speed``
-    pipeline, without delays or a recurrent edge) the layer takes its input spikes on
-    the clock the top accepts the step (``in_valid``; the top registers none of them)
-    into a tap register that shifts out a chunk per load, so no chunk multiplexer
-    selects from the taps; the walk starts a clock later (``go``), as it would after
-    the top's input register, so the clocks are the same.
+    into records for the outputs.  With ``capture`` (the ``speed`` pipeline, without
+    delays or a recurrent edge) the layer takes its taps on ``in_valid`` into a register
+    that shifts out a chunk per load, so no chunk multiplexer selects from the taps; the
+    first layer (:attr:`takes_step`) does so on the clock the top accepts the step (the
+    top registers none of its inputs) and starts its walk a clock later (``go``), as it
+    would after the top's input register, so the clocks are the same.
     """
 
     lanes: int
@@ -525,6 +525,11 @@ class EventLayer(_Layer):
     def slot_bits(self) -> int:
         """Bits of a row address (and of the weight port's)."""
         return max(1, bits_for(self.memory.depth))
+
+    @property
+    def takes_step(self) -> bool:
+        """The first layer captures the top's inputs: the top keeps no input register."""
+        return self.capture and self.index == 0
 
     @property
     def chunk_bits(self) -> int:

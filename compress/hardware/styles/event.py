@@ -41,17 +41,11 @@ EVENT_FIXED = 3
 
 
 def captures(layer: LayerPlan, lines: tuple, ring: object) -> bool:
-    """Whether an event layer takes its input spikes as the top accepts a step
-    (:attr:`~compress.hardware.structure.EventLayer.capture`): the first layer of the
-    ``speed`` pipeline, without delay buffers or a recurrent edge (whose taps read
-    registers of earlier steps)."""
-    return (
-        layer.index == 0
-        and layer.pipeline == "speed"
-        and not lines
-        and ring is None
-        and not layer.recurrent
-    )
+    """Whether an event layer takes its taps into a shift register as its step starts
+    (:attr:`~compress.hardware.structure.EventLayer.capture`): under the ``speed``
+    pipeline, without delay buffers or a recurrent edge (whose taps read registers of
+    earlier steps)."""
+    return layer.pipeline == "speed" and not lines and ring is None and not layer.recurrent
 
 
 def event_fixed(speed: bool) -> int:
