@@ -45,8 +45,8 @@ CONFIG = CompressionConfig(bits=8, prune_percentile=50)
 LARGE_CONFIG = CompressionConfig(bits=8, prune_percentile=50, min_popcount_bits=2)
 
 #: (label, hardware, part) of every layer style of the 64-32-10 comparison (fully parallel
-#: with each popcount); the last two are what ``build --fit`` chooses for the UP5K and the
-#: ECP5-25k.
+#: with each popcount, event-driven with each pipeline); the last two are what ``build
+#: --fit`` chooses for the UP5K and the ECP5-25k.
 STYLES = (
     ("full", HardwareOptions(), None),
     ("full lut4", HardwareOptions(popcount="lut4"), None),
@@ -59,6 +59,12 @@ STYLES = (
     (
         "event 8 lanes, neuron RAM",
         HardwareOptions(parallelism="event", neuron_lanes=8, neuron_ram=True),
+        None,
+    ),
+    ("event 8 lanes, speed", HardwareOptions("speed", parallelism="event", neuron_lanes=8), None),
+    (
+        "event 8 lanes, neuron RAM, speed",
+        HardwareOptions("speed", parallelism="event", neuron_lanes=8, neuron_ram=True),
         None,
     ),
     ("--fit up5k", None, "up5k"),
