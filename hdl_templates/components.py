@@ -201,6 +201,16 @@ class LFSR(wiring.Component):
         return m
 
 
+def at_most_one(x):
+    """``x`` has at most one bit set, as ``event.v.j2``'s shallow tree (bits in fours:
+    any and two of each, then two of the fours), not a carry chain."""
+    groups = [list(range(q, min(q + 4, len(x)))) for q in range(0, len(x), 4)]
+    anys = [reduce(or_, (x[b] for b in g)) for g in groups]
+    terms = [x[a] & x[b] for g in groups for i, a in enumerate(g) for b in g[i + 1 :]]
+    terms += [anys[i] & anys[j] for i in range(len(anys)) for j in range(i + 1, len(anys))]
+    return ~reduce(or_, terms) if terms else C(1, 1)
+
+
 def lfsr_advance(value, width: int):
     """The state after ``value`` of a ``width``-bit :class:`LFSR`."""
     return Cat(reduce(xor, (value[tap - 1] for tap in TAPS[width])), value[:-1])
@@ -590,7 +600,17 @@ class _LayerBase(wiring.Component):
 
     def _chunk_registers(self, m: Module, states: list, block: int, chunk_load) -> Signal:
         """``macros.j2``'s chunk candidates: register ``{chunk, v, B'd0} >> B`` of the chunk
-        being loaded in ``tcand<v>``; the row's register is ``tcand[low_i >> B]``."""
+        being loaded in ``tcand<v>`` (or the LFSR ring's first ``v``); the row's register
+        is ``tcand[low_i >> B]``, under the speed pipeline picked as the row issues and
+        registered (``pick_ahead``: a chunk may load on that clock)."""
+        pick = self._chunk_candidates(m, states, block, chunk_load)
+        if not self.structure.row_register:
+            return pick
+        treg = Signal(self.structure.random_bits, name="treg", reset_less=True)
+        m.d.sync += treg.eq(pick)
+        return treg
+
+    def _chunk_candidates(self, m: Module, states: list, block: int, chunk_load):
         load, chunk, low_i = chunk_load
         layer = self.structure
         ring = lfsr_ring(layer)
@@ -1039,62 +1059,75 @@ class EventLayer(_LayerBase):
         for b in range(low_bits):
             mask = sum(1 << n for n in range(layer.chunk) if n >> b & 1)
             m.d.comb += low_i[b].eq((low & mask).any())
-        # pend == 0, chunk == chunks, grp == groups - 1: registered with what they
-        # compare under the speed pipeline (the walk's control from flip-flops)
+        # pend == 0, chunk == chunks, grp == groups - 1, rest == 0: registered with what
+        # they compare under the speed pipeline (the walk's control from flip-flops)
         staged = layer.row_register
         pz = Signal(name="pz", init=int(staged))
         lc = Signal(name="lc")
         gl = Signal(name="gl", init=int(staged and layer.groups == 1))
-        if not staged:
+        rz = Signal(name="rz", init=int(staged))
+        rest = Signal(layer.chunk, name="rest")  # pend less its lowest tap (staged: with pend)
+        if staged:
+            m.d.comb += low.eq(pend & ~rest)
+        else:
             m.d.comb += [
                 pz.eq(pend == 0),
                 lc.eq(chunk == layer.chunks),
                 gl.eq(grp == layer.groups - 1),
+                rest.eq(pend & (pend - 1)),
+                low.eq(pend & (~pend + 1)),
             ]
+            if layer.tail_loads:
+                m.d.comb += rz.eq(at_most_one(pend))
         issue, done = Signal(name="issue"), Signal(name="done")
-        m.d.comb += [issue.eq(walking & ~pz), done.eq(walking & pz & lc)]
+        tail, load = Signal(name="tail"), Signal(name="load")
+        m.d.comb += [
+            issue.eq(walking & ~pz),
+            done.eq(walking & pz & lc),
+            tail.eq(issue & gl & rz),  # the last row of the chunk's last pending tap
+            # a chunk loads alone, or with one group behind a tail
+            load.eq(walking & ~lc & (pz | tail) if layer.tail_loads else walking & ~lc & pz),
+        ]
         if layer.capture:  # the taps taken as the step is accepted, a chunk shifted out per load
             tq = Signal(len(tapvec), name="tq", reset_less=True)
             with m.If(self.in_valid):
                 m.d.sync += tq.eq(tapvec)
-            with m.Elif(walking & pz & ~lc):
+            with m.Elif(load):
                 m.d.sync += tq.eq(tq >> layer.chunk)
             loaded = tq[: layer.chunk]
         elif layer.chunks == 1:
             loaded = tapvec
         else:
             loaded = tapvec.word_select(chunk[: (layer.chunks - 1).bit_length()], layer.chunk)
-        rest = Signal(layer.chunk, name="rest")  # pend less its lowest tap (staged: with pend)
-        if staged:
-            m.d.comb += low.eq(pend & ~rest)
-        else:
-            m.d.comb += [rest.eq(pend & (pend - 1)), low.eq(pend & (~pend + 1))]
         ring = lfsr_ring(layer)
         c0 = Signal(name="c0", init=1)  # chunk == 0: the LFSR ring turns at the other loads
         with m.If(self.start):
             m.d.sync += [walking.eq(1), chunk.eq(0), pend.eq(0), grp.eq(0)]
             if staged:
-                m.d.sync += [pz.eq(1), lc.eq(0), gl.eq(layer.groups == 1), rest.eq(0)]
+                m.d.sync += [pz.eq(1), lc.eq(0), gl.eq(layer.groups == 1), rz.eq(1), rest.eq(0)]
             if ring is not None:
                 m.d.sync += c0.eq(1)
-        with m.Elif(walking):
-            with m.If(pz):
-                with m.If(lc):
-                    m.d.sync += walking.eq(0)
-                with m.Else():
-                    m.d.sync += [pend.eq(loaded), base.eq(chunk), chunk.eq(chunk + 1)]
-                    if staged:
-                        m.d.sync += [
-                            pz.eq(loaded == 0),
-                            rest.eq(loaded & (loaded - 1)),
-                            lc.eq(chunk == layer.chunks - 1),
-                        ]
-                    if ring is not None:
-                        m.d.sync += c0.eq(0)
-            with m.Elif(gl):
+        with m.Elif(load):
+            m.d.sync += [pend.eq(loaded), base.eq(chunk), chunk.eq(chunk + 1), grp.eq(0)]
+            if staged:
+                after = loaded & (loaded - 1)
+                m.d.sync += [
+                    pz.eq(loaded == 0),
+                    rest.eq(after),
+                    rz.eq(at_most_one(loaded)),
+                    lc.eq(chunk == layer.chunks - 1),
+                    gl.eq(layer.groups == 1),
+                ]
+            if ring is not None:
+                m.d.sync += c0.eq(0)
+        with m.Elif(done):
+            m.d.sync += walking.eq(0)
+        with m.Elif(issue):
+            with m.If(gl):
                 m.d.sync += [grp.eq(0), pend.eq(rest)]
                 if staged:
-                    m.d.sync += [pz.eq(rest == 0), rest.eq(rest & (rest - 1))]
+                    after = rest & (rest - 1)
+                    m.d.sync += [pz.eq(rz), rest.eq(after), rz.eq(at_most_one(rest))]
                     m.d.sync += gl.eq(layer.groups == 1)
             with m.Else():
                 m.d.sync += grp.eq(grp + 1)
@@ -1104,7 +1137,7 @@ class EventLayer(_LayerBase):
         m.d.comb += addr.eq(Cat(low_i, base) * layer.groups + grp)
         self.grp = grp  # the row's group on the clock it is issued
         self.tap = Cat(low_i, base)  # the row's tap: its stream under the tap rule
-        self.chunk_load = (pz, chunk, low_i)  # the chunk's registers are chosen ahead
+        self.chunk_load = (load, chunk, low_i)  # the chunk's registers are chosen ahead
         # no spiking tap has issued all its rows yet this step (neuron RAM's freshness)
         self.ftap = Signal(name="ftap", init=1)
         with m.If(self.start):
@@ -1113,7 +1146,7 @@ class EventLayer(_LayerBase):
             m.d.sync += self.ftap.eq(0)
         self.rotate = C(0, 1)  # the LFSR ring's rotation (event.v.j2's rotate)
         if ring is not None:
-            self.rotate = walking & pz & ~c0
+            self.rotate = (load | done) & ~c0
         return issue, done, addr
 
     def _ring(self, m: Module, walk_end) -> list[RingCell]:
@@ -1384,8 +1417,6 @@ class EventLayer(_LayerBase):
             # the row's stream selected from its tap, registered with its address
             tap = Signal(len(self.tap), name="tap_r", reset_less=True)
             m.d.sync += tap.eq(self.tap)
-            load, chunk, low_i = chunk_load
-            chunk_load = (load, chunk, tap[: len(low_i)])
         streams = self._streams(
             m, lfsrs, sel=tap, enable=rissue, registered=True, chunk_load=chunk_load
         )

@@ -145,9 +145,8 @@ def test_evaluate_reports_the_event_layers_clocks(tmp_path):
     spikes = RateEncoder(4).encode(x, steps)
     want = (1 + layer.style.clocks(layer, spikes)).sum(axis=1)
     assert result.clocks.tolist() == want.tolist()
-    assert result.clocks[0] == steps * (
-        1 + layer.style.step_clocks(layer, 0)
-    )  # no spikes: the floor
+    idle = np.zeros((steps, 4), dtype=bool)
+    assert result.clocks[0] == (1 + layer.style.clocks(layer, idle)).sum()  # no spikes: the floor
     assert result.clocks[1] == steps * event.latency  # every input spikes: the worst case
     assert result.clocks[0] < result.clocks[2] < result.clocks[1]
     assert result.clocks_per_inference == pytest.approx(result.clocks.mean())

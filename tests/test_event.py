@@ -85,7 +85,9 @@ def test_event_rows_hold_every_synapse_once():
 
 
 def test_event_clocks_follow_the_spiking_taps():
-    """Clocks per step: EVENT_FIXED + chunks + groups * (spiking taps + 1), bias tap included."""
+    """Clocks per step: EVENT_FIXED + chunks + groups * (spiking taps + 1), bias tap
+    included; with one group a chunk loads behind the last row of a chunk with a spiking
+    tap, so only the first chunk and those after an idle one take a clock of their own."""
     w = np.ones((5, 40))
     delays = np.zeros((5, 40))
     delays[:, 1] = 2.0  # line 1 only at delay 2: its tap spikes two steps after its input
@@ -104,6 +106,14 @@ def test_event_clocks_follow_the_spiking_taps():
     clocks = plan.step_clocks([x])
     assert clocks.tolist() == [1 + EVENT_FIXED + 3 + 3 * (a + 1) for a in active]
     assert plan.latency == 1 + EVENT_FIXED + 3 + 3 * 41 and plan.variable
+    one = plan_network(result, hardware=HardwareOptions(parallelism="event", neuron_lanes=5))
+    layer = one.layers[0]
+    loads = layer.style.chunk_loads(layer, x)
+    assert loads.tolist() == [2, 3, 2, 1, 3]  # chunks 0, 1 busy or idle; the last not counted
+    assert one.step_clocks([x]).tolist() == [
+        1 + EVENT_FIXED + n + (a + 1) for a, n in zip(active, loads, strict=True)
+    ]
+    assert one.latency == 1 + EVENT_FIXED + 1 + 41
     # the speed pipeline registers the row's address and the row: two more clocks a step
     hardware = HardwareOptions("speed", parallelism="event", neuron_lanes=2)
     speed = plan_network(result, hardware=hardware)
@@ -146,13 +156,14 @@ def test_bad_neuron_lanes_and_parallelism_are_refused(neuron_lanes):
 
 @needs_iverilog
 @pytest.mark.parametrize(
-    ("neuron_lanes", "emitter"), [(1, "jinja"), (3, "jinja"), (8, "jinja"), (3, "amaranth")]
+    ("neuron_lanes", "emitter"),
+    [(1, "jinja"), (3, "jinja"), (8, "jinja"), (3, "amaranth"), (12, "amaranth")],
 )
 def test_event_rtl_matches_parallel_rtl(tmp_path, neuron_lanes, emitter):
     """Differential check: the example (constants, delays, both resets) event-driven at
-    several lane counts, from both emitters, gives the fully parallel RTL's counts, step
-    for step; the cocotb check also holds every step's out_valid to the clocks the plan
-    predicts."""
+    several lane counts (12: one group, whose chunks load behind the rows before), from
+    both emitters, gives the fully parallel RTL's counts, step for step; the cocotb
+    check also holds every step's out_valid to the clocks the plan predicts."""
     build(example_network(), tmp_path / "full")
     hardware = HardwareOptions(parallelism="event", neuron_lanes=neuron_lanes)
     build(example_network(), tmp_path / "b", hardware=hardware, emitter=emitter)
@@ -417,14 +428,17 @@ def test_which_event_layers_capture_and_rotate(pipeline, stream_rule, capture, r
 
 
 @needs_iverilog
-@pytest.mark.parametrize("emitter", ["jinja", "amaranth"])
-def test_speed_event_layer_captures_its_inputs_and_rotates_its_lfsrs(tmp_path, emitter):
+@pytest.mark.parametrize(
+    ("emitter", "lanes"), [("jinja", 4), ("amaranth", 4), ("jinja", 20), ("amaranth", 20)]
+)
+def test_speed_event_layer_captures_its_inputs_and_rotates_its_lfsrs(tmp_path, emitter, lanes):
     """The speed pipeline's first event layer takes its input spikes as the top accepts
     the step (the top keeps no input register, the layer no chunk multiplexer) and
-    rotates its LFSRs instead of choosing each chunk's registers: every count equals
+    rotates its LFSRs instead of choosing each chunk's registers (with 20 lanes, one
+    group, its chunks load behind the rows of the chunk before): every count equals
     the fully parallel RTL's, step for step, and every step's out_valid comes when the
     plan predicts."""
-    hardware = HardwareOptions("speed", parallelism="event", neuron_lanes=4, stream_rule="tap")
+    hardware = HardwareOptions("speed", parallelism="event", neuron_lanes=lanes, stream_rule="tap")
     config = CompressionConfig(bits=8)
     build(_wide_network(), tmp_path / "b", config, hardware=hardware, emitter=emitter)
     rtl = tmp_path / "b" / "rtl"

@@ -460,7 +460,7 @@ def _ring_context(layer: EventLayer, rk: int) -> dict | None:
     lfsrs = [_lfsr(lfsr) for lfsr in layer.lfsrs]
     names = [r["name"] for r in lfsrs]
     names += [f"lfsr_pad{p}" for p in range(ring.length - len(lfsrs))]
-    rotate = "walking & pz & ~c0"
+    rotate = "(load | done) & ~c0"
     for r in lfsrs:
         r["next"] = (
             r["name"]
@@ -484,12 +484,11 @@ def _ring_context(layer: EventLayer, rk: int) -> dict | None:
     }
 
 
-def _chunk_registers(
-    tap: dict | None, layer: EventLayer, low_bits: int, low: str = "low_i"
-) -> dict | None:
+def _chunk_registers(tap: dict | None, layer: EventLayer, low_bits: int) -> dict | None:
     """An event layer's ``tap`` selection with the chunk's registers chosen ahead
     (:func:`compress.hardware.structure.chunk_register_table`): the row picks
-    ``low_i[C-1:B]``'s (a 2**(C-B)-way choice instead of one among every register)."""
+    ``low_i[C-1:B]``'s (a 2**(C-B)-way choice instead of one among every register),
+    under the speed pipeline as it issues, into a register (``pick_ahead``)."""
     if tap is None or len(tap["registers"]) < 2:
         return tap
     block, names = tap["block"], tap["registers"]
@@ -505,7 +504,8 @@ def _chunk_registers(
         # the ring's first positions hold the chunk's candidates; else registers of their own
         "cand_names": [names[v] if ring else f"tcand{v}" for v in range(len(cands))],
         "ring": ring is not None,
-        "cand_pick": f"{low}[{low_bits - 1}:{block}]" if len(cands) > 1 else "",
+        "cand_pick": f"low_i[{low_bits - 1}:{block}]" if len(cands) > 1 else "",
+        "pick_ahead": layer.row_register,
         "cand_pick_bits": low_bits - block,
         "chunk_bits": layer.chunk_bits,
     }
@@ -785,6 +785,10 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
             else f"taps[{{chunk[{bits_for(layer.chunks) - 1}:0], {low_bits}'d0}} +: {layer.chunk}]"
         ),
         "capture": layer.capture,
+        "tail_loads": layer.tail_loads,
+        "one_loaded": _at_most_one("loaded", layer.chunk),
+        "one_rest": _at_most_one("rest", layer.chunk),
+        "one_pend": _at_most_one("pend", layer.chunk),
         "takes_step": layer.takes_step,
         "ring": _ring_context(layer, rk),
         "addr_full": addr_full,
@@ -794,7 +798,6 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
             _tap_stream(layer, "tap_r" if staged else "{base, low_i}", tap_width),
             layer,
             low_bits,
-            "tap_r" if staged else "low_i",
         ),
         "tap_enable": "rissue" if staged else "issue",
         "tap_width": tap_width,
@@ -838,6 +841,19 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
         "rotate_v": _rotate("vbank", "v_next", slots * vw, lanes * vw),
         "rotate_spk": _rotate("spk", "fire", slots, lanes),
     }
+
+
+def _at_most_one(name: str, width: int) -> str:
+    """Verilog: ``name`` (``width`` bits) has at most one bit set, as a shallow tree (bits
+    in fours: any and two of each, then two of the fours) rather than the carry chain
+    of ``(x & (x - 1)) == 0``."""
+    groups = [list(range(q, min(q + 4, width))) for q in range(0, width, 4)]
+    anys = ["(" + " | ".join(f"{name}[{b}]" for b in g) + ")" for g in groups]
+    terms = [
+        f"({name}[{a}] & {name}[{b}])" for g in groups for i, a in enumerate(g) for b in g[i + 1 :]
+    ]
+    terms += [f"({anys[i]} & {anys[j]})" for i in range(len(anys)) for j in range(i + 1, len(anys))]
+    return "~(" + " | ".join(terms) + ")" if terms else "1'b1"
 
 
 def _widen(name: str, width: int, wide: int) -> str:

@@ -504,7 +504,10 @@ class EventLayer(_Layer):
     that shifts out a chunk per load, so no chunk multiplexer selects from the taps; the
     first layer (:attr:`takes_step`) does so on the clock the top accepts the step (the
     top registers none of its inputs) and starts its walk a clock later (``go``), as it
-    would after the top's input register, so the clocks are the same.
+    would after the top's input register, so the clocks are the same.  With
+    ``tail_loads`` (:meth:`~compress.hardware.styles.event.Event.tail_loads`) a chunk
+    loads on the clock that reads the last row of the chunk before, when it had a
+    spiking tap, instead of on a clock of its own.
     """
 
     lanes: int
@@ -520,6 +523,7 @@ class EventLayer(_Layer):
     row_register: bool = False
     neuron_ram: bool = False
     capture: bool = False
+    tail_loads: bool = False
 
     @property
     def slot_bits(self) -> int:

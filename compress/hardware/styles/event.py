@@ -191,40 +191,73 @@ class Event(LayerStyle):
         """A step's fixed clocks (:func:`event_fixed`)."""
         return event_fixed(layer.pipeline == "speed")
 
-    def step_clocks(self, layer: LayerPlan, active: np.ndarray | int) -> np.ndarray | int:
-        """Clocks of a step with ``active`` spiking taps:
-        ``fixed + chunks + groups * (active + 1)`` (:meth:`fixed`; one clock per chunk
-        scanned, ``groups`` rows per spiking tap, ``groups`` neuron updates)."""
-        return self.fixed(layer) + self.chunks(layer) + self.groups(layer) * (active + 1)
+    def step_clocks(
+        self, layer: LayerPlan, active: np.ndarray | float, loads: np.ndarray | float
+    ) -> np.ndarray | float:
+        """Clocks of a step with ``active`` spiking taps and ``loads`` chunk loads that
+        take a clock of their own: ``fixed + loads + groups * (active + 1)``
+        (:meth:`fixed`; ``groups`` rows per spiking tap, ``groups`` neuron updates;
+        ``loads``: :meth:`chunk_loads`)."""
+        return self.fixed(layer) + loads + self.groups(layer) * (active + 1)
 
-    def active_taps(self, layer: LayerPlan, inputs: np.ndarray) -> np.ndarray:
-        """Spiking taps per step for input spikes ``(..., steps, lines)`` (the bias tap
-        is always active; history before step 0 is 0)."""
+    def tap_spikes(self, layer: LayerPlan, inputs: np.ndarray) -> np.ndarray:
+        """Whether each tap spikes, ``(..., steps, chunks * chunk)`` for input spikes
+        ``(..., steps, lines)`` (the bias tap always; history before step 0 is 0; the
+        last chunk's padding never)."""
         x = np.asarray(inputs, dtype=bool)
         steps = x.shape[-2]
-        out = np.zeros(x.shape[:-1], dtype=np.int64)
-        for j, d in self.taps(layer):
+        out = np.zeros((*x.shape[:-1], self.chunks(layer) * EVENT_CHUNK), dtype=bool)
+        for e, (j, d) in enumerate(self.taps(layer)):
             if layer.bias and j == layer.n_in - 1:
-                out += 1
-                continue
-            if d >= steps:
-                continue
-            out[..., d:] += x[..., : steps - d, j]
+                out[..., e] = True
+            elif d < steps:
+                out[..., d:, e] = x[..., : steps - d, j]
         return out
+
+    def active_taps(self, layer: LayerPlan, inputs: np.ndarray) -> np.ndarray:
+        """Spiking taps per step for input spikes ``(..., steps, lines)``."""
+        return self.tap_spikes(layer, inputs).sum(axis=-1, dtype=np.int64)
+
+    def tail_loads(self, layer: LayerPlan) -> bool:
+        """Whether a chunk loads on the clock that reads the last row of the chunk before
+        it: with one neuron group, where a clock per chunk is a large part of a step
+        (with more, the loads' few clocks are not worth the longer control path)."""
+        return self.groups(layer) == 1
+
+    def chunk_loads(self, layer: LayerPlan, inputs: np.ndarray) -> np.ndarray | int:
+        """Chunk loads per step that take a clock of their own: every chunk's, or with
+        :meth:`tail_loads` the first chunk's and each one after a chunk with no
+        spiking tap."""
+        if not self.tail_loads(layer):
+            return self.chunks(layer)
+        spikes = self.tap_spikes(layer, inputs)
+        busy = spikes.reshape(*spikes.shape[:-1], self.chunks(layer), EVENT_CHUNK).any(axis=-1)
+        return 1 + (~busy[..., :-1]).sum(axis=-1, dtype=np.int64)
 
     # -- the style's interface -------------------------------------------------------
 
     def expected_clocks(self, layer: LayerPlan, activity: float) -> float:
-        """The bias tap always spikes, every other tap with probability ``activity``."""
-        taps = len(self.taps(layer))
-        return float(self.step_clocks(layer, activity * taps + int(layer.bias) * (1 - activity)))
+        """The bias tap always spikes, every other tap with probability ``activity``
+        (independently: a chunk has none with the product of their odds)."""
+        p = np.full(self.chunks(layer) * EVENT_CHUNK, 0.0)
+        p[: len(self.taps(layer))] = activity
+        for e, (j, _) in enumerate(self.taps(layer)):
+            if layer.bias and j == layer.n_in - 1:
+                p[e] = 1.0
+        idle = np.prod(1.0 - p.reshape(-1, EVENT_CHUNK), axis=1)
+        loads = 1.0 + idle[:-1].sum() if self.tail_loads(layer) else self.chunks(layer)
+        return float(self.step_clocks(layer, p.sum(), loads))
 
     def latency(self, layer: LayerPlan, *, tree_stages: int, pipeline: str) -> int:
-        """The worst case: every tap spikes."""
-        return int(self.step_clocks(layer, len(self.taps(layer))))
+        """The worst case: every tap spikes (with :meth:`tail_loads` each chunk loads
+        behind the rows of the one before)."""
+        loads = 1 if self.tail_loads(layer) else self.chunks(layer)
+        return int(self.step_clocks(layer, len(self.taps(layer)), loads))
 
     def clocks(self, layer: LayerPlan, inputs: np.ndarray) -> np.ndarray | int:
-        return self.step_clocks(layer, self.active_taps(layer, inputs))
+        return self.step_clocks(
+            layer, self.active_taps(layer, inputs), self.chunk_loads(layer, inputs)
+        )
 
     def structure(self, top: str, layer: LayerPlan, weight_port: bool) -> EventLayer:
         none = np.zeros(layer.n_in, dtype=bool)
@@ -258,6 +291,7 @@ class Event(LayerStyle):
             row_register=layer.pipeline == "speed",
             neuron_ram=self.neuron_ram,
             capture=captures(layer, common["lines"], common["ring"]),
+            tail_loads=self.tail_loads(layer),
         )
 
     def memory(self, layer: LayerPlan) -> tuple[int, list[int]]:
@@ -277,11 +311,15 @@ class Event(LayerStyle):
                 "taps": [[j, d] for j, d in self.taps(layer)],
                 "chunk": EVENT_CHUNK,
                 "chunks": chunks,
-                "clocks": f"{self.fixed(layer)} + {chunks} + {groups} * (spiking taps + 1)",
+                "clocks": f"{self.fixed(layer)} + "
+                + ("chunk loads" if self.tail_loads(layer) else str(chunks))
+                + f" + {groups} * (spiking taps + 1)",
                 "clocks_rule": "a tap (line j, delay d) spikes at step t when x_j(t - d) = 1 "
-                "(the bias tap always); the walk scans the taps in chunks (one clock each), "
-                "reads every spiking tap's rows (one per group and clock), then updates the "
-                "neurons (one group per clock)",
+                "(the bias tap always); the walk loads the taps in chunks, reads every "
+                "spiking tap's rows (one per group and clock), then updates the neurons "
+                "(one group per clock); a chunk loads on a clock of its own, or with one "
+                "group on the clock that reads the last row of the chunk before it (chunk "
+                "loads: the first chunk and each after a chunk with no spiking tap)",
                 "worst_clocks": layer.latency,
                 "spram": self.spram,
                 "neuron_ram": self.neuron_ram,
