@@ -42,6 +42,7 @@ from compress.hardware.structure import (
     Neuron,
     Tree,
     argmax_tree,
+    at_most_one_terms,
     chunk_register_table,
     counter_table,
     lfsr_ring,
@@ -202,12 +203,11 @@ class LFSR(wiring.Component):
 
 
 def at_most_one(x):
-    """``x`` has at most one bit set, as ``event.v.j2``'s shallow tree (bits in fours:
-    any and two of each, then two of the fours), not a carry chain."""
-    groups = [list(range(q, min(q + 4, len(x)))) for q in range(0, len(x), 4)]
-    anys = [reduce(or_, (x[b] for b in g)) for g in groups]
-    terms = [x[a] & x[b] for g in groups for i, a in enumerate(g) for b in g[i + 1 :]]
-    terms += [anys[i] & anys[j] for i in range(len(anys)) for j in range(i + 1, len(anys))]
+    """``x`` has at most one bit set, as ``event.v.j2``'s shallow tree
+    (:func:`~compress.hardware.structure.at_most_one_terms`), not a carry chain."""
+    fours, pairs, four_pairs = at_most_one_terms(len(x))
+    anys = [reduce(or_, (x[b] for b in g)) for g in fours]
+    terms = [x[a] & x[b] for a, b in pairs] + [anys[i] & anys[j] for i, j in four_pairs]
     return ~reduce(or_, terms) if terms else C(1, 1)
 
 
@@ -1947,7 +1947,7 @@ class Network(wiring.Component):
             m.d.comb += self.in_ready.eq(ready)
         source = self._input_spikes(m)  # outside any If: its comb statements are unconditional
         valid = Signal(name="l0_in_valid")
-        if getattr(self.structure.layers[0], "takes_step", False):  # layer 0 takes them itself
+        if self.structure.takes_step:  # layer 0 takes them itself
             m.d.comb += valid.eq(self.in_valid & self.in_ready)
             spikes = source
         else:

@@ -479,8 +479,8 @@ def _event_parts(plan: NetworkPlan, layer: LayerPlan, structure: EventLayer) -> 
                 del lane_kinds[bits, streams, k, rom]
                 lane_kinds[0, streams, k, rom] = n
                 features["adder_bits"] += n * (structure.random_bits + 1)
-    if structure.row_register:  # address and row again, valids, the walk's end, stream
-        # values, the walk's registered comparisons (pz, lc, gl, rz) and pending taps (rest)
+        # address and row again, valids, the walk's end, stream values, the walk's
+        # registered comparisons (pz, lc, gl, rz) and pending taps (rest)
         ffs += structure.slot_bits + read_ffs + 8 + structure.chunk
         ffs += structure.random_bits if tsel else 0
         ffs += (structure.chunk_bits + max(1, bits_for(structure.chunk))) if tsel else 0  # tap_r

@@ -29,6 +29,7 @@ from ..hardware.structure import (
     Term,
     Tree,
     argmax_tree,
+    at_most_one_terms,
     chunk_register_table,
     counter_module,
     counter_table,
@@ -460,7 +461,6 @@ def _ring_context(layer: EventLayer, rk: int) -> dict | None:
     lfsrs = [_lfsr(lfsr) for lfsr in layer.lfsrs]
     names = [r["name"] for r in lfsrs]
     names += [f"lfsr_pad{p}" for p in range(ring.length - len(lfsrs))]
-    rotate = "(load | done) & ~c0"
     for r in lfsrs:
         r["next"] = (
             r["name"]
@@ -477,8 +477,7 @@ def _ring_context(layer: EventLayer, rk: int) -> dict | None:
             for p, name in enumerate(names)
         ],
         "lfsrs": lfsrs,
-        "names": names,
-        "rotate": rotate,
+        "rotate": "(load | done) & ~c0",
         "step": ring.step,
         "pads": ring.length - len(lfsrs),
     }
@@ -844,15 +843,12 @@ def _event_context(top: str, layer: EventLayer, weight_port: bool) -> dict[str, 
 
 
 def _at_most_one(name: str, width: int) -> str:
-    """Verilog: ``name`` (``width`` bits) has at most one bit set, as a shallow tree (bits
-    in fours: any and two of each, then two of the fours) rather than the carry chain
-    of ``(x & (x - 1)) == 0``."""
-    groups = [list(range(q, min(q + 4, width))) for q in range(0, width, 4)]
-    anys = ["(" + " | ".join(f"{name}[{b}]" for b in g) + ")" for g in groups]
-    terms = [
-        f"({name}[{a}] & {name}[{b}])" for g in groups for i, a in enumerate(g) for b in g[i + 1 :]
-    ]
-    terms += [f"({anys[i]} & {anys[j]})" for i in range(len(anys)) for j in range(i + 1, len(anys))]
+    """Verilog: ``name`` (``width`` bits) has at most one bit set
+    (:func:`~compress.hardware.structure.at_most_one_terms`)."""
+    fours, pairs, four_pairs = at_most_one_terms(width)
+    anys = ["(" + " | ".join(f"{name}[{b}]" for b in g) + ")" for g in fours]
+    terms = [f"({name}[{a}] & {name}[{b}])" for a, b in pairs]
+    terms += [f"({anys[i]} & {anys[j]})" for i, j in four_pairs]
     return "~(" + " | ".join(terms) + ")" if terms else "1'b1"
 
 
@@ -1074,7 +1070,7 @@ def _top_layer(
 def _first_input(layer: ParallelLayer | FoldedLayer | EventLayer, captured: str, held: str) -> str:
     """The first layer's input: the top's own signal when the layer captures it
     (:attr:`EventLayer.takes_step`), else the top's register of it."""
-    return captured if getattr(layer, "takes_step", False) else held
+    return captured if layer.takes_step else held
 
 
 def _top_ports(structure: NetworkStructure, plan: NetworkPlan) -> list[dict[str, Any]]:
@@ -1328,7 +1324,7 @@ def render_rtl(plan: NetworkPlan) -> dict[str, str]:
         n_in=structure.n_in,
         n_out=structure.n_out,
         cw=structure.count_width,
-        capture=getattr(structure.layers[0], "takes_step", False),
+        capture=structure.takes_step,
         layers=[
             _top_layer(layer, layer.index == last, structure.weight_port)
             for layer in structure.layers

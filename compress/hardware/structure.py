@@ -39,6 +39,7 @@ __all__ = [
     "InputEncoder",
     "Leaf",
     "Lfsr",
+    "LfsrRing",
     "NetworkStructure",
     "Neuron",
     "Node",
@@ -51,6 +52,7 @@ __all__ = [
     "Tree",
     "WeightMemory",
     "argmax_tree",
+    "at_most_one_terms",
     "chunk_register_table",
     "chunk_registers",
     "compressor_tree",
@@ -59,6 +61,7 @@ __all__ = [
     "encoder_structure",
     "layer_fields",
     "layer_structure",
+    "lfsr_ring",
     "network_structure",
     "neuron_structure",
     "popcount_tree",
@@ -391,6 +394,12 @@ class _Layer:
     def delay_bits(self) -> int:
         """Bits of the delay buffers."""
         return self.ring.bits if self.ring else sum(line.depth for line in self.lines)
+
+    @property
+    def takes_step(self) -> bool:
+        """Whether the layer takes the top's inputs itself as the step is accepted (only
+        a capturing first event layer: :attr:`EventLayer.takes_step`)."""
+        return False
 
 
 @dataclass(frozen=True, eq=False)
@@ -730,6 +739,12 @@ class NetworkStructure:
     readout: Readout | None = None
     events: EventInput | None = None
 
+    @property
+    def takes_step(self) -> bool:
+        """The first layer takes the step's inputs itself (:attr:`EventLayer.takes_step`):
+        the top keeps no input register."""
+        return self.layers[0].takes_step
+
     def counter_nodes(self) -> Iterator[tuple[Any, Node]]:
         """Every counter node of the popcount trees, with its layer."""
         for layer in self.layers:
@@ -1056,6 +1071,25 @@ def chunk_register_table(
         regs = [((c << low_bits) | (v << block)) >> block for c in range(chunks)]
         table.append(tuple(r if r < registers else None for r in regs))
     return tuple(table)
+
+
+def at_most_one_terms(
+    width: int,
+) -> tuple[list[list[int]], list[tuple[int, int]], list[tuple[int, int]]]:
+    """The terms of "at most one of ``width`` bits is set" as a shallow tree rather than
+    the carry chain of ``(x & (x - 1)) == 0``: the bits in fours, the pairs of bits within
+    a four, and the pairs of fours (any bit of each); the answer is none of the pairs.
+    Both emitters render it (``event.v.j2``'s ``rz``).
+
+    Examples
+    --------
+    >>> at_most_one_terms(6)
+    ([[0, 1, 2, 3], [4, 5]], [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3), (4, 5)], [(0, 1)])
+    """
+    fours = [list(range(q, min(q + 4, width))) for q in range(0, width, 4)]
+    pairs = [(a, b) for g in fours for i, a in enumerate(g) for b in g[i + 1 :]]
+    four_pairs = [(i, j) for i in range(len(fours)) for j in range(i + 1, len(fours))]
+    return fours, pairs, four_pairs
 
 
 @dataclass(frozen=True)

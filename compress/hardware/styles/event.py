@@ -230,7 +230,10 @@ class Event(LayerStyle):
         spiking tap."""
         if not self.tail_loads(layer):
             return self.chunks(layer)
-        spikes = self.tap_spikes(layer, inputs)
+        return self._loads(layer, self.tap_spikes(layer, inputs))
+
+    def _loads(self, layer: LayerPlan, spikes: np.ndarray) -> np.ndarray:
+        """:meth:`chunk_loads` with :meth:`tail_loads`, from :meth:`tap_spikes`."""
         busy = spikes.reshape(*spikes.shape[:-1], self.chunks(layer), EVENT_CHUNK).any(axis=-1)
         return 1 + (~busy[..., :-1]).sum(axis=-1, dtype=np.int64)
 
@@ -255,9 +258,10 @@ class Event(LayerStyle):
         return int(self.step_clocks(layer, len(self.taps(layer)), loads))
 
     def clocks(self, layer: LayerPlan, inputs: np.ndarray) -> np.ndarray | int:
-        return self.step_clocks(
-            layer, self.active_taps(layer, inputs), self.chunk_loads(layer, inputs)
-        )
+        spikes = self.tap_spikes(layer, inputs)  # once for the taps and the loads
+        active = spikes.sum(axis=-1, dtype=np.int64)
+        loads = self._loads(layer, spikes) if self.tail_loads(layer) else self.chunks(layer)
+        return self.step_clocks(layer, active, loads)
 
     def structure(self, top: str, layer: LayerPlan, weight_port: bool) -> EventLayer:
         none = np.zeros(layer.n_in, dtype=bool)
